@@ -1,0 +1,153 @@
+(function () {
+  'use strict';
+  try {
+    var root = document.getElementById('wr');
+    if (!root) return;
+    var $ = function (id) { return document.getElementById(id); };
+    var posEl = $('wr-position'), aheadEl = $('wr-ahead'), aheadLbl = $('wr-ahead-label'),
+      waitEl = $('wr-wait'), lenEl = $('wr-length'), updEl = $('wr-updated'),
+      barEl = $('wr-progress'), noticeEl = $('wr-notice');
+    var NOTICE = 'We can\u2019t reach the waiting room right now \u2014 still trying. You keep your place.';
+
+    var toInt = function (v) { var n = parseInt(v, 10); return isFinite(n) ? n : NaN; };
+    var isNum = function (v) { return typeof v === 'number' && isFinite(v); };
+    var basePoll = toInt(root.getAttribute('data-poll'));
+    if (!(basePoll > 0)) basePoll = 5;
+    basePoll = Math.min(basePoll, 300);
+    var statusUrl = root.getAttribute('data-status-url') || '/_wr/status';
+    var target = safe(root.getAttribute('data-target'));
+    var start = toInt(root.getAttribute('data-position'));
+    if (!(start > 0)) start = 0;
+
+    var timer = null, inFlight = false, done = false, failures = 0, notBefore = 0;
+
+    function safe(t) {
+      if (typeof t !== 'string' || t.charAt(0) !== '/' || t.charAt(1) === '/' || t.charAt(1) === '\\' ||
+          /[\u0000-\u001f\u007f\s]/.test(t)) return '/';
+      try { if (new URL(t, location.href).origin !== location.origin) return '/'; } catch (e) { return '/'; }
+      return t;
+    }
+    function setText(el, txt) { if (el && el.textContent !== txt) el.textContent = txt; }
+    function waitText(s) {
+      if (!isNum(s) || s < 0) return 'calculating\u2026';
+      if (s < 60) return 'less than a minute';
+      var m = Math.round(s / 60);
+      if (m < 60) return m === 1 ? 'about 1 minute' : 'about ' + m + ' minutes';
+      var h = Math.round(s / 3600);
+      return h === 1 ? 'about 1 hour' : 'about ' + h + ' hours';
+    }
+    function stamp(d) {
+      if (!updEl || isNaN(d.getTime())) return;
+      updEl.setAttribute('datetime', d.toISOString());
+      setText(updEl, d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+    }
+    function progress(pos) {
+      if (!barEl) return;
+      if (!start && pos > 0) start = pos;
+      var pct = start > 0 && pos > 0 ? Math.round((start - pos) / start * 100) : 0;
+      pct = Math.max(0, Math.min(100, pct));
+      barEl.setAttribute('aria-valuenow', String(pct));
+      barEl.setAttribute('aria-valuetext', pct ? pct + '% of the way' : 'Just joined');
+      var fill = barEl.firstElementChild;
+      if (fill) fill.style.width = pct + '%';
+    }
+    function render(d) {
+      var pos = isNum(d.position) ? Math.max(0, Math.round(d.position)) : NaN;
+      if (!isNaN(pos)) {
+        var ahead = Math.max(0, pos - 1);
+        setText(posEl, String(pos));
+        setText(aheadEl, String(ahead));
+        setText(aheadLbl, ahead === 1 ? 'person ahead of you' : 'people ahead of you');
+        progress(pos);
+      }
+      if (isNum(d.queueLength)) setText(lenEl, String(Math.max(0, Math.round(d.queueLength))));
+      setText(waitEl, waitText(d.estimatedWaitSeconds));
+      stamp(new Date());
+    }
+    function go() {
+      done = true;
+      clearTimeout(timer);
+      try { location.replace(target); } catch (e) { location.href = '/'; }
+    }
+    function schedule(sec, exact) {
+      clearTimeout(timer);
+      timer = null;
+      if (done) return;
+      var ms = Math.max(1, sec) * 1000 * (exact ? 1 + Math.random() * 0.2 : 0.8 + Math.random() * 0.4);
+      if (!document.hidden) timer = setTimeout(poll, ms);
+    }
+    function retryAfter(res) {
+      var h = res && res.headers && res.headers.get('Retry-After');
+      if (!h) return 0;
+      var s = /^\s*\d+\s*$/.test(h) ? parseInt(h, 10) : (Date.parse(h) - Date.now()) / 1000;
+      return isFinite(s) && s > 0 ? Math.min(s, 600) : 0;
+    }
+    function fail(res) {
+      failures++;
+      setText(noticeEl, NOTICE);
+      var ra = retryAfter(res);
+      if (ra) {
+        notBefore = Date.now() + ra * 1000;
+        schedule(ra, true);
+      } else {
+        notBefore = 0;
+        schedule(Math.min(60, basePoll * Math.pow(2, Math.min(failures, 10))));
+      }
+    }
+    function ok(d) {
+      failures = 0;
+      notBefore = 0;
+      setText(noticeEl, '');
+      render(d);
+      var next = isNum(d.pollAfterSeconds) && d.pollAfterSeconds > 0 ? Math.min(d.pollAfterSeconds, 300) : basePoll;
+      schedule(next);
+    }
+    function poll() {
+      clearTimeout(timer);
+      timer = null;
+      if (done || inFlight) return;
+      if (document.hidden) return;
+      inFlight = true;
+      var ctl = typeof AbortController === 'function' ? new AbortController() : null;
+      var kill = ctl ? setTimeout(function () { ctl.abort(); }, 15000) : null;
+      var resp = null;
+      fetch(statusUrl, {
+        credentials: 'same-origin', cache: 'no-store', redirect: 'follow',
+        headers: { Accept: 'application/json' }, signal: ctl ? ctl.signal : undefined
+      }).then(function (res) {
+        resp = res;
+        var ct = res.headers.get('Content-Type') || '';
+        if (ct.indexOf('json') < 0) return null;
+        return res.json().catch(function () { return null; });
+      }).then(function (d) {
+        clearTimeout(kill);
+        inFlight = false;
+        if (!d || typeof d !== 'object' || typeof d.state !== 'string') return fail(resp);
+        var st = d.state.toLowerCase();
+        if (resp.ok && (st === 'active' || st === 'released' || st === 'unknown')) return go();
+        if (st === 'queued') return ok(d);
+        fail(resp);
+      }).catch(function () {
+        clearTimeout(kill);
+        inFlight = false;
+        fail(resp);
+      });
+    }
+
+    if (typeof window.fetch !== 'function') {
+      setTimeout(function () { location.reload(); }, basePoll * 1000);
+      return;
+    }
+    document.addEventListener('visibilitychange', function () {
+      if (done) return;
+      if (document.hidden) { clearTimeout(timer); timer = null; return; }
+      var wait = notBefore - Date.now();
+      if (wait > 0) timer = setTimeout(poll, wait); else poll();
+    });
+    window.addEventListener('pageshow', function (e) { if (e.persisted && !done && !document.hidden) poll(); });
+
+    if (updEl) stamp(new Date(updEl.getAttribute('datetime') || ''));
+    progress(toInt(posEl && posEl.textContent));
+    schedule(basePoll);
+  } catch (e) { /* never let the waiting room page break */ }
+})();
