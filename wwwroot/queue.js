@@ -19,6 +19,7 @@
     var start = toInt(root.getAttribute('data-position'));
     if (!(start > 0)) start = 0;
 
+    var HIDDEN_POLL = 20;
     var timer = null, inFlight = false, done = false, failures = 0, notBefore = 0;
 
     function safe(t) {
@@ -69,12 +70,15 @@
       clearTimeout(timer);
       try { location.replace(target); } catch (e) { location.href = '/'; }
     }
+    // Hidden tabs slow down to a keep-alive instead of stopping: a queued visitor who stops
+    // polling for WR_QUEUE_TTL (default 60 s) loses its place, and a released one its slot.
     function schedule(sec, exact) {
       clearTimeout(timer);
       timer = null;
       if (done) return;
+      if (document.hidden) sec = Math.max(sec, HIDDEN_POLL);
       var ms = Math.max(1, sec) * 1000 * (exact ? 1 + Math.random() * 0.2 : 0.8 + Math.random() * 0.4);
-      if (!document.hidden) timer = setTimeout(poll, ms);
+      timer = setTimeout(poll, ms);
     }
     function retryAfter(res) {
       var h = res && res.headers && res.headers.get('Retry-After');
@@ -106,7 +110,6 @@
       clearTimeout(timer);
       timer = null;
       if (done || inFlight) return;
-      if (document.hidden) return;
       inFlight = true;
       var ctl = typeof AbortController === 'function' ? new AbortController() : null;
       var kill = ctl ? setTimeout(function () { ctl.abort(); }, 15000) : null;
@@ -131,7 +134,7 @@
         clearTimeout(kill);
         inFlight = false;
         fail(resp);
-      });
+      }).catch(function () { inFlight = false; });
     }
 
     if (typeof window.fetch !== 'function') {
@@ -139,8 +142,8 @@
       return;
     }
     document.addEventListener('visibilitychange', function () {
-      if (done) return;
-      if (document.hidden) { clearTimeout(timer); timer = null; return; }
+      if (done || document.hidden || inFlight) return;
+      clearTimeout(timer);
       var wait = notBefore - Date.now();
       if (wait > 0) timer = setTimeout(poll, wait); else poll();
     });

@@ -1,3 +1,19 @@
-var builder = WebApplication.CreateBuilder(args);
+using WaitingRoom.Hosting;
+
+// WaitingRoom: a reverse proxy that admits at most WR_MAX_ACTIVE visitors and queues the rest.
+// The content root is the app's own folder, so `dotnet WaitingRoom.dll` finds wwwroot from any directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+try
+{
+    builder.AddWaitingRoom();
+}
+catch (WaitingRoomConfigurationException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 2;
+}
+
 var app = builder.Build();
-app.Run();
+app.UseWaitingRoom();
+await app.RunAsync();
+return 0;

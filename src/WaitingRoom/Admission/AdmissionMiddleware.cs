@@ -1,0 +1,172 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WaitingRoom.Hosting;
+using WaitingRoom.Operations;
+using WaitingRoom.Queue;
+
+namespace WaitingRoom.Admission;
+
+/// <summary>
+/// The front door: reads or issues the visitor cookie, asks the store for ONE atomic decision,
+/// forwards admitted requests and answers everyone else. The room's own /_wr/ endpoints and
+/// bypassed requests take the synchronous fast path and never touch the store.
+/// </summary>
+internal sealed partial class AdmissionMiddleware
+{
+    private const string OwnPathPrefix = "/_wr";
+
+    private readonly RequestDelegate _next;
+    private readonly IWaitingRoomStore _store;
+    private readonly VisitorTokenSigner _signer;
+    private readonly VisitorResponses _responses;
+    private readonly RoomPolicy _room;
+    private readonly ILogger<AdmissionMiddleware> _logger;
+    private readonly string _cookieName;
+    private readonly FailureMode _failureMode;
+    private readonly string[] _bypassPaths;
+    private readonly string? _bypassHeaderName;
+    private readonly byte[]? _bypassHeaderValue;
+    private int _storeDown;
+
+    public AdmissionMiddleware(
+        RequestDelegate next,
+        IWaitingRoomStore store,
+        VisitorTokenSigner signer,
+        VisitorResponses responses,
+        RoomPolicy room,
+        IOptions<WaitingRoomOptions> options,
+        ILogger<AdmissionMiddleware> logger)
+    {
+        _next = next;
+        _store = store;
+        _signer = signer;
+        _responses = responses;
+        _room = room;
+        _logger = logger;
+        var o = options.Value;
+        _cookieName = o.CookieName;
+        _failureMode = o.FailureMode;
+        _bypassPaths = [.. o.BypassPaths];
+        _bypassHeaderName = o.BypassHeaderName;
+        _bypassHeaderValue = o.BypassHeaderValue is null ? null : System.Text.Encoding.UTF8.GetBytes(o.BypassHeaderValue);
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var feature = new WaitingRoomRequestFeature { Room = _room.Name };
+        context.Features.Set(feature);
+        var path = context.Request.Path;
+
+        if (path.StartsWithSegments(OwnPathPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            feature.Decision = "endpoint";
+            if (context.GetEndpoint()?.Metadata.GetMetadata<WaitingRoomEndpointMetadata>() is null)
+            {
+                // /_wr/ belongs to the room: an unknown path there is not the backend's to answer.
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return _next(context);
+        }
+
+        if (IsBypassed(context.Request))
+        {
+            feature.Decision = "bypass";
+            return _next(context);
+        }
+
+        return AdmitAsync(context, feature);
+    }
+
+    private async Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature)
+    {
+        var aborted = context.RequestAborted;
+        AdmissionResult result;
+        try
+        {
+            await _signer.EnsureReadyAsync(aborted);
+            if (!_signer.TryRead(context.Request.Cookies[_cookieName], out var visitorId))
+            {
+                // No cookie, or one that does not check out: a new visitor, never an error.
+                (visitorId, var token) = _signer.Issue();
+                context.Response.Cookies.Append(_cookieName, token, VisitorCookie.Options(context));
+            }
+
+            feature.Visitor = VisitorTokenSigner.LogTag(visitorId);
+            result = await _store.AdmitAsync(_room, visitorId, aborted);
+            StoreRecovered();
+        }
+        catch (StoreUnavailableException ex)
+        {
+            await StoreUnavailableAsync(context, feature, ex);
+            return;
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away while we decided: nothing to answer, and not a server error.
+            feature.Decision = "client-gone";
+            return;
+        }
+
+        if (result.State == VisitorState.Active)
+        {
+            feature.Decision = "active";
+            await _next(context);
+            return;
+        }
+
+        feature.Decision = "queued";
+        await _responses.WriteQueuedAsync(context, result, _room.Name);
+    }
+
+    private async Task StoreUnavailableAsync(HttpContext context, WaitingRoomRequestFeature feature, StoreUnavailableException ex)
+    {
+        if (Interlocked.Exchange(ref _storeDown, 1) == 0)
+        {
+            Log.StoreUnavailable(_logger, _failureMode == FailureMode.Open ? "forwarding unchecked (WR_FAILURE_MODE=open)" : "answering 503 (WR_FAILURE_MODE=closed)", ex);
+        }
+
+        if (_failureMode == FailureMode.Open)
+        {
+            feature.Decision = "store-down-open";
+            await _next(context);
+            return;
+        }
+
+        feature.Decision = "store-down-closed";
+        await _responses.WriteUnavailableAsync(context);
+    }
+
+    private void StoreRecovered()
+    {
+        if (Volatile.Read(ref _storeDown) == 1 && Interlocked.Exchange(ref _storeDown, 0) == 1)
+        {
+            Log.StoreRecovered(_logger);
+        }
+    }
+
+    private bool IsBypassed(HttpRequest request)
+    {
+        if (_bypassPaths.Length > 0)
+        {
+            var path = request.Path.Value ?? "";
+            foreach (var prefix in _bypassPaths)
+            {
+                if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (_bypassHeaderName is not null && request.Headers.TryGetValue(_bypassHeaderName, out var values) && values.Count == 1)
+        {
+            var sent = System.Text.Encoding.UTF8.GetBytes(values[0] ?? "");
+            return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(sent, _bypassHeaderValue);
+        }
+
+        return false;
+    }
+}

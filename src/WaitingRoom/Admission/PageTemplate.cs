@@ -1,0 +1,72 @@
+using System.Text;
+using System.Text.Encodings.Web;
+
+namespace WaitingRoom.Admission;
+
+/// <summary>
+/// An HTML page with <c>{{name}}</c> placeholders, parsed once; values are HTML-encoded when the
+/// page is rendered. Unknown placeholders are left as written.
+/// </summary>
+internal sealed class PageTemplate
+{
+    private readonly (string Text, bool IsPlaceholder)[] _parts;
+
+    public PageTemplate(string text)
+    {
+        var parts = new List<(string, bool)>();
+        var index = 0;
+        while (index < text.Length)
+        {
+            var open = text.IndexOf("{{", index, StringComparison.Ordinal);
+            var close = open < 0 ? -1 : text.IndexOf("}}", open + 2, StringComparison.Ordinal);
+            if (close < 0)
+            {
+                parts.Add((text[index..], false));
+                break;
+            }
+
+            var name = text[(open + 2)..close];
+            if (name.Length == 0 || name.Length > 40 || !name.All(char.IsAsciiLetterOrDigit))
+            {
+                parts.Add((text[index..(open + 2)], false));
+                index = open + 2;
+                continue;
+            }
+
+            if (open > index)
+            {
+                parts.Add((text[index..open], false));
+            }
+
+            parts.Add((name, true));
+            index = close + 2;
+        }
+
+        _parts = [.. parts];
+    }
+
+    /// <summary>The placeholders the page uses.</summary>
+    public IEnumerable<string> Placeholders => _parts.Where(p => p.IsPlaceholder).Select(p => p.Text).Distinct(StringComparer.Ordinal);
+
+    public string Render(Func<string, string?> valueOf)
+    {
+        var html = new StringBuilder(4096);
+        foreach (var (text, isPlaceholder) in _parts)
+        {
+            if (!isPlaceholder)
+            {
+                html.Append(text);
+            }
+            else if (valueOf(text) is { } value)
+            {
+                html.Append(HtmlEncoder.Default.Encode(value));
+            }
+            else
+            {
+                html.Append("{{").Append(text).Append("}}");
+            }
+        }
+
+        return html.ToString();
+    }
+}

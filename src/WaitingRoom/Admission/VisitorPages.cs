@@ -1,0 +1,96 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WaitingRoom.Hosting;
+
+namespace WaitingRoom.Admission;
+
+/// <summary>
+/// The two pages a visitor can see from the room itself: the queue page (WR_QUEUE_PAGE or
+/// wwwroot/queue.html) and the store-outage page (wwwroot/unavailable.html). Loaded once; a
+/// missing or unreadable page falls back to a built-in one with a logged warning, so a visitor
+/// always gets a page.
+/// </summary>
+internal sealed partial class VisitorPages
+{
+    private const string BuiltInQueuePage = """
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <noscript><meta http-equiv="refresh" content="{{refreshSeconds}}"></noscript><title>You are in the queue</title></head>
+        <body><main id="wr" data-status-url="{{statusUrl}}" data-target="{{target}}" data-poll="{{pollAfterSeconds}}" data-position="{{position}}">
+        <h1>You're in the queue</h1><p aria-live="polite">Your position: <span id="wr-position">{{position}}</span> of {{queueLength}}.
+        Estimated wait: <span id="wr-wait">{{estimatedWait}}</span>.</p><p>Keep this page open; it moves on by itself.</p></main>
+        <script src="{{assetsUrl}}/queue.js" defer></script></body></html>
+        """;
+
+    private const string BuiltInUnavailablePage = """
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{{retryAfterSeconds}}">
+        <title>Temporarily unavailable</title></head><body><main><h1>We'll be right back</h1>
+        <p>The site is busy or briefly unavailable. This page tries again in {{retryAfterSeconds}} seconds.</p>
+        <p><a href="{{target}}">Try again now</a></p></main></body></html>
+        """;
+
+    public VisitorPages(IOptions<WaitingRoomOptions> options, IHostEnvironment environment, ILogger<VisitorPages> logger)
+    {
+        var webRoot = new PhysicalFileProvider(WebRootOf(environment));
+        Queue = Load(options.Value.QueuePage, webRoot, "queue.html", BuiltInQueuePage, logger);
+        Unavailable = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+    }
+
+    public PageTemplate Queue { get; }
+
+    public PageTemplate Unavailable { get; }
+
+    /// <summary>The folder the room's own pages and assets come from: the app's wwwroot.</summary>
+    public static string WebRootOf(IHostEnvironment environment) => Path.Combine(environment.ContentRootPath, "wwwroot");
+
+    private static PageTemplate Load(string? customPath, PhysicalFileProvider webRoot, string name, string builtIn, ILogger logger)
+    {
+        if (customPath is not null)
+        {
+            try
+            {
+                var custom = new PageTemplate(File.ReadAllText(customPath));
+                if (custom.Placeholders.Contains("position", StringComparer.Ordinal))
+                {
+                    return custom;
+                }
+
+                Log.CustomPageUnusable(logger, customPath, "it has no {{position}} placeholder");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                Log.CustomPageUnusable(logger, customPath, ex.Message);
+            }
+        }
+
+        var file = webRoot.GetFileInfo(name);
+        if (file.Exists && !file.IsDirectory)
+        {
+            try
+            {
+                using var reader = new StreamReader(file.CreateReadStream());
+                return new PageTemplate(reader.ReadToEnd());
+            }
+            catch (IOException ex)
+            {
+                Log.PageUnreadable(logger, name, ex.Message);
+                return new PageTemplate(builtIn);
+            }
+        }
+
+        Log.PageUnreadable(logger, name, "not found in " + webRoot.Root);
+        return new PageTemplate(builtIn);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, EventName = "CustomQueuePageUnusable",
+            Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); the built-in queue page is served instead.")]
+        public static partial void CustomPageUnusable(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 111, Level = LogLevel.Warning, EventName = "PageUnreadable",
+            Message = "Page {Name} could not be read ({Reason}); a minimal built-in page is served instead.")]
+        public static partial void PageUnreadable(ILogger logger, string name, string reason);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using WaitingRoom.Hosting;
+using WaitingRoom.Queue;
+
+namespace WaitingRoom.Admission;
+
+/// <summary>
+/// Issues and checks <c>wr_token</c> values: <c>{id}.{mac}</c>, where id is 128 random bits and mac
+/// the first 128 bits of HMAC-SHA256(key, id), both base64url. Anything that does not check out
+/// exactly (tampered, truncated, oversized, foreign) is no token at all, never an error.
+/// </summary>
+/// <remarks>
+/// The key is WR_SECRET; when unset, a random key is created once and shared through the store,
+/// so every instance accepts every other instance's cookies.
+/// </remarks>
+internal sealed class VisitorTokenSigner
+{
+    private const int IdBytes = 16;
+    private const int MacBytes = 16;
+    private const int IdChars = 22;
+
+    /// <summary>Length of a well-formed token: 22 + 1 + 22.</summary>
+    public const int TokenLength = IdChars + 1 + IdChars;
+
+    private readonly IWaitingRoomStore _store;
+    private readonly Lock _lock = new();
+    private byte[]? _key;
+    private Task<byte[]>? _loading;
+
+    public VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
+    {
+        _store = store;
+        if (options.Value.Secret is { } secret)
+        {
+            _key = Encoding.UTF8.GetBytes(secret);
+        }
+    }
+
+    /// <summary>The key is at hand: <see cref="TryRead"/> and <see cref="Issue"/> can run without the store.</summary>
+    public bool IsReady => Volatile.Read(ref _key) is not null;
+
+    /// <summary>Loads the shared key from the store when WR_SECRET is unset; a failure is retried on the next call.</summary>
+    /// <exception cref="StoreUnavailableException">The store cannot be reached.</exception>
+    public Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        if (IsReady)
+        {
+            return Task.CompletedTask;
+        }
+
+        Task<byte[]> loading;
+        lock (_lock)
+        {
+            if (_loading is null || _loading.IsFaulted || _loading.IsCanceled)
+            {
+                _loading = LoadAsync();
+            }
+
+            loading = _loading;
+        }
+
+        return loading.WaitAsync(cancellationToken);
+    }
+
+    private async Task<byte[]> LoadAsync()
+    {
+        var candidate = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var secret = await _store.GetOrCreateSecretAsync(candidate, CancellationToken.None);
+        var key = Encoding.UTF8.GetBytes(secret);
+        Volatile.Write(ref _key, key);
+        return key;
+    }
+
+    /// <summary>A new visitor: its id (stored) and token (the cookie value).</summary>
+    public (string VisitorId, string Token) Issue()
+    {
+        var key = Key();
+        Span<byte> id = stackalloc byte[IdBytes];
+        RandomNumberGenerator.Fill(id);
+        Span<char> token = stackalloc char[TokenLength];
+        Base64Url.EncodeToChars(id, token[..IdChars]);
+        token[IdChars] = '.';
+        Span<byte> mac = stackalloc byte[32];
+        Sign(key, token[..IdChars], mac);
+        Base64Url.EncodeToChars(mac[..MacBytes], token[(IdChars + 1)..]);
+        return (new string(token[..IdChars]), new string(token));
+    }
+
+    /// <summary>The visitor id of a valid token; false for anything else.</summary>
+    public bool TryRead(string? token, out string visitorId)
+    {
+        visitorId = "";
+        if (token is null || token.Length != TokenLength || token[IdChars] != '.')
+        {
+            return false;
+        }
+
+        var idChars = token.AsSpan(0, IdChars);
+        Span<byte> buffer = stackalloc byte[IdBytes + 2];
+        if (!Base64Url.TryDecodeFromChars(idChars, buffer, out var idLength) || idLength != IdBytes ||
+            !Base64Url.TryDecodeFromChars(token.AsSpan(IdChars + 1), buffer, out var macLength) || macLength != MacBytes)
+        {
+            return false;
+        }
+
+        Span<byte> expected = stackalloc byte[32];
+        Sign(Key(), idChars, expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected[..MacBytes], buffer[..MacBytes]))
+        {
+            return false;
+        }
+
+        visitorId = token[..IdChars];
+        return true;
+    }
+
+    /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>
+    public static string LogTag(string visitorId) => visitorId.Length > 8 ? visitorId[..8] : visitorId;
+
+    private byte[] Key() => Volatile.Read(ref _key) ?? throw new InvalidOperationException("The cookie key is not loaded yet; call EnsureReadyAsync first.");
+
+    private static void Sign(byte[] key, ReadOnlySpan<char> id, Span<byte> mac)
+    {
+        Span<byte> data = stackalloc byte[IdChars];
+        var length = Encoding.ASCII.GetBytes(id, data);
+        HMACSHA256.HashData(key, data[..length], mac);
+    }
+}

@@ -1,0 +1,13 @@
+namespace WaitingRoom.Admission;
+
+/// <summary>What the room decided for one request, for the request log line.</summary>
+internal sealed class WaitingRoomRequestFeature
+{
+    /// <summary>active, queued, bypass, store-down, endpoint, …</summary>
+    public string Decision { get; set; } = "none";
+
+    /// <summary>A short prefix of the visitor id; never the token.</summary>
+    public string? Visitor { get; set; }
+
+    public string Room { get; set; } = Queue.RoomPolicy.DefaultName;
+}

@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WaitingRoom.Admission;
+using WaitingRoom.Queue;
+
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// Says at start what the room runs with (store, capacity, backends) and loads the shared cookie
+/// key when WR_SECRET is unset. A store that is down at start is not fatal: it is logged and the
+/// room follows WR_FAILURE_MODE until the store answers.
+/// </summary>
+internal sealed partial class StartupReport : IHostedService
+{
+    private readonly WaitingRoomOptions _options;
+    private readonly StartupWarnings _warnings;
+    private readonly IWaitingRoomStore _store;
+    private readonly VisitorTokenSigner _signer;
+    private readonly ILogger<StartupReport> _logger;
+
+    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger)
+    {
+        _options = options.Value;
+        _warnings = warnings;
+        _store = store;
+        _signer = signer;
+        _logger = logger;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var line in _warnings.Lines)
+        {
+            Log.ConfigurationWarning(_logger, line);
+        }
+
+        if (_options.UsesInMemoryStore)
+        {
+            Log.InMemoryStore(_logger);
+        }
+        else
+        {
+            Log.RedisStore(_logger, _options.RedisHost!, _options.RedisPort, _options.RedisSsl, _options.KeyPrefix);
+        }
+
+        Log.Room(_logger, _options.MaxActive, _options.ActiveTtl.TotalSeconds, _options.QueueTtl.TotalSeconds, _options.AdmissionWindow.TotalSeconds, _options.ReleaseInterval.TotalSeconds);
+        if (_options.BackendUrls.Count == 0)
+        {
+            Log.DemoOrigin(_logger);
+        }
+        else
+        {
+            var backends = string.Join(", ", _options.BackendUrls);
+            Log.Backends(_logger, backends);
+        }
+
+        if (_options.Secret is null)
+        {
+            if (!_options.UsesInMemoryStore)
+            {
+                Log.SharedSecret(_logger);
+            }
+
+            try
+            {
+                await _signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
+            {
+                Log.StoreDownAtStart(_logger, ex);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Warning, EventName = "ConfigurationWarning", Message = "{Warning}")]
+        public static partial void ConfigurationWarning(ILogger logger, string warning);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, EventName = "InMemoryStore",
+            Message = "WR_REDIS_HOST is unset: using the embedded in-memory store. It serves ONE instance only and forgets every visitor on restart; set WR_REDIS_HOST to share one room between instances.")]
+        public static partial void InMemoryStore(ILogger logger);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Information, EventName = "RedisStore",
+            Message = "Using Redis at {Host}:{Port} (TLS {Ssl}), key prefix '{Prefix}'.")]
+        public static partial void RedisStore(ILogger logger, string host, int port, bool ssl, string prefix);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Information, EventName = "Room",
+            Message = "Room 'default': at most {MaxActive} active visitors; active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s, promotion every {Interval} s.")]
+        public static partial void Room(ILogger logger, int maxActive, double activeTtl, double queueTtl, double window, double interval);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, EventName = "DemoOrigin",
+            Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]
+        public static partial void DemoOrigin(ILogger logger);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Information, EventName = "Backends", Message = "Forwarding admitted visitors to {Backends}.")]
+        public static partial void Backends(ILogger logger, string backends);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Information, EventName = "SharedSecret",
+            Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
+        public static partial void SharedSecret(ILogger logger);
+
+        [LoggerMessage(EventId = 8, Level = LogLevel.Warning, EventName = "StoreDownAtStart",
+            Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]
+        public static partial void StoreDownAtStart(ILogger logger, Exception exception);
+    }
+}

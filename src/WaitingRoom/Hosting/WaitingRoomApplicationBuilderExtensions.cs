@@ -1,0 +1,165 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Json;
+using StackExchange.Redis;
+using WaitingRoom.Admission;
+using WaitingRoom.Hosting;
+using WaitingRoom.Operations;
+using WaitingRoom.Proxy;
+using WaitingRoom.Queue;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Composition of the waiting room: <c>AddWaitingRoom</c> on the builder, <c>UseWaitingRoom</c> on the app.</summary>
+public static class WaitingRoomApplicationBuilderExtensions
+{
+    /// <summary>
+    /// Reads and validates the WR_* variables, then registers logging, the store, the admission
+    /// pipeline, the promotion service and the proxy.
+    /// </summary>
+    /// <exception cref="WaitingRoomConfigurationException">A variable holds a bad value.</exception>
+    public static WebApplicationBuilder AddWaitingRoom(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var warnings = new List<string>();
+        var options = WaitingRoomOptionsReader.Read(builder.Configuration, warnings);
+
+        AddLogging(builder);
+        ConfigureListening(builder, options);
+
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(new StartupWarnings(warnings));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new RoomPolicy(RoomPolicy.DefaultName, options.MaxActive, options.ActiveTtl, options.QueueTtl, options.AdmissionWindow));
+        services.AddSingleton<PromotionRateEstimator>();
+        services.AddSingleton<VisitorTokenSigner>();
+        services.AddSingleton<VisitorPages>();
+        services.AddSingleton<VisitorResponses>();
+        AddStore(services, options);
+        services.AddHostedService<StartupReport>();
+        services.AddHostedService<PromotionService>();
+
+        if (options.BackendUrls.Count > 0)
+        {
+            services.AddReverseProxy()
+                .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options))
+                .AddTransforms(context => context.RequestTransforms.Add(new StripVisitorCookieTransform(options.CookieName)));
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// The request pipeline: request log, the room's assets, routing, admission, then the room's
+    /// own endpoints and the proxy (or the demo origin when no backend is set).
+    /// </summary>
+    public static WebApplication UseWaitingRoom(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<IOptions<WaitingRoomOptions>>().Value;
+
+        app.UseMiddleware<RequestLogMiddleware>();
+        app.UseStaticFiles(AssetFiles(app));
+        app.UseRouting();
+        app.UseMiddleware<AdmissionMiddleware>();
+
+        WaitingRoomEndpoints.Map(app);
+        if (options.BackendUrls.Count > 0)
+        {
+            app.MapReverseProxy();
+        }
+        else
+        {
+            DemoOrigin.Map(app);
+        }
+
+        return app;
+    }
+
+    private static void AddLogging(WebApplicationBuilder builder)
+    {
+        // One JSON line per event. The framework's own per-request lines are turned down: the
+        // room writes exactly one line per request itself (RequestLogMiddleware).
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
+            .ReadFrom.Configuration(builder.Configuration)
+            .WriteTo.Console(new JsonFormatter(renderMessage: true))
+            .CreateLogger();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+    }
+
+    private static void ConfigureListening(WebApplicationBuilder builder, WaitingRoomOptions options)
+    {
+        // WR_PORT wins; otherwise ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS are honoured; otherwise 8080.
+        if (options.Port is { } port)
+        {
+            builder.WebHost.UseUrls($"http://+:{port}");
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls("http://+:8080");
+        }
+    }
+
+    private static void AddStore(IServiceCollection services, WaitingRoomOptions options)
+    {
+        if (options.UsesInMemoryStore)
+        {
+            services.AddSingleton<IWaitingRoomStore, InMemoryWaitingRoomStore>();
+            return;
+        }
+
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisConfiguration(options)));
+        services.AddSingleton<IWaitingRoomStore>(sp => new RedisWaitingRoomStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix));
+    }
+
+    /// <summary>
+    /// StackExchange.Redis settings: never abort on a failed first connect (the room must start and
+    /// recover by itself when Redis comes back), short timeouts so an outage is noticed in seconds.
+    /// </summary>
+    internal static ConfigurationOptions RedisConfiguration(WaitingRoomOptions options)
+    {
+        var configuration = new ConfigurationOptions
+        {
+            AbortOnConnectFail = false,
+            ConnectTimeout = 2000,
+            SyncTimeout = 2000,
+            ConnectRetry = 3,
+            KeepAlive = 10,
+            ClientName = "waitingroom",
+            Password = options.RedisPassword,
+            Ssl = options.RedisSsl,
+            DefaultDatabase = options.RedisDatabase,
+        };
+        configuration.EndPoints.Add(options.RedisHost!, options.RedisPort);
+        return configuration;
+    }
+
+    private static StaticFileOptions AssetFiles(WebApplication app)
+    {
+        // The templates (*.html) are rendered by the room, not served raw.
+        var types = new FileExtensionContentTypeProvider();
+        types.Mappings.Remove(".html");
+        types.Mappings.Remove(".htm");
+        return new StaticFileOptions
+        {
+            RequestPath = VisitorResponses.AssetsPath,
+            FileProvider = new PhysicalFileProvider(VisitorPages.WebRootOf(app.Environment)),
+            ContentTypeProvider = types,
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "public, max-age=300",
+        };
+    }
+}

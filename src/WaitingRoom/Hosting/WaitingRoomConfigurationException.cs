@@ -1,0 +1,32 @@
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// A WR_* variable holds a value the room cannot run with. The message is one line per bad
+/// variable, each naming the variable, the value and what is allowed.
+/// </summary>
+public sealed class WaitingRoomConfigurationException : Exception
+{
+    public WaitingRoomConfigurationException(IReadOnlyList<string> errors)
+        : base(string.Join(Environment.NewLine, errors))
+    {
+        Errors = errors;
+    }
+
+    public WaitingRoomConfigurationException()
+        : this(Array.Empty<string>())
+    {
+    }
+
+    public WaitingRoomConfigurationException(string message)
+        : this([message])
+    {
+    }
+
+    public WaitingRoomConfigurationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Errors = [message];
+    }
+
+    public IReadOnlyList<string> Errors { get; }
+}

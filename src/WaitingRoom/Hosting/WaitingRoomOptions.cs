@@ -1,0 +1,86 @@
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// The effective configuration of one WaitingRoom process, read once from the WR_* variables
+/// (see <see cref="WaitingRoomOptionsReader"/>). Names and defaults follow owr's.
+/// </summary>
+public sealed class WaitingRoomOptions
+{
+    /// <summary>WR_MAX_ACTIVE: concurrent active visitors (active + released-not-yet-expired).</summary>
+    public int MaxActive { get; set; } = 100;
+
+    /// <summary>WR_ACTIVE_TTL: how long an active visitor may stay idle before its slot frees.</summary>
+    public TimeSpan ActiveTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>WR_RELEASE_INTERVAL: time between promotion rounds.</summary>
+    public TimeSpan ReleaseInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>WR_COOKIE_NAME: name of the signed visitor cookie.</summary>
+    public string CookieName { get; set; } = "wr_token";
+
+    /// <summary>WR_REDIS_HOST: unset means the embedded in-memory store (one instance only).</summary>
+    public string? RedisHost { get; set; }
+
+    /// <summary>WR_REDIS_PORT.</summary>
+    public int RedisPort { get; set; } = 6379;
+
+    /// <summary>WR_REDIS_PASS: password sent with AUTH (as the <c>default</c> user).</summary>
+    public string? RedisPassword { get; set; }
+
+    /// <summary>WR_REDIS_URL, parsed: redis:// or rediss:// (TLS).</summary>
+    public bool RedisSsl { get; set; }
+
+    /// <summary>Database number from WR_REDIS_URL (redis://host:port/N).</summary>
+    public int RedisDatabase { get; set; }
+
+    /// <summary>WR_REDIS_KEY_PREFIX: first part of every key, so several deployments can share one Redis.</summary>
+    public string KeyPrefix { get; set; } = "wr";
+
+    /// <summary>WR_BACKEND_URL: one or more destinations; empty means the built-in demo origin.</summary>
+    public IReadOnlyList<Uri> BackendUrls { get; set; } = [];
+
+    /// <summary>WR_MAIN_URL: where an admitted visitor lands when it did not ask for a page.</summary>
+    public string MainUrl { get; set; } = "/";
+
+    /// <summary>WR_SECRET: HMAC key of the visitor cookie; null means shared through the store.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>WR_QUEUE_TTL: how long a queued visitor may go without polling before it loses its place.</summary>
+    public TimeSpan QueueTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>WR_ADMISSION_WINDOW: how long a promoted visitor has to arrive.</summary>
+    public TimeSpan AdmissionWindow { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>WR_BYPASS_PATHS: path prefixes that never queue, compared case-insensitively.</summary>
+    public IReadOnlyList<string> BypassPaths { get; set; } = [];
+
+    /// <summary>WR_BYPASS_HEADER name part (Name:secret).</summary>
+    public string? BypassHeaderName { get; set; }
+
+    /// <summary>WR_BYPASS_HEADER secret part.</summary>
+    public string? BypassHeaderValue { get; set; }
+
+    /// <summary>WR_FAILURE_MODE: what to do while the store is unreachable.</summary>
+    public FailureMode FailureMode { get; set; } = FailureMode.Closed;
+
+    /// <summary>WR_PORT, when set explicitly; otherwise ASPNETCORE_URLS or 8080.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>WR_QUEUE_PAGE: a custom queue page template; falls back to wwwroot/queue.html.</summary>
+    public string? QueuePage { get; set; }
+
+    /// <summary>WR_LOAD_BALANCING, as a YARP policy name.</summary>
+    public string LoadBalancingPolicy { get; set; } = "RoundRobin";
+
+    /// <summary>WR_HEALTH_CHECK_PATH: active health checks of each destination when set.</summary>
+    public string? HealthCheckPath { get; set; }
+
+    /// <summary>WR_STICKY: an admitted visitor keeps its backend destination.</summary>
+    public bool Sticky { get; set; }
+
+    /// <summary>WR_BACKEND_TIMEOUT: how long a backend request may stay silent before it is abandoned.</summary>
+    public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>True when the embedded in-memory store is used.</summary>
+    public bool UsesInMemoryStore => RedisHost is null;
+}

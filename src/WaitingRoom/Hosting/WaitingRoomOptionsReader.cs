@@ -1,0 +1,463 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// Reads <see cref="WaitingRoomOptions"/> from the WR_* variables and checks every value.
+/// Each bad value becomes one line: the variable, the value and what is allowed.
+/// </summary>
+public static class WaitingRoomOptionsReader
+{
+    /// <summary>Every variable the product reads; anything else starting with WR_ is reported as unknown.</summary>
+    public static readonly IReadOnlyList<string> KnownVariables =
+    [
+        "WR_MAX_ACTIVE", "WR_ACTIVE_TTL", "WR_RELEASE_INTERVAL", "WR_COOKIE_NAME",
+        "WR_REDIS_HOST", "WR_REDIS_PORT", "WR_REDIS_USER", "WR_REDIS_PASS", "WR_REDIS_URL", "WR_REDIS_KEY_PREFIX",
+        "WR_BACKEND_URL", "WR_MAIN_URL", "WR_SECRET", "WR_QUEUE_TTL", "WR_ADMISSION_WINDOW",
+        "WR_NEW_USERS_PER_MINUTE", "WR_QUEUE_MODE", "WR_BYPASS_PATHS", "WR_ADMIN_TOKEN", "WR_FAILURE_MODE",
+        "WR_PORT", "WR_SESSION_MAX", "WR_BYPASS_HEADER", "WR_MAX_NEW_PER_IP_PER_MINUTE", "WR_ROOMS_FILE",
+        "WR_QUEUE_PAGE", "WR_LOAD_BALANCING", "WR_HEALTH_CHECK_PATH", "WR_STICKY", "WR_BACKEND_TIMEOUT",
+    ];
+
+    private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["round-robin"] = "RoundRobin",
+        ["least-requests"] = "LeastRequests",
+        ["power-of-two-choices"] = "PowerOfTwoChoices",
+        ["random"] = "Random",
+    };
+
+    /// <summary>
+    /// Reads and validates the options.
+    /// </summary>
+    /// <exception cref="WaitingRoomConfigurationException">One or more variables hold a bad value.</exception>
+    public static WaitingRoomOptions Read(IConfiguration configuration, ICollection<string>? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var reader = new Reader(configuration);
+        var options = reader.Read();
+        if (reader.Errors.Count > 0)
+        {
+            throw new WaitingRoomConfigurationException(reader.Errors);
+        }
+
+        if (warnings is not null)
+        {
+            foreach (var warning in reader.Warnings)
+            {
+                warnings.Add(warning);
+            }
+        }
+
+        return options;
+    }
+
+    private sealed class Reader(IConfiguration configuration)
+    {
+        public List<string> Errors { get; } = [];
+
+        public List<string> Warnings { get; } = [];
+
+        public WaitingRoomOptions Read()
+        {
+            var o = new WaitingRoomOptions
+            {
+                MaxActive = Integer("WR_MAX_ACTIVE", 100, 1, 10_000_000),
+                ActiveTtl = Seconds("WR_ACTIVE_TTL", 60, 0.1, 7 * 86400),
+                ReleaseInterval = Seconds("WR_RELEASE_INTERVAL", 2, 0.05, 3600),
+                CookieName = CookieName("WR_COOKIE_NAME", "wr_token"),
+                QueueTtl = Seconds("WR_QUEUE_TTL", 60, 0.1, 7 * 86400),
+                AdmissionWindow = Seconds("WR_ADMISSION_WINDOW", 120, 0.1, 7 * 86400),
+                MainUrl = MainUrl("WR_MAIN_URL"),
+                Secret = Secret("WR_SECRET"),
+                BypassPaths = Paths("WR_BYPASS_PATHS"),
+                FailureMode = Choice("WR_FAILURE_MODE", "closed", ["closed", "open"]) == "open" ? FailureMode.Open : FailureMode.Closed,
+                Port = Value("WR_PORT") is null ? null : Integer("WR_PORT", 8080, 0, 65535),
+                QueuePage = Value("WR_QUEUE_PAGE"),
+                BackendUrls = BackendUrls("WR_BACKEND_URL"),
+                LoadBalancingPolicy = s_loadBalancingPolicies[Choice("WR_LOAD_BALANCING", "round-robin", [.. s_loadBalancingPolicies.Keys])],
+                HealthCheckPath = HealthCheckPath("WR_HEALTH_CHECK_PATH"),
+                Sticky = Boolean("WR_STICKY", false),
+                BackendTimeout = Seconds("WR_BACKEND_TIMEOUT", 100, 1, 3600),
+                KeyPrefix = KeyPrefix("WR_REDIS_KEY_PREFIX"),
+            };
+
+            ReadBypassHeader(o);
+            ReadRedis(o);
+            RefuseNotYetSupported();
+            WarnUnknownVariables();
+            return o;
+        }
+
+        private string? Value(string name)
+        {
+            var value = configuration[name];
+            return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        }
+
+        private void Fail(string name, string value, string allowed) =>
+            Errors.Add($"{name}='{Printable(value)}' is not valid: {allowed}.");
+
+        private static string Printable(string value) =>
+            value.Length > 80 ? string.Concat(value.AsSpan(0, 77), "...") : value;
+
+        private int Integer(string name, int fallback, int min, int max)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return fallback;
+            }
+
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+
+            Fail(name, raw, $"expected a whole number from {min} to {max}");
+            return fallback;
+        }
+
+        private TimeSpan Seconds(string name, double fallback, double min, double max)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return TimeSpan.FromSeconds(fallback);
+            }
+
+            if (double.TryParse(raw, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return TimeSpan.FromSeconds(value);
+            }
+
+            Fail(name, raw, $"expected a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+            return TimeSpan.FromSeconds(fallback);
+        }
+
+        private bool Boolean(string name, bool fallback)
+        {
+            var raw = Value(name);
+            switch (raw?.ToLowerInvariant())
+            {
+                case null:
+                    return fallback;
+                case "true" or "1" or "yes" or "on":
+                    return true;
+                case "false" or "0" or "no" or "off":
+                    return false;
+                default:
+                    Fail(name, raw, "expected true or false");
+                    return fallback;
+            }
+        }
+
+        private string Choice(string name, string fallback, string[] allowed)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return fallback;
+            }
+
+            foreach (var choice in allowed)
+            {
+                if (string.Equals(raw, choice, StringComparison.OrdinalIgnoreCase))
+                {
+                    return choice;
+                }
+            }
+
+            Fail(name, raw, $"expected one of {string.Join(", ", allowed)}");
+            return fallback;
+        }
+
+        private string CookieName(string name, string fallback)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return fallback;
+            }
+
+            if (raw.Length <= 64 && raw.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                return raw;
+            }
+
+            Fail(name, raw, "expected 1 to 64 letters, digits, '_', '-' or '.'");
+            return fallback;
+        }
+
+        private string KeyPrefix(string name)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return "wr";
+            }
+
+            if (raw.Length <= 32 && raw.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                return raw;
+            }
+
+            Fail(name, raw, "expected 1 to 32 letters, digits, '_', '-' or '.'");
+            return "wr";
+        }
+
+        private string MainUrl(string name)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return "/";
+            }
+
+            if (Admission.RedirectTarget.IsLocalPath(raw) ||
+                (Uri.TryCreate(raw, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+            {
+                return raw;
+            }
+
+            Fail(name, raw, "expected a path starting with '/' (not '//') or an absolute http(s) URL");
+            return "/";
+        }
+
+        private string? Secret(string name)
+        {
+            var raw = configuration[name];
+            if (string.IsNullOrEmpty(raw))
+            {
+                return null;
+            }
+
+            if (raw.Length >= 16)
+            {
+                return raw;
+            }
+
+            // Never echo a secret, even a short one.
+            Errors.Add($"{name}='(hidden, {raw.Length} characters)' is not valid: expected at least 16 characters (a long random string).");
+            return null;
+        }
+
+        private string[] Paths(string name)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return [];
+            }
+
+            var paths = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var path in paths)
+            {
+                if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal))
+                {
+                    Fail(name, raw, $"expected comma-separated path prefixes starting with '/', and '{path}' is not one");
+                    return [];
+                }
+            }
+
+            return paths;
+        }
+
+        private string? HealthCheckPath(string name)
+        {
+            var raw = Value(name);
+            if (raw is null || raw.StartsWith('/'))
+            {
+                return raw;
+            }
+
+            Fail(name, raw, "expected a path starting with '/'");
+            return null;
+        }
+
+        private Uri[] BackendUrls(string name)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return [];
+            }
+
+            var urls = new List<Uri>();
+            foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (Uri.TryCreate(part, UriKind.Absolute, out var uri) &&
+                    (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) &&
+                    string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) && string.IsNullOrEmpty(uri.UserInfo))
+                {
+                    urls.Add(uri);
+                }
+                else
+                {
+                    Fail(name, raw, $"expected comma-separated absolute http(s) URLs without query or credentials, and '{part}' is not one");
+                    return [];
+                }
+            }
+
+            return [.. urls];
+        }
+
+        private void ReadBypassHeader(WaitingRoomOptions o)
+        {
+            const string name = "WR_BYPASS_HEADER";
+            var raw = configuration[name];
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return;
+            }
+
+            var colon = raw.IndexOf(':', StringComparison.Ordinal);
+            var header = colon > 0 ? raw[..colon].Trim() : "";
+            var secret = colon > 0 ? raw[(colon + 1)..].Trim() : "";
+            if (header.Length == 0 || !header.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') || secret.Length < 8)
+            {
+                Errors.Add($"{name}='(hidden)' is not valid: expected Name:secret, a header name of letters, digits and '-', and a secret of at least 8 characters.");
+                return;
+            }
+
+            o.BypassHeaderName = header;
+            o.BypassHeaderValue = secret;
+        }
+
+        private void ReadRedis(WaitingRoomOptions o)
+        {
+            var host = Value("WR_REDIS_HOST");
+            var url = Value("WR_REDIS_URL");
+            var user = Value("WR_REDIS_USER");
+            o.RedisPort = Integer("WR_REDIS_PORT", 6379, 1, 65535);
+            o.RedisPassword = configuration["WR_REDIS_PASS"] is { Length: > 0 } pass ? pass : null;
+
+            if (url is not null)
+            {
+                if (host is not null)
+                {
+                    Errors.Add($"WR_REDIS_URL and WR_REDIS_HOST='{Printable(host)}' are both set: set one of them, not both.");
+                }
+
+                ReadRedisUrl(o, url, ref user);
+            }
+            else
+            {
+                if (host is not null && (host.Contains('/', StringComparison.Ordinal) || host.Contains(' ', StringComparison.Ordinal)))
+                {
+                    Fail("WR_REDIS_HOST", host, "expected a host name or address (use WR_REDIS_URL for a redis:// URL)");
+                }
+
+                o.RedisHost = host;
+            }
+
+            if (user is not null && !string.Equals(user, "default", StringComparison.Ordinal))
+            {
+                Errors.Add($"WR_REDIS_USER='{Printable(user)}' is not valid: the Redis client in use (StackExchange.Redis 1.2.6) cannot send an ACL user name; " +
+                    "give the 'default' user the ACL rules the proxy needs and set only WR_REDIS_PASS (or leave WR_REDIS_USER unset or 'default').");
+            }
+        }
+
+        private void ReadRedisUrl(WaitingRoomOptions o, string url, ref string? user)
+        {
+            const string allowed = "expected redis://[:password@]host[:port][/db] or rediss://... (TLS)";
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss") || string.IsNullOrEmpty(uri.Host))
+            {
+                Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: {allowed}.");
+                return;
+            }
+
+            o.RedisHost = uri.Host;
+            o.RedisPort = uri.IsDefaultPort || uri.Port <= 0 ? 6379 : uri.Port;
+            o.RedisSsl = uri.Scheme == "rediss";
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+                var urlUser = Uri.UnescapeDataString(colon >= 0 ? uri.UserInfo[..colon] : uri.UserInfo);
+                var urlPass = colon >= 0 ? Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]) : null;
+                if (urlUser.Length > 0)
+                {
+                    user ??= urlUser;
+                }
+
+                o.RedisPassword = string.IsNullOrEmpty(urlPass) ? o.RedisPassword : urlPass;
+            }
+
+            var db = uri.AbsolutePath.Trim('/');
+            if (db.Length > 0)
+            {
+                if (int.TryParse(db, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 15)
+                {
+                    o.RedisDatabase = number;
+                }
+                else
+                {
+                    Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: the database after the host must be a number from 0 to 15, not '{Printable(db)}'.");
+                }
+            }
+        }
+
+        /// <summary>
+        /// Policies of later releases are refused rather than ignored: an operator who sets one
+        /// must not believe it protects the site when it does not.
+        /// </summary>
+        private void RefuseNotYetSupported()
+        {
+            if (Integer("WR_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000) > 0)
+            {
+                NotYet("WR_NEW_USERS_PER_MINUTE", "only 0 (no rate cap) is supported by this version");
+            }
+
+            var mode = Choice("WR_QUEUE_MODE", "fifo", ["fifo", "random", "passthrough", "queue-all", "reject"]);
+            if (mode != "fifo")
+            {
+                NotYet("WR_QUEUE_MODE", "only fifo is supported by this version");
+            }
+
+            if (Integer("WR_SESSION_MAX", 0, 0, 30 * 86400) > 0)
+            {
+                NotYet("WR_SESSION_MAX", "only 0 (no cap) is supported by this version");
+            }
+
+            if (Value("WR_MAX_NEW_PER_IP_PER_MINUTE") is not null)
+            {
+                NotYet("WR_MAX_NEW_PER_IP_PER_MINUTE", "the per-IP newcomer cap is not in this version; leave it unset");
+            }
+
+            if (Value("WR_ROOMS_FILE") is not null)
+            {
+                NotYet("WR_ROOMS_FILE", "several rooms are not in this version; leave it unset");
+            }
+
+            if (configuration["WR_ADMIN_TOKEN"] is { Length: > 0 })
+            {
+                Errors.Add("WR_ADMIN_TOKEN='(hidden)' is not valid: the admin API is not in this version; leave it unset.");
+            }
+        }
+
+        private void NotYet(string name, string allowed)
+        {
+            if (Errors.Exists(e => e.StartsWith(name + "=", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            Fail(name, Value(name) ?? "", allowed);
+        }
+
+        private void WarnUnknownVariables()
+        {
+            foreach (var entry in configuration.AsEnumerable())
+            {
+                if (entry.Key.StartsWith("WR_", StringComparison.Ordinal) &&
+                    !entry.Key.StartsWith("WR_TEST_", StringComparison.Ordinal) &&
+                    !entry.Key.Contains(':', StringComparison.Ordinal) &&
+                    !KnownVariables.Contains(entry.Key))
+                {
+                    Warnings.Add($"{entry.Key} is not a WaitingRoom variable and is ignored (a typo?).");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WaitingRoom.Admission;
+using WaitingRoom.Hosting;
+using WaitingRoom.Queue;
+
+namespace WaitingRoom.Operations;
+
+/// <summary>The room's own endpoints: /_wr/status, /_wr/health, /_wr/ready and /_wr/queue.</summary>
+internal static class WaitingRoomEndpoints
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(VisitorResponses.StatusPath, StatusAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
+        endpoints.MapMethods("/_wr/health", [HttpMethods.Get, HttpMethods.Head], Health).WithMetadata(WaitingRoomEndpointMetadata.Instance);
+        endpoints.MapMethods("/_wr/ready", [HttpMethods.Get, HttpMethods.Head], (Func<HttpContext, Task<IResult>>)ReadyAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
+    }
+
+    /// <summary>The caller's state as the JSON of SPEC.md; an unknown or invalid cookie is "unknown", never an error.</summary>
+    private static async Task StatusAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var store = services.GetRequiredService<IWaitingRoomStore>();
+        var signer = services.GetRequiredService<VisitorTokenSigner>();
+        var responses = services.GetRequiredService<VisitorResponses>();
+        var room = services.GetRequiredService<RoomPolicy>();
+        var cookieName = services.GetRequiredService<IOptions<WaitingRoomOptions>>().Value.CookieName;
+        try
+        {
+            await signer.EnsureReadyAsync(context.RequestAborted);
+            var result = signer.TryRead(context.Request.Cookies[cookieName], out var visitorId)
+                ? await store.GetStatusAsync(room, visitorId, context.RequestAborted)
+                : new AdmissionResult(VisitorState.Unknown, 0, 0);
+            await responses.WriteStatusAsync(context, result);
+        }
+        catch (StoreUnavailableException)
+        {
+            await responses.WriteUnavailableAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
+    /// <summary>Liveness: the process answers. Never depends on the store.</summary>
+    private static IResult Health(HttpContext context)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Text("{\"status\":\"ok\"}", "application/json");
+    }
+
+    /// <summary>Readiness: the store answers a ping; 503 while it does not.</summary>
+    private static async Task<IResult> ReadyAsync(HttpContext context)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var store = context.RequestServices.GetRequiredService<IWaitingRoomStore>();
+        try
+        {
+            await store.PingAsync(context.RequestAborted).WaitAsync(TimeSpan.FromSeconds(2), context.RequestAborted);
+            return Results.Text($"{{\"status\":\"ready\",\"store\":\"{store.Kind}\"}}", "application/json");
+        }
+        catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
+        {
+            return Results.Text($"{{\"status\":\"unavailable\",\"store\":\"{store.Kind}\"}}", "application/json", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

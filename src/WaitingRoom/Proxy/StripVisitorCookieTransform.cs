@@ -1,0 +1,66 @@
+using Yarp.ReverseProxy.Transforms;
+
+namespace WaitingRoom.Proxy;
+
+/// <summary>
+/// Removes the room's own cookie from the Cookie header sent to the backend: the backend never
+/// sees <c>wr_token</c>, and the visitor's other cookies pass byte for byte in their order.
+/// </summary>
+internal sealed class StripVisitorCookieTransform : RequestTransform
+{
+    private readonly string _cookieName;
+
+    public StripVisitorCookieTransform(string cookieName)
+    {
+        _cookieName = cookieName;
+    }
+
+    public override ValueTask ApplyAsync(RequestTransformContext context)
+    {
+        var headers = context.ProxyRequest.Headers;
+        if (!headers.TryGetValues("Cookie", out var values))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var kept = new List<string>();
+        var changed = false;
+        foreach (var value in values)
+        {
+            foreach (var pair in value.Split(';'))
+            {
+                var trimmed = pair.Trim();
+                if (trimmed.Length == 0)
+                {
+                    continue;
+                }
+
+                if (IsVisitorCookie(trimmed))
+                {
+                    changed = true;
+                    continue;
+                }
+
+                kept.Add(trimmed);
+            }
+        }
+
+        if (changed)
+        {
+            headers.Remove("Cookie");
+            if (kept.Count > 0)
+            {
+                headers.TryAddWithoutValidation("Cookie", string.Join("; ", kept));
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private bool IsVisitorCookie(string pair)
+    {
+        var equals = pair.IndexOf('=', StringComparison.Ordinal);
+        var name = (equals < 0 ? pair : pair[..equals]).Trim();
+        return string.Equals(name, _cookieName, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,7 @@
+namespace WaitingRoom.Queue;
+
+/// <summary>The answer of one admission or status step.</summary>
+/// <param name="State">Where the visitor stands after the step.</param>
+/// <param name="Position">1-based place in the queue when queued, else 0.</param>
+/// <param name="QueueLength">Visitors in the queue after the step.</param>
+public readonly record struct AdmissionResult(VisitorState State, long Position, long QueueLength);

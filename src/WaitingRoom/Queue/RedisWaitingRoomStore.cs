@@ -1,0 +1,142 @@
+using StackExchange.Redis;
+
+namespace WaitingRoom.Queue;
+
+/// <summary>
+/// The shared store: every room's state in Redis sorted sets under the room's hash tag, every
+/// decision one Lua script (one round trip, atomic on the server), so any number of proxy
+/// instances act as one room. Costs are O(log N) in the queue length: ZSCORE, ZRANK, ZADD, ZREM,
+/// ZCARD and ranges bounded by a limit; nothing scans the queue.
+/// </summary>
+internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
+{
+    private readonly IConnectionMultiplexer _connection;
+    private readonly TimeProvider _time;
+    private readonly string _prefix;
+    private readonly Dictionary<string, RoomKeys> _keys = new(StringComparer.Ordinal);
+    private readonly Lock _keysLock = new();
+
+    public RedisWaitingRoomStore(IConnectionMultiplexer connection, TimeProvider time, string prefix)
+    {
+        _connection = connection;
+        _time = time;
+        _prefix = prefix;
+    }
+
+    public string Kind => "redis";
+
+    public async Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var result = await EvaluateAsync(
+            AdmitScript,
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket],
+            [visitorId, Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl)],
+            cancellationToken);
+        return ToAdmission(result);
+    }
+
+    public async Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var result = await EvaluateAsync(
+            StatusScript,
+            [keys.Active, keys.Released, keys.Queue, keys.Seen],
+            [visitorId, Now(), Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl)],
+            cancellationToken);
+        return ToAdmission(result);
+    }
+
+    public async Task<PromotionResult> PromoteAsync(RoomPolicy room, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var keys = KeysOf(room);
+        var result = (RedisResult[])(await EvaluateAsync(
+            PromoteScript,
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Promoted],
+            [Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit],
+            cancellationToken))!;
+        return new PromotionResult((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4], (long)result[5] == 1);
+    }
+
+    public async Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var result = (RedisResult[])(await EvaluateAsync(
+            CountsScript,
+            [keys.Active, keys.Released, keys.Queue, keys.Promoted],
+            [],
+            cancellationToken))!;
+        return new RoomCounts((long)result[0], (long)result[1], (long)result[2], (long)result[3]);
+    }
+
+    public async Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken)
+    {
+        var key = RoomKeys.Secret(_prefix);
+        var result = await EvaluateAsync(SecretScript, [key], [candidate], cancellationToken);
+        return (string)result!;
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection.GetDatabase().PingAsync().WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new StoreUnavailableException($"Redis is unreachable: {ex.Message}", ex);
+        }
+    }
+
+    private RoomKeys KeysOf(RoomPolicy room)
+    {
+        lock (_keysLock)
+        {
+            if (!_keys.TryGetValue(room.Name, out var keys))
+            {
+                keys = new RoomKeys(_prefix, room.Name);
+                _keys[room.Name] = keys;
+            }
+
+            return keys;
+        }
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
+
+    private static AdmissionResult ToAdmission(RedisResult result)
+    {
+        var values = (RedisResult[])result!;
+        return new AdmissionResult((VisitorState)(int)values[0], (long)values[1], (long)values[2]);
+    }
+
+    /// <summary>
+    /// Runs a script. The client sends its text once and EVALSHA after; when Redis lost its script
+    /// cache (restart, SCRIPT FLUSH, failover) the first call fails with NOSCRIPT and is retried once.
+    /// </summary>
+    private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    {
+        var database = _connection.GetDatabase();
+        try
+        {
+            try
+            {
+                return await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(cancellationToken);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                return await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
+        }
+    }
+
+    private static bool IsUnavailable(Exception ex) =>
+        ex is RedisConnectionException or RedisTimeoutException or TimeoutException or RedisServerException or ObjectDisposedException;
+}
