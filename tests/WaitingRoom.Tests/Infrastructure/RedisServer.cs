@@ -90,6 +90,22 @@ public sealed class RedisServer
         return length < 0 || reply.Length >= header + 2 + length + 2;
     }
 
+    /// <summary>
+    /// A redis-server of the caller's own, for tests that read server-wide statistics (INFO
+    /// commandstats) and so must not share the server with tests running in parallel.
+    /// Stopped by <see cref="Stop()"/> or when the test process exits.
+    /// </summary>
+    public static RedisServer StartPrivate() => StartLocal();
+
+    /// <summary>Stops a server started by <see cref="StartPrivate"/>.</summary>
+    public void Stop()
+    {
+        if (_process is not null)
+        {
+            Stop(_process);
+        }
+    }
+
     private static RedisServer Start()
     {
         var external = Environment.GetEnvironmentVariable("WR_TEST_REDIS");
@@ -99,6 +115,11 @@ public sealed class RedisServer
             return new RedisServer(parts[0], parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 6379, null);
         }
 
+        return StartLocal();
+    }
+
+    private static RedisServer StartLocal()
+    {
         var port = FreePort();
         var info = new ProcessStartInfo("redis-server")
         {

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Text.Json;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.EndToEnd;
+
+/// <summary>
+/// The queue over real time with short settings: promotion order, dropping waiters who stop
+/// polling, and freeing the slots of released visitors who never come back.
+/// </summary>
+public sealed class QueueFlowTests
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(40);
+
+    [Fact]
+    public async Task Promotion_SlotsFreeRepeatedly_VisitorsReleasedStrictlyByPosition()
+    {
+        await using var backend = await TestBackend.StartAsync();
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_MAX_ACTIVE"] = "2";
+        settings["WR_ACTIVE_TTL"] = "0.6";
+        settings["WR_RELEASE_INTERVAL"] = "0.2";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+
+        // Two take the slots and leave (their slots free after the active TTL); twelve queue.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(Forwarded(await ProxyInstance.GetJsonAsync(client, "/echo")));
+        }
+
+        var waiters = new List<(string Token, long Position)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var answer = await ProxyInstance.GetJsonAsync(client, "/echo");
+            waiters.Add((answer.Token!, answer.Json!.Value.GetProperty("position").GetInt64()));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 12).Select(p => (long)p), waiters.Select(w => w.Position));
+
+        // Everyone polls; a visitor seen released is recorded (with the poll round) and claims its slot once.
+        var releasedRound = new Dictionary<string, int>();
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; releasedRound.Count < waiters.Count; round++)
+        {
+            Assert.True(clock.Elapsed < s_limit, $"only {releasedRound.Count} of {waiters.Count} released in {s_limit}");
+            foreach (var (token, _) in waiters.Where(w => !releasedRound.ContainsKey(w.Token)))
+            {
+                var status = await ProxyInstance.GetJsonAsync(client, "/_wr/status", token);
+                var state = StateOf(status);
+                Assert.NotEqual("unknown", state);
+                if (state == "released")
+                {
+                    releasedRound[token] = round;
+                    Assert.True(Forwarded(await ProxyInstance.GetJsonAsync(client, "/echo", token)));
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        var rounds = waiters.Select(w => releasedRound[w.Token]).ToList();
+        var inversions = 0;
+        for (var i = 0; i < rounds.Count; i++)
+        {
+            for (var j = i + 1; j < rounds.Count; j++)
+            {
+                inversions += rounds[i] > rounds[j] ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(0, inversions);
+        Assert.Equal(14, backend.Requests);
+    }
+
+    [Fact]
+    public async Task Queue_WaiterStopsPolling_LosesPlaceWhileWaiterWhoPollsKeepsIt()
+    {
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_MAX_ACTIVE"] = "1";
+        settings["WR_QUEUE_TTL"] = "1.5";
+        settings["WR_RELEASE_INTERVAL"] = "0.2";
+        await using var backend = await TestBackend.StartAsync();
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var holder = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
+        var quitter = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
+        var poller = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
+
+        // The poller polls (and the holder stays active) well within the TTL, the quitter never polls again.
+        var clock = Stopwatch.StartNew();
+        string? quitterState;
+        do
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "the quitter kept its place");
+            await ProxyInstance.GetJsonAsync(client, "/", holder);
+            var poll = await ProxyInstance.GetJsonAsync(client, "/_wr/status", poller);
+            Assert.Equal("queued", StateOf(poll));
+            await Task.Delay(300);
+            quitterState = clock.Elapsed > TimeSpan.FromSeconds(1.5) ? StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", quitter)) : "queued";
+        }
+        while (quitterState != "unknown");
+
+        var kept = await ProxyInstance.GetJsonAsync(client, "/_wr/status", poller);
+        Assert.Equal("queued", StateOf(kept));
+        Assert.Equal(1, kept.Json!.Value.GetProperty("position").GetInt64());
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task Release_VisitorNeverComesBack_SlotFreesAfterAdmissionWindowForTheNext()
+    {
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_MAX_ACTIVE"] = "1";
+        settings["WR_ACTIVE_TTL"] = "0.5";
+        settings["WR_ADMISSION_WINDOW"] = "1";
+        settings["WR_RELEASE_INTERVAL"] = "0.2";
+        await using var backend = await TestBackend.StartAsync();
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        await ProxyInstance.GetJsonAsync(client, "/");
+        var noShow = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
+        var next = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
+
+        // The no-show polls until it is released, then never comes; the next keeps polling.
+        var releasedAt = await WaitForStateAsync(client, [noShow, next], noShow, "released");
+        var nextReleasedAt = await WaitForStateAsync(client, [next], next, "released");
+
+        Assert.True(nextReleasedAt - releasedAt >= TimeSpan.FromSeconds(1), $"next released {nextReleasedAt - releasedAt} after the no-show");
+        Assert.Equal("unknown", StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", noShow)));
+        Assert.True(Forwarded(await ProxyInstance.GetJsonAsync(client, "/echo", next)));
+    }
+
+    private static async Task<TimeSpan> WaitForStateAsync(HttpClient client, string[] pollers, string watched, string wanted)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < s_limit)
+        {
+            foreach (var token in pollers)
+            {
+                var status = await ProxyInstance.GetJsonAsync(client, "/_wr/status", token);
+                if (token == watched && StateOf(status) == wanted)
+                {
+                    return TimeSpan.FromTicks(Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{watched[..6]} never became {wanted}");
+    }
+
+    /// <summary>True when the backend answered (its /echo JSON), i.e. the visitor was admitted and forwarded.</summary>
+    private static bool Forwarded((System.Net.HttpStatusCode Status, JsonElement? Json, string? Token, string Body) answer) =>
+        answer.Status == System.Net.HttpStatusCode.OK && answer.Json?.TryGetProperty("method", out _) == true;
+
+    /// <summary>The room's state in a JSON answer; null for the backend's own answer (the visitor was forwarded).</summary>
+    private static string? StateOf((System.Net.HttpStatusCode Status, JsonElement? Json, string? Token, string Body) answer) =>
+        answer.Json?.TryGetProperty("state", out var state) == true ? state.GetString() : null;
+}
