@@ -177,7 +177,9 @@ internal sealed class VisitorResponses
     {
         null => "calculating…",
         < 60 => "less than a minute",
-        < 3600 => $"about {Math.Max(1, (int)Math.Round(seconds.Value / 60.0))} minutes",
+        < 90 => "about 1 minute",
+        < 3600 => $"about {(int)Math.Round(seconds.Value / 60.0)} minutes",
+        < 3780 => "about 1 hour",
         _ => $"about {Math.Round(seconds.Value / 3600.0, 1).ToString(CultureInfo.InvariantCulture)} hours",
     };
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -89,7 +90,11 @@ internal sealed class VisitorTokenSigner
         return (new string(token[..IdChars]), new string(token));
     }
 
-    /// <summary>The visitor id of a valid token; false for anything else.</summary>
+    /// <summary>The visitor id of a valid token; false for anything else, never an exception.</summary>
+    /// <remarks>
+    /// Nothing the client sent is decoded: the id part must be 22 base64url characters, and the
+    /// MAC is recomputed over exactly those characters, encoded, and compared as text in constant time.
+    /// </remarks>
     public bool TryRead(string? token, out string visitorId)
     {
         visitorId = "";
@@ -99,16 +104,19 @@ internal sealed class VisitorTokenSigner
         }
 
         var idChars = token.AsSpan(0, IdChars);
-        Span<byte> buffer = stackalloc byte[IdBytes + 2];
-        if (!Base64Url.TryDecodeFromChars(idChars, buffer, out var idLength) || idLength != IdBytes ||
-            !Base64Url.TryDecodeFromChars(token.AsSpan(IdChars + 1), buffer, out var macLength) || macLength != MacBytes)
+        foreach (var c in idChars)
         {
-            return false;
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+            {
+                return false;
+            }
         }
 
-        Span<byte> expected = stackalloc byte[32];
-        Sign(Key(), idChars, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected[..MacBytes], buffer[..MacBytes]))
+        Span<byte> mac = stackalloc byte[32];
+        Sign(Key(), idChars, mac);
+        Span<char> expected = stackalloc char[IdChars];
+        Base64Url.EncodeToChars(mac[..MacBytes], expected);
+        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(token.AsSpan(IdChars + 1))))
         {
             return false;
         }

@@ -99,8 +99,22 @@ public static class WaitingRoomOptionsReader
         private void Fail(string name, string value, string allowed) =>
             Errors.Add($"{name}='{Printable(value)}' is not valid: {allowed}.");
 
-        private static string Printable(string value) =>
-            value.Length > 80 ? string.Concat(value.AsSpan(0, 77), "...") : value;
+        /// <summary>
+        /// The value as it may appear in an error line: credentials inside a URL hidden, control
+        /// characters (a line break would split the one-line message) shown as '?', long values cut.
+        /// </summary>
+        private static string Printable(string value)
+        {
+            var scheme = value.IndexOf("://", StringComparison.Ordinal);
+            var at = scheme < 0 ? -1 : value.IndexOf('@', scheme + 3);
+            if (at > 0)
+            {
+                value = string.Concat(value.AsSpan(0, scheme + 3), "(hidden)", value.AsSpan(at));
+            }
+
+            var chars = value.Select(c => char.IsControl(c) ? '?' : c).ToArray();
+            return chars.Length > 80 ? string.Concat(new string(chars, 0, 77), "...") : new string(chars);
+        }
 
         private int Integer(string name, int fallback, int min, int max)
         {
@@ -256,7 +270,7 @@ public static class WaitingRoomOptionsReader
             {
                 if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal))
                 {
-                    Fail(name, raw, $"expected comma-separated path prefixes starting with '/', and '{path}' is not one");
+                    Fail(name, raw, $"expected comma-separated path prefixes starting with '/', and '{Printable(path)}' is not one");
                     return [];
                 }
             }
@@ -295,7 +309,7 @@ public static class WaitingRoomOptionsReader
                 }
                 else
                 {
-                    Fail(name, raw, $"expected comma-separated absolute http(s) URLs without query or credentials, and '{part}' is not one");
+                    Fail(name, raw, $"expected comma-separated absolute http(s) URLs without query or credentials, and '{Printable(part)}' is not one");
                     return [];
                 }
             }
@@ -340,7 +354,12 @@ public static class WaitingRoomOptionsReader
                     Errors.Add($"WR_REDIS_URL and WR_REDIS_HOST='{Printable(host)}' are both set: set one of them, not both.");
                 }
 
-                ReadRedisUrl(o, url, ref user);
+                var urlUser = ReadRedisUrl(o, url);
+                if (urlUser is not null && !string.Equals(urlUser, "default", StringComparison.Ordinal))
+                {
+                    Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: it names the Redis user '{Printable(urlUser)}', and the Redis client in use (StackExchange.Redis 1.2.6) cannot send an ACL user name; " +
+                        "give the 'default' user the ACL rules the proxy needs and put only the password in the URL (redis://:password@host:port).");
+                }
             }
             else
             {
@@ -359,13 +378,15 @@ public static class WaitingRoomOptionsReader
             }
         }
 
-        private void ReadRedisUrl(WaitingRoomOptions o, string url, ref string? user)
+        /// <summary>Reads host, port, TLS, password and database from the URL; returns the user name it carries, if any.</summary>
+        private string? ReadRedisUrl(WaitingRoomOptions o, string url)
         {
+            string? user = null;
             const string allowed = "expected redis://[:password@]host[:port][/db] or rediss://... (TLS)";
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss") || string.IsNullOrEmpty(uri.Host))
             {
                 Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: {allowed}.");
-                return;
+                return null;
             }
 
             o.RedisHost = uri.Host;
@@ -378,7 +399,7 @@ public static class WaitingRoomOptionsReader
                 var urlPass = colon >= 0 ? Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]) : null;
                 if (urlUser.Length > 0)
                 {
-                    user ??= urlUser;
+                    user = urlUser;
                 }
 
                 o.RedisPassword = string.IsNullOrEmpty(urlPass) ? o.RedisPassword : urlPass;
@@ -396,6 +417,8 @@ public static class WaitingRoomOptionsReader
                     Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: the database after the host must be a number from 0 to 15, not '{Printable(db)}'.");
                 }
             }
+
+            return user;
         }
 
         /// <summary>

@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace WaitingRoom.Tests.Hosting;
+
+/// <summary>
+/// Runs the built app as a real process (<c>dotnet WaitingRoom.dll</c>) from a working directory
+/// that is not the app's own folder, as an operator or a container would.
+/// </summary>
+public sealed class StartupTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Start_BadVariable_ExitsNonZeroWithOneLineNamingVariableAndValue()
+    {
+        // Arrange
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["WR_MAX_ACTIVE"] = "abc",
+            ["WR_PORT"] = "0",
+        });
+
+        try
+        {
+            // Act
+            using var timeout = new CancellationTokenSource(s_timeout);
+            await app.Process.WaitForExitAsync(timeout.Token);
+            app.Process.WaitForExit();
+
+            // Assert
+            Assert.NotEqual(0, app.Process.ExitCode);
+            var lines = app.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var line = Assert.Single(lines);
+            Assert.Contains("WR_MAX_ACTIVE", line, StringComparison.Ordinal);
+            Assert.Contains("abc", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            app.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task Start_ValidVariablesFromOtherDirectory_ServesHealthDemoOriginAndAssets()
+    {
+        // Arrange
+        var port = FreePort();
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["WR_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+
+        try
+        {
+            await WaitUntilHealthyAsync(app, client);
+
+            // Act
+            using var health = await client.GetAsync(new Uri("/_wr/health", UriKind.Relative));
+            using var page = await client.GetAsync(new Uri("/", UriKind.Relative));
+            var pageBody = await page.Content.ReadAsStringAsync();
+            using var css = await client.GetAsync(new Uri("/_wr/assets/queue.css", UriKind.Relative));
+            var cssBody = await css.Content.ReadAsStringAsync();
+
+            // Assert
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("demo origin", pageBody, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, css.StatusCode);
+            Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+            Assert.NotEmpty(cssBody);
+        }
+        finally
+        {
+            app.Kill();
+        }
+    }
+
+    private static async Task WaitUntilHealthyAsync(AppProcess app, HttpClient client)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < s_timeout)
+        {
+            if (app.Process.HasExited)
+            {
+                Assert.Fail($"The app exited with code {app.Process.ExitCode} before answering.\nstderr: {app.StandardError}\nstdout: {app.StandardOutput}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/_wr/health", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"/_wr/health did not answer within {s_timeout.TotalSeconds} s.\nstderr: {app.StandardError}\nstdout: {app.StandardOutput}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>The app's entry assembly: beside the tests when it can run from there, else the app's own build folder.</summary>
+    private static string AppDllPath()
+    {
+        var here = AppContext.BaseDirectory;
+        if (File.Exists(Path.Combine(here, "WaitingRoom.dll")) && File.Exists(Path.Combine(here, "WaitingRoom.runtimeconfig.json")))
+        {
+            return Path.Combine(here, "WaitingRoom.dll");
+        }
+
+        var root = new DirectoryInfo(here);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+
+        // The tests run from tests/WaitingRoom.Tests/bin/<Configuration>/<framework>/.
+        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = framework.Parent!.Name;
+        var path = Path.Combine(root.FullName, "src", "WaitingRoom", "bin", configuration, framework.Name, "WaitingRoom.dll");
+        Assert.True(File.Exists(path), $"WaitingRoom.dll not found at {path}");
+        return path;
+    }
+
+    /// <summary>One run of the app with its output captured; killed with its children on dispose.</summary>
+    private sealed class AppProcess : IDisposable
+    {
+        private readonly StringBuilder _stdout = new();
+        private readonly StringBuilder _stderr = new();
+        private readonly string _workingDirectory;
+
+        private AppProcess(Process process, string workingDirectory)
+        {
+            Process = process;
+            _workingDirectory = workingDirectory;
+        }
+
+        public Process Process { get; }
+
+        public string StandardOutput
+        {
+            get
+            {
+                lock (_stdout)
+                {
+                    return _stdout.ToString();
+                }
+            }
+        }
+
+        public string StandardError
+        {
+            get
+            {
+                lock (_stderr)
+                {
+                    return _stderr.ToString();
+                }
+            }
+        }
+
+        public static AppProcess Start(IDictionary<string, string> variables)
+        {
+            var workingDirectory = Path.Combine(Path.GetTempPath(), "wr-startup-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(workingDirectory);
+            var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+            {
+                WorkingDirectory = workingDirectory,
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = false,
+            };
+            info.ArgumentList.Add(AppDllPath());
+
+            // Only the variables of the test: nothing inherited may change the app's configuration.
+            foreach (var name in info.Environment.Keys.ToList())
+            {
+                if (name.StartsWith("WR_", StringComparison.Ordinal) || name.StartsWith("ASPNETCORE_", StringComparison.Ordinal) ||
+                    name is "DOTNET_ENVIRONMENT" or "DOTNET_URLS" or "Serilog__MinimumLevel")
+                {
+                    info.Environment.Remove(name);
+                }
+            }
+
+            foreach (var (name, value) in variables)
+            {
+                info.Environment[name] = value;
+            }
+
+            var process = new Process { StartInfo = info };
+            var app = new AppProcess(process, workingDirectory);
+            process.OutputDataReceived += (_, e) => Append(app._stdout, e.Data);
+            process.ErrorDataReceived += (_, e) => Append(app._stderr, e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return app;
+        }
+
+        public void Kill()
+        {
+            try
+            {
+                if (!Process.HasExited)
+                {
+                    Process.Kill(entireProcessTree: true);
+                    Process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // It ended by itself in the meantime.
+            }
+        }
+
+        public void Dispose()
+        {
+            Kill();
+            Process.Dispose();
+            try
+            {
+                Directory.Delete(_workingDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder.
+            }
+        }
+
+        private static void Append(StringBuilder buffer, string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (buffer)
+            {
+                buffer.Append(line).Append('\n');
+            }
+        }
+    }
+}

@@ -1,0 +1,535 @@
+using Microsoft.Extensions.Configuration;
+using WaitingRoom.Hosting;
+using Xunit;
+
+namespace WaitingRoom.Tests.Hosting;
+
+public sealed class WaitingRoomOptionsReaderTests
+{
+    private static IConfiguration Configuration(params (string Name, string? Value)[] variables)
+    {
+        var values = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.OrdinalIgnoreCase);
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    private static WaitingRoomConfigurationException ReadFails(params (string Name, string? Value)[] variables)
+    {
+        var configuration = Configuration(variables);
+        return Assert.Throws<WaitingRoomConfigurationException>(() => WaitingRoomOptionsReader.Read(configuration));
+    }
+
+    private static string[] LinesOf(string message) => message.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+
+    [Fact]
+    public void Read_NoVariables_UsesSpecDefaults()
+    {
+        // Arrange
+        var configuration = Configuration();
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(100, options.MaxActive);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.ActiveTtl);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.ReleaseInterval);
+        Assert.Equal("wr_token", options.CookieName);
+        Assert.Null(options.RedisHost);
+        Assert.Equal(6379, options.RedisPort);
+        Assert.Null(options.RedisPassword);
+        Assert.False(options.RedisSsl);
+        Assert.Equal(0, options.RedisDatabase);
+        Assert.Equal("wr", options.KeyPrefix);
+        Assert.Empty(options.BackendUrls);
+        Assert.Equal("/", options.MainUrl);
+        Assert.Null(options.Secret);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.QueueTtl);
+        Assert.Equal(TimeSpan.FromSeconds(120), options.AdmissionWindow);
+        Assert.Empty(options.BypassPaths);
+        Assert.Null(options.BypassHeaderName);
+        Assert.Null(options.BypassHeaderValue);
+        Assert.Equal(FailureMode.Closed, options.FailureMode);
+        Assert.Null(options.Port);
+        Assert.Null(options.QueuePage);
+        Assert.Equal("RoundRobin", options.LoadBalancingPolicy);
+        Assert.Null(options.HealthCheckPath);
+        Assert.False(options.Sticky);
+        Assert.Equal(TimeSpan.FromSeconds(100), options.BackendTimeout);
+        Assert.True(options.UsesInMemoryStore);
+    }
+
+    [Fact]
+    public void Read_EmptyAndBlankValues_TreatedAsUnset()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_MAX_ACTIVE", ""), ("WR_COOKIE_NAME", "   "), ("WR_REDIS_HOST", " "), ("WR_SECRET", ""));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(100, options.MaxActive);
+        Assert.Equal("wr_token", options.CookieName);
+        Assert.True(options.UsesInMemoryStore);
+        Assert.Null(options.Secret);
+    }
+
+    [Theory]
+    [InlineData("WR_MAX_ACTIVE", "abc")]
+    [InlineData("WR_MAX_ACTIVE", "-1")]
+    [InlineData("WR_MAX_ACTIVE", "0")]
+    [InlineData("WR_MAX_ACTIVE", "1.5")]
+    [InlineData("WR_MAX_ACTIVE", "+5")]
+    [InlineData("WR_MAX_ACTIVE", "1e3")]
+    [InlineData("WR_MAX_ACTIVE", "99999999999")]
+    [InlineData("WR_ACTIVE_TTL", "-5")]
+    [InlineData("WR_ACTIVE_TTL", "x")]
+    [InlineData("WR_ACTIVE_TTL", "0")]
+    [InlineData("WR_ACTIVE_TTL", "1,5")]
+    [InlineData("WR_ACTIVE_TTL", "NaN")]
+    [InlineData("WR_ACTIVE_TTL", "Infinity")]
+    [InlineData("WR_RELEASE_INTERVAL", "0")]
+    [InlineData("WR_RELEASE_INTERVAL", "1e3")]
+    [InlineData("WR_RELEASE_INTERVAL", "3601")]
+    [InlineData("WR_COOKIE_NAME", "a b")]
+    [InlineData("WR_COOKIE_NAME", "x;y")]
+    [InlineData("WR_COOKIE_NAME", "a=b")]
+    [InlineData("WR_REDIS_PORT", "70000")]
+    [InlineData("WR_REDIS_PORT", "0")]
+    [InlineData("WR_REDIS_PORT", "redis")]
+    [InlineData("WR_REDIS_HOST", "redis.example/0")]
+    [InlineData("WR_BACKEND_URL", "ftp://x")]
+    [InlineData("WR_BACKEND_URL", "not a url")]
+    [InlineData("WR_BACKEND_URL", "http://h?q=1")]
+    [InlineData("WR_BACKEND_URL", "http://h/#frag")]
+    [InlineData("WR_BACKEND_URL", "http://good.example, backend:8080")]
+    [InlineData("WR_BACKEND_URL", "/relative")]
+    [InlineData("WR_MAIN_URL", "//evil.example")]
+    [InlineData("WR_MAIN_URL", "/\\evil.example")]
+    [InlineData("WR_MAIN_URL", "evil.example/shop")]
+    [InlineData("WR_MAIN_URL", "javascript:alert(1)")]
+    [InlineData("WR_MAIN_URL", "ftp://files.example/")]
+    [InlineData("WR_QUEUE_TTL", "abc")]
+    [InlineData("WR_QUEUE_TTL", "0")]
+    [InlineData("WR_ADMISSION_WINDOW", "0")]
+    [InlineData("WR_ADMISSION_WINDOW", "-1")]
+    [InlineData("WR_FAILURE_MODE", "maybe")]
+    [InlineData("WR_PORT", "99999")]
+    [InlineData("WR_PORT", "-1")]
+    [InlineData("WR_PORT", "http")]
+    [InlineData("WR_QUEUE_MODE", "lifo")]
+    [InlineData("WR_LOAD_BALANCING", "fastest")]
+    [InlineData("WR_LOAD_BALANCING", "RoundRobin")]
+    [InlineData("WR_STICKY", "perhaps")]
+    [InlineData("WR_BACKEND_TIMEOUT", "0")]
+    [InlineData("WR_BACKEND_TIMEOUT", "3601")]
+    [InlineData("WR_BYPASS_PATHS", "noslash")]
+    [InlineData("WR_BYPASS_PATHS", "/health, static")]
+    [InlineData("WR_BYPASS_PATHS", "/static/../admin")]
+    [InlineData("WR_HEALTH_CHECK_PATH", "health")]
+    [InlineData("WR_REDIS_USER", "alice")]
+    [InlineData("WR_REDIS_KEY_PREFIX", "a{b}")]
+    [InlineData("WR_REDIS_KEY_PREFIX", "a:b")]
+    [InlineData("WR_NEW_USERS_PER_MINUTE", "-3")]
+    [InlineData("WR_SESSION_MAX", "abc")]
+    public void Read_BadValue_ThrowsOneLineNamingVariableAndValue(string name, string value)
+    {
+        // Arrange & Act
+        var exception = ReadFails((name, value));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.StartsWith(name + "=", line, StringComparison.Ordinal);
+        Assert.Contains(value.Trim(), line, StringComparison.Ordinal);
+        Assert.Contains("is not valid", line, StringComparison.Ordinal);
+        Assert.Single(LinesOf(exception.Message));
+        Assert.Equal(line, exception.Message);
+    }
+
+    [Theory]
+    [InlineData("WR_SECRET", "hunter2", "hunter2")]
+    [InlineData("WR_SECRET", "0123456789abcde", "0123456789abcde")]
+    [InlineData("WR_REDIS_URL", "http://x", "http://x")]
+    [InlineData("WR_REDIS_URL", "ftp://:hunter2pw@redis.example", "hunter2pw")]
+    [InlineData("WR_REDIS_URL", "redis://:hunter2pw@redis.example:notaport", "hunter2pw")]
+    [InlineData("WR_REDIS_URL", "redis://:hunter2pw@redis.example/99", "hunter2pw")]
+    [InlineData("WR_BYPASS_HEADER", "nocolon", "nocolon")]
+    [InlineData("WR_BYPASS_HEADER", "X-Bypass:hunt2", "hunt2")]
+    [InlineData("WR_BYPASS_HEADER", "X Bypass:hunter2secret", "hunter2secret")]
+    [InlineData("WR_BYPASS_HEADER", ":hunter2secret", "hunter2secret")]
+    [InlineData("WR_ADMIN_TOKEN", "hunter2-admin-token", "hunter2-admin-token")]
+    public void Read_BadSecretValue_ThrowsOneLineNamingVariableWithoutEchoingSecret(string name, string value, string secret)
+    {
+        // Arrange & Act
+        var exception = ReadFails((name, value));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.StartsWith(name + "=", line, StringComparison.Ordinal);
+        Assert.Contains("(hidden", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, exception.Message, StringComparison.Ordinal);
+        Assert.Single(LinesOf(exception.Message));
+    }
+
+    [Fact]
+    public void Read_TwoBadVariables_ThrowsTwoLinesOnePerVariable()
+    {
+        // Arrange & Act
+        var exception = ReadFails(("WR_MAX_ACTIVE", "abc"), ("WR_PORT", "99999"));
+
+        // Assert
+        var lines = LinesOf(exception.Message);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(2, exception.Errors.Count);
+        Assert.Contains("WR_MAX_ACTIVE='abc'", lines[0], StringComparison.Ordinal);
+        Assert.Contains("WR_PORT='99999'", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_ManyBadVariables_ThrowsOneLinePerVariable()
+    {
+        // Arrange & Act
+        var exception = ReadFails(
+            ("WR_MAX_ACTIVE", "abc"),
+            ("WR_ACTIVE_TTL", "x"),
+            ("WR_COOKIE_NAME", "a b"),
+            ("WR_SECRET", "short"),
+            ("WR_FAILURE_MODE", "maybe"),
+            ("WR_REDIS_USER", "alice"),
+            ("WR_ROOMS_FILE", "rooms.json"));
+
+        // Assert
+        var lines = LinesOf(exception.Message);
+        Assert.Equal(7, lines.Length);
+        foreach (var name in new[] { "WR_MAX_ACTIVE", "WR_ACTIVE_TTL", "WR_COOKIE_NAME", "WR_SECRET", "WR_FAILURE_MODE", "WR_REDIS_USER", "WR_ROOMS_FILE" })
+        {
+            Assert.Single(lines, l => l.StartsWith(name + "=", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Read_BadValueWithLineBreak_StillOneLine()
+    {
+        // Arrange & Act
+        var exception = ReadFails(("WR_MAX_ACTIVE", "10\n20"));
+
+        // Assert
+        Assert.Single(exception.Errors);
+        Assert.Single(LinesOf(exception.Message));
+    }
+
+    [Theory]
+    [InlineData("WR_BACKEND_URL", "http://user:hunter2pw@backend.example/")]
+    [InlineData("WR_REDIS_HOST", "redis://:hunter2pw@redis.example")]
+    public void Read_RefusedValueWithCredentials_DoesNotEchoPassword(string name, string value)
+    {
+        // Arrange & Act
+        var exception = ReadFails((name, value));
+
+        // Assert
+        Assert.Contains(name, exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2pw", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RedisUrlWithUserName_ErrorNamesRedisUrl()
+    {
+        // Arrange & Act
+        var exception = ReadFails(("WR_REDIS_URL", "redis://alice:pw123456@redis.example:6379"));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.StartsWith("WR_REDIS_URL=", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RedisUrlAndHostBothSet_Throws()
+    {
+        // Arrange & Act
+        var exception = ReadFails(("WR_REDIS_URL", "redis://:hunter2pw@redis.example"), ("WR_REDIS_HOST", "other.example"));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.Contains("WR_REDIS_URL", line, StringComparison.Ordinal);
+        Assert.Contains("WR_REDIS_HOST='other.example'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2pw", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_GoodValues_Parsed()
+    {
+        // Arrange
+        var configuration = Configuration(
+            ("WR_MAX_ACTIVE", " 250 "),
+            ("WR_ACTIVE_TTL", "1.5"),
+            ("WR_RELEASE_INTERVAL", "0.5"),
+            ("WR_COOKIE_NAME", "my-room.token_1"),
+            ("WR_MAIN_URL", "https://shop.example/start"),
+            ("WR_SECRET", "0123456789abcdef"),
+            ("WR_QUEUE_TTL", "30"),
+            ("WR_ADMISSION_WINDOW", "45"),
+            ("WR_FAILURE_MODE", "OPEN"),
+            ("WR_PORT", "0"),
+            ("WR_QUEUE_MODE", "FIFO"),
+            ("WR_LOAD_BALANCING", "least-requests"),
+            ("WR_STICKY", "yes"),
+            ("WR_BACKEND_TIMEOUT", "30"),
+            ("WR_HEALTH_CHECK_PATH", "/healthz"),
+            ("WR_QUEUE_PAGE", "/etc/wr/queue.html"),
+            ("WR_REDIS_KEY_PREFIX", "shop-1"),
+            ("WR_NEW_USERS_PER_MINUTE", "0"),
+            ("WR_SESSION_MAX", "0"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(250, options.MaxActive);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), options.ActiveTtl);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), options.ReleaseInterval);
+        Assert.Equal("my-room.token_1", options.CookieName);
+        Assert.Equal("https://shop.example/start", options.MainUrl);
+        Assert.Equal("0123456789abcdef", options.Secret);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.QueueTtl);
+        Assert.Equal(TimeSpan.FromSeconds(45), options.AdmissionWindow);
+        Assert.Equal(FailureMode.Open, options.FailureMode);
+        Assert.Equal(0, options.Port);
+        Assert.Equal("LeastRequests", options.LoadBalancingPolicy);
+        Assert.True(options.Sticky);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.BackendTimeout);
+        Assert.Equal("/healthz", options.HealthCheckPath);
+        Assert.Equal("/etc/wr/queue.html", options.QueuePage);
+        Assert.Equal("shop-1", options.KeyPrefix);
+    }
+
+    [Theory]
+    [InlineData("round-robin", "RoundRobin")]
+    [InlineData("least-requests", "LeastRequests")]
+    [InlineData("power-of-two-choices", "PowerOfTwoChoices")]
+    [InlineData("Random", "Random")]
+    public void Read_LoadBalancing_MapsToYarpPolicyName(string value, string expected)
+    {
+        // Arrange
+        var configuration = Configuration(("WR_LOAD_BALANCING", value));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(expected, options.LoadBalancingPolicy);
+    }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("1", true)]
+    [InlineData("ON", true)]
+    [InlineData("false", false)]
+    [InlineData("0", false)]
+    [InlineData("no", false)]
+    public void Read_Sticky_AcceptsCommonBooleanWords(string value, bool expected)
+    {
+        // Arrange
+        var configuration = Configuration(("WR_STICKY", value));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(expected, options.Sticky);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/shop?x=1")]
+    [InlineData("http://shop.example/")]
+    public void Read_MainUrlLocalPathOrHttpUrl_Accepted(string value)
+    {
+        // Arrange
+        var configuration = Configuration(("WR_MAIN_URL", value));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(value, options.MainUrl);
+    }
+
+    [Fact]
+    public void Read_TwoBackendUrls_BothParsedInOrder()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_BACKEND_URL", "http://app1.internal:8080, https://app2.internal/base/"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal([new Uri("http://app1.internal:8080"), new Uri("https://app2.internal/base/")], options.BackendUrls);
+    }
+
+    [Fact]
+    public void Read_RedissUrlWithEscapedPassword_ParsesEveryPart()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_URL", "rediss://:p%40ss@redis.example:6380/2"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("redis.example", options.RedisHost);
+        Assert.Equal(6380, options.RedisPort);
+        Assert.True(options.RedisSsl);
+        Assert.Equal("p@ss", options.RedisPassword);
+        Assert.Equal(2, options.RedisDatabase);
+        Assert.False(options.UsesInMemoryStore);
+    }
+
+    [Fact]
+    public void Read_RedisUrlWithoutPort_UsesDefaultPortAndNoTls()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_URL", "redis://redis.example"), ("WR_REDIS_PASS", "from-pass-variable"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("redis.example", options.RedisHost);
+        Assert.Equal(6379, options.RedisPort);
+        Assert.False(options.RedisSsl);
+        Assert.Equal("from-pass-variable", options.RedisPassword);
+        Assert.Equal(0, options.RedisDatabase);
+    }
+
+    [Fact]
+    public void Read_RedisHostPortAndPass_Parsed()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_HOST", "redis.internal"), ("WR_REDIS_PORT", "6390"), ("WR_REDIS_PASS", "s3cret"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("redis.internal", options.RedisHost);
+        Assert.Equal(6390, options.RedisPort);
+        Assert.Equal("s3cret", options.RedisPassword);
+        Assert.False(options.UsesInMemoryStore);
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("")]
+    public void Read_RedisUserDefaultOrEmpty_Accepted(string user)
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_HOST", "redis.internal"), ("WR_REDIS_USER", user));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("redis.internal", options.RedisHost);
+    }
+
+    [Fact]
+    public void Read_RedisUrlWithDefaultUser_Accepted()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_URL", "redis://default:pw123456@redis.example:6379/0"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("pw123456", options.RedisPassword);
+        Assert.Equal(6379, options.RedisPort);
+    }
+
+    [Fact]
+    public void Read_BypassPaths_SplitAndTrimmed()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_BYPASS_PATHS", "/health, /static/"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(["/health", "/static/"], options.BypassPaths);
+    }
+
+    [Fact]
+    public void Read_BypassHeader_SplitIntoNameAndSecret()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_BYPASS_HEADER", "X-Bypass:sekret123"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("X-Bypass", options.BypassHeaderName);
+        Assert.Equal("sekret123", options.BypassHeaderValue);
+    }
+
+    [Theory]
+    [InlineData("WR_QUEUE_MODE", "random")]
+    [InlineData("WR_QUEUE_MODE", "passthrough")]
+    [InlineData("WR_QUEUE_MODE", "queue-all")]
+    [InlineData("WR_QUEUE_MODE", "reject")]
+    [InlineData("WR_NEW_USERS_PER_MINUTE", "10")]
+    [InlineData("WR_SESSION_MAX", "5")]
+    [InlineData("WR_ROOMS_FILE", "x")]
+    [InlineData("WR_ADMIN_TOKEN", "x")]
+    [InlineData("WR_MAX_NEW_PER_IP_PER_MINUTE", "5")]
+    public void Read_NotYetSupportedVariable_RefusedNamingVariable(string name, string value)
+    {
+        // Arrange & Act
+        var exception = ReadFails((name, value));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.StartsWith(name + "=", line, StringComparison.Ordinal);
+        Assert.Contains("not", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_UnknownWrVariable_WarnsWithoutFailing()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_FOO", "1"), ("WR_MAX_ACTIVE", "5"));
+        var warnings = new List<string>();
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration, warnings);
+
+        // Assert
+        Assert.Equal(5, options.MaxActive);
+        var warning = Assert.Single(warnings);
+        Assert.Contains("WR_FOO", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_TestAndKnownVariables_NoWarning()
+    {
+        // Arrange
+        var configuration = Configuration(
+            ("WR_TEST_REDIS", "1"),
+            ("WR_MAX_ACTIVE", "5"),
+            ("WR_QUEUE_PAGE", "/x.html"),
+            ("WR_REDIS_HOST", "h"),
+            ("WR_REDIS_PORT", "6379"),
+            ("WR_REDIS_PASS", "p"),
+            ("WR_REDIS_KEY_PREFIX", "p"),
+            ("OTHER_VARIABLE", "1"));
+        var warnings = new List<string>();
+
+        // Act
+        WaitingRoomOptionsReader.Read(configuration, warnings);
+
+        // Assert
+        Assert.Empty(warnings);
+    }
+}

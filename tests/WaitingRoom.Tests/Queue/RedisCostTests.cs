@@ -1,0 +1,90 @@
+using System.Globalization;
+using WaitingRoom.Queue;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.Queue;
+
+/// <summary>
+/// A status call or an admission must cost the same with 100,000 waiters as with 10: counted
+/// in Redis commands (INFO commandstats, which counts the commands a script runs), not wall time.
+/// Runs on a redis-server of its own so no other test's commands are counted.
+/// </summary>
+public sealed class RedisCostTests : IDisposable
+{
+    private readonly RedisServer _server = RedisServer.StartPrivate();
+
+    public void Dispose() => _server.Stop();
+
+    [Fact]
+    public async Task Status_100000Waiters_SameCommandsAsWith10()
+    {
+        var small = await CommandsPerCallAsync(10, (store, room, visitor) => store.GetStatusAsync(room, visitor, default));
+        var large = await CommandsPerCallAsync(100_000, (store, room, visitor) => store.GetStatusAsync(room, visitor, default));
+
+        Assert.Equal(small, large);
+        Assert.InRange(small, 2, 10);
+    }
+
+    [Fact]
+    public async Task Admit_100000Waiters_SameCommandsAsWith10()
+    {
+        var small = await CommandsPerCallAsync(10, (store, room, visitor) => store.AdmitAsync(room, visitor, default));
+        var large = await CommandsPerCallAsync(100_000, (store, room, visitor) => store.AdmitAsync(room, visitor, default));
+
+        Assert.Equal(small, large);
+        Assert.InRange(small, 2, 15);
+    }
+
+    /// <summary>Fills a room's queue with <paramref name="waiters"/> (in one server-side loop) and counts the commands of one call for a waiter in the middle.</summary>
+    private async Task<long> CommandsPerCallAsync(int waiters, Func<IWaitingRoomStore, RoomPolicy, string, Task<AdmissionResult>> call)
+    {
+        var clock = new FakeTimeProvider();
+        var prefix = RedisServer.NewPrefix();
+        var store = new RedisWaitingRoomStore(_server.Connection, clock, prefix);
+        var room = new RoomPolicy("default", 1, TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+        await store.AdmitAsync(room, "holder", default);
+        await store.AdmitAsync(room, "first-waiter", default);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var database = _server.Connection.GetDatabase();
+        await database.ScriptEvaluateAsync(
+            """
+            for i = 1, tonumber(ARGV[1]) do
+              redis.call('ZADD', KEYS[1], i + 1, 'w' .. i)
+              redis.call('ZADD', KEYS[2], ARGV[2], 'w' .. i)
+            end
+            redis.call('SET', KEYS[3], tonumber(ARGV[1]) + 1)
+            """,
+            [$"{prefix}:{{default}}:queue", $"{prefix}:{{default}}:seen", $"{prefix}:{{default}}:ticket"],
+            [waiters - 1, now]);
+        var middle = "w" + (waiters / 2).ToString(CultureInfo.InvariantCulture);
+        var before = await call(store, room, middle);
+        Assert.Equal(VisitorState.Queued, before.State);
+        Assert.Equal(waiters, before.QueueLength);
+
+        _server.Command("CONFIG RESETSTAT");
+        var result = await call(store, room, middle);
+        var stats = _server.Command("INFO commandstats");
+
+        Assert.Equal(before.Position, result.Position);
+        return TotalCalls(stats, exclude: ["cmdstat_info", "cmdstat_config"]);
+    }
+
+    private static long TotalCalls(string info, string[] exclude)
+    {
+        long total = 0;
+        foreach (var line in info.Split('\n'))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal) || colon < 0 || exclude.Any(e => line.StartsWith(e + ":", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var calls = line[(colon + 1)..].Split(',').First(p => p.StartsWith("calls=", StringComparison.Ordinal));
+            total += long.Parse(calls["calls=".Length..], CultureInfo.InvariantCulture);
+        }
+
+        return total;
+    }
+}
