@@ -5,8 +5,8 @@
 
 # ---- build ------------------------------------------------------------------
 # The SDK image also ships System.IO.Hashing.dll under sdk/<version>/, which
-# Directory.Build.targets references instead of the NuGet package (see
-# DEPENDENCIES.md); without it the package comes from nuget.org as usual.
+# Directory.Build.targets references instead of the NuGet package (our
+# package mirror lacks it); without the file the package comes from the registry as usual.
 # $BUILDPLATFORM: the output is portable IL (no RID), so cross-arch builds
 # run the SDK natively instead of under emulation.
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build

@@ -86,7 +86,7 @@ internal sealed partial class VisitorPages
     private static partial class Log
     {
         [LoggerMessage(EventId = 110, Level = LogLevel.Warning, EventName = "CustomQueuePageUnusable",
-            Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); the built-in queue page is served instead.")]
+            Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); wwwroot/queue.html (or, failing that, a minimal built-in page) is served instead.")]
         public static partial void CustomPageUnusable(ILogger logger, string path, string reason);
 
         [LoggerMessage(EventId = 111, Level = LogLevel.Warning, EventName = "PageUnreadable",

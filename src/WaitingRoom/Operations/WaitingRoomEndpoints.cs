@@ -9,7 +9,7 @@ using WaitingRoom.Queue;
 
 namespace WaitingRoom.Operations;
 
-/// <summary>The room's own endpoints: /_wr/status, /_wr/health, /_wr/ready and /_wr/queue.</summary>
+/// <summary>The room's own endpoints: /_wr/status, /_wr/health and /_wr/ready.</summary>
 internal static class WaitingRoomEndpoints
 {
     public static void Map(IEndpointRouteBuilder endpoints)

@@ -21,10 +21,20 @@ internal static class DemoOrigin
     {
         var store = context.RequestServices.GetRequiredService<IWaitingRoomStore>();
         var room = context.RequestServices.GetRequiredService<RoomPolicy>();
-        var counts = await store.GetCountsAsync(room, context.RequestAborted);
+        string used, queued;
+        try
+        {
+            var counts = await store.GetCountsAsync(room, context.RequestAborted);
+            used = (counts.Active + counts.Released).ToString(CultureInfo.InvariantCulture);
+            queued = counts.Queued.ToString(CultureInfo.InvariantCulture);
+        }
+        catch (StoreUnavailableException)
+        {
+            // WR_FAILURE_MODE=open forwards here while the store is down: show the page without numbers.
+            used = queued = "?";
+        }
+
         var path = HtmlEncoder.Default.Encode(context.Request.Path.Value ?? "/");
-        var used = (counts.Active + counts.Released).ToString(CultureInfo.InvariantCulture);
-        var queued = counts.Queued.ToString(CultureInfo.InvariantCulture);
         var max = room.MaxActive.ToString(CultureInfo.InvariantCulture);
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";

@@ -1,18 +1,18 @@
 namespace WaitingRoom.Queue;
 
 /// <summary>
-/// The Redis keys of one room. Every key carries the room's hash tag <c>{room}</c>, so a room's
+/// The Redis keys of one room (default prefix "wr", so <c>wr:{default}:queue</c>). Every key carries the room's hash tag <c>{room}</c>, so a room's
 /// scripts run on Redis Cluster (all keys in one slot).
 /// </summary>
 /// <remarks>
 /// <code>
-/// {prefix}:{room}:active    ZSET visitor → last seen (ms)        admitted visitors
-/// {prefix}:{room}:released  ZSET visitor → release time (ms)     promoted, not yet arrived
-/// {prefix}:{room}:queue     ZSET visitor → arrival ticket        the line; position = ZRANK + 1
-/// {prefix}:{room}:seen      ZSET visitor → last poll (ms)        queued visitors' last-seen
-/// {prefix}:{room}:ticket    STRING counter (INCR)                next arrival ticket
-/// {prefix}:{room}:promoted  STRING counter                       visitors ever released
-/// {prefix}:secret           STRING                               shared cookie key when WR_SECRET is unset
+/// <prefix>:{<room>}:active    ZSET visitor → last seen (ms)        admitted visitors
+/// <prefix>:{<room>}:released  ZSET visitor → release time (ms)     promoted, not yet arrived
+/// <prefix>:{<room>}:queue     ZSET visitor → arrival ticket        the line; position = ZRANK + 1
+/// <prefix>:{<room>}:seen      ZSET visitor → last poll (ms)        queued visitors' last-seen
+/// <prefix>:{<room>}:ticket    STRING counter (INCR)                next arrival ticket
+/// <prefix>:{<room>}:promoted  STRING counter                       visitors ever released
+/// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
 /// </remarks>
 internal sealed class RoomKeys

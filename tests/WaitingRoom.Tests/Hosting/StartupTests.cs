@@ -80,6 +80,52 @@ public sealed class StartupTests
         }
     }
 
+    [Fact]
+    public async Task Request_WithTokenAndOtherCookies_LogsOneJsonLineWithoutEither()
+    {
+        // Arrange
+        var port = FreePort();
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["WR_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+
+        try
+        {
+            await WaitUntilHealthyAsync(app, client);
+            using var first = await client.GetAsync(new Uri("/first", UriKind.Relative));
+            var setCookie = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("wr_token=", StringComparison.Ordinal));
+            var token = setCookie["wr_token=".Length..setCookie.IndexOf(';', StringComparison.Ordinal)];
+
+            // Act
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/logged-path?q=private-query");
+            request.Headers.Add("Cookie", $"session=TOPSECRET42; wr_token={token}");
+            using var response = await client.SendAsync(request);
+            var deadline = Stopwatch.StartNew();
+            while (!app.StandardOutput.Contains("/logged-path", StringComparison.Ordinal) && deadline.Elapsed < s_timeout)
+            {
+                await Task.Delay(100);
+            }
+
+            // Assert
+            var output = app.StandardOutput;
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.All(lines, line => System.Text.Json.JsonDocument.Parse(line).Dispose());
+            var requestLines = lines.Where(l => l.Contains("\"Path\":\"/logged-path\"", StringComparison.Ordinal)).ToList();
+            Assert.Single(requestLines);
+            Assert.Contains("\"Visitor\":\"" + token[..8] + "\"", requestLines[0], StringComparison.Ordinal);
+            Assert.DoesNotContain(token, output, StringComparison.Ordinal);
+            Assert.DoesNotContain(token[..22], output, StringComparison.Ordinal);
+            Assert.DoesNotContain("TOPSECRET42", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("private-query", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            app.Kill();
+        }
+    }
+
     private static async Task WaitUntilHealthyAsync(AppProcess app, HttpClient client)
     {
         var deadline = Stopwatch.StartNew();

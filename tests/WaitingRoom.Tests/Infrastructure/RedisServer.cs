@@ -95,7 +95,10 @@ public sealed class RedisServer
     /// commandstats) and so must not share the server with tests running in parallel.
     /// Stopped by <see cref="Stop()"/> or when the test process exits.
     /// </summary>
-    public static RedisServer StartPrivate() => StartLocal();
+    public static RedisServer StartPrivate() => StartLocal(FreePort());
+
+    /// <summary>Starts a private server again on the port of one that was stopped (an outage that ends).</summary>
+    public RedisServer Restart() => StartLocal(Port);
 
     /// <summary>Stops a server started by <see cref="StartPrivate"/>.</summary>
     public void Stop()
@@ -115,12 +118,11 @@ public sealed class RedisServer
             return new RedisServer(parts[0], parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 6379, null);
         }
 
-        return StartLocal();
+        return StartLocal(FreePort());
     }
 
-    private static RedisServer StartLocal()
+    private static RedisServer StartLocal(int port)
     {
-        var port = FreePort();
         var info = new ProcessStartInfo("redis-server")
         {
             UseShellExecute = false,

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.EndToEnd;
+
+/// <summary>What a queued browser (or curl, without JavaScript) receives.</summary>
+public sealed partial class QueuePageTests
+{
+    [Fact]
+    public async Task Get_QueuedBrowserWithoutJavaScript_PageWithMetaRefreshPositionAndNoStore()
+    {
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_MAX_ACTIVE"] = "1";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        await client.GetAsync("/");
+        await client.GetAsync("/");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/shop/item?id=7");
+        request.Headers.Add("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+
+        using var response = await client.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no-store", response.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
+        Assert.Matches(MetaRefresh(), html);
+        Assert.Contains("id=\"wr-position\">2<", html, StringComparison.Ordinal);
+        Assert.Contains("data-target=\"/shop/item?id=7\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-status-url=\"/_wr/status\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("{{", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html.Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_QueuedVisitor_Gets503WithRetryAfterAndJsonNotThePage()
+    {
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_MAX_ACTIVE"] = "1";
+        await using var backend = await TestBackend.StartAsync();
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        await client.GetAsync("/");
+
+        using var response = await client.PostAsync("/checkout", new StringContent("order=1"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Contains("\"state\":\"queued\"", body, StringComparison.Ordinal);
+        Assert.Equal(1, backend.Requests);
+    }
+
+    [Fact]
+    public async Task Get_UnknownRoomPath_404AndNeverForwarded()
+    {
+        await using var backend = await TestBackend.StartAsync();
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+
+        using var lower = await client.GetAsync("/_wr/secret-backend-path");
+        using var upper = await client.GetAsync("/_WR/secret-backend-path");
+        using var template = await client.GetAsync("/_wr/assets/queue.html");
+
+        Assert.Equal(HttpStatusCode.NotFound, lower.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, upper.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, template.StatusCode);
+        Assert.Equal(0, backend.Requests);
+    }
+
+    [GeneratedRegex("<noscript><meta http-equiv=\"refresh\" content=\"[1-9][0-9]*\"></noscript>")]
+    private static partial Regex MetaRefresh();
+}
