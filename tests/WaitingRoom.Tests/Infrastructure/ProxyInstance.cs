@@ -34,6 +34,7 @@ public sealed class ProxyInstance : IAsyncDisposable
         var all = new Dictionary<string, string?>(settings)
         {
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
         };
         builder.Configuration.AddInMemoryCollection(all);
         builder.AddWaitingRoom();
