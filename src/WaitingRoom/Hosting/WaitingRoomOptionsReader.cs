@@ -66,7 +66,7 @@ public static class WaitingRoomOptionsReader
                 MaxActive = Integer("WR_MAX_ACTIVE", 100, 1, 10_000_000),
                 ActiveTtl = Seconds("WR_ACTIVE_TTL", 60, 0.1, 7 * 86400),
                 ReleaseInterval = Seconds("WR_RELEASE_INTERVAL", 2, 0.05, 3600),
-                CookieName = CookieName("WR_COOKIE_NAME", "wr_token"),
+                CookieName = Identifier("WR_COOKIE_NAME", "wr_token", 64),
                 QueueTtl = Seconds("WR_QUEUE_TTL", 60, 0.1, 7 * 86400),
                 AdmissionWindow = Seconds("WR_ADMISSION_WINDOW", 120, 0.1, 7 * 86400),
                 MainUrl = MainUrl("WR_MAIN_URL"),
@@ -80,7 +80,7 @@ public static class WaitingRoomOptionsReader
                 HealthCheckPath = HealthCheckPath("WR_HEALTH_CHECK_PATH"),
                 Sticky = Boolean("WR_STICKY", false),
                 BackendTimeout = Seconds("WR_BACKEND_TIMEOUT", 100, 1, 3600),
-                KeyPrefix = KeyPrefix("WR_REDIS_KEY_PREFIX"),
+                KeyPrefix = Identifier("WR_REDIS_KEY_PREFIX", "wr", 32),
             };
 
             ReadBypassHeader(o);
@@ -187,7 +187,8 @@ public static class WaitingRoomOptionsReader
             return fallback;
         }
 
-        private string CookieName(string name, string fallback)
+        /// <summary>A name that ends up in a cookie or a Redis key: letters, digits, '_', '-' and '.' only.</summary>
+        private string Identifier(string name, string fallback, int maxLength)
         {
             var raw = Value(name);
             if (raw is null)
@@ -195,30 +196,13 @@ public static class WaitingRoomOptionsReader
                 return fallback;
             }
 
-            if (raw.Length <= 64 && raw.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            if (raw.Length <= maxLength && raw.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
             {
                 return raw;
             }
 
-            Fail(name, raw, "expected 1 to 64 letters, digits, '_', '-' or '.'");
+            Fail(name, raw, $"expected 1 to {maxLength} letters, digits, '_', '-' or '.'");
             return fallback;
-        }
-
-        private string KeyPrefix(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return "wr";
-            }
-
-            if (raw.Length <= 32 && raw.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-            {
-                return raw;
-            }
-
-            Fail(name, raw, "expected 1 to 32 letters, digits, '_', '-' or '.'");
-            return "wr";
         }
 
         private string MainUrl(string name)

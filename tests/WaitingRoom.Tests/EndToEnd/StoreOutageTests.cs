@@ -20,11 +20,7 @@ public sealed class StoreOutageTests
         try
         {
             await using var backend = await TestBackend.StartAsync();
-            var settings = redis.Settings(RedisServer.NewPrefix());
-            settings["WR_BACKEND_URL"] = backend.Address.ToString();
-            settings["WR_MAX_ACTIVE"] = "1";
-            settings["WR_SECRET"] = "a-test-secret-of-enough-length";
-            await using var proxy = await ProxyInstance.StartAsync(settings);
+            await using var proxy = await StartProxyAsync(redis, backend, "closed");
             using var client = proxy.Anonymous();
             var active = (await ProxyInstance.GetJsonAsync(client, "/echo")).Token!;
 
@@ -58,12 +54,7 @@ public sealed class StoreOutageTests
         try
         {
             await using var backend = await TestBackend.StartAsync();
-            var settings = redis.Settings(RedisServer.NewPrefix());
-            settings["WR_BACKEND_URL"] = backend.Address.ToString();
-            settings["WR_MAX_ACTIVE"] = "1";
-            settings["WR_FAILURE_MODE"] = "open";
-            settings["WR_SECRET"] = "a-test-secret-of-enough-length";
-            await using var proxy = await ProxyInstance.StartAsync(settings);
+            await using var proxy = await StartProxyAsync(redis, backend, "open");
             using var client = proxy.Anonymous();
             await ProxyInstance.GetJsonAsync(client, "/echo");
             var queued = await ProxyInstance.GetJsonAsync(client, "/echo");
@@ -78,6 +69,17 @@ public sealed class StoreOutageTests
         {
             redis.Stop();
         }
+    }
+
+    /// <summary>One slot, a fixed secret (so cookies stay valid whatever Redis forgets), the given failure mode.</summary>
+    private static Task<ProxyInstance> StartProxyAsync(RedisServer redis, TestBackend backend, string failureMode)
+    {
+        var settings = redis.Settings(RedisServer.NewPrefix());
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_MAX_ACTIVE"] = "1";
+        settings["WR_FAILURE_MODE"] = failureMode;
+        settings["WR_SECRET"] = "a-test-secret-of-enough-length";
+        return ProxyInstance.StartAsync(settings);
     }
 
     private static async Task<(HttpStatusCode Status, System.Text.Json.JsonElement? Json, string? Token, string Body)> EventuallyAsync(
