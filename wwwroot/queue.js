@@ -72,11 +72,13 @@
     }
     // Hidden tabs slow down to a keep-alive instead of stopping: a queued visitor who stops
     // polling for WR_QUEUE_TTL (default 60 s) loses its place, and a released one its slot.
+    // The server keeps pollAfterSeconds at or under a third of WR_QUEUE_TTL, so twice that
+    // (capped at 20 s) is still well inside the TTL.
     function schedule(sec, exact) {
       clearTimeout(timer);
       timer = null;
       if (done) return;
-      if (document.hidden) sec = Math.max(sec, HIDDEN_POLL);
+      if (document.hidden) sec = Math.max(sec, Math.min(HIDDEN_POLL, sec * 2));
       var ms = Math.max(1, sec) * 1000 * (exact ? 1 + Math.random() * 0.2 : 0.8 + Math.random() * 0.4);
       timer = setTimeout(poll, ms);
     }
