@@ -7,7 +7,22 @@
     var posEl = $('wr-position'), aheadEl = $('wr-ahead'), aheadLbl = $('wr-ahead-label'),
       waitEl = $('wr-wait'), lenEl = $('wr-length'), updEl = $('wr-updated'),
       barEl = $('wr-progress'), noticeEl = $('wr-notice');
-    var NOTICE = 'We can\u2019t reach the waiting room right now \u2014 still trying. You keep your place.';
+    // Phrases come from the page's <script type="application/json" id="wr-text"> (one per language
+    // template); English when a custom page has none.
+    var T = {
+      notice: 'We can\u2019t reach the waiting room right now \u2014 still trying. You keep your place.',
+      calculating: 'calculating\u2026', lessThanMinute: 'less than a minute',
+      aboutMinute: 'about 1 minute', aboutMinutes: 'about {n} minutes',
+      aboutHour: 'about 1 hour', aboutHours: 'about {n} hours',
+      personAhead: 'person ahead of you', peopleAhead: 'people ahead of you',
+      percent: '{n}% of the way', justJoined: 'Just joined'
+    };
+    try {
+      var custom = JSON.parse(($('wr-text') || {}).textContent || '{}');
+      for (var k in custom) if (Object.prototype.hasOwnProperty.call(T, k) && typeof custom[k] === 'string') T[k] = custom[k];
+    } catch (e) { /* keep English */ }
+    var fmt = function (s, n) { return s.replace('{n}', String(n)); };
+    var NOTICE = T.notice;
 
     var toInt = function (v) { var n = parseInt(v, 10); return isFinite(n) ? n : NaN; };
     var isNum = function (v) { return typeof v === 'number' && isFinite(v); };
@@ -30,12 +45,12 @@
     }
     function setText(el, txt) { if (el && el.textContent !== txt) el.textContent = txt; }
     function waitText(s) {
-      if (!isNum(s) || s < 0) return 'calculating\u2026';
-      if (s < 60) return 'less than a minute';
+      if (!isNum(s) || s < 0) return T.calculating;
+      if (s < 60) return T.lessThanMinute;
       var m = Math.round(s / 60);
-      if (m < 60) return m === 1 ? 'about 1 minute' : 'about ' + m + ' minutes';
+      if (m < 60) return m === 1 ? T.aboutMinute : fmt(T.aboutMinutes, m);
       var h = Math.round(s / 3600);
-      return h === 1 ? 'about 1 hour' : 'about ' + h + ' hours';
+      return h === 1 ? T.aboutHour : fmt(T.aboutHours, h);
     }
     function stamp(d) {
       if (!updEl || isNaN(d.getTime())) return;
@@ -48,7 +63,7 @@
       var pct = start > 0 && pos > 0 ? Math.round((start - pos) / start * 100) : 0;
       pct = Math.max(0, Math.min(100, pct));
       barEl.setAttribute('aria-valuenow', String(pct));
-      barEl.setAttribute('aria-valuetext', pct ? pct + '% of the way' : 'Just joined');
+      barEl.setAttribute('aria-valuetext', pct ? fmt(T.percent, pct) : T.justJoined);
       var fill = barEl.firstElementChild;
       if (fill) fill.style.width = pct + '%';
     }
@@ -58,7 +73,7 @@
         var ahead = Math.max(0, pos - 1);
         setText(posEl, String(pos));
         setText(aheadEl, String(ahead));
-        setText(aheadLbl, ahead === 1 ? 'person ahead of you' : 'people ahead of you');
+        setText(aheadLbl, ahead === 1 ? T.personAhead : T.peopleAhead);
         progress(pos);
       }
       if (isNum(d.queueLength)) setText(lenEl, String(Math.max(0, Math.round(d.queueLength))));

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 
 namespace WaitingRoom.Admission;
 
@@ -9,6 +10,9 @@ namespace WaitingRoom.Admission;
 /// </summary>
 internal sealed class PageTemplate
 {
+    /// <summary>Escapes what HTML needs (&lt; &gt; &amp; quotes) and leaves letters of every language readable.</summary>
+    private static readonly HtmlEncoder s_encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
     private readonly (string Text, bool IsPlaceholder)[] _parts;
 
     public PageTemplate(string text)
@@ -59,7 +63,7 @@ internal sealed class PageTemplate
             }
             else if (valueOf(text) is { } value)
             {
-                html.Append(HtmlEncoder.Default.Encode(value));
+                html.Append(s_encoder.Encode(value));
             }
             else
             {

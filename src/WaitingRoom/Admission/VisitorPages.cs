@@ -30,16 +30,58 @@ internal sealed partial class VisitorPages
         <p><a href="{{target}}">Try again now</a></p></main></body></html>
         """;
 
+    private readonly Dictionary<string, PageTemplate> _queue = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PageTemplate> _unavailable = new(StringComparer.Ordinal);
+
     public VisitorPages(IOptions<WaitingRoomOptions> options, IHostEnvironment environment, ILogger<VisitorPages> logger)
     {
         var webRoot = new PhysicalFileProvider(WebRootOf(environment));
-        Queue = Load(options.Value.QueuePage, webRoot, "queue.html", BuiltInQueuePage, logger);
-        Unavailable = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+        var custom = options.Value.QueuePage;
+        _queue["en"] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
+        _unavailable["en"] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+
+        // Other languages come from wwwroot/queue.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
+        foreach (var text in VisitorText.All.Skip(1))
+        {
+            if (custom is null && TryLoad(webRoot, $"queue.{text.Language}.html") is { } queue)
+            {
+                _queue[text.Language] = queue;
+            }
+
+            if (TryLoad(webRoot, $"unavailable.{text.Language}.html") is { } unavailable)
+            {
+                _unavailable[text.Language] = unavailable;
+            }
+        }
+
+        Languages = [.. _queue.Keys];
     }
 
-    public PageTemplate Queue { get; }
+    /// <summary>Languages the queue page is offered in; "en" always.</summary>
+    public IReadOnlyCollection<string> Languages { get; }
 
-    public PageTemplate Unavailable { get; }
+    public PageTemplate Queue(string language) => _queue.GetValueOrDefault(language) ?? _queue["en"];
+
+    public PageTemplate Unavailable(string language) => _unavailable.GetValueOrDefault(language) ?? _unavailable["en"];
+
+    private static PageTemplate? TryLoad(PhysicalFileProvider webRoot, string name)
+    {
+        var file = webRoot.GetFileInfo(name);
+        if (!file.Exists || file.IsDirectory)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var reader = new StreamReader(file.CreateReadStream());
+            return new PageTemplate(reader.ReadToEnd());
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The folder the room's own pages and assets come from: the app's wwwroot.</summary>
     public static string WebRootOf(IHostEnvironment environment) => Path.Combine(environment.ContentRootPath, "wwwroot");

@@ -74,14 +74,18 @@ internal sealed class VisitorResponses
 
         var target = RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
         var wait = _estimator.EstimateSeconds(result.Position);
-        var html = _pages.Queue.Render(name => name switch
+        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        var text = VisitorText.Of(language);
+        SetLanguageHeaders(response, language);
+        var html = _pages.Queue(language).Render(name => name switch
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
             "queueLength" => Number(result.QueueLength),
-            "estimatedWait" => DescribeWait(wait),
+            "estimatedWait" => text.DescribeWait(wait),
             "estimatedWaitSeconds" => wait is null ? "" : Number(wait.Value),
             "room" => room,
+            "lang" => language,
             "statusUrl" => StatusPath,
             "target" => target,
             "pollAfterSeconds" => Number(poll),
@@ -134,7 +138,9 @@ internal sealed class VisitorResponses
         }
 
         var target = RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
-        var html = _pages.Unavailable.Render(name => name switch
+        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        SetLanguageHeaders(response, language);
+        var html = _pages.Unavailable(language).Render(name => name switch
         {
             "retryAfterSeconds" => Number(OutageRetryAfterSeconds),
             "target" => target,
@@ -172,16 +178,14 @@ internal sealed class VisitorResponses
         return json > 0 && json >= html;
     }
 
-    /// <summary>Words for an estimate in seconds; null means there is no data yet.</summary>
-    public static string DescribeWait(long? seconds) => seconds switch
+    /// <summary>Words for an estimate in seconds, in English; null means there is no data yet.</summary>
+    public static string DescribeWait(long? seconds) => VisitorText.English.DescribeWait(seconds);
+
+    private static void SetLanguageHeaders(HttpResponse response, string language)
     {
-        null => "calculating…",
-        < 60 => "less than a minute",
-        < 90 => "about 1 minute",
-        < 3600 => $"about {(int)Math.Round(seconds.Value / 60.0)} minutes",
-        < 3780 => "about 1 hour",
-        _ => $"about {Math.Round(seconds.Value / 3600.0, 1).ToString(CultureInfo.InvariantCulture)} hours",
-    };
+        response.Headers.ContentLanguage = language;
+        response.Headers.Vary = "Accept-Language";
+    }
 
     private Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll)
     {

@@ -81,6 +81,9 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_BACKEND_TIMEOUT: how long a backend request may stay silent before it is abandoned.</summary>
     public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>WR_QUEUE_LANGUAGE: a language forced on every visitor; null picks by Accept-Language.</summary>
+    public string? QueueLanguage { get; set; }
+
     /// <summary>True when the embedded in-memory store is used.</summary>
     public bool UsesInMemoryStore => RedisHost is null;
 }

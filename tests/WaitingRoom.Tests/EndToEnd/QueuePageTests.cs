@@ -73,6 +73,69 @@ public sealed partial class QueuePageTests
         Assert.Equal(0, backend.Requests);
     }
 
+    [Theory]
+    [InlineData("de-DE,de;q=0.9,en;q=0.5", null, "de", "Ihr Platz in der Schlange")]
+    [InlineData("fr-FR,en;q=0.8", null, "en", "Your place in line")]
+    [InlineData("en;q=0.4,de;q=0.9", null, "de", "Ihr Platz in der Schlange")]
+    [InlineData("de", "en", "en", "Your place in line")]
+    [InlineData(null, "de", "de", "Ihr Platz in der Schlange")]
+    [InlineData("!!garbage;;", null, "en", "Your place in line")]
+    public async Task Get_QueuedBrowser_PageInTheLanguageAskedForOrForced(string? acceptLanguage, string? forced, string expected, string phrase)
+    {
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_MAX_ACTIVE"] = "1";
+        settings["WR_QUEUE_LANGUAGE"] = forced;
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        await client.GetAsync("/");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        if (acceptLanguage is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage);
+        }
+
+        using var response = await client.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, Assert.Single(response.Content.Headers.ContentLanguage));
+        Assert.Contains($"<html lang=\"{expected}\">", html, StringComparison.Ordinal);
+        Assert.Contains(phrase, html, StringComparison.Ordinal);
+        Assert.Contains("Accept-Language", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task Get_CustomQueuePage_ServedWithPlaceholdersAndBrokenOneFallsBack()
+    {
+        var page = Path.Combine(Path.GetTempPath(), $"wr-page-{Guid.NewGuid():N}.html");
+        await File.WriteAllTextAsync(page, "<p>Custom: {{position}}/{{queueLength}} in {{room}}, wait {{estimatedWait}}, poll {{statusUrl}}</p>");
+        try
+        {
+            var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+            settings["WR_MAX_ACTIVE"] = "1";
+            settings["WR_QUEUE_PAGE"] = page;
+            await using var custom = await ProxyInstance.StartAsync(settings);
+            settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+            settings["WR_MAX_ACTIVE"] = "1";
+            settings["WR_QUEUE_PAGE"] = page + ".missing";
+            await using var broken = await ProxyInstance.StartAsync(settings);
+            using var one = custom.Anonymous();
+            using var two = broken.Anonymous();
+            await one.GetAsync("/");
+            await two.GetAsync("/");
+
+            var customHtml = await one.GetStringAsync("/");
+            var fallbackHtml = await two.GetStringAsync("/");
+
+            Assert.Equal("<p>Custom: 1/1 in default, wait calculating…, poll /_wr/status</p>", customHtml);
+            Assert.Contains("id=\"wr-position\">1<", fallbackHtml, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(page);
+        }
+    }
+
     [GeneratedRegex("<noscript><meta http-equiv=\"refresh\" content=\"[1-9][0-9]*\"></noscript>")]
     private static partial Regex MetaRefresh();
 }

@@ -1,0 +1,74 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace WaitingRoom.Admission;
+
+/// <summary>
+/// The few phrases the server writes into a page itself (the estimated wait), per language. The
+/// rest of a page's text lives in its template: wwwroot/queue.html (English) and
+/// wwwroot/queue.{language}.html.
+/// </summary>
+internal sealed record VisitorText(
+    string Language,
+    string Calculating,
+    string LessThanAMinute,
+    string AboutOneMinute,
+    string AboutMinutes,
+    string AboutOneHour,
+    string AboutHours)
+{
+    public static readonly VisitorText English = new("en", "calculating…", "less than a minute", "about 1 minute", "about {0} minutes", "about 1 hour", "about {0} hours");
+
+    public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden");
+
+    /// <summary>Every language the room ships text for; English first (the fallback).</summary>
+    public static readonly IReadOnlyList<VisitorText> All = [English, German];
+
+    /// <summary>Words for an estimate in seconds; null means there is no data yet.</summary>
+    public string DescribeWait(long? seconds) => seconds switch
+    {
+        null => Calculating,
+        < 60 => LessThanAMinute,
+        < 90 => AboutOneMinute,
+        < 3600 => string.Format(CultureInfo.InvariantCulture, AboutMinutes, (int)Math.Round(seconds.Value / 60.0)),
+        < 5400 => AboutOneHour,
+        _ => string.Format(CultureInfo.InvariantCulture, AboutHours, Math.Round(seconds.Value / 3600.0, 1).ToString(CultureInfo.InvariantCulture)),
+    };
+
+    /// <summary>
+    /// The language for a request: the one forced by WR_QUEUE_LANGUAGE, else the best match of
+    /// Accept-Language among <paramref name="offered"/>, else English.
+    /// </summary>
+    public static string Choose(HttpRequest request, string? forced, IReadOnlyCollection<string> offered)
+    {
+        if (forced is not null && offered.Contains(forced))
+        {
+            return forced;
+        }
+
+        var header = request.Headers.AcceptLanguage;
+        if (header.Count == 0 || !StringWithQualityHeaderValue.TryParseList(header, out var ranges))
+        {
+            return English.Language;
+        }
+
+        string? best = null;
+        double bestQuality = 0;
+        foreach (var range in ranges)
+        {
+            var quality = range.Quality ?? 1.0;
+            var tag = range.Value.Value ?? "";
+            var primary = tag.Split('-')[0].ToLowerInvariant();
+            if (quality > bestQuality && offered.Contains(primary))
+            {
+                best = primary;
+                bestQuality = quality;
+            }
+        }
+
+        return best ?? English.Language;
+    }
+
+    public static VisitorText Of(string language) => All.FirstOrDefault(t => t.Language == language) ?? English;
+}
