@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of WaitingRoom: installs what the tests need (redis-server from Debian's
-# packages when it is missing), restores, builds and runs the whole suite, then prints one
+# Runs every test of WaitingRoom: installs what the tests need (redis-server, chromium and
+# chromium-driver from Debian's packages when they are missing), restores, builds and runs the whole suite, then prints one
 # closing line "N passed, M failed" taken from the test results file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,13 @@ if ! command -v redis-server >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   # The package starts a system-wide server; the tests start their own on a free port.
   as_root systemctl stop redis-server >/dev/null 2>&1 || true
+fi
+
+# The browser test drives Debian's chromium with Debian's chromedriver (no browser download).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "chromium or chromedriver not found: installing them from Debian's packages" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
 results="$(pwd)/artifacts/test-results"

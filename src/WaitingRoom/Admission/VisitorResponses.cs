@@ -81,6 +81,7 @@ internal sealed class VisitorResponses
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
+            "aheadLabel" => text.AheadLabel(Math.Max(0, result.Position - 1)),
             "queueLength" => Number(result.QueueLength),
             "estimatedWait" => text.DescribeWait(wait),
             "estimatedWaitSeconds" => wait is null ? "" : Number(wait.Value),

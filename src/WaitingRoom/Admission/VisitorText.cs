@@ -16,11 +16,16 @@ internal sealed record VisitorText(
     string AboutOneMinute,
     string AboutMinutes,
     string AboutOneHour,
-    string AboutHours)
+    string AboutHours,
+    string PersonAhead,
+    string PeopleAhead)
 {
-    public static readonly VisitorText English = new("en", "calculating…", "less than a minute", "about 1 minute", "about {0} minutes", "about 1 hour", "about {0} hours");
+    public static readonly VisitorText English = new("en", "calculating…", "less than a minute", "about 1 minute", "about {0} minutes", "about 1 hour", "about {0} hours", "person ahead of you", "people ahead of you");
 
-    public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden");
+    public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden", "Person vor Ihnen", "Personen vor Ihnen");
+
+    /// <summary>"person ahead of you" or "people ahead of you" for <paramref name="ahead"/>.</summary>
+    public string AheadLabel(long ahead) => ahead == 1 ? PersonAhead : PeopleAhead;
 
     /// <summary>Every language the room ships text for; English first (the fallback).</summary>
     public static readonly IReadOnlyList<VisitorText> All = [English, German];

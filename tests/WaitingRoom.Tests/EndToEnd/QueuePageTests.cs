@@ -28,6 +28,7 @@ public sealed partial class QueuePageTests
         Assert.Contains("no-store", response.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
         Assert.Matches(MetaRefresh(), html);
         Assert.Contains("id=\"wr-position\">2<", html, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"wr-ahead\">1</span> <span id=\"wr-ahead-label\">person ahead of you</span>", html, StringComparison.Ordinal);
         Assert.Contains("data-target=\"/shop/item?id=7\"", html, StringComparison.Ordinal);
         Assert.Contains("data-status-url=\"/_wr/status\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("{{", html, StringComparison.Ordinal);

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.Browser;
+
+/// <summary>
+/// The queue page in a real browser: headless Chromium (Debian's chromium + chromedriver) against
+/// the app on Kestrel with a real redis-server and a real backend. Nobody clicks anything.
+/// </summary>
+public sealed class QueuePageBrowserTests
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task QueuePage_VisitorAtPosition2_Sees2Then1ThenLandsOnRequestedUrlByItself()
+    {
+        await using var backend = await TestBackend.StartAsync();
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_MAX_ACTIVE"] = "1";
+        settings["WR_ACTIVE_TTL"] = "2";
+        settings["WR_RELEASE_INTERVAL"] = "0.5";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        using var stop = new CancellationTokenSource(s_limit);
+
+        // The holder keeps its slot until told to leave; the first waiter polls and claims its slot once released, then leaves.
+        var holder = (await ProxyInstance.GetJsonAsync(client, "/echo")).Token!;
+        var first = (await ProxyInstance.GetJsonAsync(client, "/echo")).Token!;
+        using var holderLeaves = new CancellationTokenSource();
+        var holding = KeepActiveAsync(client, holder, holderLeaves.Token);
+        var firstWaiting = WaitThenClaimAsync(client, first, stop.Token);
+
+        using var browser = StartChromium();
+        var target = new Uri(proxy.Address, "/landing?from=browser");
+        browser.Navigate().GoToUrl(target);
+
+        var seen = new List<string>();
+        var screenshot = "";
+        var clock = Stopwatch.StartNew();
+        while (!browser.Url.Equals(target.ToString(), StringComparison.Ordinal) || browser.PageSource.Contains("wr-position", StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < s_limit, $"still queued after {s_limit}; positions seen: {string.Join(", ", seen)}");
+            var position = TryText(browser, "wr-position");
+            if (position is not null && (seen.Count == 0 || seen[^1] != position))
+            {
+                seen.Add(position);
+                if (position == "2")
+                {
+                    screenshot = SaveScreenshot(browser);
+                    await holderLeaves.CancelAsync();
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        await holding;
+        await firstWaiting;
+        Assert.Equal(["2", "1"], seen);
+        Assert.Equal(target.ToString(), browser.Url);
+        Assert.Contains("backend:/landing", browser.FindElement(By.TagName("body")).Text, StringComparison.Ordinal);
+        Assert.True(File.Exists(screenshot), "no screenshot was saved");
+    }
+
+    private static ChromeDriver StartChromium()
+    {
+        const string chromium = "/usr/bin/chromium";
+        const string chromedriver = "/usr/bin/chromedriver";
+        Assert.True(File.Exists(chromium) && File.Exists(chromedriver), "Debian's chromium and chromium-driver are needed: run scripts/test.sh, which installs them.");
+        var options = new ChromeOptions { BinaryLocation = chromium };
+        options.AddArguments(
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1000,900",
+            "--lang=en-US", $"--user-data-dir={Directory.CreateTempSubdirectory("wr-chromium-").FullName}");
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(chromedriver)!, Path.GetFileName(chromedriver));
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    private static string? TryText(ChromeDriver browser, string id)
+    {
+        try
+        {
+            return browser.FindElements(By.Id(id)).FirstOrDefault()?.Text;
+        }
+        catch (WebDriverException)
+        {
+            // The page is navigating away.
+            return null;
+        }
+    }
+
+    /// <summary>Saves the page as artifacts/screenshots/queue-page.png (copied to docs/queue-page.png for the README).</summary>
+    private static string SaveScreenshot(ChromeDriver browser)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root.Parent is not null && !File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var folder = Directory.CreateDirectory(Path.Combine(root.FullName, "artifacts", "screenshots"));
+        var path = Path.Combine(folder.FullName, "queue-page.png");
+        browser.GetScreenshot().SaveAsFile(path);
+        return path;
+    }
+
+    private static async Task KeepActiveAsync(HttpClient client, string token, CancellationToken leave)
+    {
+        while (!leave.IsCancellationRequested)
+        {
+            await ProxyInstance.GetJsonAsync(client, "/echo", token);
+            await Task.Delay(300, CancellationToken.None);
+        }
+    }
+
+    private static async Task WaitThenClaimAsync(HttpClient client, string token, CancellationToken stop)
+    {
+        while (true)
+        {
+            stop.ThrowIfCancellationRequested();
+            var status = await ProxyInstance.GetJsonAsync(client, "/_wr/status", token);
+            if (status.Json?.GetProperty("state").GetString() == "released")
+            {
+                await ProxyInstance.GetJsonAsync(client, "/echo", token);
+                return;
+            }
+
+            await Task.Delay(200, stop);
+        }
+    }
+}
