@@ -106,22 +106,12 @@ internal sealed partial class VisitorPages
             }
         }
 
-        var file = webRoot.GetFileInfo(name);
-        if (file.Exists && !file.IsDirectory)
+        if (TryLoad(webRoot, name) is { } page)
         {
-            try
-            {
-                using var reader = new StreamReader(file.CreateReadStream());
-                return new PageTemplate(reader.ReadToEnd());
-            }
-            catch (IOException ex)
-            {
-                Log.PageUnreadable(logger, name, ex.Message);
-                return new PageTemplate(builtIn);
-            }
+            return page;
         }
 
-        Log.PageUnreadable(logger, name, "not found in " + webRoot.Root);
+        Log.PageUnreadable(logger, name, "missing or unreadable in " + webRoot.Root);
         return new PageTemplate(builtIn);
     }
 
