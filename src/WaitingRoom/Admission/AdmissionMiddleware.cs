@@ -87,7 +87,7 @@ internal sealed partial class AdmissionMiddleware
         try
         {
             await _signer.EnsureReadyAsync(aborted);
-            if (!_signer.TryRead(context.Request.Cookies[_cookieName], out var visitorId))
+            if (!_signer.TryRead(context.Request, out var visitorId))
             {
                 // No cookie, or one that does not check out: a new visitor, never an error.
                 (visitorId, var token) = _signer.Issue();

@@ -63,7 +63,7 @@ internal sealed class VisitorResponses
         var response = context.Response;
         var poll = PollAfterSeconds(result.Position);
         response.Headers.CacheControl = "no-store";
-        var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        var isRead = IsRead(request);
         if (!isRead || PrefersJson(request))
         {
             // Clients that sent a body (or asked for JSON) learn exactly where they stand.
@@ -121,21 +121,14 @@ internal sealed class VisitorResponses
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.CacheControl = "no-store";
         response.Headers.RetryAfter = OutageRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
-        if (!isRead || PrefersJson(request) || request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
+        if (!IsRead(request) || PrefersJson(request) || request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
         {
-            var buffer = new ArrayBufferWriter<byte>(128);
-            using (var json = new Utf8JsonWriter(buffer))
+            return WriteJsonAsync(context, json =>
             {
-                json.WriteStartObject();
                 json.WriteString("state", "unknown");
                 json.WriteString("error", "store-unavailable");
                 json.WriteNumber("pollAfterSeconds", OutageRetryAfterSeconds);
-                json.WriteEndObject();
-            }
-
-            response.ContentType = "application/json; charset=utf-8";
-            return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+            });
         }
 
         var target = RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
@@ -179,38 +172,41 @@ internal sealed class VisitorResponses
         return json > 0 && json >= html;
     }
 
-    /// <summary>Words for an estimate in seconds, in English; null means there is no data yet.</summary>
-    public static string DescribeWait(long? seconds) => VisitorText.English.DescribeWait(seconds);
-
     private static void SetLanguageHeaders(HttpResponse response, string language)
     {
         response.Headers.ContentLanguage = language;
         response.Headers.Vary = "Accept-Language";
     }
 
-    private Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll)
+    private Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll) => WriteJsonAsync(context, json =>
+    {
+        json.WriteString("state", StateName(result.State));
+        json.WriteNumber("position", result.Position);
+        json.WriteNumber("queueLength", result.QueueLength);
+        if (result.State != VisitorState.Queued)
+        {
+            json.WriteNumber("estimatedWaitSeconds", 0);
+        }
+        else if (_estimator.EstimateSeconds(result.Position) is { } wait)
+        {
+            json.WriteNumber("estimatedWaitSeconds", wait);
+        }
+        else
+        {
+            json.WriteNull("estimatedWaitSeconds");
+        }
+
+        json.WriteNumber("pollAfterSeconds", poll);
+    });
+
+    /// <summary>Writes one JSON object (no body for HEAD).</summary>
+    private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> writeProperties)
     {
         var buffer = new ArrayBufferWriter<byte>(160);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("state", StateName(result.State));
-            json.WriteNumber("position", result.Position);
-            json.WriteNumber("queueLength", result.QueueLength);
-            if (result.State == VisitorState.Queued && _estimator.EstimateSeconds(result.Position) is { } wait)
-            {
-                json.WriteNumber("estimatedWaitSeconds", wait);
-            }
-            else if (result.State == VisitorState.Queued)
-            {
-                json.WriteNull("estimatedWaitSeconds");
-            }
-            else
-            {
-                json.WriteNumber("estimatedWaitSeconds", 0);
-            }
-
-            json.WriteNumber("pollAfterSeconds", poll);
+            writeProperties(json);
             json.WriteEndObject();
         }
 
@@ -219,6 +215,8 @@ internal sealed class VisitorResponses
             ? Task.CompletedTask
             : context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
     }
+
+    private static bool IsRead(HttpRequest request) => HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
 
     private static Task WriteHtmlAsync(HttpContext context, string html)
     {

@@ -27,6 +27,7 @@ internal sealed class VisitorTokenSigner
     public const int TokenLength = IdChars + 1 + IdChars;
 
     private readonly IWaitingRoomStore _store;
+    private readonly string _cookieName;
     private readonly Lock _lock = new();
     private byte[]? _key;
     private Task<byte[]>? _loading;
@@ -34,6 +35,7 @@ internal sealed class VisitorTokenSigner
     public VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
     {
         _store = store;
+        _cookieName = options.Value.CookieName;
         if (options.Value.Secret is { } secret)
         {
             _key = Encoding.UTF8.GetBytes(secret);
@@ -124,6 +126,10 @@ internal sealed class VisitorTokenSigner
         visitorId = token[..IdChars];
         return true;
     }
+
+    /// <summary>The visitor id carried by the request's WR_COOKIE_NAME cookie; false when there is none or it does not check out.</summary>
+    public bool TryRead(Microsoft.AspNetCore.Http.HttpRequest request, out string visitorId) =>
+        TryRead(request.Cookies[_cookieName], out visitorId);
 
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>
     public static string LogTag(string visitorId) => visitorId.Length > 8 ? visitorId[..8] : visitorId;

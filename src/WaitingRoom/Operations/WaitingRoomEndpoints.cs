@@ -2,9 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using WaitingRoom.Admission;
-using WaitingRoom.Hosting;
 using WaitingRoom.Queue;
 
 namespace WaitingRoom.Operations;
@@ -27,11 +25,10 @@ internal static class WaitingRoomEndpoints
         var signer = services.GetRequiredService<VisitorTokenSigner>();
         var responses = services.GetRequiredService<VisitorResponses>();
         var room = services.GetRequiredService<RoomPolicy>();
-        var cookieName = services.GetRequiredService<IOptions<WaitingRoomOptions>>().Value.CookieName;
         try
         {
             await signer.EnsureReadyAsync(context.RequestAborted);
-            var result = signer.TryRead(context.Request.Cookies[cookieName], out var visitorId)
+            var result = signer.TryRead(context.Request, out var visitorId)
                 ? await store.GetStatusAsync(room, visitorId, context.RequestAborted)
                 : new AdmissionResult(VisitorState.Unknown, 0, 0);
             await responses.WriteStatusAsync(context, result);

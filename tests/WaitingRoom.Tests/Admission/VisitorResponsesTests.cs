@@ -80,7 +80,7 @@ public sealed class VisitorResponsesTests
     public void DescribeWait_Seconds_Words(long? seconds, string expected)
     {
         // Act
-        var words = VisitorResponses.DescribeWait(seconds);
+        var words = VisitorText.English.DescribeWait(seconds);
 
         // Assert
         Assert.Equal(expected, words);
@@ -92,7 +92,7 @@ public sealed class VisitorResponsesTests
     public void DescribeWait_AboutOne_Singular(long seconds, string expected)
     {
         // Act
-        var words = VisitorResponses.DescribeWait(seconds);
+        var words = VisitorText.English.DescribeWait(seconds);
 
         // Assert
         Assert.Equal(expected, words);
