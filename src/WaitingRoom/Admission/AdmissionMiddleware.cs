@@ -4,12 +4,14 @@ using Microsoft.Extensions.Options;
 using WaitingRoom.Hosting;
 using WaitingRoom.Operations;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// The front door: reads or issues the visitor cookie, asks the store for ONE atomic decision,
-/// forwards admitted requests and answers everyone else. The room's own /_wr/ endpoints and
+/// The front door: finds the request's room, reads or issues the visitor cookie, asks the store
+/// for ONE atomic decision under the room's policy of this instant, forwards admitted requests
+/// and answers everyone else (queue page, closed page, 429). The room's own /_wr/ endpoints and
 /// bypassed requests take the synchronous fast path and never touch the store.
 /// </summary>
 internal sealed partial class AdmissionMiddleware
@@ -20,7 +22,8 @@ internal sealed partial class AdmissionMiddleware
     private readonly IWaitingRoomStore _store;
     private readonly VisitorTokenSigner _signer;
     private readonly VisitorResponses _responses;
-    private readonly RoomPolicy _room;
+    private readonly RoomTable _rooms;
+    private readonly TimeProvider _time;
     private readonly ILogger<AdmissionMiddleware> _logger;
     private readonly string _cookieName;
     private readonly FailureMode _failureMode;
@@ -34,7 +37,8 @@ internal sealed partial class AdmissionMiddleware
         IWaitingRoomStore store,
         VisitorTokenSigner signer,
         VisitorResponses responses,
-        RoomPolicy room,
+        RoomTable rooms,
+        TimeProvider time,
         IOptions<WaitingRoomOptions> options,
         ILogger<AdmissionMiddleware> logger)
     {
@@ -42,7 +46,8 @@ internal sealed partial class AdmissionMiddleware
         _store = store;
         _signer = signer;
         _responses = responses;
-        _room = room;
+        _rooms = rooms;
+        _time = time;
         _logger = logger;
         var o = options.Value;
         _cookieName = o.CookieName;
@@ -54,7 +59,7 @@ internal sealed partial class AdmissionMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        var feature = new WaitingRoomRequestFeature { Room = _room.Name };
+        var feature = new WaitingRoomRequestFeature();
         context.Features.Set(feature);
         var path = context.Request.Path;
 
@@ -71,17 +76,21 @@ internal sealed partial class AdmissionMiddleware
             return _next(context);
         }
 
-        if (IsBypassed(context.Request))
+        var room = _rooms.Match(context.Request);
+        feature.Room = room.Name;
+        if (IsBypassed(context.Request, room))
         {
             feature.Decision = "bypass";
             return _next(context);
         }
 
-        return AdmitAsync(context, feature);
+        return AdmitAsync(context, feature, room);
     }
 
-    private async Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature)
+    private async Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room)
     {
+        var phase = room.PhaseAt(_time.GetUtcNow());
+        var policy = room.PolicyOf(phase);
         var aborted = context.RequestAborted;
         AdmissionResult result;
         try
@@ -95,7 +104,9 @@ internal sealed partial class AdmissionMiddleware
             }
 
             feature.Visitor = VisitorTokenSigner.LogTag(visitorId);
-            result = await _store.AdmitAsync(_room, visitorId, aborted);
+            feature.VisitorId = visitorId;
+            feature.Policy = policy;
+            result = await _store.AdmitAsync(policy, visitorId, ClientAddress.KeyOf(context.Connection.RemoteIpAddress), aborted);
             StoreRecovered();
         }
         catch (StoreUnavailableException ex)
@@ -110,15 +121,25 @@ internal sealed partial class AdmissionMiddleware
             return;
         }
 
-        if (result.State == VisitorState.Active)
+        switch (result.State)
         {
-            feature.Decision = "active";
-            await _next(context);
-            return;
+            case VisitorState.Active:
+                feature.Decision = policy.Mode == QueueMode.Passthrough ? "passthrough" : "active";
+                await _next(context);
+                return;
+            case VisitorState.Rejected:
+                feature.Decision = "rejected";
+                await _responses.WriteRejectedAsync(context, result, room, phase);
+                return;
+            case VisitorState.Limited:
+                feature.Decision = "limited";
+                await VisitorResponses.WriteLimitedAsync(context, result);
+                return;
+            default:
+                feature.Decision = "queued";
+                await _responses.WriteQueuedAsync(context, result, room, phase);
+                return;
         }
-
-        feature.Decision = "queued";
-        await _responses.WriteQueuedAsync(context, result, _room.Name);
     }
 
     private async Task StoreUnavailableAsync(HttpContext context, WaitingRoomRequestFeature feature, StoreUnavailableException ex)
@@ -147,17 +168,16 @@ internal sealed partial class AdmissionMiddleware
         }
     }
 
-    private bool IsBypassed(HttpRequest request)
+    private bool IsBypassed(HttpRequest request, RoomSettings room)
     {
-        if (_bypassPaths.Length > 0)
+        if (_bypassPaths.Length > 0 || room.BypassPaths.Count > 0)
         {
-            var path = request.Path.Value ?? "";
-            foreach (var prefix in _bypassPaths)
+            // Case-insensitive and with repeated slashes collapsed, like room matching: a bypass
+            // rule on /static covers /Static and //static, and a room rule cannot be dodged the other way.
+            var path = RoomTable.NormalizePath(request.Path.Value);
+            if (StartsWithAny(path, _bypassPaths) || StartsWithAny(path, room.BypassPaths))
             {
-                if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
@@ -165,6 +185,19 @@ internal sealed partial class AdmissionMiddleware
         {
             var sent = System.Text.Encoding.UTF8.GetBytes(values[0] ?? "");
             return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(sent, _bypassHeaderValue);
+        }
+
+        return false;
+    }
+
+    private static bool StartsWithAny(string path, IReadOnlyList<string> prefixes)
+    {
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            if (path.StartsWith(prefixes[i], StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
         }
 
         return false;

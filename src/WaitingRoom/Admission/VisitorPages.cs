@@ -30,6 +30,14 @@ internal sealed partial class VisitorPages
         <p><a href="{{target}}">Try again now</a></p></main></body></html>
         """;
 
+    private const string BuiltInRejectedPage = """
+        <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <title>{{title}}</title></head><body><main><h1>{{title}}</h1><p>{{message}}</p>
+        <p>The site is full and is not keeping a queue right now. Please try again later.</p>
+        <p><a href="{{target}}">Try again</a></p></main></body></html>
+        """;
+
+    private readonly Dictionary<string, PageTemplate> _rejected = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PageTemplate> _queue = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PageTemplate> _unavailable = new(StringComparer.Ordinal);
 
@@ -39,6 +47,7 @@ internal sealed partial class VisitorPages
         var custom = options.Value.QueuePage;
         _queue["en"] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
         _unavailable["en"] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+        _rejected["en"] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
 
         // Other languages come from wwwroot/queue.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
         foreach (var text in VisitorText.All.Skip(1))
@@ -52,6 +61,11 @@ internal sealed partial class VisitorPages
             {
                 _unavailable[text.Language] = unavailable;
             }
+
+            if (TryLoad(webRoot, $"rejected.{text.Language}.html") is { } rejected)
+            {
+                _rejected[text.Language] = rejected;
+            }
         }
 
         Languages = [.. _queue.Keys];
@@ -61,6 +75,9 @@ internal sealed partial class VisitorPages
     public IReadOnlyCollection<string> Languages { get; }
 
     public PageTemplate Queue(string language) => _queue.GetValueOrDefault(language) ?? _queue["en"];
+
+    /// <summary>The "closed / sold out" page of a full room in reject mode.</summary>
+    public PageTemplate Rejected(string language) => _rejected.GetValueOrDefault(language) ?? _rejected["en"];
 
     public PageTemplate Unavailable(string language) => _unavailable.GetValueOrDefault(language) ?? _unavailable["en"];
 

@@ -7,13 +7,15 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using WaitingRoom.Hosting;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Admission;
 
 /// <summary>
 /// Writes what a visitor who is not forwarded gets: the queue page (GET/HEAD from a browser), the
 /// JSON status (Accept: application/json, /_wr/status), a 503 with Retry-After for other methods
-/// so no body is dropped silently, and the store-outage answer.
+/// so no body is dropped silently, the closed page of a full room in reject mode, the 429 of the
+/// per-client newcomer cap, and the store-outage answer.
 /// </summary>
 internal sealed class VisitorResponses
 {
@@ -27,16 +29,16 @@ internal sealed class VisitorResponses
     public const int OutageRetryAfterSeconds = 5;
 
     private readonly VisitorPages _pages;
-    private readonly PromotionRateEstimator _estimator;
+    private readonly PromotionRates _rates;
     private readonly TimeProvider _time;
     private readonly WaitingRoomOptions _options;
     private readonly int _basePollSeconds;
     private readonly int _maxPollSeconds;
 
-    public VisitorResponses(VisitorPages pages, PromotionRateEstimator estimator, TimeProvider time, IOptions<WaitingRoomOptions> options)
+    public VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
     {
         _pages = pages;
-        _estimator = estimator;
+        _rates = rates;
         _time = time;
         _options = options.Value;
         _basePollSeconds = Math.Max(1, (int)Math.Ceiling(_options.ReleaseInterval.TotalSeconds));
@@ -50,33 +52,38 @@ internal sealed class VisitorResponses
     /// further back (a million waiters must not poll every two seconds), never so long that a
     /// waiter who follows it would pass WR_QUEUE_TTL.
     /// </summary>
-    public int PollAfterSeconds(long position)
+    /// <param name="position">The visitor's place in line.</param>
+    /// <param name="queueTtl">The room's WR_QUEUE_TTL when it has its own (rooms file); else the variable's.</param>
+    public int PollAfterSeconds(long position, TimeSpan? queueTtl = null)
     {
         var digits = position < 10 ? 1 : (int)Math.Floor(Math.Log10(position)) + 1;
-        return Math.Min(_basePollSeconds * digits, _maxPollSeconds);
+        var max = queueTtl is { } ttl ? Math.Clamp((int)(ttl.TotalSeconds / 3), 1, 30) : _maxPollSeconds;
+        return Math.Min(_basePollSeconds * digits, max);
     }
 
-    /// <summary>Answers a request from a visitor who is not admitted.</summary>
-    public Task WriteQueuedAsync(HttpContext context, AdmissionResult result, string room)
+    /// <summary>Answers a request from a visitor who waits in <paramref name="room"/>.</summary>
+    public Task WriteQueuedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
         var request = context.Request;
         var response = context.Response;
-        var poll = PollAfterSeconds(result.Position);
+        var poll = PollAfterSeconds(result.Position, room.QueueTtl);
         response.Headers.CacheControl = "no-store";
         var isRead = IsRead(request);
+        var policy = room.PolicyOf(phase);
+        var wait = EstimateSeconds(room, phase, result);
         if (!isRead || PrefersJson(request))
         {
             // Clients that sent a body (or asked for JSON) learn exactly where they stand.
             response.StatusCode = isRead ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
-            return WriteJsonAsync(context, result, poll);
+            return WriteJsonAsync(context, result, poll, wait, room, phase);
         }
 
         var target = RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
-        var wait = _estimator.EstimateSeconds(result.Position);
         var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
         var text = VisitorText.Of(language);
         SetLanguageHeaders(response, language);
+        var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
         var html = _pages.Queue(language).Render(name => name switch
         {
             "position" => Number(result.Position),
@@ -85,24 +92,31 @@ internal sealed class VisitorResponses
             "queueLength" => Number(result.QueueLength),
             "estimatedWait" => text.DescribeWait(wait),
             "estimatedWaitSeconds" => wait is null ? "" : Number(wait.Value),
-            "room" => room,
+            "room" => room.Name,
             "lang" => language,
-            "statusUrl" => StatusPath,
+            "statusUrl" => StatusUrl(room),
             "target" => target,
             "pollAfterSeconds" => Number(poll),
             "refreshSeconds" => Number(poll),
             "assetsUrl" => AssetsPath,
             "updatedAt" => _time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            "title" => room.TitleOf(phase) ?? text.QueueTitle,
+            "message" => room.MessageOf(phase) ?? "",
+            "modeNote" => ModeNote(text, policy, eventStart),
+            "mode" => ModeName(policy.Mode),
+            "phase" => PhaseName(phase),
+            "showPosition" => ShowsPosition(policy) ? "true" : "false",
+            "eventStart" => eventStart?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "",
             _ => null,
         });
         response.StatusCode = StatusCodes.Status200OK;
         return WriteHtmlAsync(context, html);
     }
 
-    /// <summary>The JSON status of SPEC.md for <c>/_wr/status</c>.</summary>
-    public Task WriteStatusAsync(HttpContext context, AdmissionResult result)
+    /// <summary>The JSON status of SPEC.md for <c>/_wr/status</c>, with the room, its mode and its phase.</summary>
+    public Task WriteStatusAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var poll = PollAfterSeconds(result.Position);
+        var poll = PollAfterSeconds(result.Position, room.QueueTtl);
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
         if (result.State == VisitorState.Queued)
@@ -110,8 +124,142 @@ internal sealed class VisitorResponses
             response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
         }
 
-        return WriteJsonAsync(context, result, poll);
+        return WriteJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
     }
+
+    /// <summary>
+    /// A full room in reject mode: 503 with the closed page (or JSON), no queue place taken.
+    /// Retry-After says when trying again makes sense: about one session's idle time.
+    /// </summary>
+    public Task WriteRejectedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var retry = Math.Clamp((int)room.ActiveTtl.TotalSeconds, 5, 600);
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+        if (!IsRead(request) || PrefersJson(request))
+        {
+            return WriteJsonAsync(context, json =>
+            {
+                json.WriteString("state", "rejected");
+                json.WriteString("room", room.Name);
+                json.WriteNumber("queueLength", result.QueueLength);
+                json.WriteNumber("pollAfterSeconds", retry);
+            });
+        }
+
+        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        var text = VisitorText.Of(language);
+        SetLanguageHeaders(response, language);
+        var html = _pages.Rejected(language).Render(name => name switch
+        {
+            "title" => room.TitleOf(phase) ?? text.RejectedTitle,
+            "message" => room.MessageOf(phase) ?? "",
+            "room" => room.Name,
+            "lang" => language,
+            "target" => RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl),
+            "retryAfterSeconds" => Number(retry),
+            "assetsUrl" => AssetsPath,
+            _ => null,
+        });
+        return WriteHtmlAsync(context, html);
+    }
+
+    /// <summary>
+    /// The client's address created too many new entries this minute (WR_MAX_NEW_PER_IP_PER_MINUTE):
+    /// 429 with Retry-After. A browser that keeps its cookie never sees this; a client that throws
+    /// its cookie away on every request does.
+    /// </summary>
+    public static Task WriteLimitedAsync(HttpContext context, AdmissionResult result)
+    {
+        var response = context.Response;
+        var retry = Math.Max(1, (int)Math.Ceiling(result.RetryAfterMilliseconds / 1000.0));
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+        if (PrefersJson(context.Request) || !IsRead(context.Request))
+        {
+            return WriteJsonAsync(context, json =>
+            {
+                json.WriteString("state", "limited");
+                json.WriteString("error", "too-many-new-visitors-from-this-address");
+                json.WriteNumber("pollAfterSeconds", retry);
+            });
+        }
+
+        response.ContentType = "text/plain; charset=utf-8";
+        var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"Too many new visits from your network in the last minute. Please enable cookies for this site and try again in {retry} seconds.\n"));
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>The status URL a room's queue page polls.</summary>
+    public static string StatusUrl(RoomSettings room) =>
+        room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name);
+
+    /// <summary>
+    /// Seconds until the visitor gets in, or null when there is no honest number: in queue-all
+    /// nobody moves; in a pre-queue the wait is at least the time to the start; in a random draw
+    /// the expected place is the middle of the line.
+    /// </summary>
+    private long? EstimateSeconds(RoomSettings room, RoomPhase phase, AdmissionResult result)
+    {
+        if (result.State != VisitorState.Queued)
+        {
+            return 0;
+        }
+
+        var policy = room.PolicyOf(phase);
+        if (phase == RoomPhase.Prequeue && room.Event is { } e)
+        {
+            return Math.Max(0, (long)Math.Ceiling((e.Start - _time.GetUtcNow()).TotalSeconds));
+        }
+
+        var estimator = _rates.For(room.Name);
+        return policy.Mode switch
+        {
+            QueueMode.QueueAll => null,
+            QueueMode.Random => estimator.EstimateSeconds((result.QueueLength + 1) / 2),
+            _ => estimator.EstimateSeconds(result.Position),
+        };
+    }
+
+    private static string ModeNote(VisitorText text, RoomPolicy policy, DateTimeOffset? eventStart)
+    {
+        if (eventStart is { } start)
+        {
+            var at = start.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
+            return string.Format(CultureInfo.InvariantCulture, policy.ShuffleArrivals ? text.PrequeueShuffledNote : text.PrequeueInOrderNote, at);
+        }
+
+        return policy.Mode switch
+        {
+            QueueMode.Random => text.RandomNote,
+            QueueMode.QueueAll => text.QueueAllNote,
+            _ => "",
+        };
+    }
+
+    /// <summary>A place in line means something only when the line is not a draw.</summary>
+    private static bool ShowsPosition(RoomPolicy policy) => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals;
+
+    public static string ModeName(QueueMode mode) => mode switch
+    {
+        QueueMode.Random => "random",
+        QueueMode.Passthrough => "passthrough",
+        QueueMode.QueueAll => "queue-all",
+        QueueMode.Reject => "reject",
+        _ => "fifo",
+    };
+
+    public static string PhaseName(RoomPhase phase) => phase switch
+    {
+        RoomPhase.Prequeue => "prequeue",
+        RoomPhase.Event => "event",
+        _ => "normal",
+    };
 
     /// <summary>The answer while the store is down and WR_FAILURE_MODE is closed: 503 with Retry-After.</summary>
     public Task WriteUnavailableAsync(HttpContext context)
@@ -178,18 +326,14 @@ internal sealed class VisitorResponses
         response.Headers.Vary = "Accept-Language";
     }
 
-    private Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll) => WriteJsonAsync(context, json =>
+    private static Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll, long? wait, RoomSettings room, RoomPhase phase) => WriteJsonAsync(context, json =>
     {
         json.WriteString("state", StateName(result.State));
         json.WriteNumber("position", result.Position);
         json.WriteNumber("queueLength", result.QueueLength);
-        if (result.State != VisitorState.Queued)
+        if (wait is { } seconds)
         {
-            json.WriteNumber("estimatedWaitSeconds", 0);
-        }
-        else if (_estimator.EstimateSeconds(result.Position) is { } wait)
-        {
-            json.WriteNumber("estimatedWaitSeconds", wait);
+            json.WriteNumber("estimatedWaitSeconds", seconds);
         }
         else
         {
@@ -197,6 +341,9 @@ internal sealed class VisitorResponses
         }
 
         json.WriteNumber("pollAfterSeconds", poll);
+        json.WriteString("room", room.Name);
+        json.WriteString("mode", ModeName(room.PolicyOf(phase).Mode));
+        json.WriteString("phase", PhaseName(phase));
     });
 
     /// <summary>Writes one JSON object (no body for HEAD).</summary>

@@ -20,9 +20,43 @@ internal sealed record VisitorText(
     string PersonAhead,
     string PeopleAhead)
 {
-    public static readonly VisitorText English = new("en", "calculating…", "less than a minute", "about 1 minute", "about {0} minutes", "about 1 hour", "about {0} hours", "person ahead of you", "people ahead of you");
+    public static readonly VisitorText English = new("en", "calculating…", "less than a minute", "about 1 minute", "about {0} minutes", "about 1 hour", "about {0} hours", "person ahead of you", "people ahead of you")
+    {
+        QueueTitle = "You're in the queue",
+        RejectedTitle = "Sorry, we're full right now",
+        RandomNote = "Places are drawn at random, not by arrival time: each time places free up, everyone waiting has the same chance.",
+        QueueAllNote = "Nobody is being let in at the moment. You keep your place and will be let in, in order, as soon as the site opens.",
+        PrequeueShuffledNote = "The site opens at {0}. Everyone who is here before then gets a random place in line at the opening, so arriving early gives no advantage.",
+        PrequeueInOrderNote = "The site opens at {0}. You keep your place: visitors are let in in order of arrival from then on.",
+    };
 
-    public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden", "Person vor Ihnen", "Personen vor Ihnen");
+    public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden", "Person vor Ihnen", "Personen vor Ihnen")
+    {
+        QueueTitle = "Sie sind in der Warteschlange",
+        RejectedTitle = "Leider sind wir gerade voll",
+        RandomNote = "Die Plätze werden ausgelost, nicht nach Ankunftszeit vergeben: Immer wenn Plätze frei werden, haben alle Wartenden dieselbe Chance.",
+        QueueAllNote = "Im Moment wird niemand eingelassen. Sie behalten Ihren Platz und werden der Reihe nach eingelassen, sobald die Seite öffnet.",
+        PrequeueShuffledNote = "Die Seite öffnet um {0}. Wer vorher da ist, bekommt bei der Öffnung einen zufälligen Platz in der Schlange – früher kommen bringt keinen Vorteil.",
+        PrequeueInOrderNote = "Die Seite öffnet um {0}. Sie behalten Ihren Platz: Ab dann wird in der Reihenfolge der Ankunft eingelassen.",
+    };
+
+    /// <summary>Heading of the queue page when the room sets no title.</summary>
+    public string QueueTitle { get; init; } = "";
+
+    /// <summary>Heading of the closed page (reject mode) when the room sets no title.</summary>
+    public string RejectedTitle { get; init; } = "";
+
+    /// <summary>How a random draw works.</summary>
+    public string RandomNote { get; init; } = "";
+
+    /// <summary>Why nobody gets in (queue-all).</summary>
+    public string QueueAllNote { get; init; } = "";
+
+    /// <summary>The pre-queue of an event that shuffles at its start; {0} is the start time.</summary>
+    public string PrequeueShuffledNote { get; init; } = "";
+
+    /// <summary>The pre-queue of an event that keeps arrival order; {0} is the start time.</summary>
+    public string PrequeueInOrderNote { get; init; } = "";
 
     /// <summary>"person ahead of you" or "people ahead of you" for <paramref name="ahead"/>.</summary>
     public string AheadLabel(long ahead) => ahead == 1 ? PersonAhead : PeopleAhead;

@@ -44,7 +44,21 @@ internal sealed partial class StartupReport : IHostedService
             Log.RedisStore(_logger, _options.RedisHost!, _options.RedisPort, _options.RedisSsl, _options.KeyPrefix);
         }
 
-        Log.Room(_logger, _options.MaxActive, _options.ActiveTtl.TotalSeconds, _options.QueueTtl.TotalSeconds, _options.AdmissionWindow.TotalSeconds, _options.ReleaseInterval.TotalSeconds);
+        foreach (var room in _options.Rooms)
+        {
+            var mode = Admission.VisitorResponses.ModeName(room.QueueMode);
+            var sessionMax = room.SessionMax.TotalSeconds;
+            var activeTtl = room.ActiveTtl.TotalSeconds;
+            var queueTtl = room.QueueTtl.TotalSeconds;
+            var window = room.AdmissionWindow.TotalSeconds;
+            Log.Room(_logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, sessionMax, room.MaxNewPerIpPerMinute, activeTtl, queueTtl, window);
+            if (room.Event is { } e)
+            {
+                Log.RoomEvent(_logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
+            }
+        }
+
+        Log.Promotion(_logger, _options.ReleaseInterval.TotalSeconds);
         if (_options.BackendUrls.Count == 0)
         {
             Log.DemoOrigin(_logger);
@@ -89,8 +103,16 @@ internal sealed partial class StartupReport : IHostedService
         public static partial void RedisStore(ILogger logger, string host, int port, bool ssl, string prefix);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Information, EventName = "Room",
-            Message = "Room 'default': at most {MaxActive} active visitors; active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s, promotion every {Interval} s.")]
-        public static partial void Room(ILogger logger, int maxActive, double activeTtl, double queueTtl, double window, double interval);
+            Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
+        public static partial void Room(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
+
+        [LoggerMessage(EventId = 10, Level = LogLevel.Information, EventName = "RoomEvent",
+            Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
+        public static partial void RoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
+
+        [LoggerMessage(EventId = 11, Level = LogLevel.Information, EventName = "Promotion",
+            Message = "Promotion every {Interval} s.")]
+        public static partial void Promotion(ILogger logger, double interval);
 
         [LoggerMessage(EventId = 5, Level = LogLevel.Warning, EventName = "DemoOrigin",
             Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]

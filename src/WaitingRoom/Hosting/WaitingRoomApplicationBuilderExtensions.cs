@@ -14,6 +14,7 @@ using WaitingRoom.Hosting;
 using WaitingRoom.Operations;
 using WaitingRoom.Proxy;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -38,8 +39,8 @@ public static class WaitingRoomApplicationBuilderExtensions
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(new StartupWarnings(warnings));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(new RoomPolicy(RoomPolicy.DefaultName, options.MaxActive, options.ActiveTtl, options.QueueTtl, options.AdmissionWindow));
-        services.AddSingleton<PromotionRateEstimator>();
+        services.AddSingleton(new RoomTable(options.Rooms));
+        services.AddSingleton<PromotionRates>();
         services.AddSingleton<VisitorTokenSigner>();
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
@@ -47,11 +48,17 @@ public static class WaitingRoomApplicationBuilderExtensions
         services.AddHostedService<StartupReport>();
         services.AddHostedService<PromotionService>();
 
+        ConfigureForwardedHeaders(services, options);
         if (options.BackendUrls.Count > 0)
         {
+            services.AddSingleton<OriginCommandTransform>();
             services.AddReverseProxy()
                 .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options))
-                .AddTransforms(context => context.RequestTransforms.Add(new StripVisitorCookieTransform(options.CookieName)));
+                .AddTransforms(context =>
+                {
+                    context.RequestTransforms.Add(new StripVisitorCookieTransform(options.CookieName));
+                    context.ResponseTransforms.Add(context.Services.GetRequiredService<OriginCommandTransform>());
+                });
         }
 
         return builder;
@@ -66,6 +73,7 @@ public static class WaitingRoomApplicationBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<IOptions<WaitingRoomOptions>>().Value;
 
+        app.UseForwardedHeaders();
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseStaticFiles(AssetFiles(app));
         app.UseRouting();
@@ -98,6 +106,28 @@ public static class WaitingRoomApplicationBuilderExtensions
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
+    }
+
+    /// <summary>
+    /// The client address (per-client newcomer cap, logs) and scheme (Secure cookie) come from
+    /// X-Forwarded-For / X-Forwarded-Proto only when the connection comes from a trusted proxy:
+    /// loopback by default, or the addresses and networks of WR_TRUSTED_PROXIES.
+    /// </summary>
+    private static void ConfigureForwardedHeaders(IServiceCollection services, WaitingRoomOptions options)
+    {
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            if (options.TrustedProxies.Count > 0)
+            {
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                foreach (var network in options.TrustedProxies)
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+            }
+        });
     }
 
     private static void ConfigureListening(WebApplicationBuilder builder, WaitingRoomOptions options)

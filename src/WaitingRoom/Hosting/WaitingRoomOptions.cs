@@ -84,6 +84,20 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_QUEUE_LANGUAGE: a language forced on every visitor; null picks by Accept-Language.</summary>
     public string? QueueLanguage { get; set; }
 
+    /// <summary>WR_TRUSTED_PROXIES: networks whose X-Forwarded-For / -Proto are believed; empty = loopback only.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; set; } = [];
+
+    /// <summary>WR_ROOMS_FILE: path of the rooms file, when set.</summary>
+    public string? RoomsFile { get; set; }
+
+    /// <summary>
+    /// Every room: the default room (from the WR_* variables, first) and the rooms of the rooms file.
+    /// </summary>
+    public IReadOnlyList<Rooms.RoomSettings> Rooms { get; set; } = [new Rooms.RoomSettings()];
+
+    /// <summary>The room of requests that match no other room, from the WR_* variables.</summary>
+    public Rooms.RoomSettings DefaultRoom => Rooms[0];
+
     /// <summary>True when the embedded in-memory store is used.</summary>
     public bool UsesInMemoryStore => RedisHost is null;
 }

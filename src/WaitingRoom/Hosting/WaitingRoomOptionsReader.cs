@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Hosting;
 
@@ -18,7 +20,19 @@ public static class WaitingRoomOptionsReader
         "WR_NEW_USERS_PER_MINUTE", "WR_QUEUE_MODE", "WR_BYPASS_PATHS", "WR_ADMIN_TOKEN", "WR_FAILURE_MODE",
         "WR_PORT", "WR_SESSION_MAX", "WR_BYPASS_HEADER", "WR_MAX_NEW_PER_IP_PER_MINUTE", "WR_ROOMS_FILE",
         "WR_QUEUE_PAGE", "WR_QUEUE_LANGUAGE", "WR_LOAD_BALANCING", "WR_HEALTH_CHECK_PATH", "WR_STICKY", "WR_BACKEND_TIMEOUT",
+        "WR_TRUSTED_PROXIES", "WR_QUEUE_TITLE", "WR_QUEUE_MESSAGE",
+        "WR_EVENT_START", "WR_EVENT_END", "WR_EVENT_PREQUEUE_START", "WR_EVENT_SHUFFLE", "WR_EVENT_MAX_ACTIVE",
+        "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
     ];
+
+    private static readonly Dictionary<string, QueueMode> s_queueModes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["fifo"] = QueueMode.Fifo,
+        ["random"] = QueueMode.Random,
+        ["passthrough"] = QueueMode.Passthrough,
+        ["queue-all"] = QueueMode.QueueAll,
+        ["reject"] = QueueMode.Reject,
+    };
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -86,6 +100,8 @@ public static class WaitingRoomOptionsReader
 
             ReadBypassHeader(o);
             ReadRedis(o);
+            o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
+            ReadRooms(o);
             RefuseNotYetSupported();
             WarnUnknownVariables();
             return o;
@@ -407,51 +423,171 @@ public static class WaitingRoomOptionsReader
         }
 
         /// <summary>
-        /// Policies of later releases are refused rather than ignored: an operator who sets one
-        /// must not believe it protects the site when it does not.
+        /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), then
+        /// the rooms of WR_ROOMS_FILE, which inherit the default room's numbers.
+        /// </summary>
+        private void ReadRooms(WaitingRoomOptions o)
+        {
+            var room = new RoomSettings
+            {
+                Name = RoomPolicy.DefaultName,
+                MaxActive = o.MaxActive,
+                ActiveTtl = o.ActiveTtl,
+                QueueTtl = o.QueueTtl,
+                AdmissionWindow = o.AdmissionWindow,
+                QueueMode = Mode("WR_QUEUE_MODE") ?? QueueMode.Fifo,
+                NewUsersPerMinute = Integer("WR_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000),
+                SessionMax = Seconds("WR_SESSION_MAX", 0, 0, 30 * 86400),
+                MaxNewPerIpPerMinute = Integer("WR_MAX_NEW_PER_IP_PER_MINUTE", 60, 0, 1_000_000),
+                Title = Text("WR_QUEUE_TITLE", 200),
+                Message = Text("WR_QUEUE_MESSAGE", 1000),
+                Event = ReadEvent(),
+            };
+            var rooms = new List<RoomSettings> { room };
+
+            o.RoomsFile = Value("WR_ROOMS_FILE");
+            if (o.RoomsFile is { } file)
+            {
+                var problems = new List<string>();
+                rooms.AddRange(RoomsFileReader.Read(file, room, problems));
+                foreach (var problem in problems)
+                {
+                    Errors.Add($"WR_ROOMS_FILE='{Printable(file)}' is not valid: {problem}");
+                }
+            }
+
+            o.Rooms = rooms;
+        }
+
+        /// <summary>The event of the default room: WR_EVENT_START and WR_EVENT_END, and the optional rest.</summary>
+        private RoomEvent? ReadEvent()
+        {
+            var start = Time("WR_EVENT_START");
+            var end = Time("WR_EVENT_END");
+            var prequeue = Time("WR_EVENT_PREQUEUE_START");
+            var e = new RoomEvent
+            {
+                PrequeueStart = prequeue,
+                ShuffleAtStart = Boolean("WR_EVENT_SHUFFLE", false),
+                MaxActive = Value("WR_EVENT_MAX_ACTIVE") is null ? null : Integer("WR_EVENT_MAX_ACTIVE", 100, 1, 10_000_000),
+                NewUsersPerMinute = Value("WR_EVENT_NEW_USERS_PER_MINUTE") is null ? null : Integer("WR_EVENT_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000),
+                QueueMode = Mode("WR_EVENT_QUEUE_MODE"),
+                SessionMax = Value("WR_EVENT_SESSION_MAX") is null ? null : Seconds("WR_EVENT_SESSION_MAX", 0, 0, 30 * 86400),
+                Title = Text("WR_EVENT_TITLE", 200),
+                Message = Text("WR_EVENT_MESSAGE", 1000),
+            };
+
+            if (start is null || end is null)
+            {
+                var set = KnownVariables.Where(v => v.StartsWith("WR_EVENT_", StringComparison.Ordinal) && Value(v) is not null).ToList();
+                if (set.Count > 0 && !Errors.Exists(e => e.StartsWith("WR_EVENT_START=", StringComparison.Ordinal) || e.StartsWith("WR_EVENT_END=", StringComparison.Ordinal)))
+                {
+                    Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
+                }
+
+                return null;
+            }
+
+            e.Start = start.Value;
+            e.End = end.Value;
+            if (e.End <= e.Start)
+            {
+                Fail("WR_EVENT_END", Value("WR_EVENT_END")!, "expected a time after WR_EVENT_START");
+            }
+
+            if (prequeue is { } p && p >= e.Start)
+            {
+                Fail("WR_EVENT_PREQUEUE_START", Value("WR_EVENT_PREQUEUE_START")!, "expected a time before WR_EVENT_START");
+            }
+
+            if (e.ShuffleAtStart && prequeue is null)
+            {
+                Errors.Add("WR_EVENT_SHUFFLE='true' is not valid: a shuffle at the start needs a pre-queue to shuffle; set WR_EVENT_PREQUEUE_START too.");
+            }
+
+            return e;
+        }
+
+        private DateTimeOffset? Time(string name)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return null;
+            }
+
+            if (RoomsFileReader.TryParseTime(raw, out var time))
+            {
+                return time;
+            }
+
+            Fail(name, raw, "expected an ISO 8601 time with Z or an offset, e.g. 2026-12-01T09:00:00Z");
+            return null;
+        }
+
+        private QueueMode? Mode(string name)
+        {
+            if (Value(name) is null)
+            {
+                return null;
+            }
+
+            return s_queueModes[Choice(name, "fifo", [.. s_queueModes.Keys])];
+        }
+
+        /// <summary>Page text: one line of at most <paramref name="maxLength"/> characters, no control characters.</summary>
+        private string? Text(string name, int maxLength)
+        {
+            var raw = Value(name);
+            if (raw is null || (raw.Length <= maxLength && !raw.Any(char.IsControl)))
+            {
+                return raw;
+            }
+
+            Fail(name, raw, $"expected one line of at most {maxLength} characters");
+            return null;
+        }
+
+        /// <summary>Comma-separated addresses (a single host) or networks in CIDR notation.</summary>
+        private System.Net.IPNetwork[] Networks(string name)
+        {
+            var raw = Value(name);
+            if (raw is null)
+            {
+                return [];
+            }
+
+            var networks = new List<System.Net.IPNetwork>();
+            foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (System.Net.IPNetwork.TryParse(part, out var network))
+                {
+                    networks.Add(network);
+                }
+                else if (System.Net.IPAddress.TryParse(part, out var address))
+                {
+                    networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+                }
+                else
+                {
+                    Fail(name, raw, $"expected comma-separated IP addresses or networks (10.0.0.0/8), and '{Printable(part)}' is not one");
+                    return [];
+                }
+            }
+
+            return [.. networks];
+        }
+
+        /// <summary>
+        /// The admin API belongs to a later release: refused rather than ignored, so an operator
+        /// who sets the token does not believe an API answers that does not.
         /// </summary>
         private void RefuseNotYetSupported()
         {
-            if (Integer("WR_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000) > 0)
-            {
-                NotYet("WR_NEW_USERS_PER_MINUTE", "only 0 (no rate cap) is supported by this version");
-            }
-
-            var mode = Choice("WR_QUEUE_MODE", "fifo", ["fifo", "random", "passthrough", "queue-all", "reject"]);
-            if (mode != "fifo")
-            {
-                NotYet("WR_QUEUE_MODE", "only fifo is supported by this version");
-            }
-
-            if (Integer("WR_SESSION_MAX", 0, 0, 30 * 86400) > 0)
-            {
-                NotYet("WR_SESSION_MAX", "only 0 (no cap) is supported by this version");
-            }
-
-            if (Value("WR_MAX_NEW_PER_IP_PER_MINUTE") is not null)
-            {
-                NotYet("WR_MAX_NEW_PER_IP_PER_MINUTE", "the per-IP newcomer cap is not in this version; leave it unset");
-            }
-
-            if (Value("WR_ROOMS_FILE") is not null)
-            {
-                NotYet("WR_ROOMS_FILE", "several rooms are not in this version; leave it unset");
-            }
-
             if (configuration["WR_ADMIN_TOKEN"] is { Length: > 0 })
             {
                 Errors.Add("WR_ADMIN_TOKEN='(hidden)' is not valid: the admin API is not in this version; leave it unset.");
             }
-        }
-
-        private void NotYet(string name, string allowed)
-        {
-            if (Errors.Exists(e => e.StartsWith(name + "=", StringComparison.Ordinal)))
-            {
-                return;
-            }
-
-            Fail(name, Value(name) ?? "", allowed);
         }
 
         private void WarnUnknownVariables()

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Operations;
 
@@ -17,21 +18,40 @@ internal static class WaitingRoomEndpoints
         endpoints.MapMethods("/_wr/ready", [HttpMethods.Get, HttpMethods.Head], (Func<HttpContext, Task<IResult>>)ReadyAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
     }
 
-    /// <summary>The caller's state as the JSON of SPEC.md; an unknown or invalid cookie is "unknown", never an error.</summary>
+    /// <summary>
+    /// The caller's state in a room (<c>?room=name</c>, else the default room) as the JSON of
+    /// SPEC.md; an unknown or invalid cookie is "unknown", never an error; an unknown room is 404.
+    /// </summary>
     private static async Task StatusAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var store = services.GetRequiredService<IWaitingRoomStore>();
         var signer = services.GetRequiredService<VisitorTokenSigner>();
         var responses = services.GetRequiredService<VisitorResponses>();
-        var room = services.GetRequiredService<RoomPolicy>();
+        var rooms = services.GetRequiredService<RoomTable>();
+        var name = context.Request.Query["room"];
+        var room = name.Count == 0 ? rooms.Default : rooms.Find(name.Count == 1 ? name[0] : null);
+        if (room is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.WriteAsJsonAsync(new { error = "unknown-room" }, context.RequestAborted);
+            return;
+        }
+
+        if (context.Features.Get<WaitingRoomRequestFeature>() is { } feature)
+        {
+            feature.Room = room.Name;
+        }
+
+        var phase = room.PhaseAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
         try
         {
             await signer.EnsureReadyAsync(context.RequestAborted);
             var result = signer.TryRead(context.Request, out var visitorId)
-                ? await store.GetStatusAsync(room, visitorId, context.RequestAborted)
+                ? await store.GetStatusAsync(room.PolicyOf(phase), visitorId, context.RequestAborted)
                 : new AdmissionResult(VisitorState.Unknown, 0, 0);
-            await responses.WriteStatusAsync(context, result);
+            await responses.WriteStatusAsync(context, result, room, phase);
         }
         catch (StoreUnavailableException)
         {

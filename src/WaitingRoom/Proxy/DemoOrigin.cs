@@ -20,7 +20,8 @@ internal static class DemoOrigin
     private static async Task RenderAsync(HttpContext context)
     {
         var store = context.RequestServices.GetRequiredService<IWaitingRoomStore>();
-        var room = context.RequestServices.GetRequiredService<RoomPolicy>();
+        var room = context.Features.Get<Admission.WaitingRoomRequestFeature>()?.Policy
+            ?? context.RequestServices.GetRequiredService<Rooms.RoomTable>().Default.PolicyOf(Rooms.RoomPhase.Normal);
         string used, queued;
         try
         {

@@ -4,4 +4,5 @@ namespace WaitingRoom.Queue;
 /// <param name="State">Where the visitor stands after the step.</param>
 /// <param name="Position">1-based place in the queue when queued, else 0.</param>
 /// <param name="QueueLength">Visitors in the queue after the step.</param>
-public readonly record struct AdmissionResult(VisitorState State, long Position, long QueueLength);
+/// <param name="RetryAfterMilliseconds">For <see cref="VisitorState.Limited"/>: when the client may try again.</param>
+public readonly record struct AdmissionResult(VisitorState State, long Position, long QueueLength, long RetryAfterMilliseconds = 0);

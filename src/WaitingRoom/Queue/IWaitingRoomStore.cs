@@ -17,9 +17,17 @@ public interface IWaitingRoomStore
 
     /// <summary>
     /// Decides one request: active → refresh; released within the admission window → active;
-    /// free capacity and nobody queued ahead → active; otherwise queue (or keep the place).
+    /// free capacity, room in the admission rate and nobody queued ahead → active; otherwise queue
+    /// (or keep the place). The room's mode changes this: passthrough admits everyone, queue-all
+    /// nobody, reject answers <see cref="VisitorState.Rejected"/> instead of queueing a newcomer.
+    /// A newcomer from <paramref name="clientKey"/> past <see cref="RoomPolicy.MaxNewPerClientPerMinute"/>
+    /// gets <see cref="VisitorState.Limited"/> and no entry.
     /// </summary>
-    Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken);
+    /// <param name="room">The room's policy at this instant.</param>
+    /// <param name="visitorId">The visitor's id from its signed cookie.</param>
+    /// <param name="clientKey">The client's address (IPv4, or the IPv6 /64), or null when unknown (no per-client cap).</param>
+    /// <param name="cancellationToken">The request's abort token.</param>
+    Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken);
 
     /// <summary>
     /// The visitor's state for a status poll. A queued visitor's poll refreshes its last-seen so
@@ -28,11 +36,18 @@ public interface IWaitingRoomStore
     Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// One promotion round: expire idle actives, stale waiters and unclaimed releases, then release
-    /// the head of the queue into free capacity. At most <paramref name="limit"/> waiters are dropped
+    /// One promotion round: expire idle actives, sessions past their cap, stale waiters and
+    /// unclaimed releases, then release the head of the queue into free capacity, within the
+    /// admission rate (none in queue-all; everyone in passthrough). At most <paramref name="limit"/> waiters are dropped
     /// and at most <paramref name="limit"/> released per call; <see cref="PromotionResult.HasMore"/> says when to call again.
     /// </summary>
     Task<PromotionResult> PromoteAsync(RoomPolicy room, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends an active visitor's session at once (the origin answered <c>WR-Command: release</c>):
+    /// its slot is free for the next visitor. Returns false when the visitor was not active.
+    /// </summary>
+    Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken);
 
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);

@@ -20,67 +20,173 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
     public string Kind => "memory";
 
-    public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
     {
         var state = RoomOf(room);
         var now = Now();
         lock (state.Lock)
         {
-            if (state.Active.TryGetScore(visitorId, out var last))
-            {
-                if (now - last <= Milliseconds(room.ActiveTtl))
-                {
-                    state.Active.Set(visitorId, now);
-                    return Done(VisitorState.Active, 0, 0);
-                }
+            return Task.FromResult(Admit(state, room, visitorId, clientKey, now));
+        }
+    }
 
-                state.Active.Remove(visitorId);
+    private static AdmissionResult Admit(Room state, RoomPolicy room, string visitorId, string? clientKey, long now)
+    {
+        var mode = room.Mode;
+        if (mode == QueueMode.Passthrough)
+        {
+            // The room is off: everyone is counted as active, nobody waits.
+            state.Released.Remove(visitorId);
+            state.Queue.Remove(visitorId);
+            state.Seen.Remove(visitorId);
+            state.Active.Set(visitorId, now);
+            if (!state.Since.TryGetScore(visitorId, out _))
+            {
+                state.Since.Set(visitorId, now);
             }
 
-            if (state.Released.TryGetScore(visitorId, out var released))
+            return new(VisitorState.Active, 0, 0);
+        }
+
+        var pushedBack = false;
+        if (state.Active.TryGetScore(visitorId, out var last))
+        {
+            var over = now - last > Milliseconds(room.ActiveTtl);
+            if (!over && room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since))
             {
-                state.Released.Remove(visitorId);
-                if (now - released <= Milliseconds(room.AdmissionWindow))
-                {
-                    state.Active.Set(visitorId, now);
-                    return Done(VisitorState.Active, 0, 0);
-                }
+                over = now - since > Milliseconds(room.SessionMax);
             }
 
-            var rank = state.Queue.Rank(visitorId);
-            if (rank >= 0 && (!state.Seen.TryGetScore(visitorId, out var seen) || now - seen > Milliseconds(room.QueueTtl)))
+            if (!over && mode != QueueMode.QueueAll)
+            {
+                state.Active.Set(visitorId, now);
+                return new(VisitorState.Active, 0, 0);
+            }
+
+            state.Active.Remove(visitorId);
+            state.Since.Remove(visitorId);
+            pushedBack = !over;
+        }
+
+        if (state.Released.TryGetScore(visitorId, out var released))
+        {
+            state.Released.Remove(visitorId);
+            if (now - released <= Milliseconds(room.AdmissionWindow))
+            {
+                if (mode != QueueMode.QueueAll)
+                {
+                    Activate(state, room, visitorId, now, counted: false);
+                    return new(VisitorState.Active, 0, 0);
+                }
+
+                pushedBack = true;
+            }
+        }
+
+        var rank = state.Queue.Rank(visitorId);
+        if (rank >= 0 && (!state.Seen.TryGetScore(visitorId, out var seen) || now - seen > Milliseconds(room.QueueTtl)))
+        {
+            state.Queue.Remove(visitorId);
+            state.Seen.Remove(visitorId);
+            rank = -1;
+        }
+
+        var used = state.Active.Count + state.Released.Count;
+        if (rank >= 0)
+        {
+            if (rank == 0 && used < room.MaxActive && mode != QueueMode.QueueAll && WithinRate(state, room, now))
             {
                 state.Queue.Remove(visitorId);
                 state.Seen.Remove(visitorId);
-                rank = -1;
+                Activate(state, room, visitorId, now, counted: true);
+                return new(VisitorState.Active, 0, state.Queue.Count);
             }
 
-            var used = state.Active.Count + state.Released.Count;
-            if (rank >= 0)
-            {
-                if (rank == 0 && used < room.MaxActive)
-                {
-                    state.Queue.Remove(visitorId);
-                    state.Seen.Remove(visitorId);
-                    state.Active.Set(visitorId, now);
-                    return Done(VisitorState.Active, 0, state.Queue.Count);
-                }
-
-                state.Seen.Set(visitorId, now);
-                return Done(VisitorState.Queued, rank + 1, state.Queue.Count);
-            }
-
-            var length = state.Queue.Count;
-            if (length == 0 && used < room.MaxActive)
-            {
-                state.Active.Set(visitorId, now);
-                return Done(VisitorState.Active, 0, 0);
-            }
-
-            state.Queue.Set(visitorId, ++state.Ticket);
             state.Seen.Set(visitorId, now);
-            return Done(VisitorState.Queued, length + 1, length + 1);
+            return new(VisitorState.Queued, rank + 1, state.Queue.Count);
         }
+
+        var length = state.Queue.Count;
+        if (length == 0 && used < room.MaxActive && mode != QueueMode.QueueAll && WithinRate(state, room, now))
+        {
+            if (!pushedBack && ClientOver(state, room, clientKey, now) is { } wait)
+            {
+                return new(VisitorState.Limited, 0, length, wait);
+            }
+
+            Activate(state, room, visitorId, now, counted: true);
+            return new(VisitorState.Active, 0, 0);
+        }
+
+        if (mode == QueueMode.Reject && !pushedBack)
+        {
+            return new(VisitorState.Rejected, 0, length);
+        }
+
+        if (!pushedBack && ClientOver(state, room, clientKey, now) is { } retry)
+        {
+            return new(VisitorState.Limited, 0, length, retry);
+        }
+
+        var score = room.ShuffleArrivals ? QueueScores.RandomDraw()
+            : pushedBack ? ++state.Ticket + QueueScores.PushedBackBase
+            : ++state.Ticket + QueueScores.TicketBase;
+        state.Queue.Set(visitorId, score);
+        state.Seen.Set(visitorId, now);
+        return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1, length + 1);
+    }
+
+    private static void Activate(Room state, RoomPolicy room, string visitorId, long now, bool counted)
+    {
+        state.Active.Set(visitorId, now);
+        if (!state.Since.TryGetScore(visitorId, out _))
+        {
+            state.Since.Set(visitorId, now);
+        }
+
+        if (counted && room.NewUsersPerMinute > 0)
+        {
+            state.Admits.Set($"{visitorId}:{now}", now);
+        }
+    }
+
+    /// <summary>True when the rolling minute still has room for one more admission.</summary>
+    private static bool WithinRate(Room state, RoomPolicy room, long now)
+    {
+        if (room.NewUsersPerMinute <= 0)
+        {
+            return true;
+        }
+
+        state.Admits.RemoveBelow(now - MinuteMilliseconds);
+        return state.Admits.Count < room.NewUsersPerMinute;
+    }
+
+    /// <summary>Counts a new entry from the client; returns the milliseconds until it may try again when it is over its cap.</summary>
+    private static long? ClientOver(Room state, RoomPolicy room, string? clientKey, long now)
+    {
+        if (clientKey is null || room.MaxNewPerClientPerMinute <= 0)
+        {
+            return null;
+        }
+
+        if (state.Clients.Count > 4096)
+        {
+            // Forget windows that ended, as Redis expires the counters' keys.
+            foreach (var ended in state.Clients.Where(c => c.Value.Ends <= now).Select(c => c.Key).ToList())
+            {
+                state.Clients.Remove(ended);
+            }
+        }
+
+        if (!state.Clients.TryGetValue(clientKey, out var window) || window.Ends <= now)
+        {
+            window = (0, now + MinuteMilliseconds);
+        }
+
+        window.Count++;
+        state.Clients[clientKey] = window;
+        return window.Count > room.MaxNewPerClientPerMinute ? window.Ends - now : null;
     }
 
     public Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
@@ -90,7 +196,8 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         lock (state.Lock)
         {
             var length = state.Queue.Count;
-            if (state.Active.TryGetScore(visitorId, out var last) && now - last <= Milliseconds(room.ActiveTtl))
+            if (state.Active.TryGetScore(visitorId, out var last) && now - last <= Milliseconds(room.ActiveTtl) &&
+                !(room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since) && now - since > Milliseconds(room.SessionMax)))
             {
                 return Done(VisitorState.Active, 0, length);
             }
@@ -118,7 +225,25 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var now = Now();
         lock (state.Lock)
         {
-            var expiredActive = state.Active.RemoveBelow(now - Milliseconds(room.ActiveTtl));
+            var idle = state.Active.Below(now - Milliseconds(room.ActiveTtl), limit);
+            foreach (var visitor in idle)
+            {
+                state.Active.Remove(visitor);
+                state.Since.Remove(visitor);
+            }
+
+            long expiredActive = idle.Count;
+            var ended = new List<string>();
+            if (room.SessionMax > TimeSpan.Zero)
+            {
+                ended = state.Since.Below(now - Milliseconds(room.SessionMax), limit);
+                foreach (var visitor in ended)
+                {
+                    expiredActive += state.Active.Remove(visitor) ? 1 : 0;
+                    state.Since.Remove(visitor);
+                }
+            }
+
             var expiredReleased = state.Released.RemoveBelow(now - Milliseconds(room.AdmissionWindow));
             var stale = state.Seen.Below(now - Milliseconds(room.QueueTtl), limit);
             foreach (var visitor in stale)
@@ -127,21 +252,50 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
                 state.Seen.Remove(visitor);
             }
 
-            var free = room.MaxActive - state.Active.Count - state.Released.Count;
+            long free = 0;
+            if (room.Mode == QueueMode.Passthrough)
+            {
+                free = limit + 1;
+            }
+            else if (room.Mode != QueueMode.QueueAll)
+            {
+                free = room.MaxActive - state.Active.Count - state.Released.Count;
+                if (free > 0 && room.NewUsersPerMinute > 0)
+                {
+                    state.Admits.RemoveBelow(now - MinuteMilliseconds);
+                    free = Math.Min(free, room.NewUsersPerMinute - state.Admits.Count);
+                }
+            }
+
             long promoted = 0;
             if (free > 0)
             {
-                foreach (var visitor in state.Queue.PopMin(Math.Min(free, limit)))
+                foreach (var visitor in state.Queue.PopMin((int)Math.Min(free, limit)))
                 {
                     state.Released.Set(visitor, now);
                     state.Seen.Remove(visitor);
+                    if (room.NewUsersPerMinute > 0 && room.Mode != QueueMode.Passthrough)
+                    {
+                        state.Admits.Set($"{visitor}:{now}", now);
+                    }
+
                     promoted++;
                 }
             }
 
             state.PromotedTotal += promoted;
-            var hasMore = stale.Count >= limit || (promoted >= limit && free > promoted);
+            var hasMore = idle.Count >= limit || ended.Count >= limit || stale.Count >= limit || (promoted >= limit && free > promoted);
             return Task.FromResult(new PromotionResult(expiredActive, expiredReleased, stale.Count, promoted, state.PromotedTotal, hasMore));
+        }
+    }
+
+    public Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        lock (state.Lock)
+        {
+            state.Since.Remove(visitorId);
+            return Task.FromResult(state.Active.Remove(visitorId));
         }
     }
 
@@ -180,6 +334,8 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
     private static Task<AdmissionResult> Done(VisitorState state, long position, long length) =>
         Task.FromResult(new AdmissionResult(state, position, length));
 
+    private const long MinuteMilliseconds = 60_000;
+
     private sealed class Room
     {
         public Lock Lock { get; } = new();
@@ -191,6 +347,12 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         public ScoredSet Queue { get; } = new();
 
         public ScoredSet Seen { get; } = new();
+
+        public ScoredSet Since { get; } = new();
+
+        public ScoredSet Admits { get; } = new();
+
+        public Dictionary<string, (int Count, long Ends)> Clients { get; } = new(StringComparer.Ordinal);
 
         public long Ticket { get; set; }
 

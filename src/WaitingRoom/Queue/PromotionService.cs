@@ -2,12 +2,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Hosting;
+using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Queue;
 
 /// <summary>
-/// Every WR_RELEASE_INTERVAL: expires idle actives, stale waiters and unclaimed releases, and
-/// releases the head of the queue into free capacity, one atomic store call per batch. Every
+/// Every WR_RELEASE_INTERVAL, for every room under the room's policy of that instant (its event's
+/// when one runs): expires idle actives, sessions past their cap, stale waiters and unclaimed
+/// releases, and releases the head of the queue into free capacity within the admission rate,
+/// one atomic store call per batch. Every
 /// instance runs it; the store's atomicity makes that safe, so there is no leader to lose. A failed
 /// round is logged and the next one runs as usual.
 /// </summary>
@@ -20,17 +23,17 @@ internal sealed partial class PromotionService : BackgroundService
     private const int MaxBatchesPerRound = 50;
 
     private readonly IWaitingRoomStore _store;
-    private readonly RoomPolicy _room;
-    private readonly PromotionRateEstimator _estimator;
+    private readonly RoomTable _rooms;
+    private readonly PromotionRates _rates;
     private readonly TimeProvider _time;
     private readonly TimeSpan _interval;
     private readonly ILogger<PromotionService> _logger;
 
-    public PromotionService(IWaitingRoomStore store, RoomPolicy room, PromotionRateEstimator estimator, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger)
+    public PromotionService(IWaitingRoomStore store, RoomTable rooms, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger)
     {
         _store = store;
-        _room = room;
-        _estimator = estimator;
+        _rooms = rooms;
+        _rates = rates;
         _time = time;
         _interval = options.Value.ReleaseInterval;
         _logger = logger;
@@ -53,18 +56,29 @@ internal sealed partial class PromotionService : BackgroundService
         }
     }
 
-    /// <summary>One round for the room; never throws except on cancellation.</summary>
+    /// <summary>One round for every room; never throws except on cancellation.</summary>
     internal async Task RunRoundAsync(CancellationToken cancellationToken)
     {
+        foreach (var room in _rooms.All)
+        {
+            await RunRoundAsync(room, cancellationToken);
+        }
+    }
+
+    /// <summary>One round for one room: a failure is logged and does not stop the other rooms.</summary>
+    private async Task RunRoundAsync(RoomSettings room, CancellationToken cancellationToken)
+    {
+        var policy = room.PolicyAt(_time.GetUtcNow());
+        var estimator = _rates.For(room.Name);
         try
         {
             for (var batch = 0; batch < MaxBatchesPerRound; batch++)
             {
-                var result = await _store.PromoteAsync(_room, BatchLimit, cancellationToken);
-                _estimator.Record(result.PromotedTotal);
+                var result = await _store.PromoteAsync(policy, BatchLimit, cancellationToken);
+                estimator.Record(result.PromotedTotal);
                 if (result.Promoted + result.Abandoned + result.ExpiredActive + result.ExpiredReleased > 0)
                 {
-                    Log.RoundCompleted(_logger, _room.Name, result.Promoted, result.ExpiredActive, result.ExpiredReleased, result.Abandoned);
+                    Log.RoundCompleted(_logger, room.Name, result.Promoted, result.ExpiredActive, result.ExpiredReleased, result.Abandoned);
                 }
 
                 if (!result.HasMore)
@@ -80,7 +94,7 @@ internal sealed partial class PromotionService : BackgroundService
         catch (Exception ex)
         {
             // Never let one failure end promotion for good: log it, the next tick tries again.
-            Log.RoundFailed(_logger, _room.Name, ex);
+            Log.RoundFailed(_logger, room.Name, ex);
         }
     }
 }

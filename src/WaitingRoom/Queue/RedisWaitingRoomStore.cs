@@ -25,13 +25,17 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     public string Kind => "redis";
 
-    public async Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    public async Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
+        var perClient = clientKey is null ? 0 : room.MaxNewPerClientPerMinute;
         var result = await EvaluateAsync(
             AdmitScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket],
-            [visitorId, Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl)],
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket, keys.Since, keys.Admits, keys.Client(clientKey ?? "-")],
+            [
+                visitorId, Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
+                (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
+            ],
             cancellationToken);
         return ToAdmission(result);
     }
@@ -41,8 +45,8 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = await EvaluateAsync(
             StatusScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Seen],
-            [visitorId, Now(), Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl)],
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Since],
+            [visitorId, Now(), Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), Milliseconds(room.SessionMax)],
             cancellationToken);
         return ToAdmission(result);
     }
@@ -53,10 +57,20 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = (RedisResult[])(await EvaluateAsync(
             PromoteScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Promoted],
-            [Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit],
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Promoted, keys.Since, keys.Admits],
+            [
+                Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit,
+                (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax),
+            ],
             cancellationToken))!;
         return new PromotionResult((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4], (long)result[5] == 1);
+    }
+
+    public async Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var result = await EvaluateAsync(ReleaseScript, [keys.Active, keys.Since], [visitorId], cancellationToken);
+        return (long)result == 1;
     }
 
     public async Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
@@ -110,7 +124,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     private static AdmissionResult ToAdmission(RedisResult result)
     {
         var values = (RedisResult[])result!;
-        return new AdmissionResult((VisitorState)(int)values[0], (long)values[1], (long)values[2]);
+        return new AdmissionResult((VisitorState)(int)values[0], (long)values[1], (long)values[2], values.Length > 3 ? (long)values[3] : 0);
     }
 
     /// <summary>

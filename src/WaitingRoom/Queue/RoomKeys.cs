@@ -12,6 +12,9 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:seen      ZSET visitor → last poll (ms)        queued visitors' last-seen
 /// <prefix>:{<room>}:ticket    STRING counter (INCR)                next arrival ticket
 /// <prefix>:{<room>}:promoted  STRING counter                       visitors ever released
+/// <prefix>:{<room>}:since     ZSET visitor → admitted at (ms)      start of each active visitor's session (WR_SESSION_MAX)
+/// <prefix>:{<room>}:admits    ZSET admission → time (ms)           admissions of the last minute (WR_NEW_USERS_PER_MINUTE)
+/// <prefix>:{<room>}:client:<address>  STRING counter, 60 s TTL     new entries from one client address (WR_MAX_NEW_PER_IP_PER_MINUTE)
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
 /// </remarks>
@@ -26,7 +29,12 @@ internal sealed class RoomKeys
         Seen = tag + "seen";
         Ticket = tag + "ticket";
         Promoted = tag + "promoted";
+        Since = tag + "since";
+        Admits = tag + "admits";
+        _clientPrefix = tag + "client:";
     }
+
+    private readonly string _clientPrefix;
 
     public string Active { get; }
 
@@ -39,6 +47,13 @@ internal sealed class RoomKeys
     public string Ticket { get; }
 
     public string Promoted { get; }
+
+    public string Since { get; }
+
+    public string Admits { get; }
+
+    /// <summary>The counter of new entries created from one client address (an IP, or an IPv6 /64).</summary>
+    public string Client(string clientKey) => _clientPrefix + clientKey;
 
     public static string Secret(string prefix) => prefix + ":secret";
 }

@@ -1,6 +1,10 @@
 namespace WaitingRoom.Queue;
 
-/// <summary>The numbers a store needs to decide for one room.</summary>
+/// <summary>
+/// The numbers a store needs to decide for one room at one instant. A room's settings (and its
+/// event, when one runs) are turned into a policy by <see cref="Rooms.RoomSettings.PolicyAt"/>; the
+/// store never looks at a clock to decide which settings apply.
+/// </summary>
 /// <param name="Name">Room name; part of every key (the hash tag), so letters, digits, '-' and '_' only.</param>
 /// <param name="MaxActive">Capacity: active + released-not-yet-expired never exceeds it.</param>
 /// <param name="ActiveTtl">Idle time after which an active visitor's slot frees.</param>
@@ -8,6 +12,24 @@ namespace WaitingRoom.Queue;
 /// <param name="AdmissionWindow">Time a released visitor has to arrive.</param>
 public sealed record RoomPolicy(string Name, int MaxActive, TimeSpan ActiveTtl, TimeSpan QueueTtl, TimeSpan AdmissionWindow)
 {
-    /// <summary>The room every request belongs to until several rooms exist.</summary>
+    /// <summary>The room of requests that match no other room; set by the WR_* variables.</summary>
     public const string DefaultName = "default";
+
+    /// <summary>How visitors are let in.</summary>
+    public QueueMode Mode { get; init; } = QueueMode.Fifo;
+
+    /// <summary>Newly admitted visitors per rolling minute at most (directly or from the queue); 0 = no cap.</summary>
+    public int NewUsersPerMinute { get; init; }
+
+    /// <summary>Absolute cap on one admission, however active the visitor is; zero = none.</summary>
+    public TimeSpan SessionMax { get; init; }
+
+    /// <summary>New entries (queue places or slots) one client address may create per minute; 0 = no cap.</summary>
+    public int MaxNewPerClientPerMinute { get; init; }
+
+    /// <summary>
+    /// Newcomers take a random place instead of the next ticket: always in <see cref="QueueMode.Random"/>,
+    /// and in an event's pre-queue with shuffle-at-start, so the line is shuffled by the time the event opens.
+    /// </summary>
+    public bool ShuffleArrivals { get; init; }
 }

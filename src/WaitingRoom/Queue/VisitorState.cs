@@ -14,4 +14,10 @@ public enum VisitorState
 
     /// <summary>Waiting in line.</summary>
     Queued = 3,
+
+    /// <summary>Turned away without a place: the room is full and in reject mode.</summary>
+    Rejected = 4,
+
+    /// <summary>Turned away without a place: the client's address created too many entries this minute.</summary>
+    Limited = 5,
 }

@@ -20,7 +20,7 @@ public sealed class VisitorResponsesTests
             QueueTtl = TimeSpan.FromSeconds(queueTtlSeconds),
         });
         var pages = new VisitorPages(options, new FakeHostEnvironment(), NullLogger<VisitorPages>.Instance);
-        return new VisitorResponses(pages, new PromotionRateEstimator(TimeProvider.System), TimeProvider.System, options);
+        return new VisitorResponses(pages, new PromotionRates(TimeProvider.System), TimeProvider.System, options);
     }
 
     private static HttpRequest Request(string? accept)

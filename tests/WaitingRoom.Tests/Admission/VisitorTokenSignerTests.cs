@@ -332,7 +332,9 @@ public sealed class VisitorTokenSignerTests
                 ? Task.FromException<string>(new StoreUnavailableException("down"))
                 : Task.FromResult(candidate);
 
-        public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
 

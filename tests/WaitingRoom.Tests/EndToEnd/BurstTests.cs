@@ -74,7 +74,9 @@ public sealed class BurstTests
         var requests = Enumerable.Range(0, visitors).Select(async i =>
         {
             await start.WaitAsync();
-            return await ProxyInstance.GetJsonAsync(clients[i % clients.Length], "/echo");
+            // Each visitor from its own address, as behind a real load balancer: the per-address
+            // newcomer cap (WR_MAX_NEW_PER_IP_PER_MINUTE) stays on at its default.
+            return await ProxyInstance.GetJsonAsync(clients[i % clients.Length], "/echo", forwardedFor: $"10.1.{i / 200}.{(i % 200) + 1}");
         }).ToList();
         start.Release(visitors);
         var results = await Task.WhenAll(requests);

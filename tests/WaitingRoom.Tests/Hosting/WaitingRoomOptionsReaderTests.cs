@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using WaitingRoom.Hosting;
+using WaitingRoom.Queue;
 using Xunit;
 
 namespace WaitingRoom.Tests.Hosting;
@@ -474,25 +475,168 @@ public sealed class WaitingRoomOptionsReaderTests
         Assert.Equal("sekret123", options.BypassHeaderValue);
     }
 
-    [Theory]
-    [InlineData("WR_QUEUE_MODE", "random")]
-    [InlineData("WR_QUEUE_MODE", "passthrough")]
-    [InlineData("WR_QUEUE_MODE", "queue-all")]
-    [InlineData("WR_QUEUE_MODE", "reject")]
-    [InlineData("WR_NEW_USERS_PER_MINUTE", "10")]
-    [InlineData("WR_SESSION_MAX", "5")]
-    [InlineData("WR_ROOMS_FILE", "x")]
-    [InlineData("WR_ADMIN_TOKEN", "x")]
-    [InlineData("WR_MAX_NEW_PER_IP_PER_MINUTE", "5")]
-    public void Read_NotYetSupportedVariable_RefusedNamingVariable(string name, string value)
+    [Fact]
+    public void Read_AdminToken_RefusedUntilTheAdminApiExists()
     {
         // Arrange & Act
-        var exception = ReadFails((name, value));
+        var exception = ReadFails(("WR_ADMIN_TOKEN", "a-long-admin-token"));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.StartsWith("WR_ADMIN_TOKEN=", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("a-long-admin-token", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RoomPolicyVariables_ShapeTheDefaultRoom()
+    {
+        // Arrange
+        var configuration = Configuration(
+            ("WR_MAX_ACTIVE", "7"), ("WR_QUEUE_MODE", "Random"), ("WR_NEW_USERS_PER_MINUTE", "30"), ("WR_SESSION_MAX", "600"),
+            ("WR_MAX_NEW_PER_IP_PER_MINUTE", "0"), ("WR_QUEUE_TITLE", "Big sale"), ("WR_QUEUE_MESSAGE", "Thanks for waiting"),
+            ("WR_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        var room = Assert.Single(options.Rooms);
+        Assert.Same(room, options.DefaultRoom);
+        Assert.Equal(("default", 7, QueueMode.Random, 30, TimeSpan.FromMinutes(10), 0), (room.Name, room.MaxActive, room.QueueMode, room.NewUsersPerMinute, room.SessionMax, room.MaxNewPerIpPerMinute));
+        Assert.Equal(("Big sale", "Thanks for waiting"), (room.Title, room.Message));
+        Assert.Null(room.Event);
+        Assert.Equal(["10.0.0.0/8", "192.168.1.7/32"], options.TrustedProxies.Select(n => n.ToString()));
+    }
+
+    [Fact]
+    public void Read_NoPolicyVariables_FifoNoCapsAndSixtyNewPerAddress()
+    {
+        // Arrange & Act
+        var room = WaitingRoomOptionsReader.Read(Configuration()).DefaultRoom;
+
+        // Assert
+        Assert.Equal((QueueMode.Fifo, 0, TimeSpan.Zero, 60), (room.QueueMode, room.NewUsersPerMinute, room.SessionMax, room.MaxNewPerIpPerMinute));
+    }
+
+    [Fact]
+    public void Read_EventVariables_GiveTheDefaultRoomAnEvent()
+    {
+        // Arrange
+        var configuration = Configuration(
+            ("WR_EVENT_START", "2026-12-01T09:00:00Z"), ("WR_EVENT_END", "2026-12-01T11:00:00+01:00"),
+            ("WR_EVENT_PREQUEUE_START", "2026-12-01T08:30:00Z"), ("WR_EVENT_SHUFFLE", "true"), ("WR_EVENT_MAX_ACTIVE", "500"),
+            ("WR_EVENT_NEW_USERS_PER_MINUTE", "200"), ("WR_EVENT_QUEUE_MODE", "fifo"), ("WR_EVENT_SESSION_MAX", "900"),
+            ("WR_EVENT_TITLE", "Winter drop"), ("WR_EVENT_MESSAGE", "Opens at nine"));
+
+        // Act
+        var e = WaitingRoomOptionsReader.Read(configuration).DefaultRoom.Event;
+
+        // Assert
+        Assert.NotNull(e);
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), e.Start);
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero), e.End);
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 8, 30, 0, TimeSpan.Zero), e.PrequeueStart);
+        Assert.True(e.ShuffleAtStart);
+        Assert.Equal((500, 200, QueueMode.Fifo, TimeSpan.FromMinutes(15)), (e.MaxActive, e.NewUsersPerMinute, e.QueueMode, e.SessionMax));
+        Assert.Equal(("Winter drop", "Opens at nine"), (e.Title, e.Message));
+    }
+
+    [Theory]
+    [InlineData("WR_EVENT_END", "2026-12-01T08:00:00Z", "WR_EVENT_END=")]
+    [InlineData("WR_EVENT_PREQUEUE_START", "2026-12-01T09:30:00Z", "WR_EVENT_PREQUEUE_START=")]
+    [InlineData("WR_EVENT_START", "2026-12-01T09:00:00", "WR_EVENT_START=")]
+    [InlineData("WR_EVENT_SHUFFLE", "true", "WR_EVENT_SHUFFLE=")]
+    public void Read_InconsistentEvent_FailsNamingTheVariable(string name, string value, string expectedStart)
+    {
+        // Arrange: a valid event, with one variable changed.
+        var variables = new Dictionary<string, string?>
+        {
+            ["WR_EVENT_START"] = "2026-12-01T09:00:00Z",
+            ["WR_EVENT_END"] = "2026-12-01T10:00:00Z",
+        };
+        variables[name] = value;
+
+        // Act
+        var exception = ReadFails([.. variables.Select(v => (v.Key, v.Value))]);
+
+        // Assert
+        Assert.Contains(exception.Errors, line => line.StartsWith(expectedStart, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_EventSettingWithoutStartAndEnd_FailsNamingThem()
+    {
+        // Arrange & Act
+        var exception = ReadFails(("WR_EVENT_MAX_ACTIVE", "50"));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.Contains("WR_EVENT_START and WR_EVENT_END", line, StringComparison.Ordinal);
+        Assert.Contains("WR_EVENT_MAX_ACTIVE", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("WR_QUEUE_MODE", "lottery")]
+    [InlineData("WR_EVENT_QUEUE_MODE", "lottery")]
+    [InlineData("WR_NEW_USERS_PER_MINUTE", "-1")]
+    [InlineData("WR_SESSION_MAX", "forever")]
+    [InlineData("WR_MAX_NEW_PER_IP_PER_MINUTE", "many")]
+    [InlineData("WR_TRUSTED_PROXIES", "10.0.0.0/8, gateway")]
+    [InlineData("WR_QUEUE_TITLE", "two\nlines")]
+    [InlineData("WR_ROOMS_FILE", "/nonexistent/rooms.json")]
+    public void Read_BadPolicyVariable_FailsNamingIt(string name, string value)
+    {
+        // Arrange & Act
+        var exception = ReadFails((name, value), ("WR_EVENT_START", name.StartsWith("WR_EVENT", StringComparison.Ordinal) ? "2026-12-01T09:00:00Z" : null), ("WR_EVENT_END", name.StartsWith("WR_EVENT", StringComparison.Ordinal) ? "2026-12-01T10:00:00Z" : null));
 
         // Assert
         var line = Assert.Single(exception.Errors);
         Assert.StartsWith(name + "=", line, StringComparison.Ordinal);
-        Assert.Contains("not", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_RoomsFile_AddsItsRoomsAfterTheDefaultRoom()
+    {
+        // Arrange
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, """{"rooms":[{"name":"sale","path":"/sale","maxActive":5,"queueMode":"reject"}]}""");
+        try
+        {
+            // Act
+            var options = WaitingRoomOptionsReader.Read(Configuration(("WR_ROOMS_FILE", file), ("WR_ACTIVE_TTL", "30")));
+
+            // Assert
+            Assert.Equal(["default", "sale"], options.Rooms.Select(r => r.Name));
+            var sale = options.Rooms[1];
+            Assert.Equal(("/sale", 5, QueueMode.Reject, TimeSpan.FromSeconds(30)), (sale.Path, sale.MaxActive, sale.QueueMode, sale.ActiveTtl));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Read_RoomsFileWithAnError_FailsWithTheLineAndTheReason()
+    {
+        // Arrange
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "{\"rooms\": [\n  {\"name\": \"sale\",\n   \"path\": \"/sale\",\n   \"maxActive\": 0}\n]}\n");
+        try
+        {
+            // Act
+            var exception = ReadFails(("WR_ROOMS_FILE", file));
+
+            // Assert
+            var line = Assert.Single(exception.Errors);
+            Assert.StartsWith("WR_ROOMS_FILE=", line, StringComparison.Ordinal);
+            Assert.Contains("line 4:", line, StringComparison.Ordinal);
+            Assert.Contains("maxActive", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

@@ -55,11 +55,19 @@ public sealed class ProxyInstance : IAsyncDisposable
     public HttpClient Anonymous() =>
         new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, MaxConnectionsPerServer = 256 }) { BaseAddress = Address };
 
-    /// <summary>GET with Accept: application/json; returns status code, body JSON (if any) and the Set-Cookie token.</summary>
-    public static async Task<(HttpStatusCode Status, JsonElement? Json, string? Token, string Body)> GetJsonAsync(HttpClient client, string path, string? token = null)
+    /// <summary>
+    /// GET with Accept: application/json; returns status code, body JSON (if any) and the Set-Cookie token.
+    /// <paramref name="forwardedFor"/> plays a client address behind a trusted proxy (loopback is trusted by default).
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, JsonElement? Json, string? Token, string Body)> GetJsonAsync(HttpClient client, string path, string? token = null, string? forwardedFor = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
         if (token is not null)
         {
             request.Headers.Add("Cookie", "wr_token=" + token);

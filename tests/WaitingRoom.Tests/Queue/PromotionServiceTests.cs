@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Hosting;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 
@@ -14,8 +15,10 @@ public sealed class PromotionServiceTests
 
     private readonly FakeTimeProvider _clock = new();
 
-    private PromotionService Service(IWaitingRoomStore store, PromotionRateEstimator? estimator = null, ILogger<PromotionService>? logger = null, WaitingRoomOptions? options = null) =>
-        new(store, s_room, estimator ?? new PromotionRateEstimator(_clock), _clock, Options.Create(options ?? new WaitingRoomOptions()), logger ?? NullLogger<PromotionService>.Instance);
+    private static readonly RoomTable s_rooms = new([new RoomSettings { MaxActive = 10 }]);
+
+    private PromotionService Service(IWaitingRoomStore store, PromotionRates? rates = null, ILogger<PromotionService>? logger = null, WaitingRoomOptions? options = null) =>
+        new(store, s_rooms, rates ?? new PromotionRates(_clock), _clock, Options.Create(options ?? new WaitingRoomOptions()), logger ?? NullLogger<PromotionService>.Instance);
 
     private static PromotionResult Promoted(long promoted, long total, bool hasMore = false) => new(0, 0, 0, promoted, total, hasMore);
 
@@ -61,7 +64,7 @@ public sealed class PromotionServiceTests
         Assert.Equal(3, store.Calls.Count);
         Assert.All(store.Calls, call =>
         {
-            Assert.Same(s_room, call.Room);
+            Assert.Equal(RoomPolicy.DefaultName, call.Room.Name);
             Assert.Equal(PromotionService.BatchLimit, call.Limit);
         });
     }
@@ -104,14 +107,15 @@ public sealed class PromotionServiceTests
     public async Task RunRoundAsync_EachBatch_RecordsPromotedTotalForEstimates()
     {
         // Arrange
-        var estimator = new PromotionRateEstimator(_clock);
+        var rates = new PromotionRates(_clock);
+        var estimator = rates.For("default");
         var total = 0L;
         var store = new ScriptedStore(_ =>
         {
             total += 20;
             return Promoted(20, total);
         });
-        var service = Service(store, estimator);
+        var service = Service(store, rates);
 
         // Act
         await service.RunRoundAsync(default);
@@ -165,7 +169,7 @@ public sealed class PromotionServiceTests
             _ => throw new StoreUnavailableException("redis down"),
             _ => throw new InvalidOperationException("unexpected"),
             _ => Promoted(1, 1));
-        using var service = new PromotionService(store, s_room, new PromotionRateEstimator(TimeProvider.System), TimeProvider.System,
+        using var service = new PromotionService(store, s_rooms, new PromotionRates(TimeProvider.System), TimeProvider.System,
             Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromMilliseconds(50) }), NullLogger<PromotionService>.Instance);
 
         // Act
@@ -228,7 +232,9 @@ public sealed class PromotionServiceTests
             }
         }
 
-        public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
 

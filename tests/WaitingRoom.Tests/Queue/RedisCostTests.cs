@@ -37,8 +37,8 @@ public sealed class RedisCostTests : IDisposable
     [Fact]
     public async Task Admit_100000Waiters_SameCommandsAsWith10()
     {
-        var small = await CommandsPerCallAsync(10, (store, room, visitor) => store.AdmitAsync(room, visitor, default));
-        var large = await CommandsPerCallAsync(100_000, (store, room, visitor) => store.AdmitAsync(room, visitor, default));
+        var small = await CommandsPerCallAsync(10, (store, room, visitor) => store.AdmitAsync(room, visitor, null, default));
+        var large = await CommandsPerCallAsync(100_000, (store, room, visitor) => store.AdmitAsync(room, visitor, null, default));
         _output.WriteLine($"admit: {small} Redis commands with 10 waiters, {large} with 100,000");
 
         Assert.Equal(small, large);
@@ -52,8 +52,8 @@ public sealed class RedisCostTests : IDisposable
         var prefix = RedisServer.NewPrefix();
         var store = new RedisWaitingRoomStore(_server.Connection, clock, prefix);
         var room = new RoomPolicy("default", 1, TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
-        await store.AdmitAsync(room, "holder", default);
-        await store.AdmitAsync(room, "first-waiter", default);
+        await store.AdmitAsync(room, "holder", null, default);
+        await store.AdmitAsync(room, "first-waiter", null, default);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var database = _server.Connection.GetDatabase();
         await database.ScriptEvaluateAsync(

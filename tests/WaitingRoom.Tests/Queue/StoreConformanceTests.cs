@@ -46,7 +46,7 @@ public abstract class StoreConformanceTests
         var results = new List<AdmissionResult>();
         for (var i = 0; i < 5; i++)
         {
-            results.Add(await store.AdmitAsync(room, Visitor(i), default));
+            results.Add(await store.AdmitAsync(room, Visitor(i), null, default));
         }
 
         Assert.All(results.Take(3), r => Assert.Equal(VisitorState.Active, r.State));
@@ -59,12 +59,12 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
-        await store.AdmitAsync(room, Visitor(2), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
+        await store.AdmitAsync(room, Visitor(2), null, default);
 
-        var again = await store.AdmitAsync(room, Visitor(2), default);
-        var first = await store.AdmitAsync(room, Visitor(1), default);
+        var again = await store.AdmitAsync(room, Visitor(2), null, default);
+        var first = await store.AdmitAsync(room, Visitor(1), null, default);
 
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 2, 2), again);
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 1, 2), first);
@@ -75,11 +75,11 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
 
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), [1]);
-        var newcomer = await store.AdmitAsync(room, Visitor(2), default);
+        var newcomer = await store.AdmitAsync(room, Visitor(2), null, default);
 
         Assert.Equal(VisitorState.Queued, newcomer.State);
         Assert.Equal(2, newcomer.Position);
@@ -92,19 +92,18 @@ public abstract class StoreConformanceTests
         var room = Room(2);
         for (var i = 0; i < 4; i++)
         {
-            await store.AdmitAsync(room, Visitor(i), default);
+            await store.AdmitAsync(room, Visitor(i), null, default);
         }
 
-        // Both actives expire; a round limited to one release leaves one slot free with visitor 3 at the head.
-        await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), [2, 3]);
-        var round = await store.PromoteAsync(room, 1, default);
-        var newcomer = await store.AdmitAsync(room, Visitor(4), default);
-        var head = await store.AdmitAsync(room, Visitor(3), default);
+        // The origin frees one slot; before any promotion round, visitor 2 is at the head with a slot free.
+        var freed = await store.ReleaseAsync(room, Visitor(0), default);
+        var newcomer = await store.AdmitAsync(room, Visitor(4), null, default);
+        var head = await store.AdmitAsync(room, Visitor(2), null, default);
 
-        Assert.Equal((2L, 1L), (round.ExpiredActive, round.Promoted));
-        Assert.Equal(new AdmissionResult(VisitorState.Queued, 2, 2), newcomer);
+        Assert.True(freed);
+        Assert.Equal(new AdmissionResult(VisitorState.Queued, 3, 3), newcomer);
         Assert.Equal(VisitorState.Active, head.State);
-        Assert.Equal(new RoomCounts(1, 1, 1, 1), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(2, 0, 2, 0), await store.GetCountsAsync(room, default));
     }
 
     [Fact]
@@ -112,12 +111,12 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
 
         for (var i = 0; i < 3; i++)
         {
             Clock.Advance(s_activeTtl - TimeSpan.FromSeconds(1));
-            Assert.Equal(VisitorState.Active, (await store.AdmitAsync(room, Visitor(0), default)).State);
+            Assert.Equal(VisitorState.Active, (await store.AdmitAsync(room, Visitor(0), null, default)).State);
         }
 
         var promotion = await store.PromoteAsync(room, 100, default);
@@ -129,11 +128,11 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), [1]);
 
-        var returning = await store.AdmitAsync(room, Visitor(0), default);
+        var returning = await store.AdmitAsync(room, Visitor(0), null, default);
 
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 2, 2), returning);
     }
@@ -145,7 +144,7 @@ public abstract class StoreConformanceTests
         var room = Room(3);
         for (var i = 0; i < 13; i++)
         {
-            await store.AdmitAsync(room, Visitor(i), default);
+            await store.AdmitAsync(room, Visitor(i), null, default);
         }
 
         var order = new List<string>();
@@ -172,14 +171,14 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), [1]);
         await store.PromoteAsync(room, 100, default);
         Assert.Equal(VisitorState.Released, (await store.GetStatusAsync(room, Visitor(1), default)).State);
 
         Clock.Advance(s_window - TimeSpan.FromSeconds(1));
-        var arrival = await store.AdmitAsync(room, Visitor(1), default);
+        var arrival = await store.AdmitAsync(room, Visitor(1), null, default);
 
         Assert.Equal(VisitorState.Active, arrival.State);
         Assert.Equal(new RoomCounts(1, 0, 0, 1), await store.GetCountsAsync(room, default));
@@ -190,9 +189,9 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
-        await store.AdmitAsync(room, Visitor(2), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
+        await store.AdmitAsync(room, Visitor(2), null, default);
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), [1, 2]);
         await store.PromoteAsync(room, 100, default);
 
@@ -207,7 +206,7 @@ public abstract class StoreConformanceTests
         Assert.Equal(1, afterWindow.ExpiredReleased);
         Assert.Equal(1, afterWindow.Promoted);
         Assert.Equal(VisitorState.Released, (await store.GetStatusAsync(room, Visitor(2), default)).State);
-        Assert.Equal(VisitorState.Queued, (await store.AdmitAsync(room, Visitor(1), default)).State);
+        Assert.Equal(VisitorState.Queued, (await store.AdmitAsync(room, Visitor(1), null, default)).State);
     }
 
     [Fact]
@@ -215,10 +214,10 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
-        await store.AdmitAsync(room, Visitor(2), default);
-        await store.AdmitAsync(room, Visitor(3), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
+        await store.AdmitAsync(room, Visitor(2), null, default);
+        await store.AdmitAsync(room, Visitor(3), null, default);
 
         // Visitors 1 and 3 keep polling; visitor 2 stops.
         for (var i = 0; i < 4; i++)
@@ -226,7 +225,7 @@ public abstract class StoreConformanceTests
             Clock.Advance(s_queueTtl / 2);
             await store.GetStatusAsync(room, Visitor(1), default);
             await store.GetStatusAsync(room, Visitor(3), default);
-            await store.AdmitAsync(room, Visitor(0), default);
+            await store.AdmitAsync(room, Visitor(0), null, default);
         }
 
         var result = await store.PromoteAsync(room, 100, default);
@@ -242,15 +241,15 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
-        await store.AdmitAsync(room, Visitor(1), default);
-        await store.AdmitAsync(room, Visitor(2), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
+        await store.AdmitAsync(room, Visitor(2), null, default);
         Clock.Advance(s_queueTtl - TimeSpan.FromSeconds(1));
         await store.GetStatusAsync(room, Visitor(2), default);
-        await store.AdmitAsync(room, Visitor(0), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
         Clock.Advance(TimeSpan.FromSeconds(2));
 
-        var back = await store.AdmitAsync(room, Visitor(1), default);
+        var back = await store.AdmitAsync(room, Visitor(1), null, default);
 
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 2, 2), back);
     }
@@ -260,7 +259,7 @@ public abstract class StoreConformanceTests
     {
         var store = CreateStore();
         var room = Room(1);
-        await store.AdmitAsync(room, Visitor(0), default);
+        await store.AdmitAsync(room, Visitor(0), null, default);
 
         var status = await store.GetStatusAsync(room, Visitor(9), default);
 
@@ -275,7 +274,7 @@ public abstract class StoreConformanceTests
         var room = Room(2);
         for (var i = 0; i < 12; i++)
         {
-            await store.AdmitAsync(room, Visitor(i), default);
+            await store.AdmitAsync(room, Visitor(i), null, default);
         }
 
         var last = long.MaxValue;
@@ -291,7 +290,7 @@ public abstract class StoreConformanceTests
 
             Assert.True(status.Position <= last, $"position went from {last} to {status.Position}");
             last = status.Position;
-            await store.AdmitAsync(room, Visitor(100 + round), default);
+            await store.AdmitAsync(room, Visitor(100 + round), null, default);
             await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), Enumerable.Range(2, 10));
 
             await store.PromoteAsync(room, 100, default);
@@ -307,7 +306,7 @@ public abstract class StoreConformanceTests
         var store = CreateStore();
         var room = Room(10);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => store.AdmitAsync(room, Visitor(i), default))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => store.AdmitAsync(room, Visitor(i), null, default))));
 
         Assert.Equal(10, results.Count(r => r.State == VisitorState.Active));
         Assert.Equal(Enumerable.Range(1, 190).Select(p => (long)p), results.Where(r => r.State == VisitorState.Queued).Select(r => r.Position).Order());
@@ -321,7 +320,7 @@ public abstract class StoreConformanceTests
         var room = Room(5);
         for (var i = 0; i < 50; i++)
         {
-            await store.AdmitAsync(room, Visitor(i), default);
+            await store.AdmitAsync(room, Visitor(i), null, default);
         }
 
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), Enumerable.Range(5, 45));
@@ -341,7 +340,7 @@ public abstract class StoreConformanceTests
         var room = Room(10);
         for (var i = 0; i < 25; i++)
         {
-            await store.AdmitAsync(room, Visitor(i), default);
+            await store.AdmitAsync(room, Visitor(i), null, default);
         }
 
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), Enumerable.Range(10, 15));

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using WaitingRoom.Admission;
+using WaitingRoom.Queue;
+using Yarp.ReverseProxy.Transforms;
+
+namespace WaitingRoom.Proxy;
+
+/// <summary>
+/// Lets the origin end a visitor's session: a response carrying <c>WR-Command: release</c> frees
+/// that visitor's slot at once (Cloudflare's revoke, Queue-it's cancel), so the next visitor in
+/// line gets it on the next promotion round. The header is the room's, not the visitor's: it is
+/// removed from every response, whatever its value.
+/// </summary>
+internal sealed partial class OriginCommandTransform : ResponseTransform
+{
+    /// <summary>The response header the origin answers with.</summary>
+    public const string HeaderName = "WR-Command";
+
+    private readonly IWaitingRoomStore _store;
+    private readonly ILogger<OriginCommandTransform> _logger;
+
+    public OriginCommandTransform(IWaitingRoomStore store, ILogger<OriginCommandTransform> logger)
+    {
+        _store = store;
+        _logger = logger;
+    }
+
+    public override async ValueTask ApplyAsync(ResponseTransformContext context)
+    {
+        var response = context.HttpContext.Response;
+        if (!response.Headers.TryGetValue(HeaderName, out var values))
+        {
+            return;
+        }
+
+        response.Headers.Remove(HeaderName);
+        if (!IsRelease(values) || context.HttpContext.Features.Get<WaitingRoomRequestFeature>() is not { VisitorId: { } visitor, Policy: { } policy })
+        {
+            return;
+        }
+
+        try
+        {
+            var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
+            var tag = VisitorTokenSigner.LogTag(visitor);
+            Log.Released(_logger, policy.Name, tag, released);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // The visitor still gets the origin's answer; its slot frees when it goes idle.
+            Log.ReleaseFailed(_logger, policy.Name, ex);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away; the slot frees when it goes idle.
+        }
+    }
+
+    private static bool IsRelease(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        foreach (var value in values)
+        {
+            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (part.Equals("release", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 400, Level = LogLevel.Information, EventName = "OriginReleased",
+            Message = "The origin released a visitor of room {Room} (visitor={Visitor}, was active: {WasActive}).")]
+        public static partial void Released(ILogger logger, string room, string visitor, bool wasActive);
+
+        [LoggerMessage(EventId = 401, Level = LogLevel.Warning, EventName = "OriginReleaseFailed",
+            Message = "The origin released a visitor of room {Room}, but the store is unreachable; the slot frees when the visitor goes idle.")]
+        public static partial void ReleaseFailed(ILogger logger, string room, Exception exception);
+    }
+}

@@ -1,0 +1,135 @@
+using WaitingRoom.Queue;
+
+namespace WaitingRoom.Rooms;
+
+/// <summary>
+/// One room as configured: the default room from the WR_* variables, others from the rooms file
+/// (WR_ROOMS_FILE), where a setting left out is the default room's. Requests are matched to rooms
+/// by host and path prefix (<see cref="RoomTable"/>).
+/// </summary>
+public sealed class RoomSettings
+{
+    /// <summary>Letters, digits, '-' and '_': it becomes the Redis hash tag of the room's keys.</summary>
+    public string Name { get; set; } = RoomPolicy.DefaultName;
+
+    /// <summary>Host name (case-insensitive, without port), "*.example.com", or "*" for any host.</summary>
+    public string Host { get; set; } = "*";
+
+    /// <summary>Path prefix, starting with '/', compared case-insensitively.</summary>
+    public string Path { get; set; } = "/";
+
+    public int MaxActive { get; set; } = 100;
+
+    public TimeSpan ActiveTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan QueueTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan AdmissionWindow { get; set; } = TimeSpan.FromSeconds(120);
+
+    public QueueMode QueueMode { get; set; } = QueueMode.Fifo;
+
+    /// <summary>0 = no admission rate cap.</summary>
+    public int NewUsersPerMinute { get; set; }
+
+    /// <summary>Zero = no absolute session cap.</summary>
+    public TimeSpan SessionMax { get; set; }
+
+    /// <summary>0 = no per-client-address newcomer cap.</summary>
+    public int MaxNewPerIpPerMinute { get; set; } = 60;
+
+    /// <summary>Path prefixes inside this room that never queue (on top of WR_BYPASS_PATHS).</summary>
+    public IReadOnlyList<string> BypassPaths { get; set; } = [];
+
+    /// <summary>Heading of the queue page; null = the page's own.</summary>
+    public string? Title { get; set; }
+
+    /// <summary>Operator's message on the queue page; null = none.</summary>
+    public string? Message { get; set; }
+
+    public RoomEvent? Event { get; set; }
+
+    private RoomPolicy[]? _policies;
+
+    /// <summary>
+    /// A room that inherits this room's numbers (capacity, TTLs, mode, rates): what a room of the
+    /// rooms file starts from before its own settings are applied. Name, match, page text, bypass
+    /// paths and event are not inherited.
+    /// </summary>
+    public RoomSettings Inherit(string name) => new()
+    {
+        Name = name,
+        MaxActive = MaxActive,
+        ActiveTtl = ActiveTtl,
+        QueueTtl = QueueTtl,
+        AdmissionWindow = AdmissionWindow,
+        QueueMode = QueueMode,
+        NewUsersPerMinute = NewUsersPerMinute,
+        SessionMax = SessionMax,
+        MaxNewPerIpPerMinute = MaxNewPerIpPerMinute,
+    };
+
+    /// <summary>The phase of the room's event at <paramref name="now"/>.</summary>
+    public RoomPhase PhaseAt(DateTimeOffset now)
+    {
+        if (Event is not { } e || now >= e.End)
+        {
+            return RoomPhase.Normal;
+        }
+
+        if (now >= e.Start)
+        {
+            return RoomPhase.Event;
+        }
+
+        return e.PrequeueStart is { } prequeue && now >= prequeue ? RoomPhase.Prequeue : RoomPhase.Normal;
+    }
+
+    /// <summary>
+    /// What the store is told at <paramref name="now"/>: the room's own settings, or the event's
+    /// (the pre-queue lets nobody in and, with shuffle-at-start, gives arrivals random places).
+    /// The settings must not change once a policy has been asked for: the three policies are built once.
+    /// </summary>
+    public RoomPolicy PolicyAt(DateTimeOffset now) => PolicyOf(PhaseAt(now));
+
+    /// <summary>The policy of one phase (see <see cref="PolicyAt"/>).</summary>
+    public RoomPolicy PolicyOf(RoomPhase phase)
+    {
+        var policies = _policies ??= BuildPolicies();
+        return policies[(int)phase];
+    }
+
+    /// <summary>The heading for the queue page in <paramref name="phase"/>; null = the page's own.</summary>
+    public string? TitleOf(RoomPhase phase) => phase == RoomPhase.Normal ? Title : Event?.Title ?? Title;
+
+    /// <summary>The operator's message for the queue page in <paramref name="phase"/>; null = none.</summary>
+    public string? MessageOf(RoomPhase phase) => phase == RoomPhase.Normal ? Message : Event?.Message ?? Message;
+
+    private RoomPolicy[] BuildPolicies()
+    {
+        var normal = new RoomPolicy(Name, MaxActive, ActiveTtl, QueueTtl, AdmissionWindow)
+        {
+            Mode = QueueMode,
+            NewUsersPerMinute = NewUsersPerMinute,
+            SessionMax = SessionMax,
+            MaxNewPerClientPerMinute = MaxNewPerIpPerMinute,
+            ShuffleArrivals = QueueMode == QueueMode.Random,
+        };
+
+        if (Event is not { } e)
+        {
+            return [normal, normal, normal];
+        }
+
+        var eventMode = e.QueueMode ?? QueueMode;
+        var during = normal with
+        {
+            MaxActive = e.MaxActive ?? MaxActive,
+            Mode = eventMode,
+            NewUsersPerMinute = e.NewUsersPerMinute ?? NewUsersPerMinute,
+            SessionMax = e.SessionMax ?? SessionMax,
+            ShuffleArrivals = eventMode == QueueMode.Random,
+        };
+        var prequeue = during with { Mode = QueueMode.QueueAll, ShuffleArrivals = e.ShuffleAtStart };
+        return [normal, prequeue, during];
+    }
+}

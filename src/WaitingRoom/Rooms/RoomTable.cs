@@ -1,0 +1,120 @@
+using Microsoft.AspNetCore.Http;
+using WaitingRoom.Queue;
+
+namespace WaitingRoom.Rooms;
+
+/// <summary>
+/// Finds the room of a request: the most specific host (an exact name beats "*.example.com", which
+/// beats "*"), then the longest path prefix; no match is the room named "default". Paths are
+/// compared case-insensitively and with repeated slashes collapsed, so neither <c>/Sale</c> nor
+/// <c>//sale</c> slips past a room on <c>/sale</c>.
+/// </summary>
+public sealed class RoomTable
+{
+    private readonly RoomSettings[] _byPrecedence;
+    private readonly Dictionary<string, RoomSettings> _byName;
+
+    public RoomTable(IEnumerable<RoomSettings> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        var list = rooms.ToList();
+        Default = list.Find(r => string.Equals(r.Name, RoomPolicy.DefaultName, StringComparison.Ordinal))
+            ?? throw new ArgumentException("The rooms must include the room named 'default'.", nameof(rooms));
+        All = list;
+        _byName = list.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+        _byPrecedence = [.. list
+            .Where(r => !ReferenceEquals(r, Default))
+            .OrderByDescending(r => HostRank(r.Host))
+            .ThenByDescending(r => r.Host.Length)
+            .ThenByDescending(r => r.Path.Length)];
+    }
+
+    /// <summary>The room of requests that match no other room.</summary>
+    public RoomSettings Default { get; }
+
+    /// <summary>Every room, the default first when it was given first.</summary>
+    public IReadOnlyList<RoomSettings> All { get; }
+
+    /// <summary>The room called <paramref name="name"/> (case-insensitive), or null.</summary>
+    public RoomSettings? Find(string? name) =>
+        name is not null && _byName.TryGetValue(name, out var room) ? room : null;
+
+    /// <summary>The room of a request.</summary>
+    public RoomSettings Match(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _byPrecedence.Length == 0 ? Default : Match(request.Host.Host, request.Path.Value);
+    }
+
+    /// <summary>The room for a host (without port) and a path.</summary>
+    public RoomSettings Match(string? host, string? path)
+    {
+        if (_byPrecedence.Length == 0)
+        {
+            return Default;
+        }
+
+        var normalized = NormalizePath(path);
+        foreach (var room in _byPrecedence)
+        {
+            if (HostMatches(room.Host, host) && PathMatches(room.Path, normalized))
+            {
+                return room;
+            }
+        }
+
+        return Default;
+    }
+
+    /// <summary>True when <paramref name="path"/> starts with <paramref name="prefix"/>, ignoring case and repeated slashes.</summary>
+    public static bool PathMatches(string prefix, string path) =>
+        prefix == "/" || NormalizePath(path).StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The path with every run of '/' collapsed to one; "/" when empty.</summary>
+    public static string NormalizePath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return "/";
+        }
+
+        if (!path.Contains("//", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var chars = new System.Text.StringBuilder(path.Length);
+        foreach (var c in path)
+        {
+            if (c != '/' || chars.Length == 0 || chars[^1] != '/')
+            {
+                chars.Append(c);
+            }
+        }
+
+        return chars.ToString();
+    }
+
+    private static bool HostMatches(string pattern, string? host)
+    {
+        if (pattern == "*")
+        {
+            return true;
+        }
+
+        if (string.IsNullOrEmpty(host))
+        {
+            return false;
+        }
+
+        host = host.TrimEnd('.');
+        if (pattern.StartsWith("*.", StringComparison.Ordinal))
+        {
+            return host.EndsWith(pattern.AsSpan(1), StringComparison.OrdinalIgnoreCase);
+        }
+
+        return string.Equals(pattern, host, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static int HostRank(string pattern) => pattern == "*" ? 0 : pattern.StartsWith("*.", StringComparison.Ordinal) ? 1 : 2;
+}
