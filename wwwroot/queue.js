@@ -15,7 +15,7 @@
       aboutMinute: 'about 1 minute', aboutMinutes: 'about {n} minutes',
       aboutHour: 'about 1 hour', aboutHours: 'about {n} hours',
       personAhead: 'person ahead of you', peopleAhead: 'people ahead of you',
-      percent: '{n}% of the way', justJoined: 'Just joined'
+      percent: '{n}% of the way', justJoined: 'Just joined', opensOn: 'Opens on'
     };
     try {
       var custom = JSON.parse(($('wr-text') || {}).textContent || '{}');
@@ -34,7 +34,13 @@
     var start = toInt(root.getAttribute('data-position'));
     if (!(start > 0)) start = 0;
 
-    var HIDDEN_POLL = 20;
+    // How the server rendered this page (queue mode, event phase). When a poll reports other
+    // values, the page reloads so the server can render the new heading and explanations. A page
+    // without these attributes (a custom WR_QUEUE_PAGE) never reloads for this.
+    var word = function (v) { v = typeof v === 'string' ? v.toLowerCase() : ''; return /^[a-z][a-z-]*$/.test(v) ? v : ''; };
+    var pageMode = word(root.getAttribute('data-mode')), pagePhase = word(root.getAttribute('data-phase'));
+
+    var HIDDEN_POLL = 20, RELOAD_KEY = 'wr-reload', loadedAt = new Date().getTime();
     var timer = null, inFlight = false, done = false, failures = 0, notBefore = 0;
 
     function safe(t) {
@@ -79,6 +85,31 @@
       if (isNum(d.queueLength)) setText(lenEl, String(Math.max(0, Math.round(d.queueLength))));
       setText(waitEl, waitText(d.estimatedWaitSeconds));
       stamp(new Date());
+    }
+    function changed(d) {
+      var m = word(d.mode), p = word(d.phase);
+      return !!(pagePhase && p && p !== pagePhase) || !!(pageMode && m && m !== pageMode);
+    }
+    // Reloads the page unless that would be a loop: at most one reload per 10 s, and the n-th
+    // reload in a row (within 10 min) waits 10 s * 2^(n-1), at most 5 min. Without
+    // sessionStorage the page must have been open 10 s. False when the reload was held back.
+    function reloadOnce() {
+      var now = new Date().getTime(), allowed = false;
+      try {
+        var was = String(window.sessionStorage.getItem(RELOAD_KEY) || '').split(',');
+        var last = parseInt(was[0], 10) || 0, n = parseInt(was[1], 10) || 0;
+        if (!last || now < last || now - last > 600000) n = 0;
+        allowed = !last || now < last || now - last >= Math.min(300000, 10000 * Math.pow(2, Math.min(n, 5)));
+        if (allowed) window.sessionStorage.setItem(RELOAD_KEY, now + ',' + (n + 1));
+      } catch (e) {
+        allowed = now - loadedAt >= 10000;
+      }
+      if (!allowed) return false;
+      done = true;
+      clearTimeout(timer);
+      timer = null;
+      try { location.reload(); } catch (e) { done = false; return false; }
+      return true;
     }
     function go() {
       done = true;
@@ -145,7 +176,12 @@
         if (!d || typeof d !== 'object' || typeof d.state !== 'string') return fail(resp);
         var st = d.state.toLowerCase();
         if (resp.ok && (st === 'active' || st === 'released' || st === 'unknown')) return go();
-        if (st === 'queued') return ok(d);
+        if (st === 'rejected') {
+          // The room closed (reject mode): the server now answers with its "full" page.
+          if (!reloadOnce()) { var ra = retryAfter(resp); schedule(Math.max(basePoll, ra), !!ra); }
+          return;
+        }
+        if (st === 'queued') return changed(d) && reloadOnce() ? undefined : ok(d);
         fail(resp);
       }).catch(function () {
         clearTimeout(kill);
@@ -165,6 +201,35 @@
       if (wait > 0) timer = setTimeout(poll, wait); else poll();
     });
     window.addEventListener('pageshow', function (e) { if (e.persisted && !done && !document.hidden) poll(); });
+
+    // The scheduled opening (datetime in UTC) in the visitor's own time; the line is hidden by
+    // CSS when there is none, and here once it has passed.
+    function eventStart() {
+      var el = $('wr-event-start');
+      var iso = el && el.getAttribute('datetime');
+      if (!iso) return;
+      var t = new Date(iso), now = new Date();
+      if (isNaN(t.getTime())) return;
+      if (t.getTime() < now.getTime() - 60000) {
+        if (el.parentNode && el.parentNode.nodeType === 1) el.parentNode.setAttribute('hidden', '');
+        return;
+      }
+      var today = t.toDateString() === now.toDateString();
+      var opts = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+      if (!today) { opts.weekday = 'short'; opts.day = 'numeric'; opts.month = 'short'; }
+      if (t.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
+      var page = word(document.documentElement.getAttribute('lang')), nav = '', txt = '';
+      try { nav = String((navigator.languages && navigator.languages[0]) || navigator.language || ''); } catch (e) { /* none */ }
+      // The browser's own variant of the page's language (en-GB for en), else the page's language.
+      var loc = !page ? [] : nav.toLowerCase() === page || nav.toLowerCase().indexOf(page + '-') === 0 ? [nav, page] : [page];
+      try { txt = today ? t.toLocaleTimeString(loc, opts) : t.toLocaleString(loc, opts); } catch (e) {
+        try { txt = today ? t.toLocaleTimeString() : t.toLocaleString(); } catch (e2) { txt = ''; }
+      }
+      if (!txt) return;
+      if (!today) setText($('wr-event-label'), T.opensOn);
+      setText(el, txt);
+    }
+    try { eventStart(); } catch (e) { /* keep the server's text */ }
 
     if (updEl) stamp(new Date(updEl.getAttribute('datetime') || ''));
     progress(toInt(posEl && posEl.textContent));

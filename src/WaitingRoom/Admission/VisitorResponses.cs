@@ -228,10 +228,9 @@ internal sealed class VisitorResponses
 
     private static string ModeNote(VisitorText text, RoomPolicy policy, DateTimeOffset? eventStart)
     {
-        if (eventStart is { } start)
+        if (eventStart is not null)
         {
-            var at = start.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
-            return string.Format(CultureInfo.InvariantCulture, policy.ShuffleArrivals ? text.PrequeueShuffledNote : text.PrequeueInOrderNote, at);
+            return policy.ShuffleArrivals ? text.PrequeueShuffledNote : text.PrequeueInOrderNote;
         }
 
         return policy.Mode switch

@@ -26,8 +26,8 @@ internal sealed record VisitorText(
         RejectedTitle = "Sorry, we're full right now",
         RandomNote = "Places are drawn at random, not by arrival time: each time places free up, everyone waiting has the same chance.",
         QueueAllNote = "Nobody is being let in at the moment. You keep your place and will be let in, in order, as soon as the site opens.",
-        PrequeueShuffledNote = "The site opens at {0}. Everyone who is here before then gets a random place in line at the opening, so arriving early gives no advantage.",
-        PrequeueInOrderNote = "The site opens at {0}. You keep your place: visitors are let in in order of arrival from then on.",
+        PrequeueShuffledNote = "The site is not open yet. Everyone who is here before the opening gets a random place in line when it opens, so arriving early gives no advantage.",
+        PrequeueInOrderNote = "The site is not open yet. You keep your place: visitors are let in in order of arrival once it opens.",
     };
 
     public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden", "Person vor Ihnen", "Personen vor Ihnen")
@@ -36,8 +36,8 @@ internal sealed record VisitorText(
         RejectedTitle = "Leider sind wir gerade voll",
         RandomNote = "Die Plätze werden ausgelost, nicht nach Ankunftszeit vergeben: Immer wenn Plätze frei werden, haben alle Wartenden dieselbe Chance.",
         QueueAllNote = "Im Moment wird niemand eingelassen. Sie behalten Ihren Platz und werden der Reihe nach eingelassen, sobald die Seite öffnet.",
-        PrequeueShuffledNote = "Die Seite öffnet um {0}. Wer vorher da ist, bekommt bei der Öffnung einen zufälligen Platz in der Schlange – früher kommen bringt keinen Vorteil.",
-        PrequeueInOrderNote = "Die Seite öffnet um {0}. Sie behalten Ihren Platz: Ab dann wird in der Reihenfolge der Ankunft eingelassen.",
+        PrequeueShuffledNote = "Die Seite ist noch nicht geöffnet. Wer vor der Öffnung da ist, bekommt bei der Öffnung einen zufälligen Platz in der Schlange – früher kommen bringt keinen Vorteil.",
+        PrequeueInOrderNote = "Die Seite ist noch nicht geöffnet. Sie behalten Ihren Platz: Ab der Öffnung wird in der Reihenfolge der Ankunft eingelassen.",
     };
 
     /// <summary>Heading of the queue page when the room sets no title.</summary>
@@ -52,10 +52,10 @@ internal sealed record VisitorText(
     /// <summary>Why nobody gets in (queue-all).</summary>
     public string QueueAllNote { get; init; } = "";
 
-    /// <summary>The pre-queue of an event that shuffles at its start; {0} is the start time.</summary>
+    /// <summary>The pre-queue of an event that shuffles at its start (the page shows the start time beside it).</summary>
     public string PrequeueShuffledNote { get; init; } = "";
 
-    /// <summary>The pre-queue of an event that keeps arrival order; {0} is the start time.</summary>
+    /// <summary>The pre-queue of an event that keeps arrival order.</summary>
     public string PrequeueInOrderNote { get; init; } = "";
 
     /// <summary>"person ahead of you" or "people ahead of you" for <paramref name="ahead"/>.</summary>

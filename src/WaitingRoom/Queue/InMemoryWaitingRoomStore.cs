@@ -170,23 +170,17 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             return null;
         }
 
-        if (state.Clients.Count > 4096)
+        var (window, left) = ClientWindow.Of(now);
+        if (state.ClientWindow != window)
         {
-            // Forget windows that ended, as Redis expires the counters' keys.
-            foreach (var ended in state.Clients.Where(c => c.Value.Ends <= now).Select(c => c.Key).ToList())
-            {
-                state.Clients.Remove(ended);
-            }
+            // A new clock minute: every client starts again, as the Redis counters of the last minute expire.
+            state.Clients.Clear();
+            state.ClientWindow = window;
         }
 
-        if (!state.Clients.TryGetValue(clientKey, out var window) || window.Ends <= now)
-        {
-            window = (0, now + MinuteMilliseconds);
-        }
-
-        window.Count++;
-        state.Clients[clientKey] = window;
-        return window.Count > room.MaxNewPerClientPerMinute ? window.Ends - now : null;
+        var count = state.Clients.GetValueOrDefault(clientKey) + 1;
+        state.Clients[clientKey] = count;
+        return count > room.MaxNewPerClientPerMinute ? left : null;
     }
 
     public Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
@@ -352,7 +346,9 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         public ScoredSet Admits { get; } = new();
 
-        public Dictionary<string, (int Count, long Ends)> Clients { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, int> Clients { get; } = new(StringComparer.Ordinal);
+
+        public long ClientWindow { get; set; } = -1;
 
         public long Ticket { get; set; }
 

@@ -4,11 +4,11 @@ internal sealed partial class RedisWaitingRoomStore
 {
     /// <summary>
     /// The admission decision for one request.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 ticket, 6 since, 7 admits, 8 client counter.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute.
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
     /// 8 shuffle arrivals (0/1), 9 a random score in [0, 2^50), 10 new users per minute (0 = no cap),
-    /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap).
+    /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends.
     /// Returns {state, position, queueLength, retryAfterMs}; state 1 active, 3 queued, 4 rejected, 5 limited.
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
@@ -42,15 +42,8 @@ internal sealed partial class RedisWaitingRoomStore
         local function client_over()
           if perClient <= 0 then return false end
           local n = redis.call('INCR', KEYS[8])
-          if n == 1 then redis.call('PEXPIRE', KEYS[8], 60000) end
-          if n > perClient then
-            local ttl = redis.call('PTTL', KEYS[8])
-            if ttl < 0 then
-              redis.call('PEXPIRE', KEYS[8], 60000)
-              ttl = 60000
-            end
-            return ttl
-          end
+          if n == 1 then redis.call('PEXPIRE', KEYS[8], 120000) end
+          if n > perClient then return tonumber(ARGV[13]) end
           return false
         end
 

@@ -28,13 +28,16 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
+        var now = Now();
         var perClient = clientKey is null ? 0 : room.MaxNewPerClientPerMinute;
+        var (window, windowLeft) = ClientWindow.Of(now);
         var result = await EvaluateAsync(
             AdmitScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket, keys.Since, keys.Admits, keys.Client(clientKey ?? "-")],
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}")],
             [
-                visitorId, Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
+                visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
+                windowLeft,
             ],
             cancellationToken);
         return ToAdmission(result);

@@ -14,7 +14,7 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:promoted  STRING counter                       visitors ever released
 /// <prefix>:{<room>}:since     ZSET visitor → admitted at (ms)      start of each active visitor's session (WR_SESSION_MAX)
 /// <prefix>:{<room>}:admits    ZSET admission → time (ms)           admissions of the last minute (WR_NEW_USERS_PER_MINUTE)
-/// <prefix>:{<room>}:client:<address>  STRING counter, 60 s TTL     new entries from one client address (WR_MAX_NEW_PER_IP_PER_MINUTE)
+/// <prefix>:{<room>}:client:<address>:<minute>  STRING counter, 120 s TTL   new entries from one client address in one clock minute (WR_MAX_NEW_PER_IP_PER_MINUTE)
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
 /// </remarks>

@@ -8,7 +8,7 @@ namespace WaitingRoom.Tests.Queue;
 /// The rules every <see cref="IWaitingRoomStore"/> must follow, run against the Redis store (real
 /// redis-server) and the in-memory store alike, so the two cannot drift.
 /// </summary>
-public abstract class StoreConformanceTests
+public abstract partial class StoreConformanceTests
 {
     private static readonly TimeSpan s_activeTtl = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_queueTtl = TimeSpan.FromSeconds(30);
