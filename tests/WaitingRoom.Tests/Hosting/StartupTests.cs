@@ -45,6 +45,40 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Start_RoomsFileWithMistakes_ExitsTwoNamingEachLineAndReason()
+    {
+        // Arrange: a typo on line 3, a string where a number belongs on line 5.
+        var file = Path.Combine(Path.GetTempPath(), $"rooms-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{\"rooms\": [\n  {\"name\": \"sale\", \"path\": \"/sale\",\n   \"maxActiv\": 5},\n  {\"name\": \"news\", \"path\": \"/news\",\n   \"maxActive\": \"5\"}\n]}\n");
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["WR_ROOMS_FILE"] = file,
+            ["WR_PORT"] = "0",
+        });
+
+        try
+        {
+            // Act
+            using var timeout = new CancellationTokenSource(s_timeout);
+            await app.Process.WaitForExitAsync(timeout.Token);
+            app.Process.WaitForExit();
+
+            // Assert
+            Assert.Equal(2, app.Process.ExitCode);
+            var lines = app.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(2, lines.Length);
+            Assert.All(lines, line => Assert.StartsWith("WR_ROOMS_FILE=", line, StringComparison.Ordinal));
+            Assert.Contains("line 3: unknown property 'maxActiv'", lines[0], StringComparison.Ordinal);
+            Assert.Contains("line 5: 'maxActive'", lines[1], StringComparison.Ordinal);
+        }
+        finally
+        {
+            app.Kill();
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Start_ValidVariablesFromOtherDirectory_ServesHealthDemoOriginAndAssets()
     {
         // Arrange
