@@ -66,6 +66,52 @@ public sealed class QueuePageBrowserTests
         Assert.True(File.Exists(screenshot), "no screenshot was saved");
     }
 
+    [Fact]
+    public async Task QueuePage_ShuffledPrequeue_ShowsTheOpeningWithoutAPlaceThenLandsAfterTheStart()
+    {
+        await using var backend = await TestBackend.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_RELEASE_INTERVAL"] = "0.5";
+        settings["WR_EVENT_PREQUEUE_START"] = Iso(now.AddMinutes(-5));
+        settings["WR_EVENT_START"] = Iso(now.AddSeconds(8));
+        settings["WR_EVENT_END"] = Iso(now.AddHours(1));
+        settings["WR_EVENT_SHUFFLE"] = "true";
+        settings["WR_EVENT_TITLE"] = "Winter drop";
+        settings["WR_EVENT_MESSAGE"] = "One order per customer.";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+
+        using var browser = StartChromium();
+        var target = new Uri(proxy.Address, "/landing?from=prequeue");
+        browser.Navigate().GoToUrl(target);
+
+        var title = browser.FindElement(By.TagName("h1")).Text;
+        var message = browser.FindElement(By.ClassName("message"));
+        var note = browser.FindElement(By.ClassName("mode-note"));
+        var opening = browser.FindElement(By.Id("wr-event-start"));
+        var place = browser.FindElement(By.Id("wr-position"));
+        var beforeStart = (message.Displayed, message.Text, note.Displayed, opening.Displayed, place.Displayed);
+        var noteText = note.Text;
+        var screenshot = SaveScreenshot(browser, "queue-page-prequeue.png");
+
+        var clock = Stopwatch.StartNew();
+        while (!browser.Url.Equals(target.ToString(), StringComparison.Ordinal) || browser.PageSource.Contains("wr-position", StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < s_limit, $"still waiting {s_limit} after the pre-queue page loaded");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("Winter drop", title);
+        Assert.Equal((true, "One order per customer.", true, true, false), beforeStart);
+        Assert.Contains("random place", noteText, StringComparison.Ordinal);
+        Assert.True(DateTimeOffset.UtcNow >= now.AddSeconds(8), "the visitor got in before the event started");
+        Assert.Contains("backend:/landing", browser.FindElement(By.TagName("body")).Text, StringComparison.Ordinal);
+        Assert.True(File.Exists(screenshot), "no screenshot was saved");
+    }
+
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+
     private static ChromeDriver StartChromium()
     {
         const string chromium = "/usr/bin/chromium";
@@ -95,8 +141,8 @@ public sealed class QueuePageBrowserTests
         }
     }
 
-    /// <summary>Saves the page as artifacts/screenshots/queue-page.png (copied to docs/queue-page.png for the README).</summary>
-    private static string SaveScreenshot(ChromeDriver browser)
+    /// <summary>Saves the page as artifacts/screenshots/{name} (copied to docs/ for the README).</summary>
+    private static string SaveScreenshot(ChromeDriver browser, string name = "queue-page.png")
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root.Parent is not null && !File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))
@@ -105,7 +151,7 @@ public sealed class QueuePageBrowserTests
         }
 
         var folder = Directory.CreateDirectory(Path.Combine(root.FullName, "artifacts", "screenshots"));
-        var path = Path.Combine(folder.FullName, "queue-page.png");
+        var path = Path.Combine(folder.FullName, name);
         browser.GetScreenshot().SaveAsFile(path);
         return path;
     }
