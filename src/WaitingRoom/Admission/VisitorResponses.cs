@@ -202,7 +202,7 @@ internal sealed class VisitorResponses
     /// <summary>
     /// Seconds until the visitor gets in, or null when there is no honest number: in queue-all
     /// nobody moves; in a pre-queue the wait is at least the time to the start; in a random draw
-    /// the expected place is the middle of the line.
+    /// every place is drawn among the whole line.
     /// </summary>
     private long? EstimateSeconds(RoomSettings room, RoomPhase phase, AdmissionResult result)
     {
@@ -221,7 +221,8 @@ internal sealed class VisitorResponses
         return policy.Mode switch
         {
             QueueMode.QueueAll => null,
-            QueueMode.Random => estimator.EstimateSeconds((result.QueueLength + 1) / 2),
+            // Each free place is drawn among all N waiters: a waiter's expected wait is N / rate.
+            QueueMode.Random => estimator.EstimateSeconds(result.QueueLength),
             _ => estimator.EstimateSeconds(result.Position),
         };
     }

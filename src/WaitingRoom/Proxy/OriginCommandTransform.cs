@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 using Yarp.ReverseProxy.Transforms;
 
 namespace WaitingRoom.Proxy;
@@ -18,11 +19,17 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
     public const string HeaderName = "WR-Command";
 
     private readonly IWaitingRoomStore _store;
+    private readonly VisitorTokenSigner _signer;
+    private readonly RoomTable _rooms;
+    private readonly TimeProvider _time;
     private readonly ILogger<OriginCommandTransform> _logger;
 
-    public OriginCommandTransform(IWaitingRoomStore store, ILogger<OriginCommandTransform> logger)
+    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, TimeProvider time, ILogger<OriginCommandTransform> logger)
     {
         _store = store;
+        _signer = signer;
+        _rooms = rooms;
+        _time = time;
         _logger = logger;
     }
 
@@ -35,13 +42,32 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         }
 
         response.Headers.Remove(HeaderName);
-        if (!IsRelease(values) || context.HttpContext.Features.Get<WaitingRoomRequestFeature>() is not { VisitorId: { } visitor, Policy: { } policy })
+        if (!IsRelease(values))
         {
             return;
         }
 
         try
         {
+            // An admitted request carries its visitor and room. A bypassed one (say /api, where a
+            // checkout completes) was never decided: read its cookie now, in the room of its path.
+            string? visitor;
+            RoomPolicy policy;
+            if (context.HttpContext.Features.Get<WaitingRoomRequestFeature>() is { VisitorId: { } decided, Policy: { } decidedIn })
+            {
+                (visitor, policy) = (decided, decidedIn);
+            }
+            else
+            {
+                await _signer.EnsureReadyAsync(context.CancellationToken);
+                if (!_signer.TryRead(context.HttpContext.Request, out visitor))
+                {
+                    return;
+                }
+
+                policy = _rooms.Match(context.HttpContext.Request).PolicyAt(_time.GetUtcNow());
+            }
+
             var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
             var tag = VisitorTokenSigner.LogTag(visitor);
             Log.Released(_logger, policy.Name, tag, released);
@@ -49,7 +75,7 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         catch (StoreUnavailableException ex)
         {
             // The visitor still gets the origin's answer; its slot frees when it goes idle.
-            Log.ReleaseFailed(_logger, policy.Name, ex);
+            Log.ReleaseFailed(_logger, ex);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
@@ -80,7 +106,7 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         public static partial void Released(ILogger logger, string room, string visitor, bool wasActive);
 
         [LoggerMessage(EventId = 401, Level = LogLevel.Warning, EventName = "OriginReleaseFailed",
-            Message = "The origin released a visitor of room {Room}, but the store is unreachable; the slot frees when the visitor goes idle.")]
-        public static partial void ReleaseFailed(ILogger logger, string room, Exception exception);
+            Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
+        public static partial void ReleaseFailed(ILogger logger, Exception exception);
     }
 }

@@ -94,7 +94,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var used = state.Active.Count + state.Released.Count;
         if (rank >= 0)
         {
-            if (rank == 0 && used < room.MaxActive && mode != QueueMode.QueueAll && WithinRate(state, room, now))
+            if (rank == 0 && used < room.MaxActive && mode is not QueueMode.QueueAll and not QueueMode.Random && WithinRate(state, room, now))
             {
                 state.Queue.Remove(visitorId);
                 state.Seen.Remove(visitorId);
@@ -264,7 +264,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             long promoted = 0;
             if (free > 0)
             {
-                foreach (var visitor in state.Queue.PopMin((int)Math.Min(free, limit)))
+                foreach (var visitor in Choose(state, room, (int)Math.Min(free, limit)))
                 {
                     state.Released.Set(visitor, now);
                     state.Seen.Remove(visitor);
@@ -281,6 +281,25 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             var hasMore = idle.Count >= limit || ended.Count >= limit || stale.Count >= limit || (promoted >= limit && free > promoted);
             return Task.FromResult(new PromotionResult(expiredActive, expiredReleased, stale.Count, promoted, state.PromotedTotal, hasMore));
         }
+    }
+
+    /// <summary>The head of the line, or in random mode a fresh uniform draw for every place.</summary>
+    private static List<string> Choose(Room state, RoomPolicy room, int places)
+    {
+        if (room.Mode != QueueMode.Random)
+        {
+            return state.Queue.PopMin(places);
+        }
+
+        var chosen = new List<string>();
+        while (chosen.Count < places && state.Queue.Count > 0)
+        {
+            var pick = state.Queue.At(System.Security.Cryptography.RandomNumberGenerator.GetInt32(state.Queue.Count))!;
+            state.Queue.Remove(pick);
+            chosen.Add(pick);
+        }
+
+        return chosen;
     }
 
     public Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)

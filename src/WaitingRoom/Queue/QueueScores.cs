@@ -5,7 +5,7 @@ namespace WaitingRoom.Queue;
 /// <summary>
 /// The scores of the queue's sorted set, shared by both stores so they order the line alike:
 /// visitors pushed back into the queue by queue-all first (in the order they were pushed back),
-/// then random draws (random mode, a shuffled pre-queue), then tickets in arrival order. A draw
+/// then random draws (a shuffled pre-queue), then tickets in arrival order. A draw
 /// is therefore always ahead of every later ticket, and a pre-queue shuffled by draws is ahead
 /// of everyone who arrives after the event starts.
 /// </summary>

@@ -13,8 +13,9 @@ internal sealed partial class RedisWaitingRoomStore
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
     /// admission of the minute, and a newcomer is only admitted when nobody waits ahead.
-    /// Queue scores: visitors pushed back by queue-all [-2^51, -2^50), random draws [0, 2^50),
-    /// tickets in arrival order [2^50, ...): a draw is always ahead of later tickets. Every command
+    /// Queue scores: visitors pushed back by queue-all [-2^51, -2^50), draws of a shuffled pre-queue
+    /// [0, 2^50), tickets in arrival order [2^50, ...): a draw is always ahead of later tickets.
+    /// In random mode the head is not admitted directly: the promotion's draw decides. Every command
     /// is O(log N) or O(1) (the minute's admissions are at most the rate cap).
     /// </summary>
     private const string AdmitScript = """
@@ -94,7 +95,7 @@ internal sealed partial class RedisWaitingRoomStore
         end
         local used = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
         if rank then
-          if rank == 0 and used < max and mode ~= 3 and within_rate() then
+          if rank == 0 and used < max and mode ~= 3 and mode ~= 1 and within_rate() then
             redis.call('ZREM', KEYS[3], id)
             redis.call('ZREM', KEYS[4], id)
             activate(true)
@@ -168,11 +169,14 @@ internal sealed partial class RedisWaitingRoomStore
     /// One promotion round.
     /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 promoted total, 6 since, 7 admits.
     /// ARGV: 1 now (ms), 2 max active, 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 limit,
-    /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none).
+    /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none),
+    /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it).
     /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore}.
     /// Atomic, so any number of instances may run it at the same moment: each sees the capacity and
     /// the minute's admissions the previous one left, and the head of the queue is popped exactly
-    /// once. Cost O((M + 1) log N) for M visitors moved, M bounded by the limit per kind.
+    /// once. Random mode draws a uniformly random rank for every free place (ZRANGE rank rank), so
+    /// everyone waiting has the same chance each time, however long it has waited. Cost
+    /// O((M + 1) log N) for M visitors moved, M bounded by the limit per kind.
     /// </summary>
     private const string PromoteScript = """
         local now = tonumber(ARGV[1])
@@ -211,16 +215,30 @@ internal sealed partial class RedisWaitingRoomStore
             free = math.min(free, rate - redis.call('ZCARD', KEYS[7]))
           end
         end
-        local promoted = 0
-        if free > 0 then
+        local chosen = {}
+        if free > 0 and mode == 1 then
+          -- random: a fresh draw for every free place, among everyone waiting now
+          math.randomseed(tonumber(ARGV[10]))
+          for i = 1, math.min(free, limit) do
+            local waiting = redis.call('ZCARD', KEYS[3])
+            if waiting == 0 then break end
+            local rank = math.random(waiting) - 1
+            local pick = redis.call('ZRANGE', KEYS[3], rank, rank)
+            redis.call('ZREM', KEYS[3], pick[1])
+            chosen[#chosen + 1] = pick[1]
+          end
+        elseif free > 0 then
           local head = redis.call('ZPOPMIN', KEYS[3], math.min(free, limit))
           for i = 1, #head, 2 do
-            redis.call('ZADD', KEYS[2], now, head[i])
-            redis.call('ZREM', KEYS[4], head[i])
-            if rate > 0 and mode ~= 2 then
-              redis.call('ZADD', KEYS[7], now, head[i] .. ':' .. string.format('%d', now))
-            end
-            promoted = promoted + 1
+            chosen[#chosen + 1] = head[i]
+          end
+        end
+        local promoted = #chosen
+        for i = 1, promoted do
+          redis.call('ZADD', KEYS[2], now, chosen[i])
+          redis.call('ZREM', KEYS[4], chosen[i])
+          if rate > 0 and mode ~= 2 then
+            redis.call('ZADD', KEYS[7], now, chosen[i] .. ':' .. string.format('%d', now))
           end
         end
         local total = redis.call('INCRBY', KEYS[5], promoted)

@@ -63,7 +63,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Promoted, keys.Since, keys.Admits],
             [
                 Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit,
-                (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax),
+                (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax), System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
             ],
             cancellationToken))!;
         return new PromotionResult((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4], (long)result[5] == 1);

@@ -28,8 +28,9 @@ public sealed record RoomPolicy(string Name, int MaxActive, TimeSpan ActiveTtl, 
     public int MaxNewPerClientPerMinute { get; init; }
 
     /// <summary>
-    /// Newcomers take a random place instead of the next ticket: always in <see cref="QueueMode.Random"/>,
-    /// and in an event's pre-queue with shuffle-at-start, so the line is shuffled by the time the event opens.
+    /// Newcomers take a random place instead of the next ticket: in an event's pre-queue with
+    /// shuffle-at-start, so the line is shuffled once by the time the event opens. (Random mode is
+    /// different: it keeps arrival tickets and draws afresh each time places free up.)
     /// </summary>
     public bool ShuffleArrivals { get; init; }
 }

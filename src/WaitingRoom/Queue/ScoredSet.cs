@@ -75,6 +75,31 @@ internal sealed class ScoredSet
         return -1;
     }
 
+    /// <summary>The member at 0-based <paramref name="rank"/> (ZRANGE key rank rank), or null when out of range. O(log N).</summary>
+    public string? At(long rank)
+    {
+        var node = _root;
+        while (node is not null && rank >= 0)
+        {
+            var left = Size(node.Left);
+            if (rank < left)
+            {
+                node = node.Left;
+            }
+            else if (rank == left)
+            {
+                return node.Member;
+            }
+            else
+            {
+                rank -= left + 1;
+                node = node.Right;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Members with a score strictly below <paramref name="bound"/>, lowest first, at most <paramref name="limit"/>.</summary>
     public List<string> Below(long bound, int limit)
     {

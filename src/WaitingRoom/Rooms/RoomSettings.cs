@@ -112,7 +112,6 @@ public sealed class RoomSettings
             NewUsersPerMinute = NewUsersPerMinute,
             SessionMax = SessionMax,
             MaxNewPerClientPerMinute = MaxNewPerIpPerMinute,
-            ShuffleArrivals = QueueMode == QueueMode.Random,
         };
 
         if (Event is not { } e)
@@ -127,7 +126,6 @@ public sealed class RoomSettings
             Mode = eventMode,
             NewUsersPerMinute = e.NewUsersPerMinute ?? NewUsersPerMinute,
             SessionMax = e.SessionMax ?? SessionMax,
-            ShuffleArrivals = eventMode == QueueMode.Random,
         };
         var prequeue = during with { Mode = QueueMode.QueueAll, ShuffleArrivals = e.ShuffleAtStart };
         return [normal, prequeue, during];

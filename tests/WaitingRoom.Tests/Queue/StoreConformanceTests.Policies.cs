@@ -10,7 +10,7 @@ namespace WaitingRoom.Tests.Queue;
 public abstract partial class StoreConformanceTests
 {
     private static RoomPolicy Room(int maxActive, QueueMode mode) =>
-        Room(maxActive) with { Mode = mode, ShuffleArrivals = mode == QueueMode.Random };
+        Room(maxActive) with { Mode = mode };
 
     [Fact]
     public async Task Admit_RateCapReached_NewcomerQueuedDespiteFreeCapacity()
@@ -160,6 +160,60 @@ public abstract partial class StoreConformanceTests
         var chiSquare = perQuarter.Sum(n => (n - 25.0) * (n - 25.0) / 25.0);
         Assert.True(chiSquare < 27, $"winners per arrival quarter {string.Join(", ", perQuarter)} (chi-square {chiSquare:0.0}) are not a fair draw");
         Assert.InRange(winners.Average(), 150, 250);
+    }
+
+    /// <summary>
+    /// Every round is a fresh draw among everyone waiting at that moment: after a first round, the
+    /// 200 who lost it and 100 newcomers face the second round alike, so about two thirds of its
+    /// winners are earlier losers (a draw fixed at arrival would favour the newcomers). The bounds
+    /// are about 4 standard deviations wide.
+    /// </summary>
+    [Fact]
+    public async Task Promote_RandomModeSecondRound_EarlierLosersAndNewcomersHaveTheSameChance()
+    {
+        var store = CreateStore();
+        var full = Room(1, QueueMode.Random);
+        await store.AdmitAsync(full, Visitor(9999), null, default);
+        for (var i = 0; i < 300; i++)
+        {
+            await store.AdmitAsync(full, Visitor(i), null, default);
+        }
+
+        var first = await store.PromoteAsync(full with { MaxActive = 101 }, 2000, default);
+        for (var i = 300; i < 400; i++)
+        {
+            await store.AdmitAsync(full, Visitor(i), null, default);
+        }
+
+        var second = await store.PromoteAsync(full with { MaxActive = 201 }, 2000, default);
+        var released = new List<int>();
+        for (var i = 0; i < 400; i++)
+        {
+            if ((await store.GetStatusAsync(full, Visitor(i), default)).State == VisitorState.Released)
+            {
+                released.Add(i);
+            }
+        }
+
+        Assert.Equal((100, 100), (first.Promoted, second.Promoted));
+        Assert.Equal(200, released.Count);
+        var earlierLosers = released.Count(i => i < 300) - 100;
+        Assert.InRange(earlierLosers, 50, 83);
+    }
+
+    [Fact]
+    public async Task Admit_RandomModeHeadOfLineWithAFreeSlot_WaitsForTheDraw()
+    {
+        var store = CreateStore();
+        var room = Room(1, QueueMode.Random);
+        await store.AdmitAsync(room, Visitor(0), null, default);
+        await store.AdmitAsync(room, Visitor(1), null, default);
+        await store.AdmitAsync(room, Visitor(2), null, default);
+        await store.ReleaseAsync(room, Visitor(0), default);
+
+        var head = await store.AdmitAsync(room, Visitor(1), null, default);
+
+        Assert.Equal(VisitorState.Queued, head.State);
     }
 
     [Fact]

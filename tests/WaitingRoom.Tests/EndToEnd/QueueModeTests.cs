@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.EndToEnd;
+
+/// <summary>
+/// WR_QUEUE_MODE over real HTTP: passthrough, queue-all, reject and random, each through YARP to a
+/// real backend with the Redis store.
+/// </summary>
+public sealed class QueueModeTests
+{
+    private static Dictionary<string, string?> Settings(string prefix, TestBackend backend, string mode, int maxActive)
+    {
+        var settings = RedisServer.Shared.Settings(prefix);
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_QUEUE_MODE"] = mode;
+        settings["WR_MAX_ACTIVE"] = maxActive.ToString(CultureInfo.InvariantCulture);
+        settings["WR_RELEASE_INTERVAL"] = "0.2";
+        return settings;
+    }
+
+    [Fact]
+    public async Task Admit_PassthroughModeFiveVisitorsOneSlot_AllReachBackendAndCountAsActive()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "passthrough", maxActive: 1));
+        using var client = proxy.Anonymous();
+
+        // Act
+        var answers = new List<VisitAnswer>();
+        for (var i = 1; i <= 5; i++)
+        {
+            answers.Add(await Visit.GetAsync(client, "/echo", forwardedFor: $"192.0.2.{i}"));
+        }
+
+        // Assert
+        Assert.All(answers, a => Assert.True(a.ReachedBackend, $"{a.Status}: {a.Body}"));
+        Assert.Equal(5, backend.Requests);
+        Assert.Equal(5, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+
+    [Fact]
+    public async Task Admit_QueueAllModeFirstVisitor_QueuedAndPageSaysNobodyIsLetIn()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "queue-all", maxActive: 100));
+        using var client = proxy.Anonymous();
+
+        // Act
+        var first = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1");
+        var page = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.2", accept: "text/html");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal("queued", first.State);
+        Assert.Equal("queue-all", first.Text("mode"));
+        Assert.Equal(1, first.Number("position"));
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Equal("text/html", page.MediaType);
+        Assert.Contains("Nobody is being let in", page.Body, StringComparison.Ordinal);
+        Assert.Contains("data-mode=\"queue-all\"", page.Body, StringComparison.Ordinal);
+        Assert.Equal(0, backend.Requests);
+        Assert.Equal(0, await RoomStore.UsedAsync(prefix, "default"));
+        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+
+    [Fact]
+    public async Task Admit_RejectModeFullRoom_503RejectedAndNoQueueEntry()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "reject", maxActive: 1));
+        using var client = proxy.Anonymous();
+        var first = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1");
+
+        // Act
+        var second = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.2");
+        var page = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.3", accept: "text/html");
+
+        // Assert
+        Assert.True(first.ReachedBackend, first.Body);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.Status);
+        Assert.Equal("rejected", second.State);
+        Assert.Equal("default", second.Text("room"));
+        Assert.NotNull(second.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, page.Status);
+        Assert.Equal("text/html", page.MediaType);
+        Assert.Equal(1, backend.Requests);
+        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+    }
+
+    [Fact]
+    public async Task Promotion_RandomModeSlotReleasedRepeatedly_EveryWaiterAdmittedInTurn()
+    {
+        // Arrange: one holder, four waiters who draw their places.
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "random", maxActive: 1));
+        using var client = proxy.Anonymous();
+        var holder = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1");
+        Assert.True(holder.ReachedBackend, holder.Body);
+        var waiters = new List<VisitAnswer>();
+        for (var i = 2; i <= 5; i++)
+        {
+            waiters.Add(await Visit.GetAsync(client, "/echo", forwardedFor: $"192.0.2.{i}"));
+        }
+
+        Assert.All(waiters, w =>
+        {
+            Assert.Equal("queued", w.State);
+            Assert.Equal("random", w.Text("mode"));
+        });
+        Assert.All(await RoomStore.QueueAsync(prefix), entry => Assert.True(entry.Score >= RoomStore.TicketBase, $"score {entry.Score} is not an arrival ticket: random mode draws at each release, not on arrival"));
+
+        // Act: the holder's origin releases it; every waiter, once released, comes in and is released by the origin too.
+        var released = await Visit.GetAsync(client, "/release", holder.Token);
+        var admitted = new HashSet<string>(StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
+        while (admitted.Count < waiters.Count)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"only {admitted.Count} of {waiters.Count} waiters admitted");
+            foreach (var waiter in waiters.Where(w => !admitted.Contains(w.Token!)))
+            {
+                var status = await Visit.StatusAsync(client, waiter.Token!);
+                Assert.NotEqual("unknown", status.State);
+                Assert.True(await RoomStore.UsedAsync(prefix, "default") <= 1, "capacity exceeded");
+                if (status.State == "released")
+                {
+                    var visit = await Visit.GetAsync(client, "/release", waiter.Token);
+                    Assert.True(visit.ReachedBackend, visit.Body);
+                    admitted.Add(waiter.Token!);
+                }
+                else
+                {
+                    Assert.Equal("random", status.Text("mode"));
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        // Assert
+        Assert.True(released.ReachedBackend, released.Body);
+        Assert.Equal(1 + 1 + waiters.Count, backend.Requests);
+        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+
+    /// <summary>
+    /// README (Queue modes, random): "each time places free up everyone waiting has the same chance,
+    /// whenever they arrived". Then nobody can tell in advance who gets the next free place: with
+    /// eight waiters, the waiter the room itself reports at position 1 should win five rounds in a
+    /// row with a chance of 1 in 8·7·6·5·4 = 6,720.
+    /// </summary>
+    [Fact]
+    public async Task Promotion_RandomModeSlotFreesFiveTimes_WinnerIsNotFixedInAdvanceByPosition()
+    {
+        // Arrange: one holder, eight waiters who draw their places.
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "random", maxActive: 1));
+        using var client = proxy.Anonymous();
+        var holder = (await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1")).Token!;
+        var waiting = new List<string>();
+        for (var i = 2; i <= 9; i++)
+        {
+            waiting.Add((await Visit.GetAsync(client, "/echo", forwardedFor: $"192.0.2.{i}")).Token!);
+        }
+
+        // Act: five times, note who is at position 1, free the slot and see who wins it.
+        var foretold = 0;
+        for (var round = 0; round < 5; round++)
+        {
+            var first = new List<string>();
+            foreach (var token in waiting)
+            {
+                var status = await Visit.StatusAsync(client, token);
+                Assert.Equal("queued", status.State);
+                if (status.Number("position") == 1)
+                {
+                    first.Add(token);
+                }
+            }
+
+            Assert.Single(first);
+            Assert.True((await Visit.GetAsync(client, "/release", holder)).ReachedBackend);
+            string? winner = null;
+            await Visit.UntilAsync(
+                async () =>
+                {
+                    foreach (var token in waiting)
+                    {
+                        if ((await Visit.StatusAsync(client, token)).State == "released")
+                        {
+                            winner = token;
+                            return true;
+                        }
+                    }
+
+                    return false;
+                },
+                TimeSpan.FromSeconds(5),
+                $"round {round}: nobody released");
+            foretold += winner == first[0] ? 1 : 0;
+            Assert.True((await Visit.GetAsync(client, "/echo", winner)).ReachedBackend);
+            waiting.Remove(winner!);
+            holder = winner!;
+        }
+
+        // Assert
+        Assert.True(foretold < 5, "the waiter at position 1 won every one of the 5 rounds: the order was drawn once at arrival, not at each free place");
+    }
+}

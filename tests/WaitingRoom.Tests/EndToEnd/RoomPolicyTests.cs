@@ -1,0 +1,391 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.EndToEnd;
+
+/// <summary>
+/// The room's policies over real HTTP with the Redis store: the admission rate cap across
+/// instances, the origin's release header, the absolute session cap, bypass rules and the
+/// per-address newcomer cap.
+/// </summary>
+public sealed class RoomPolicyTests
+{
+    private static Dictionary<string, string?> Settings(string prefix, TestBackend backend, int maxActive)
+    {
+        var settings = RedisServer.Shared.Settings(prefix);
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_MAX_ACTIVE"] = maxActive.ToString(CultureInfo.InvariantCulture);
+        settings["WR_RELEASE_INTERVAL"] = "0.2";
+        return settings;
+    }
+
+    [Fact]
+    public async Task Admit_RateCapFiveAcrossThreeInstances_ExactlyFiveAdmittedAndPromotionStaysUnderTheCap()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1000);
+        settings["WR_NEW_USERS_PER_MINUTE"] = "5";
+        await using var first = await ProxyInstance.StartAsync(settings);
+        await using var second = await ProxyInstance.StartAsync(settings);
+        await using var third = await ProxyInstance.StartAsync(settings);
+        var clients = new[] { first.Anonymous(), second.Anonymous(), third.Anonymous() };
+
+        try
+        {
+            // Act: 30 newcomers from 30 addresses at once, round-robin over the instances.
+            using var start = new SemaphoreSlim(0);
+            var requests = Enumerable.Range(0, 30).Select(async i =>
+            {
+                await start.WaitAsync();
+                return await Visit.GetAsync(clients[i % clients.Length], "/echo", forwardedFor: $"10.2.0.{i + 1}");
+            }).ToList();
+            start.Release(30);
+            var answers = await Task.WhenAll(requests);
+
+            // Assert: the minute's five admissions went to direct admissions...
+            Assert.Equal(5, answers.Count(a => a.ReachedBackend));
+            Assert.Equal(25, answers.Count(a => a.State == "queued"));
+            Assert.Equal(Enumerable.Range(1, 25).Select(p => (long)p), answers.Where(a => a.State == "queued").Select(a => a.Number("position")).Order());
+            Assert.Equal(5, backend.Requests);
+
+            // ...and the promotion rounds of three instances (five rounds each in this second) release nobody more.
+            await Task.Delay(TimeSpan.FromSeconds(1.2));
+            Assert.Equal(5, backend.Requests);
+            var used = await RoomStore.UsedAsync(prefix, "default");
+            Assert.True(used <= 5, $"{used} active or released");
+            Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "released"));
+            Assert.Equal(25, await RoomStore.CountAsync(prefix, "default", "queue"));
+            var waiter = answers.First(a => a.State == "queued");
+            Assert.Equal("queued", (await Visit.StatusAsync(clients[0], waiter.Token!)).State);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Promotion_RateCapThreeAndSlotFreedThreeTimes_PromotionsCountAndThirdWaiterWaitsForTheMinute()
+    {
+        // Arrange: one slot, three admissions a minute; A takes the first, B, C and D wait.
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_NEW_USERS_PER_MINUTE"] = "3";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
+        var c = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.3");
+        var d = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.4");
+        Assert.True(a.ReachedBackend, a.Body);
+        Assert.Equal([1L, 2L, 3L], new[] { b, c, d }.Select(w => w.Number("position")));
+
+        // Act: the origin releases each holder in turn; B and C are promoted (admissions 2 and 3).
+        Assert.True((await Visit.GetAsync(client, "/release", a.Token)).ReachedBackend);
+        await Visit.UntilAsync(async () => (await Visit.StatusAsync(client, b.Token!)).State == "released", TimeSpan.FromSeconds(5), "B released");
+        Assert.True((await Visit.GetAsync(client, "/release", b.Token)).ReachedBackend);
+        await Visit.UntilAsync(async () => (await Visit.StatusAsync(client, c.Token!)).State == "released", TimeSpan.FromSeconds(5), "C released");
+        Assert.True((await Visit.GetAsync(client, "/release", c.Token)).ReachedBackend);
+
+        // Assert: the slot is free, but the minute's three admissions are used: D keeps waiting (five rounds).
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            var status = await Visit.StatusAsync(client, d.Token!);
+            Assert.Equal(("queued", 1L), (status.State, status.Number("position")));
+            await Task.Delay(100);
+        }
+
+        var dVisit = await Visit.GetAsync(client, "/echo", d.Token);
+        Assert.Equal("queued", dVisit.State);
+        Assert.Equal(0, await RoomStore.UsedAsync(prefix, "default"));
+        Assert.Equal(3, await RoomStore.CountAsync(prefix, "default", "admits"));
+        Assert.Equal(4, backend.Requests);
+    }
+
+    [Fact]
+    public async Task ReleaseHeader_OriginReleasesActiveVisitor_HeaderStrippedAndNextVisitorAdmitted()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, maxActive: 1));
+        using var client = proxy.Anonymous();
+        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
+        Assert.True(a.ReachedBackend, a.Body);
+        Assert.Equal("queued", b.State);
+
+        // Act
+        var release = await Visit.GetAsync(client, "/release", a.Token);
+        var aAfter = await Visit.StatusAsync(client, a.Token!);
+        var clock = Stopwatch.StartNew();
+        await Visit.UntilAsync(async () => (await Visit.StatusAsync(client, b.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "B released after A's origin released A");
+        var bReleasedAfter = clock.Elapsed;
+        var bVisit = await Visit.GetAsync(client, "/echo", b.Token);
+
+        // Assert
+        Assert.True(release.ReachedBackend, release.Body);
+        Assert.False(release.HasHeader("WR-Command"), "the origin's WR-Command header reached the visitor");
+        Assert.Equal("unknown", aAfter.State);
+        Assert.True(bReleasedAfter < TimeSpan.FromSeconds(2), $"B released {bReleasedAfter} after A (release interval 0.2 s)");
+        Assert.True(bVisit.ReachedBackend, bVisit.Body);
+        Assert.Equal(3, backend.Requests);
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+    }
+
+    /// <summary>
+    /// README: "The origin can end a visitor's session at once: answer any request with the response
+    /// header WR-Command: release". A visitor's cookie still names it on a path that bypasses the
+    /// queue (an /api prefix bypassed for XHR calls is where a checkout typically completes).
+    /// </summary>
+    [Fact]
+    public async Task ReleaseHeader_OnBypassedPathOfActiveVisitor_FreesTheVisitorsSlot()
+    {
+        // Arrange: A holds the only slot, B waits; the origin's /release is on a bypassed path.
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_BYPASS_PATHS"] = "/release";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
+        Assert.True(a.ReachedBackend, a.Body);
+        Assert.Equal("queued", b.State);
+
+        // Act
+        var release = await Visit.GetAsync(client, "/release", a.Token);
+        var aAfter = await Visit.StatusAsync(client, a.Token!);
+
+        // Assert
+        Assert.True(release.ReachedBackend, release.Body);
+        Assert.False(release.HasHeader("WR-Command"), "the origin's WR-Command header reached the visitor");
+        Assert.Equal("unknown", aAfter.State);
+        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "active"));
+    }
+
+    [Fact]
+    public async Task SessionMax_ActiveVisitorKeepsRequesting_SessionEndsAtCapAndWaiterGetsTheSlot()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_SESSION_MAX"] = "2";
+        settings["WR_ACTIVE_TTL"] = "60";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var clock = Stopwatch.StartNew();
+        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
+        Assert.True(a.ReachedBackend, a.Body);
+        Assert.Equal("queued", b.State);
+
+        // Act: A never goes idle (a request every ~50 ms); B polls until it is released.
+        TimeSpan? aFirstRefused = null;
+        TimeSpan? bReleased = null;
+        var aForwarded = 0;
+        while (bReleased is null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "B was never released: the session cap did not end A's session");
+            var again = await Visit.GetAsync(client, "/echo", a.Token);
+            if (again.ReachedBackend)
+            {
+                Assert.Null(aFirstRefused);
+                aForwarded++;
+            }
+            else
+            {
+                aFirstRefused ??= clock.Elapsed;
+            }
+
+            if ((await Visit.StatusAsync(client, b.Token!)).State is "released" or "active")
+            {
+                bReleased = clock.Elapsed;
+            }
+
+            await Task.Delay(50);
+        }
+
+        var bVisit = await Visit.GetAsync(client, "/echo", b.Token);
+        var bAdmitted = clock.Elapsed;
+        var aWhileBHolds = new List<VisitAnswer>();
+        for (var i = 0; i < 3; i++)
+        {
+            aWhileBHolds.Add(await Visit.GetAsync(client, "/echo", a.Token));
+        }
+
+        var bSessionAge = clock.Elapsed - bAdmitted;
+
+        // Assert: A was in for the whole two seconds, every request forwarded; the cap, not idleness, ended it.
+        Assert.True(aForwarded >= 5, $"A was forwarded only {aForwarded} times before its session ended");
+        Assert.True(aFirstRefused is null || aFirstRefused >= TimeSpan.FromSeconds(1.95), $"A refused at {aFirstRefused}, before its 2 s cap");
+        Assert.True(bReleased >= TimeSpan.FromSeconds(1.95), $"B released at {bReleased}, before A's 2 s cap");
+        Assert.True(bReleased <= TimeSpan.FromSeconds(6), $"B released only at {bReleased}");
+        Assert.True(bVisit.ReachedBackend, bVisit.Body);
+
+        // Once its session ended, A waits while B holds the slot (B's own 2 s cap has not passed).
+        Assert.True(bSessionAge < TimeSpan.FromSeconds(1.9), $"the checks took {bSessionAge}: B's own cap may have passed");
+        Assert.All(aWhileBHolds, answer =>
+        {
+            Assert.False(answer.ReachedBackend, "A was admitted again while B held the only slot");
+            Assert.Equal("queued", answer.State);
+        });
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+    }
+
+    [Fact]
+    public async Task Bypass_PathPrefixInAnyCaseOrWithDoubleSlash_ReachesBackendWithoutTakingSlot()
+    {
+        // Arrange: one visitor holds the only slot.
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_BYPASS_PATHS"] = "/static";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var holder = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+        Assert.True(holder.ReachedBackend, holder.Body);
+
+        // Act: a second, cookieless client.
+        var lower = await Visit.GetAsync(client, "/static/a.css", forwardedFor: "198.51.100.2");
+        var upper = await Visit.GetAsync(client, "/STATIC/a.css", forwardedFor: "198.51.100.2");
+        var doubled = await Visit.GetAsync(client, "//static/a.css", forwardedFor: "198.51.100.2");
+        var elsewhere = await Visit.GetAsync(client, "/a.css", forwardedFor: "198.51.100.2");
+
+        // Assert
+        Assert.Equal("backend:/static/a.css", lower.Body);
+        Assert.Equal("backend:/STATIC/a.css", upper.Body);
+        Assert.Equal("backend://static/a.css", doubled.Body);
+        Assert.Equal("queued", elsewhere.State);
+        Assert.Equal(4, backend.Requests);
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+
+    [Fact]
+    public async Task Bypass_HeaderWithRightSecret_PassesWhileWrongSecretQueues()
+    {
+        // Arrange: one visitor holds the only slot.
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_BYPASS_HEADER"] = "X-Health:s3cret-value";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var holder = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+        Assert.True(holder.ReachedBackend, holder.Body);
+
+        // Act
+        var right = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret-value" });
+        var wrong = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.3", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret-valuf" });
+        var prefixOnly = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.4", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret" });
+        var none = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.5");
+
+        // Assert
+        Assert.True(right.ReachedBackend, right.Body);
+        Assert.Equal("queued", wrong.State);
+        Assert.Equal("queued", prefixOnly.State);
+        Assert.Equal("queued", none.State);
+        Assert.Equal(2, backend.Requests);
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(3, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+
+    [Fact]
+    public async Task Admit_PerAddressCapThree_FurtherNewcomersGet429WhileOtherAddressesAndCookieHoldersPass()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "3";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        const string Address = "203.0.113.9";
+
+        // Act: six cookieless requests from one address.
+        var answers = new List<VisitAnswer>();
+        var queueLengths = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            answers.Add(await Visit.GetAsync(client, "/echo", forwardedFor: Address));
+            queueLengths.Add(await RoomStore.CountAsync(prefix, "default", "queue"));
+        }
+
+        var other = await Visit.GetAsync(client, "/echo", forwardedFor: "203.0.113.10");
+        var holderAgain = new List<VisitAnswer>();
+        var waiterAgain = new List<VisitAnswer>();
+        for (var i = 0; i < 10; i++)
+        {
+            holderAgain.Add(await Visit.GetAsync(client, "/echo", answers[0].Token, Address));
+            waiterAgain.Add(await Visit.GetAsync(client, "/echo", answers[1].Token, Address));
+        }
+
+        // Assert: the first three created entries (one slot, two places)...
+        Assert.True(answers[0].ReachedBackend, answers[0].Body);
+        Assert.Equal("queued", answers[1].State);
+        Assert.Equal("queued", answers[2].State);
+        Assert.Equal([0L, 1L, 2L], queueLengths.Take(3));
+
+        // ...the rest were refused with 429 and a Retry-After within the minute, and created nothing.
+        foreach (var limited in answers.Skip(3))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
+            Assert.Equal("limited", limited.State);
+            var retry = limited.Headers.RetryAfter?.Delta;
+            Assert.NotNull(retry);
+            Assert.InRange(retry.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Equal([2L, 2L, 2L], queueLengths.Skip(3));
+
+        // Another address still gets a place; the cookie holders of the limited address are never limited.
+        Assert.Equal("queued", other.State);
+        Assert.Equal(3, other.Number("position"));
+        Assert.All(holderAgain, answer => Assert.True(answer.ReachedBackend, $"{answer.Status}: {answer.Body}"));
+        Assert.All(waiterAgain, answer =>
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            Assert.Equal("queued", answer.State);
+            Assert.Equal(1, answer.Number("position"));
+        });
+        Assert.Equal(11, backend.Requests);
+        Assert.Equal(3, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+
+    [Fact]
+    public async Task Admit_PerAddressCapTwoOverIPv6_OneSlash64CountsAsOneAddress()
+    {
+        // Arrange
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = Settings(prefix, backend, maxActive: 1);
+        settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "2";
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+
+        // Act: three addresses of one /64, then one of the neighbouring /64.
+        var first = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:7::1");
+        var second = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:7::2");
+        var third = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:7:ffff::3");
+        var neighbour = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:8::1");
+
+        // Assert
+        Assert.True(first.ReachedBackend, first.Body);
+        Assert.Equal("queued", second.State);
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.Status);
+        Assert.Equal("queued", neighbour.State);
+        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "queue"));
+    }
+}

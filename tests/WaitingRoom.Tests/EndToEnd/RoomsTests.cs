@@ -1,0 +1,163 @@
+using System.Net;
+using WaitingRoom.Hosting;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.EndToEnd;
+
+/// <summary>
+/// Several rooms in one proxy and one Redis (WR_ROOMS_FILE): each room by path, with its own
+/// capacity and its own keys; and a rooms file with a mistake stops start-up.
+/// </summary>
+public sealed class RoomsTests
+{
+    private const string TwoRooms = """
+        {
+          "rooms": [
+            { "name": "sale", "path": "/sale", "maxActive": 1 },
+            { "name": "news", "path": "/news", "maxActive": 3 }
+          ]
+        }
+        """;
+
+    [Fact]
+    public async Task Rooms_SaleNewsAndDefault_EachFillsToItsOwnCapacityUnderItsOwnKeys()
+    {
+        // Arrange
+        using var file = new RoomsFile(TwoRooms);
+        await using var backend = await TestBackend.StartAsync();
+        var prefix = RedisServer.NewPrefix();
+        var settings = RedisServer.Shared.Settings(prefix);
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        settings["WR_MAX_ACTIVE"] = "2";
+        settings["WR_ROOMS_FILE"] = file.Path;
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        var address = 0;
+        async Task<List<VisitAnswer>> FillAsync(string path, int visitors)
+        {
+            var answers = new List<VisitAnswer>();
+            for (var i = 0; i < visitors; i++)
+            {
+                answers.Add(await Visit.GetAsync(client, path, forwardedFor: $"10.3.0.{++address}"));
+            }
+
+            return answers;
+        }
+
+        // Act: one more visitor than each room holds.
+        var sale = await FillAsync("/sale/item", 2);
+        var news = await FillAsync("/news/today", 4);
+        var home = await FillAsync("/", 3);
+        var capitalSale = await Visit.GetAsync(client, "/Sale/x", forwardedFor: "10.3.1.1");
+        var doubledSale = await Visit.GetAsync(client, "//sale/y", forwardedFor: "10.3.1.2");
+        var saleWaiter = sale[1];
+        var saleStatus = await Visit.StatusAsync(client, saleWaiter.Token!, "sale");
+        var saleWaiterInDefault = await Visit.StatusAsync(client, saleWaiter.Token!);
+        var unknownRoom = await Visit.StatusAsync(client, saleWaiter.Token!, "nope");
+
+        // Assert: each room admitted exactly its own capacity and queued the rest under its name.
+        Assert.Equal([true, false], sale.Select(a => a.ReachedBackend));
+        Assert.Equal([true, true, true, false], news.Select(a => a.ReachedBackend));
+        Assert.Equal([true, true, false], home.Select(a => a.ReachedBackend));
+        Assert.Equal(("queued", "sale", 1L), (saleWaiter.State, saleWaiter.Text("room"), saleWaiter.Number("position")));
+        Assert.Equal(("queued", "news", 1L), (news[3].State, news[3].Text("room"), news[3].Number("position")));
+        Assert.Equal(("queued", "default", 1L), (home[2].State, home[2].Text("room"), home[2].Number("position")));
+        Assert.Equal(("queued", "sale", 2L), (capitalSale.State, capitalSale.Text("room"), capitalSale.Number("position")));
+        Assert.Equal(("queued", "sale", 3L), (doubledSale.State, doubledSale.Text("room"), doubledSale.Number("position")));
+        Assert.Equal(6, backend.Requests);
+
+        // Distinct keys per room.
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "sale", "active"));
+        Assert.Equal(3, await RoomStore.CountAsync(prefix, "news", "active"));
+        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(3, await RoomStore.CountAsync(prefix, "sale", "queue"));
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "news", "queue"));
+        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "queue"));
+
+        // The status endpoint answers per room.
+        Assert.Equal(("queued", "sale", 1L, 3L), (saleStatus.State, saleStatus.Text("room"), saleStatus.Number("position"), saleStatus.Number("queueLength")));
+        Assert.Equal(("unknown", "default"), (saleWaiterInDefault.State, saleWaiterInDefault.Text("room")));
+        Assert.Equal(HttpStatusCode.NotFound, unknownRoom.Status);
+    }
+
+    /// <summary>Files with one mistake each, and the line it is on.</summary>
+    public static TheoryData<string, int> BrokenFiles => new()
+    {
+        {
+            """
+            {
+              "rooms": [
+                { "name": "sale", "path": "/sale", "maxActive": 1 },
+                {
+                  "name": "news",
+                  "path": "/news",
+                  "maxActive": 0
+                }
+              ]
+            }
+            """,
+            7
+        },
+        {
+            """
+            {
+              "rooms": [
+                {
+                  "name": "sale",
+                  "path": "/sale"
+                  "maxActive": 1
+                }
+              ]
+            }
+            """,
+            6
+        },
+        {
+            """
+            {
+              "rooms": [
+                { "name": "sale", "path": "/sale" },
+                { "name": "Sale", "path": "/other" }
+              ]
+            }
+            """,
+            4
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenFiles))]
+    public async Task StartAsync_RoomsFileWithMistake_FailsNamingTheVariableAndTheLine(string json, int line)
+    {
+        // Arrange
+        using var file = new RoomsFile(json);
+        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
+        settings["WR_ROOMS_FILE"] = file.Path;
+
+        // Act
+        var error = await Assert.ThrowsAsync<WaitingRoomConfigurationException>(async () =>
+        {
+            await using var proxy = await ProxyInstance.StartAsync(settings);
+        });
+
+        // Assert
+        Assert.Contains("WR_ROOMS_FILE", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"line {line}:", error.Message, StringComparison.Ordinal);
+        Assert.Single(error.Errors);
+    }
+
+    /// <summary>A rooms file in the temp folder, deleted afterwards.</summary>
+    private sealed class RoomsFile : IDisposable
+    {
+        public RoomsFile(string json)
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "wr-rooms-" + Guid.NewGuid().ToString("N") + ".json");
+            File.WriteAllText(Path, json);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => File.Delete(Path);
+    }
+}
