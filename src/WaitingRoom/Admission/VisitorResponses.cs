@@ -103,7 +103,7 @@ internal sealed class VisitorResponses
             "title" => room.TitleOf(phase) ?? text.QueueTitle,
             "message" => room.MessageOf(phase) ?? "",
             "modeNote" => ModeNote(text, policy, eventStart),
-            "mode" => ModeName(policy.Mode),
+            "mode" => QueueModeNames.Of(policy.Mode),
             "phase" => PhaseName(phase),
             "showPosition" => ShowsPosition(policy) ? "true" : "false",
             "eventStart" => eventStart?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "",
@@ -245,15 +245,6 @@ internal sealed class VisitorResponses
     /// <summary>A place in line means something only when the line is not a draw.</summary>
     private static bool ShowsPosition(RoomPolicy policy) => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals;
 
-    public static string ModeName(QueueMode mode) => mode switch
-    {
-        QueueMode.Random => "random",
-        QueueMode.Passthrough => "passthrough",
-        QueueMode.QueueAll => "queue-all",
-        QueueMode.Reject => "reject",
-        _ => "fifo",
-    };
-
     public static string PhaseName(RoomPhase phase) => phase switch
     {
         RoomPhase.Prequeue => "prequeue",
@@ -342,7 +333,7 @@ internal sealed class VisitorResponses
 
         json.WriteNumber("pollAfterSeconds", poll);
         json.WriteString("room", room.Name);
-        json.WriteString("mode", ModeName(room.PolicyOf(phase).Mode));
+        json.WriteString("mode", QueueModeNames.Of(room.PolicyOf(phase).Mode));
         json.WriteString("phase", PhaseName(phase));
     });
 

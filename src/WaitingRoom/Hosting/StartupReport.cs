@@ -46,7 +46,7 @@ internal sealed partial class StartupReport : IHostedService
 
         foreach (var room in _options.Rooms)
         {
-            var mode = Admission.VisitorResponses.ModeName(room.QueueMode);
+            var mode = QueueModeNames.Of(room.QueueMode);
             var sessionMax = room.SessionMax.TotalSeconds;
             var activeTtl = room.ActiveTtl.TotalSeconds;
             var queueTtl = room.QueueTtl.TotalSeconds;

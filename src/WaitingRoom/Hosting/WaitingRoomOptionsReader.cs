@@ -25,14 +25,6 @@ public static class WaitingRoomOptionsReader
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
     ];
 
-    private static readonly Dictionary<string, QueueMode> s_queueModes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["fifo"] = QueueMode.Fifo,
-        ["random"] = QueueMode.Random,
-        ["passthrough"] = QueueMode.Passthrough,
-        ["queue-all"] = QueueMode.QueueAll,
-        ["reject"] = QueueMode.Reject,
-    };
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -532,7 +524,7 @@ public static class WaitingRoomOptionsReader
                 return null;
             }
 
-            return s_queueModes[Choice(name, "fifo", [.. s_queueModes.Keys])];
+            return QueueModeNames.ByName[Choice(name, "fifo", [.. QueueModeNames.ByName.Keys])];
         }
 
         /// <summary>Page text: one line of at most <paramref name="maxLength"/> characters, no control characters.</summary>

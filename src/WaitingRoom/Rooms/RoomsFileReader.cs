@@ -52,15 +52,6 @@ public static class RoomsFileReader
         "start", "end", "prequeueStart", "shuffleAtStart", "maxActive", "newUsersPerMinute", "queueMode", "sessionMax", "title", "message",
     ];
 
-    private static readonly Dictionary<string, QueueMode> s_queueModes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["fifo"] = QueueMode.Fifo,
-        ["random"] = QueueMode.Random,
-        ["passthrough"] = QueueMode.Passthrough,
-        ["queue-all"] = QueueMode.QueueAll,
-        ["reject"] = QueueMode.Reject,
-    };
-
     /// <summary>ISO 8601 with seconds (and optional fraction) or minutes only; the offset is checked separately.</summary>
     private static readonly string[] s_timeFormats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
 
@@ -696,7 +687,7 @@ public static class RoomsFileReader
 
         private QueueMode? Mode(Node value, string label)
         {
-            if (value.Kind == JsonTokenType.String && s_queueModes.TryGetValue(value.Text, out var mode))
+            if (value.Kind == JsonTokenType.String && QueueModeNames.ByName.TryGetValue(value.Text, out var mode))
             {
                 return mode;
             }
