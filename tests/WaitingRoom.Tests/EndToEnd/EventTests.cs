@@ -21,39 +21,34 @@ public sealed class EventTests
     public async Task Event_ShuffledPrequeueThenStart_DrawsAheadOfLaterTicketsAndEventCapacityAdmitsTwo()
     {
         // Arrange: the pre-queue is open, the event starts in 4 s.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
         var now = TimeProvider.System.GetUtcNow();
         var start = now.AddSeconds(4);
-        var settings = RedisServer.Shared.Settings(prefix);
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        settings["WR_MAX_ACTIVE"] = "100";
-        settings["WR_RELEASE_INTERVAL"] = "0.2";
-        settings["WR_EVENT_PREQUEUE_START"] = Iso(now.AddMinutes(-1));
-        settings["WR_EVENT_START"] = Iso(start);
-        settings["WR_EVENT_END"] = Iso(now.AddHours(1));
-        settings["WR_EVENT_SHUFFLE"] = "true";
-        settings["WR_EVENT_MAX_ACTIVE"] = "2";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        var signer = proxy.Services.GetRequiredService<VisitorTokenSigner>();
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 100, settings =>
+        {
+            settings["WR_EVENT_PREQUEUE_START"] = Iso(now.AddMinutes(-1));
+            settings["WR_EVENT_START"] = Iso(start);
+            settings["WR_EVENT_END"] = Iso(now.AddHours(1));
+            settings["WR_EVENT_SHUFFLE"] = "true";
+            settings["WR_EVENT_MAX_ACTIVE"] = "2";
+        });
+        var signer = room.Proxy.Services.GetRequiredService<VisitorTokenSigner>();
         string IdOf(string token) => signer.TryRead(token, out var id) ? id : throw new InvalidOperationException("not a token");
 
         // Act 1: twenty visitors arrive during the pre-queue.
         var early = new List<VisitAnswer>();
         for (var i = 1; i <= 20; i++)
         {
-            early.Add(await Visit.GetAsync(client, "/echo", forwardedFor: $"10.4.0.{i}"));
+            early.Add(await room.GetAsync("/echo", forwardedFor: $"10.4.0.{i}"));
         }
 
         var prequeueEnded = TimeProvider.System.GetUtcNow();
         var placesAfterArrival = new List<long>();
         foreach (var visitor in early)
         {
-            placesAfterArrival.Add((await Visit.StatusAsync(client, visitor.Token!)).Number("position"));
+            placesAfterArrival.Add((await room.StatusAsync(visitor.Token!)).Number("position"));
         }
 
-        var prequeueScores = await RoomStore.QueueAsync(prefix);
+        var prequeueScores = await RoomStore.QueueAsync(room.Prefix);
 
         // Assert 1: all wait, nobody reaches the backend, and every place is a random draw.
         Assert.True(prequeueEnded < start, $"the arrivals took until {prequeueEnded:O}, past the start {start:O}");
@@ -63,7 +58,7 @@ public sealed class EventTests
             Assert.Equal(("queued", "prequeue", "queue-all"), (a.State, a.Text("phase"), a.Text("mode")));
             Assert.InRange(a.Number("estimatedWaitSeconds"), 0, 5);
         });
-        Assert.Equal(0, backend.Requests);
+        Assert.Equal(0, room.Backend.Requests);
         Assert.Equal(20, prequeueScores.Length);
         Assert.All(prequeueScores, entry => Assert.True(entry.Score >= 0 && entry.Score < RoomStore.TicketBase, $"pre-queue score {entry.Score} is not a draw in [0, 2^50)"));
         Assert.Equal(Enumerable.Range(1, 20).Select(p => (long)p), placesAfterArrival.Order());
@@ -72,22 +67,22 @@ public sealed class EventTests
         Assert.NotEqual(Enumerable.Range(1, 20).Select(p => (long)p), placesAfterArrival);
 
         // Act 2: the event starts; the promotion service releases up to the event's capacity.
-        await Visit.UntilAsync(async () => await RoomStore.UsedAsync(prefix, "default") >= 2, start - TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(5), "two released after the start");
+        await Visit.UntilAsync(async () => await room.UsedAsync() >= 2, start - TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(5), "two released after the start");
         var afterStart = new List<VisitAnswer>();
         foreach (var visitor in early)
         {
-            afterStart.Add(await Visit.StatusAsync(client, visitor.Token!));
+            afterStart.Add(await room.StatusAsync(visitor.Token!));
         }
 
         var releasedIndexes = Enumerable.Range(0, 20).Where(i => afterStart[i].State == "released").ToList();
         var claims = new List<VisitAnswer>();
         foreach (var i in releasedIndexes)
         {
-            claims.Add(await Visit.GetAsync(client, "/echo", early[i].Token));
+            claims.Add(await room.GetAsync("/echo", early[i].Token));
         }
 
-        var late = await Visit.GetAsync(client, "/echo", forwardedFor: "10.4.1.1");
-        var line = await RoomStore.QueueAsync(prefix);
+        var late = await room.GetAsync("/echo", forwardedFor: "10.4.1.1");
+        var line = await RoomStore.QueueAsync(room.Prefix);
 
         // Assert 2: exactly the two holders of the lowest draws were released, in the event phase.
         Assert.True(TimeProvider.System.GetUtcNow() >= start);
@@ -109,13 +104,13 @@ public sealed class EventTests
         var settle = Stopwatch.StartNew();
         while (settle.Elapsed < TimeSpan.FromSeconds(1))
         {
-            Assert.True(await RoomStore.UsedAsync(prefix, "default") <= 2, "the event's capacity of 2 was exceeded");
+            Assert.True(await room.UsedAsync() <= 2, "the event's capacity of 2 was exceeded");
             await Task.Delay(100);
         }
 
-        Assert.Equal(2, backend.Requests);
-        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "active"));
-        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "released"));
-        Assert.Equal(19, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(2, room.Backend.Requests);
+        Assert.Equal(2, await room.CountAsync("active"));
+        Assert.Equal(0, await room.CountAsync("released"));
+        Assert.Equal(19, await room.CountAsync("queue"));
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 
 namespace WaitingRoom.Tests.EndToEnd;
@@ -12,51 +10,38 @@ namespace WaitingRoom.Tests.EndToEnd;
 /// </summary>
 public sealed class QueueModeTests
 {
-    private static Dictionary<string, string?> Settings(string prefix, TestBackend backend, string mode, int maxActive)
-    {
-        var settings = RedisServer.Shared.Settings(prefix);
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        settings["WR_QUEUE_MODE"] = mode;
-        settings["WR_MAX_ACTIVE"] = maxActive.ToString(CultureInfo.InvariantCulture);
-        settings["WR_RELEASE_INTERVAL"] = "0.2";
-        return settings;
-    }
+    private static Task<RoomUnderTest> StartAsync(string mode, int maxActive) =>
+        RoomUnderTest.StartAsync(maxActive, settings => settings["WR_QUEUE_MODE"] = mode);
 
     [Fact]
     public async Task Admit_PassthroughModeFiveVisitorsOneSlot_AllReachBackendAndCountAsActive()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "passthrough", maxActive: 1));
-        using var client = proxy.Anonymous();
+        await using var room = await StartAsync("passthrough", maxActive: 1);
 
         // Act
         var answers = new List<VisitAnswer>();
         for (var i = 1; i <= 5; i++)
         {
-            answers.Add(await Visit.GetAsync(client, "/echo", forwardedFor: $"192.0.2.{i}"));
+            answers.Add(await room.GetAsync("/echo", forwardedFor: $"192.0.2.{i}"));
         }
 
         // Assert
         Assert.All(answers, a => Assert.True(a.ReachedBackend, $"{a.Status}: {a.Body}"));
-        Assert.Equal(5, backend.Requests);
-        Assert.Equal(5, await RoomStore.CountAsync(prefix, "default", "active"));
-        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(5, room.Backend.Requests);
+        Assert.Equal(5, await room.CountAsync("active"));
+        Assert.Equal(0, await room.CountAsync("queue"));
     }
 
     [Fact]
     public async Task Admit_QueueAllModeFirstVisitor_QueuedAndPageSaysNobodyIsLetIn()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "queue-all", maxActive: 100));
-        using var client = proxy.Anonymous();
+        await using var room = await StartAsync("queue-all", maxActive: 100);
 
         // Act
-        var first = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1");
-        var page = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.2", accept: "text/html");
+        var first = await room.GetAsync("/echo", forwardedFor: "192.0.2.1");
+        var page = await room.GetAsync("/echo", forwardedFor: "192.0.2.2", accept: "text/html");
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, first.Status);
@@ -67,24 +52,21 @@ public sealed class QueueModeTests
         Assert.Equal("text/html", page.MediaType);
         Assert.Contains("Nobody is being let in", page.Body, StringComparison.Ordinal);
         Assert.Contains("data-mode=\"queue-all\"", page.Body, StringComparison.Ordinal);
-        Assert.Equal(0, backend.Requests);
-        Assert.Equal(0, await RoomStore.UsedAsync(prefix, "default"));
-        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(0, room.Backend.Requests);
+        Assert.Equal(0, await room.UsedAsync());
+        Assert.Equal(2, await room.CountAsync("queue"));
     }
 
     [Fact]
     public async Task Admit_RejectModeFullRoom_503RejectedAndNoQueueEntry()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "reject", maxActive: 1));
-        using var client = proxy.Anonymous();
-        var first = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1");
+        await using var room = await StartAsync("reject", maxActive: 1);
+        var first = await room.GetAsync("/echo", forwardedFor: "192.0.2.1");
 
         // Act
-        var second = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.2");
-        var page = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.3", accept: "text/html");
+        var second = await room.GetAsync("/echo", forwardedFor: "192.0.2.2");
+        var page = await room.GetAsync("/echo", forwardedFor: "192.0.2.3", accept: "text/html");
 
         // Assert
         Assert.True(first.ReachedBackend, first.Body);
@@ -94,25 +76,21 @@ public sealed class QueueModeTests
         Assert.NotNull(second.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, page.Status);
         Assert.Equal("text/html", page.MediaType);
-        Assert.Equal(1, backend.Requests);
-        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "queue"));
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(1, room.Backend.Requests);
+        Assert.Equal(0, await room.CountAsync("queue"));
+        Assert.Equal(1, await room.CountAsync("active"));
     }
 
     [Fact]
     public async Task Promotion_RandomModeSlotReleasedRepeatedly_EveryWaiterAdmittedInTurn()
     {
         // Arrange: one holder, four waiters who draw their places.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "random", maxActive: 1));
-        using var client = proxy.Anonymous();
-        var holder = await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1");
-        Assert.True(holder.ReachedBackend, holder.Body);
+        await using var room = await StartAsync("random", maxActive: 1);
+        var holder = await room.TakeOnlySlotAsync("192.0.2.1");
         var waiters = new List<VisitAnswer>();
         for (var i = 2; i <= 5; i++)
         {
-            waiters.Add(await Visit.GetAsync(client, "/echo", forwardedFor: $"192.0.2.{i}"));
+            waiters.Add(await room.GetAsync("/echo", forwardedFor: $"192.0.2.{i}"));
         }
 
         Assert.All(waiters, w =>
@@ -120,10 +98,10 @@ public sealed class QueueModeTests
             Assert.Equal("queued", w.State);
             Assert.Equal("random", w.Text("mode"));
         });
-        Assert.All(await RoomStore.QueueAsync(prefix), entry => Assert.True(entry.Score >= RoomStore.TicketBase, $"score {entry.Score} is not an arrival ticket: random mode draws at each release, not on arrival"));
+        Assert.All(await RoomStore.QueueAsync(room.Prefix), entry => Assert.True(entry.Score >= RoomStore.TicketBase, $"score {entry.Score} is not an arrival ticket: random mode draws at each release, not on arrival"));
 
         // Act: the holder's origin releases it; every waiter, once released, comes in and is released by the origin too.
-        var released = await Visit.GetAsync(client, "/release", holder.Token);
+        var released = await room.GetAsync("/release", holder.Token);
         var admitted = new HashSet<string>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         while (admitted.Count < waiters.Count)
@@ -131,12 +109,12 @@ public sealed class QueueModeTests
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"only {admitted.Count} of {waiters.Count} waiters admitted");
             foreach (var waiter in waiters.Where(w => !admitted.Contains(w.Token!)))
             {
-                var status = await Visit.StatusAsync(client, waiter.Token!);
+                var status = await room.StatusAsync(waiter.Token!);
                 Assert.NotEqual("unknown", status.State);
-                Assert.True(await RoomStore.UsedAsync(prefix, "default") <= 1, "capacity exceeded");
+                Assert.True(await room.UsedAsync() <= 1, "capacity exceeded");
                 if (status.State == "released")
                 {
-                    var visit = await Visit.GetAsync(client, "/release", waiter.Token);
+                    var visit = await room.GetAsync("/release", waiter.Token);
                     Assert.True(visit.ReachedBackend, visit.Body);
                     admitted.Add(waiter.Token!);
                 }
@@ -151,8 +129,8 @@ public sealed class QueueModeTests
 
         // Assert
         Assert.True(released.ReachedBackend, released.Body);
-        Assert.Equal(1 + 1 + waiters.Count, backend.Requests);
-        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(1 + 1 + waiters.Count, room.Backend.Requests);
+        Assert.Equal(0, await room.CountAsync("queue"));
     }
 
     /// <summary>
@@ -165,15 +143,12 @@ public sealed class QueueModeTests
     public async Task Promotion_RandomModeSlotFreesFiveTimes_WinnerIsNotFixedInAdvanceByPosition()
     {
         // Arrange: one holder, eight waiters who draw their places.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, "random", maxActive: 1));
-        using var client = proxy.Anonymous();
-        var holder = (await Visit.GetAsync(client, "/echo", forwardedFor: "192.0.2.1")).Token!;
+        await using var room = await StartAsync("random", maxActive: 1);
+        var holder = (await room.GetAsync("/echo", forwardedFor: "192.0.2.1")).Token!;
         var waiting = new List<string>();
         for (var i = 2; i <= 9; i++)
         {
-            waiting.Add((await Visit.GetAsync(client, "/echo", forwardedFor: $"192.0.2.{i}")).Token!);
+            waiting.Add((await room.GetAsync("/echo", forwardedFor: $"192.0.2.{i}")).Token!);
         }
 
         // Act: five times, note who is at position 1, free the slot and see who wins it.
@@ -183,7 +158,7 @@ public sealed class QueueModeTests
             var first = new List<string>();
             foreach (var token in waiting)
             {
-                var status = await Visit.StatusAsync(client, token);
+                var status = await room.StatusAsync(token);
                 Assert.Equal("queued", status.State);
                 if (status.Number("position") == 1)
                 {
@@ -192,14 +167,14 @@ public sealed class QueueModeTests
             }
 
             Assert.Single(first);
-            Assert.True((await Visit.GetAsync(client, "/release", holder)).ReachedBackend);
+            Assert.True((await room.GetAsync("/release", holder)).ReachedBackend);
             string? winner = null;
             await Visit.UntilAsync(
                 async () =>
                 {
                     foreach (var token in waiting)
                     {
-                        if ((await Visit.StatusAsync(client, token)).State == "released")
+                        if ((await room.StatusAsync(token)).State == "released")
                         {
                             winner = token;
                             return true;
@@ -211,7 +186,7 @@ public sealed class QueueModeTests
                 TimeSpan.FromSeconds(5),
                 $"round {round}: nobody released");
             foretold += winner == first[0] ? 1 : 0;
-            Assert.True((await Visit.GetAsync(client, "/echo", winner)).ReachedBackend);
+            Assert.True((await room.GetAsync("/echo", winner)).ReachedBackend);
             waiting.Remove(winner!);
             holder = winner!;
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
@@ -13,27 +12,14 @@ namespace WaitingRoom.Tests.EndToEnd;
 /// </summary>
 public sealed class RoomPolicyTests
 {
-    private static Dictionary<string, string?> Settings(string prefix, TestBackend backend, int maxActive)
-    {
-        var settings = RedisServer.Shared.Settings(prefix);
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        settings["WR_MAX_ACTIVE"] = maxActive.ToString(CultureInfo.InvariantCulture);
-        settings["WR_RELEASE_INTERVAL"] = "0.2";
-        return settings;
-    }
-
     [Fact]
     public async Task Admit_RateCapFiveAcrossThreeInstances_ExactlyFiveAdmittedAndPromotionStaysUnderTheCap()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1000);
-        settings["WR_NEW_USERS_PER_MINUTE"] = "5";
-        await using var first = await ProxyInstance.StartAsync(settings);
-        await using var second = await ProxyInstance.StartAsync(settings);
-        await using var third = await ProxyInstance.StartAsync(settings);
-        var clients = new[] { first.Anonymous(), second.Anonymous(), third.Anonymous() };
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1000, settings => settings["WR_NEW_USERS_PER_MINUTE"] = "5");
+        await using var second = await ProxyInstance.StartAsync(room.Settings);
+        await using var third = await ProxyInstance.StartAsync(room.Settings);
+        var clients = new[] { room.Client, second.Anonymous(), third.Anonymous() };
 
         try
         {
@@ -51,21 +37,22 @@ public sealed class RoomPolicyTests
             Assert.Equal(5, answers.Count(a => a.ReachedBackend));
             Assert.Equal(25, answers.Count(a => a.State == "queued"));
             Assert.Equal(Enumerable.Range(1, 25).Select(p => (long)p), answers.Where(a => a.State == "queued").Select(a => a.Number("position")).Order());
-            Assert.Equal(5, backend.Requests);
+            Assert.Equal(5, room.Backend.Requests);
 
             // ...and the promotion rounds of three instances (five rounds each in this second) release nobody more.
             await Task.Delay(TimeSpan.FromSeconds(1.2));
-            Assert.Equal(5, backend.Requests);
-            var used = await RoomStore.UsedAsync(prefix, "default");
+            Assert.Equal(5, room.Backend.Requests);
+            var used = await room.UsedAsync();
             Assert.True(used <= 5, $"{used} active or released");
-            Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "released"));
-            Assert.Equal(25, await RoomStore.CountAsync(prefix, "default", "queue"));
+            Assert.Equal(0, await room.CountAsync("released"));
+            Assert.Equal(25, await room.CountAsync("queue"));
             var waiter = answers.First(a => a.State == "queued");
             Assert.Equal("queued", (await Visit.StatusAsync(clients[0], waiter.Token!)).State);
         }
         finally
         {
-            foreach (var client in clients)
+            // The room disposes its own client, clients[0].
+            foreach (var client in clients.Skip(1))
             {
                 client.Dispose();
             }
@@ -76,62 +63,51 @@ public sealed class RoomPolicyTests
     public async Task Promotion_RateCapThreeAndSlotFreedThreeTimes_PromotionsCountAndThirdWaiterWaitsForTheMinute()
     {
         // Arrange: one slot, three admissions a minute; A takes the first, B, C and D wait.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_NEW_USERS_PER_MINUTE"] = "3";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
-        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
-        var c = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.3");
-        var d = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.4");
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_NEW_USERS_PER_MINUTE"] = "3");
+        var a = await room.GetAsync("/echo", forwardedFor: "198.51.100.1");
+        var b = await room.GetAsync("/echo", forwardedFor: "198.51.100.2");
+        var c = await room.GetAsync("/echo", forwardedFor: "198.51.100.3");
+        var d = await room.GetAsync("/echo", forwardedFor: "198.51.100.4");
         Assert.True(a.ReachedBackend, a.Body);
         Assert.Equal([1L, 2L, 3L], new[] { b, c, d }.Select(w => w.Number("position")));
 
         // Act: the origin releases each holder in turn; B and C are promoted (admissions 2 and 3).
-        Assert.True((await Visit.GetAsync(client, "/release", a.Token)).ReachedBackend);
-        await Visit.UntilAsync(async () => (await Visit.StatusAsync(client, b.Token!)).State == "released", TimeSpan.FromSeconds(5), "B released");
-        Assert.True((await Visit.GetAsync(client, "/release", b.Token)).ReachedBackend);
-        await Visit.UntilAsync(async () => (await Visit.StatusAsync(client, c.Token!)).State == "released", TimeSpan.FromSeconds(5), "C released");
-        Assert.True((await Visit.GetAsync(client, "/release", c.Token)).ReachedBackend);
+        Assert.True((await room.GetAsync("/release", a.Token)).ReachedBackend);
+        await Visit.UntilAsync(async () => (await room.StatusAsync(b.Token!)).State == "released", TimeSpan.FromSeconds(5), "B released");
+        Assert.True((await room.GetAsync("/release", b.Token)).ReachedBackend);
+        await Visit.UntilAsync(async () => (await room.StatusAsync(c.Token!)).State == "released", TimeSpan.FromSeconds(5), "C released");
+        Assert.True((await room.GetAsync("/release", c.Token)).ReachedBackend);
 
         // Assert: the slot is free, but the minute's three admissions are used: D keeps waiting (five rounds).
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(1))
         {
-            var status = await Visit.StatusAsync(client, d.Token!);
+            var status = await room.StatusAsync(d.Token!);
             Assert.Equal(("queued", 1L), (status.State, status.Number("position")));
             await Task.Delay(100);
         }
 
-        var dVisit = await Visit.GetAsync(client, "/echo", d.Token);
+        var dVisit = await room.GetAsync("/echo", d.Token);
         Assert.Equal("queued", dVisit.State);
-        Assert.Equal(0, await RoomStore.UsedAsync(prefix, "default"));
-        Assert.Equal(3, await RoomStore.CountAsync(prefix, "default", "admits"));
-        Assert.Equal(4, backend.Requests);
+        Assert.Equal(0, await room.UsedAsync());
+        Assert.Equal(3, await room.CountAsync("admits"));
+        Assert.Equal(4, room.Backend.Requests);
     }
 
     [Fact]
     public async Task ReleaseHeader_OriginReleasesActiveVisitor_HeaderStrippedAndNextVisitorAdmitted()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        await using var proxy = await ProxyInstance.StartAsync(Settings(prefix, backend, maxActive: 1));
-        using var client = proxy.Anonymous();
-        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
-        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
-        Assert.True(a.ReachedBackend, a.Body);
-        Assert.Equal("queued", b.State);
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1);
+        var (a, b) = await room.HolderAndWaiterAsync();
 
         // Act
-        var release = await Visit.GetAsync(client, "/release", a.Token);
-        var aAfter = await Visit.StatusAsync(client, a.Token!);
+        var release = await room.GetAsync("/release", a.Token);
+        var aAfter = await room.StatusAsync(a.Token!);
         var clock = Stopwatch.StartNew();
-        await Visit.UntilAsync(async () => (await Visit.StatusAsync(client, b.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "B released after A's origin released A");
+        await Visit.UntilAsync(async () => (await room.StatusAsync(b.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "B released after A's origin released A");
         var bReleasedAfter = clock.Elapsed;
-        var bVisit = await Visit.GetAsync(client, "/echo", b.Token);
+        var bVisit = await room.GetAsync("/echo", b.Token);
 
         // Assert
         Assert.True(release.ReachedBackend, release.Body);
@@ -139,8 +115,8 @@ public sealed class RoomPolicyTests
         Assert.Equal("unknown", aAfter.State);
         Assert.True(bReleasedAfter < TimeSpan.FromSeconds(2), $"B released {bReleasedAfter} after A (release interval 0.2 s)");
         Assert.True(bVisit.ReachedBackend, bVisit.Body);
-        Assert.Equal(3, backend.Requests);
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(3, room.Backend.Requests);
+        Assert.Equal(1, await room.CountAsync("active"));
     }
 
     /// <summary>
@@ -152,44 +128,31 @@ public sealed class RoomPolicyTests
     public async Task ReleaseHeader_OnBypassedPathOfActiveVisitor_FreesTheVisitorsSlot()
     {
         // Arrange: A holds the only slot, B waits; the origin's /release is on a bypassed path.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_BYPASS_PATHS"] = "/release";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
-        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
-        Assert.True(a.ReachedBackend, a.Body);
-        Assert.Equal("queued", b.State);
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_BYPASS_PATHS"] = "/release");
+        var (a, _) = await room.HolderAndWaiterAsync();
 
         // Act
-        var release = await Visit.GetAsync(client, "/release", a.Token);
-        var aAfter = await Visit.StatusAsync(client, a.Token!);
+        var release = await room.GetAsync("/release", a.Token);
+        var aAfter = await room.StatusAsync(a.Token!);
 
         // Assert
         Assert.True(release.ReachedBackend, release.Body);
         Assert.False(release.HasHeader("WR-Command"), "the origin's WR-Command header reached the visitor");
         Assert.Equal("unknown", aAfter.State);
-        Assert.Equal(0, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(0, await room.CountAsync("active"));
     }
 
     [Fact]
     public async Task SessionMax_ActiveVisitorKeepsRequesting_SessionEndsAtCapAndWaiterGetsTheSlot()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_SESSION_MAX"] = "2";
-        settings["WR_ACTIVE_TTL"] = "60";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings =>
+        {
+            settings["WR_SESSION_MAX"] = "2";
+            settings["WR_ACTIVE_TTL"] = "60";
+        });
         var clock = Stopwatch.StartNew();
-        var a = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
-        var b = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2");
-        Assert.True(a.ReachedBackend, a.Body);
-        Assert.Equal("queued", b.State);
+        var (a, b) = await room.HolderAndWaiterAsync();
 
         // Act: A never goes idle (a request every ~50 ms); B polls until it is released.
         TimeSpan? aFirstRefused = null;
@@ -198,7 +161,7 @@ public sealed class RoomPolicyTests
         while (bReleased is null)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "B was never released: the session cap did not end A's session");
-            var again = await Visit.GetAsync(client, "/echo", a.Token);
+            var again = await room.GetAsync("/echo", a.Token);
             if (again.ReachedBackend)
             {
                 Assert.Null(aFirstRefused);
@@ -209,7 +172,7 @@ public sealed class RoomPolicyTests
                 aFirstRefused ??= clock.Elapsed;
             }
 
-            if ((await Visit.StatusAsync(client, b.Token!)).State is "released" or "active")
+            if ((await room.StatusAsync(b.Token!)).State is "released" or "active")
             {
                 bReleased = clock.Elapsed;
             }
@@ -217,12 +180,12 @@ public sealed class RoomPolicyTests
             await Task.Delay(50);
         }
 
-        var bVisit = await Visit.GetAsync(client, "/echo", b.Token);
+        var bVisit = await room.GetAsync("/echo", b.Token);
         var bAdmitted = clock.Elapsed;
         var aWhileBHolds = new List<VisitAnswer>();
         for (var i = 0; i < 3; i++)
         {
-            aWhileBHolds.Add(await Visit.GetAsync(client, "/echo", a.Token));
+            aWhileBHolds.Add(await room.GetAsync("/echo", a.Token));
         }
 
         var bSessionAge = clock.Elapsed - bAdmitted;
@@ -241,77 +204,60 @@ public sealed class RoomPolicyTests
             Assert.False(answer.ReachedBackend, "A was admitted again while B held the only slot");
             Assert.Equal("queued", answer.State);
         });
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
+        Assert.Equal(1, await room.CountAsync("active"));
     }
 
     [Fact]
     public async Task Bypass_PathPrefixInAnyCaseOrWithDoubleSlash_ReachesBackendWithoutTakingSlot()
     {
         // Arrange: one visitor holds the only slot.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_BYPASS_PATHS"] = "/static";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        var holder = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
-        Assert.True(holder.ReachedBackend, holder.Body);
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_BYPASS_PATHS"] = "/static");
+        await room.TakeOnlySlotAsync("198.51.100.1");
 
         // Act: a second, cookieless client.
-        var lower = await Visit.GetAsync(client, "/static/a.css", forwardedFor: "198.51.100.2");
-        var upper = await Visit.GetAsync(client, "/STATIC/a.css", forwardedFor: "198.51.100.2");
-        var doubled = await Visit.GetAsync(client, "//static/a.css", forwardedFor: "198.51.100.2");
-        var elsewhere = await Visit.GetAsync(client, "/a.css", forwardedFor: "198.51.100.2");
+        var lower = await room.GetAsync("/static/a.css", forwardedFor: "198.51.100.2");
+        var upper = await room.GetAsync("/STATIC/a.css", forwardedFor: "198.51.100.2");
+        var doubled = await room.GetAsync("//static/a.css", forwardedFor: "198.51.100.2");
+        var elsewhere = await room.GetAsync("/a.css", forwardedFor: "198.51.100.2");
 
         // Assert
         Assert.Equal("backend:/static/a.css", lower.Body);
         Assert.Equal("backend:/STATIC/a.css", upper.Body);
         Assert.Equal("backend://static/a.css", doubled.Body);
         Assert.Equal("queued", elsewhere.State);
-        Assert.Equal(4, backend.Requests);
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(4, room.Backend.Requests);
+        Assert.Equal(1, await room.CountAsync("active"));
+        Assert.Equal(1, await room.CountAsync("queue"));
     }
 
     [Fact]
     public async Task Bypass_HeaderWithRightSecret_PassesWhileWrongSecretQueues()
     {
         // Arrange: one visitor holds the only slot.
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_BYPASS_HEADER"] = "X-Health:s3cret-value";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        var holder = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
-        Assert.True(holder.ReachedBackend, holder.Body);
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_BYPASS_HEADER"] = "X-Health:s3cret-value");
+        await room.TakeOnlySlotAsync("198.51.100.1");
 
         // Act
-        var right = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.2", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret-value" });
-        var wrong = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.3", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret-valuf" });
-        var prefixOnly = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.4", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret" });
-        var none = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.5");
+        var right = await room.GetAsync("/echo", forwardedFor: "198.51.100.2", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret-value" });
+        var wrong = await room.GetAsync("/echo", forwardedFor: "198.51.100.3", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret-valuf" });
+        var prefixOnly = await room.GetAsync("/echo", forwardedFor: "198.51.100.4", headers: new Dictionary<string, string> { ["X-Health"] = "s3cret" });
+        var none = await room.GetAsync("/echo", forwardedFor: "198.51.100.5");
 
         // Assert
         Assert.True(right.ReachedBackend, right.Body);
         Assert.Equal("queued", wrong.State);
         Assert.Equal("queued", prefixOnly.State);
         Assert.Equal("queued", none.State);
-        Assert.Equal(2, backend.Requests);
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "active"));
-        Assert.Equal(3, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(2, room.Backend.Requests);
+        Assert.Equal(1, await room.CountAsync("active"));
+        Assert.Equal(3, await room.CountAsync("queue"));
     }
 
     [Fact]
     public async Task Admit_PerAddressCapThree_FurtherNewcomersGet429WhileOtherAddressesAndCookieHoldersPass()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "3";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "3");
         const string Address = "203.0.113.9";
 
         // Act: six cookieless requests from one address.
@@ -319,17 +265,17 @@ public sealed class RoomPolicyTests
         var queueLengths = new List<long>();
         for (var i = 0; i < 6; i++)
         {
-            answers.Add(await Visit.GetAsync(client, "/echo", forwardedFor: Address));
-            queueLengths.Add(await RoomStore.CountAsync(prefix, "default", "queue"));
+            answers.Add(await room.GetAsync("/echo", forwardedFor: Address));
+            queueLengths.Add(await room.CountAsync("queue"));
         }
 
-        var other = await Visit.GetAsync(client, "/echo", forwardedFor: "203.0.113.10");
+        var other = await room.GetAsync("/echo", forwardedFor: "203.0.113.10");
         var holderAgain = new List<VisitAnswer>();
         var waiterAgain = new List<VisitAnswer>();
         for (var i = 0; i < 10; i++)
         {
-            holderAgain.Add(await Visit.GetAsync(client, "/echo", answers[0].Token, Address));
-            waiterAgain.Add(await Visit.GetAsync(client, "/echo", answers[1].Token, Address));
+            holderAgain.Add(await room.GetAsync("/echo", answers[0].Token, Address));
+            waiterAgain.Add(await room.GetAsync("/echo", answers[1].Token, Address));
         }
 
         // Assert: the first three created entries (one slot, two places)...
@@ -360,32 +306,27 @@ public sealed class RoomPolicyTests
             Assert.Equal("queued", answer.State);
             Assert.Equal(1, answer.Number("position"));
         });
-        Assert.Equal(11, backend.Requests);
-        Assert.Equal(3, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(11, room.Backend.Requests);
+        Assert.Equal(3, await room.CountAsync("queue"));
     }
 
     [Fact]
     public async Task Admit_PerAddressCapTwoOverIPv6_OneSlash64CountsAsOneAddress()
     {
         // Arrange
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = Settings(prefix, backend, maxActive: 1);
-        settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "2";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "2");
 
         // Act: three addresses of one /64, then one of the neighbouring /64.
-        var first = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:7::1");
-        var second = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:7::2");
-        var third = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:7:ffff::3");
-        var neighbour = await Visit.GetAsync(client, "/echo", forwardedFor: "2001:db8:0:8::1");
+        var first = await room.GetAsync("/echo", forwardedFor: "2001:db8:0:7::1");
+        var second = await room.GetAsync("/echo", forwardedFor: "2001:db8:0:7::2");
+        var third = await room.GetAsync("/echo", forwardedFor: "2001:db8:0:7:ffff::3");
+        var neighbour = await room.GetAsync("/echo", forwardedFor: "2001:db8:0:8::1");
 
         // Assert
         Assert.True(first.ReachedBackend, first.Body);
         Assert.Equal("queued", second.State);
         Assert.Equal(HttpStatusCode.TooManyRequests, third.Status);
         Assert.Equal("queued", neighbour.State);
-        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(2, await room.CountAsync("queue"));
     }
 }

@@ -25,21 +25,18 @@ public sealed class RoomsTests
     {
         // Arrange
         using var file = new RoomsFile(TwoRooms);
-        await using var backend = await TestBackend.StartAsync();
-        var prefix = RedisServer.NewPrefix();
-        var settings = RedisServer.Shared.Settings(prefix);
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        settings["WR_MAX_ACTIVE"] = "2";
-        settings["WR_ROOMS_FILE"] = file.Path;
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 2, settings =>
+        {
+            settings["WR_ROOMS_FILE"] = file.Path;
+            settings.Remove("WR_RELEASE_INTERVAL"); // this test runs with the default interval
+        });
         var address = 0;
         async Task<List<VisitAnswer>> FillAsync(string path, int visitors)
         {
             var answers = new List<VisitAnswer>();
             for (var i = 0; i < visitors; i++)
             {
-                answers.Add(await Visit.GetAsync(client, path, forwardedFor: $"10.3.0.{++address}"));
+                answers.Add(await room.GetAsync(path, forwardedFor: $"10.3.0.{++address}"));
             }
 
             return answers;
@@ -49,12 +46,12 @@ public sealed class RoomsTests
         var sale = await FillAsync("/sale/item", 2);
         var news = await FillAsync("/news/today", 4);
         var home = await FillAsync("/", 3);
-        var capitalSale = await Visit.GetAsync(client, "/Sale/x", forwardedFor: "10.3.1.1");
-        var doubledSale = await Visit.GetAsync(client, "//sale/y", forwardedFor: "10.3.1.2");
+        var capitalSale = await room.GetAsync("/Sale/x", forwardedFor: "10.3.1.1");
+        var doubledSale = await room.GetAsync("//sale/y", forwardedFor: "10.3.1.2");
         var saleWaiter = sale[1];
-        var saleStatus = await Visit.StatusAsync(client, saleWaiter.Token!, "sale");
-        var saleWaiterInDefault = await Visit.StatusAsync(client, saleWaiter.Token!);
-        var unknownRoom = await Visit.StatusAsync(client, saleWaiter.Token!, "nope");
+        var saleStatus = await room.StatusAsync(saleWaiter.Token!, "sale");
+        var saleWaiterInDefault = await room.StatusAsync(saleWaiter.Token!);
+        var unknownRoom = await room.StatusAsync(saleWaiter.Token!, "nope");
 
         // Assert: each room admitted exactly its own capacity and queued the rest under its name.
         Assert.Equal([true, false], sale.Select(a => a.ReachedBackend));
@@ -65,15 +62,15 @@ public sealed class RoomsTests
         Assert.Equal(("queued", "default", 1L), (home[2].State, home[2].Text("room"), home[2].Number("position")));
         Assert.Equal(("queued", "sale", 2L), (capitalSale.State, capitalSale.Text("room"), capitalSale.Number("position")));
         Assert.Equal(("queued", "sale", 3L), (doubledSale.State, doubledSale.Text("room"), doubledSale.Number("position")));
-        Assert.Equal(6, backend.Requests);
+        Assert.Equal(6, room.Backend.Requests);
 
         // Distinct keys per room.
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "sale", "active"));
-        Assert.Equal(3, await RoomStore.CountAsync(prefix, "news", "active"));
-        Assert.Equal(2, await RoomStore.CountAsync(prefix, "default", "active"));
-        Assert.Equal(3, await RoomStore.CountAsync(prefix, "sale", "queue"));
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "news", "queue"));
-        Assert.Equal(1, await RoomStore.CountAsync(prefix, "default", "queue"));
+        Assert.Equal(1, await room.CountAsync("active", "sale"));
+        Assert.Equal(3, await room.CountAsync("active", "news"));
+        Assert.Equal(2, await room.CountAsync("active"));
+        Assert.Equal(3, await room.CountAsync("queue", "sale"));
+        Assert.Equal(1, await room.CountAsync("queue", "news"));
+        Assert.Equal(1, await room.CountAsync("queue"));
 
         // The status endpoint answers per room.
         Assert.Equal(("queued", "sale", 1L, 3L), (saleStatus.State, saleStatus.Text("room"), saleStatus.Number("position"), saleStatus.Number("queueLength")));
