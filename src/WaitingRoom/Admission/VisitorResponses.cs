@@ -33,7 +33,6 @@ internal sealed class VisitorResponses
     private readonly TimeProvider _time;
     private readonly WaitingRoomOptions _options;
     private readonly int _basePollSeconds;
-    private readonly int _maxPollSeconds;
 
     public VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
     {
@@ -42,9 +41,6 @@ internal sealed class VisitorResponses
         _time = time;
         _options = options.Value;
         _basePollSeconds = Math.Max(1, (int)Math.Ceiling(_options.ReleaseInterval.TotalSeconds));
-
-        // A waiter must poll well within WR_QUEUE_TTL or it loses its place.
-        _maxPollSeconds = Math.Clamp((int)(_options.QueueTtl.TotalSeconds / 3), 1, 30);
     }
 
     /// <summary>
@@ -57,7 +53,8 @@ internal sealed class VisitorResponses
     public int PollAfterSeconds(long position, TimeSpan? queueTtl = null)
     {
         var digits = position < 10 ? 1 : (int)Math.Floor(Math.Log10(position)) + 1;
-        var max = queueTtl is { } ttl ? Math.Clamp((int)(ttl.TotalSeconds / 3), 1, 30) : _maxPollSeconds;
+        // A waiter must poll well within WR_QUEUE_TTL or it loses its place.
+        var max = Math.Clamp((int)((queueTtl ?? _options.QueueTtl).TotalSeconds / 3), 1, 30);
         return Math.Min(_basePollSeconds * digits, max);
     }
 
@@ -79,7 +76,7 @@ internal sealed class VisitorResponses
             return WriteJsonAsync(context, result, poll, wait, room, phase);
         }
 
-        var target = RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
+        var target = TargetOf(request);
         var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
         var text = VisitorText.Of(language);
         SetLanguageHeaders(response, language);
@@ -99,14 +96,14 @@ internal sealed class VisitorResponses
             "pollAfterSeconds" => Number(poll),
             "refreshSeconds" => Number(poll),
             "assetsUrl" => AssetsPath,
-            "updatedAt" => _time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            "updatedAt" => Iso(_time.GetUtcNow()),
             "title" => room.TitleOf(phase) ?? text.QueueTitle,
             "message" => room.MessageOf(phase) ?? "",
             "modeNote" => ModeNote(text, policy, eventStart),
             "mode" => QueueModeNames.Of(policy.Mode),
             "phase" => PhaseName(phase),
             "showPosition" => ShowsPosition(policy) ? "true" : "false",
-            "eventStart" => eventStart?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "",
+            "eventStart" => eventStart is { } start ? Iso(start) : "",
             _ => null,
         });
         response.StatusCode = StatusCodes.Status200OK;
@@ -159,7 +156,7 @@ internal sealed class VisitorResponses
             "message" => room.MessageOf(phase) ?? "",
             "room" => room.Name,
             "lang" => language,
-            "target" => RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl),
+            "target" => TargetOf(request),
             "retryAfterSeconds" => Number(retry),
             "assetsUrl" => AssetsPath,
             _ => null,
@@ -270,7 +267,7 @@ internal sealed class VisitorResponses
             });
         }
 
-        var target = RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
+        var target = TargetOf(request);
         var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
         SetLanguageHeaders(response, language);
         var html = _pages.Unavailable(language).Render(name => name switch
@@ -374,6 +371,12 @@ internal sealed class VisitorResponses
         VisitorState.Queued => "queued",
         _ => "unknown",
     };
+
+    /// <summary>Where the visitor goes once in: the URL it asked for, or WR_MAIN_URL.</summary>
+    private string TargetOf(HttpRequest request) => RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
+
+    /// <summary>A time as the pages carry it: ISO 8601 in UTC, to the second.</summary>
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -39,12 +39,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             state.Released.Remove(visitorId);
             state.Queue.Remove(visitorId);
             state.Seen.Remove(visitorId);
-            state.Active.Set(visitorId, now);
-            if (!state.Since.TryGetScore(visitorId, out _))
-            {
-                state.Since.Set(visitorId, now);
-            }
-
+            Activate(state, room, visitorId, now, counted: false);
             return new(VisitorState.Active, 0, 0);
         }
 
@@ -144,22 +139,34 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             state.Since.Set(visitorId, now);
         }
 
-        if (counted && room.NewUsersPerMinute > 0)
+        if (counted)
+        {
+            CountAdmission(state, room, visitorId, now);
+        }
+    }
+
+    /// <summary>Records one admission in the rolling minute (only kept when the room has a rate cap).</summary>
+    private static void CountAdmission(Room state, RoomPolicy room, string visitorId, long now)
+    {
+        if (room.NewUsersPerMinute > 0)
         {
             state.Admits.Set($"{visitorId}:{now}", now);
         }
     }
 
     /// <summary>True when the rolling minute still has room for one more admission.</summary>
-    private static bool WithinRate(Room state, RoomPolicy room, long now)
+    private static bool WithinRate(Room state, RoomPolicy room, long now) => AdmissionsLeft(state, room, now) > 0;
+
+    /// <summary>Admissions the rolling minute still allows; <see cref="long.MaxValue"/> without a rate cap.</summary>
+    private static long AdmissionsLeft(Room state, RoomPolicy room, long now)
     {
         if (room.NewUsersPerMinute <= 0)
         {
-            return true;
+            return long.MaxValue;
         }
 
         state.Admits.RemoveBelow(now - MinuteMilliseconds);
-        return state.Admits.Count < room.NewUsersPerMinute;
+        return room.NewUsersPerMinute - state.Admits.Count;
     }
 
     /// <summary>Counts a new entry from the client; returns the milliseconds until it may try again when it is over its cap.</summary>
@@ -254,10 +261,9 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             else if (room.Mode != QueueMode.QueueAll)
             {
                 free = room.MaxActive - state.Active.Count - state.Released.Count;
-                if (free > 0 && room.NewUsersPerMinute > 0)
+                if (free > 0)
                 {
-                    state.Admits.RemoveBelow(now - MinuteMilliseconds);
-                    free = Math.Min(free, room.NewUsersPerMinute - state.Admits.Count);
+                    free = Math.Min(free, AdmissionsLeft(state, room, now));
                 }
             }
 
@@ -268,9 +274,9 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
                 {
                     state.Released.Set(visitor, now);
                     state.Seen.Remove(visitor);
-                    if (room.NewUsersPerMinute > 0 && room.Mode != QueueMode.Passthrough)
+                    if (room.Mode != QueueMode.Passthrough)
                     {
-                        state.Admits.Set($"{visitor}:{now}", now);
+                        CountAdmission(state, room, visitor, now);
                     }
 
                     promoted++;

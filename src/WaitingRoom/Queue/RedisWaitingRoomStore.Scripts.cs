@@ -52,8 +52,7 @@ internal sealed partial class RedisWaitingRoomStore
           -- passthrough: the room is off; everyone is counted as active, nobody waits.
           redis.call('ZREM', KEYS[2], id)
           if redis.call('ZREM', KEYS[3], id) == 1 then redis.call('ZREM', KEYS[4], id) end
-          redis.call('ZADD', KEYS[1], now, id)
-          redis.call('ZADD', KEYS[6], 'NX', now, id)
+          activate(false)
           return {1, 0, 0, 0}
         end
 

@@ -66,9 +66,9 @@ public sealed class RoomTable
         return Default;
     }
 
-    /// <summary>True when <paramref name="path"/> starts with <paramref name="prefix"/>, ignoring case and repeated slashes.</summary>
-    public static bool PathMatches(string prefix, string path) =>
-        prefix == "/" || NormalizePath(path).StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+    /// <summary>True when the already normalized <paramref name="path"/> starts with <paramref name="prefix"/>, ignoring case.</summary>
+    private static bool PathMatches(string prefix, string path) =>
+        prefix == "/" || path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The path with every run of '/' collapsed to one; "/" when empty.</summary>
     public static string NormalizePath(string? path)
