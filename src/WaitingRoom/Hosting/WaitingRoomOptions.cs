@@ -75,6 +75,15 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_HEALTH_CHECK_PATH: active health checks of each destination when set.</summary>
     public string? HealthCheckPath { get; set; }
 
+    /// <summary>WR_HEALTH_CHECK_INTERVAL: time between active health probes of each destination.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>WR_HEALTH_CHECK_TIMEOUT: how long one probe may take before it counts as a failure.</summary>
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>WR_ADMIN_TOKEN: bearer token of /_wr/admin/; null = the admin API is off.</summary>
+    public string? AdminToken { get; set; }
+
     /// <summary>WR_STICKY: an admitted visitor keeps its backend destination.</summary>
     public bool Sticky { get; set; }
 

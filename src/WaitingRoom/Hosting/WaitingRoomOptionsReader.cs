@@ -20,6 +20,7 @@ public static class WaitingRoomOptionsReader
         "WR_NEW_USERS_PER_MINUTE", "WR_QUEUE_MODE", "WR_BYPASS_PATHS", "WR_ADMIN_TOKEN", "WR_FAILURE_MODE",
         "WR_PORT", "WR_SESSION_MAX", "WR_BYPASS_HEADER", "WR_MAX_NEW_PER_IP_PER_MINUTE", "WR_ROOMS_FILE",
         "WR_QUEUE_PAGE", "WR_QUEUE_LANGUAGE", "WR_LOAD_BALANCING", "WR_HEALTH_CHECK_PATH", "WR_STICKY", "WR_BACKEND_TIMEOUT",
+        "WR_HEALTH_CHECK_INTERVAL", "WR_HEALTH_CHECK_TIMEOUT",
         "WR_TRUSTED_PROXIES", "WR_QUEUE_TITLE", "WR_QUEUE_MESSAGE",
         "WR_EVENT_START", "WR_EVENT_END", "WR_EVENT_PREQUEUE_START", "WR_EVENT_SHUFFLE", "WR_EVENT_MAX_ACTIVE",
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
@@ -87,6 +88,9 @@ public static class WaitingRoomOptionsReader
                 HealthCheckPath = HealthCheckPath("WR_HEALTH_CHECK_PATH"),
                 Sticky = Boolean("WR_STICKY", false),
                 BackendTimeout = Seconds("WR_BACKEND_TIMEOUT", 100, 1, 3600),
+                HealthCheckInterval = Seconds("WR_HEALTH_CHECK_INTERVAL", 10, 0.1, 3600),
+                HealthCheckTimeout = Seconds("WR_HEALTH_CHECK_TIMEOUT", 5, 0.1, 600),
+                AdminToken = AdminToken("WR_ADMIN_TOKEN"),
                 KeyPrefix = Identifier("WR_REDIS_KEY_PREFIX", "wr", 32),
             };
 
@@ -94,7 +98,7 @@ public static class WaitingRoomOptionsReader
             ReadRedis(o);
             o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
             ReadRooms(o);
-            RefuseNotYetSupported();
+            CheckHealthCheckTimes(o);
             WarnUnknownVariables();
             return o;
         }
@@ -571,14 +575,31 @@ public static class WaitingRoomOptionsReader
         }
 
         /// <summary>
-        /// The admin API belongs to a later release: refused rather than ignored, so an operator
-        /// who sets the token does not believe an API answers that does not.
+        /// WR_ADMIN_TOKEN: the admin API's bearer token. Short tokens are refused: the API can
+        /// change capacity and backends, so the token must not be guessable.
         /// </summary>
-        private void RefuseNotYetSupported()
+        private string? AdminToken(string name)
         {
-            if (configuration["WR_ADMIN_TOKEN"] is { Length: > 0 })
+            var raw = configuration[name];
+            if (string.IsNullOrEmpty(raw))
             {
-                Errors.Add("WR_ADMIN_TOKEN='(hidden)' is not valid: the admin API is not in this version; leave it unset.");
+                return null;
+            }
+
+            if (raw.Length < 16 || raw.Length > 512 || raw.Any(c => c <= ' ' || c > '~'))
+            {
+                Errors.Add($"{name}='(hidden)' is not valid: expected 16 to 512 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`).");
+                return null;
+            }
+
+            return raw;
+        }
+
+        private void CheckHealthCheckTimes(WaitingRoomOptions o)
+        {
+            if (o.HealthCheckTimeout > o.HealthCheckInterval && Value("WR_HEALTH_CHECK_TIMEOUT") is { } timeout)
+            {
+                Fail("WR_HEALTH_CHECK_TIMEOUT", timeout, $"expected at most WR_HEALTH_CHECK_INTERVAL ({o.HealthCheckInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s), or one probe would overlap the next");
             }
         }
 

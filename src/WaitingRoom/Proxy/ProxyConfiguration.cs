@@ -47,8 +47,8 @@ internal static class ProxyConfiguration
                     {
                         Enabled = true,
                         Path = options.HealthCheckPath,
-                        Interval = TimeSpan.FromSeconds(10),
-                        Timeout = TimeSpan.FromSeconds(5),
+                        Interval = options.HealthCheckInterval,
+                        Timeout = options.HealthCheckTimeout,
                         Policy = "ConsecutiveFailures",
                     },
                 },

@@ -476,15 +476,47 @@ public sealed class WaitingRoomOptionsReaderTests
     }
 
     [Fact]
-    public void Read_AdminToken_RefusedUntilTheAdminApiExists()
+    public void Read_AdminToken_TurnsTheAdminApiOn()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_ADMIN_TOKEN", "a-long-admin-token-0123"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("a-long-admin-token-0123", options.AdminToken);
+        Assert.Null(WaitingRoomOptionsReader.Read(Configuration()).AdminToken);
+    }
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("has a space in the middle!")]
+    public void Read_GuessableOrMalformedAdminToken_StopsWithoutShowingIt(string token)
     {
         // Arrange & Act
-        var exception = ReadFails(("WR_ADMIN_TOKEN", "a-long-admin-token"));
+        var exception = ReadFails(("WR_ADMIN_TOKEN", token));
 
         // Assert
         var line = Assert.Single(exception.Errors);
         Assert.StartsWith("WR_ADMIN_TOKEN=", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("a-long-admin-token", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_HealthCheckTimes_AreReadAndATimeoutLongerThanTheIntervalStops()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_HEALTH_CHECK_INTERVAL", "2"), ("WR_HEALTH_CHECK_TIMEOUT", "0.5"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+        var exception = ReadFails(("WR_HEALTH_CHECK_INTERVAL", "2"), ("WR_HEALTH_CHECK_TIMEOUT", "3"));
+
+        // Assert
+        Assert.Equal(TimeSpan.FromSeconds(2), options.HealthCheckInterval);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), options.HealthCheckTimeout);
+        Assert.StartsWith("WR_HEALTH_CHECK_TIMEOUT='3'", Assert.Single(exception.Errors), StringComparison.Ordinal);
     }
 
     [Fact]
