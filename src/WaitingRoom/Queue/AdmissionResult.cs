@@ -5,4 +5,8 @@ namespace WaitingRoom.Queue;
 /// <param name="Position">1-based place in the queue when queued, else 0.</param>
 /// <param name="QueueLength">Visitors in the queue after the step.</param>
 /// <param name="RetryAfterMilliseconds">For <see cref="VisitorState.Limited"/>: when the client may try again.</param>
-public readonly record struct AdmissionResult(VisitorState State, long Position, long QueueLength, long RetryAfterMilliseconds = 0);
+public readonly record struct AdmissionResult(VisitorState State, long Position, long QueueLength, long RetryAfterMilliseconds = 0)
+{
+    /// <summary>True when this step took a new slot for the visitor straight away (not a refresh, not a promoted arrival).</summary>
+    public bool Admitted { get; init; }
+}

@@ -53,6 +53,25 @@ public interface IWaitingRoomStore
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Empties the room's queue (admin reset): every waiter loses its place; active and released
+    /// visitors are kept. Returns how many waiters were removed.
+    /// </summary>
+    Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A small shared document (JSON text) by name: a room's run-time settings, the backend
+    /// destinations. Null when none was stored. Names of room documents carry the room's hash tag.
+    /// </summary>
+    Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="value"/> under <paramref name="name"/> only when the stored text is
+    /// still <paramref name="expected"/> (null = none stored): an atomic compare-and-set, so two
+    /// administrators changing the same document at once cannot lose one change. False = changed meanwhile.
+    /// </summary>
+    Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Returns the cookie signing secret shared by every instance: <paramref name="candidate"/>
     /// when none existed yet (it is stored), else the one stored first.
     /// </summary>

@@ -11,6 +11,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly Lock _roomsLock = new();
+    private readonly Dictionary<string, string> _documents = new(StringComparer.Ordinal);
     private string? _secret;
 
     public InMemoryWaitingRoomStore(TimeProvider time)
@@ -36,11 +37,11 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         if (mode == QueueMode.Passthrough)
         {
             // The room is off: everyone is counted as active, nobody waits.
-            state.Released.Remove(visitorId);
+            var fresh = !state.Active.TryGetScore(visitorId, out _) & !state.Released.Remove(visitorId);
             state.Queue.Remove(visitorId);
             state.Seen.Remove(visitorId);
-            Activate(state, room, visitorId, now, counted: false);
-            return new(VisitorState.Active, 0, 0);
+            Activate(state, room, visitorId, now, counted: fresh);
+            return new(VisitorState.Active, 0, 0) { Admitted = fresh };
         }
 
         var pushedBack = false;
@@ -94,7 +95,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
                 state.Queue.Remove(visitorId);
                 state.Seen.Remove(visitorId);
                 Activate(state, room, visitorId, now, counted: true);
-                return new(VisitorState.Active, 0, state.Queue.Count);
+                return new(VisitorState.Active, 0, state.Queue.Count) { Admitted = true };
             }
 
             state.Seen.Set(visitorId, now);
@@ -110,7 +111,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             Activate(state, room, visitorId, now, counted: true);
-            return new(VisitorState.Active, 0, 0);
+            return new(VisitorState.Active, 0, 0) { Admitted = true };
         }
 
         if (mode == QueueMode.Reject && !pushedBack)
@@ -141,6 +142,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         if (counted)
         {
+            state.AdmittedTotal++;
             CountAdmission(state, room, visitorId, now);
         }
     }
@@ -323,7 +325,41 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var state = RoomOf(room);
         lock (state.Lock)
         {
-            return Task.FromResult(new RoomCounts(state.Active.Count, state.Released.Count, state.Queue.Count, state.PromotedTotal));
+            return Task.FromResult(new RoomCounts(state.Active.Count, state.Released.Count, state.Queue.Count, state.PromotedTotal, state.AdmittedTotal));
+        }
+    }
+
+    public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        lock (state.Lock)
+        {
+            long removed = state.Queue.Count;
+            state.Queue.Clear();
+            state.Seen.Clear();
+            return Task.FromResult(removed);
+        }
+    }
+
+    public Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)
+    {
+        lock (_documents)
+        {
+            return Task.FromResult(_documents.GetValueOrDefault(name));
+        }
+    }
+
+    public Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken)
+    {
+        lock (_documents)
+        {
+            if (!string.Equals(_documents.GetValueOrDefault(name) ?? "", expected ?? "", StringComparison.Ordinal))
+            {
+                return Task.FromResult(false);
+            }
+
+            _documents[name] = value;
+            return Task.FromResult(true);
         }
     }
 
@@ -378,5 +414,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         public long Ticket { get; set; }
 
         public long PromotedTotal { get; set; }
+
+        public long AdmittedTotal { get; set; }
     }
 }

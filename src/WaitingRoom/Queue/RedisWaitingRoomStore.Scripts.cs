@@ -4,12 +4,13 @@ internal sealed partial class RedisWaitingRoomStore
 {
     /// <summary>
     /// The admission decision for one request.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total.
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
     /// 8 shuffle arrivals (0/1), 9 a random score in [0, 2^50), 10 new users per minute (0 = no cap),
     /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends.
-    /// Returns {state, position, queueLength, retryAfterMs}; state 1 active, 3 queued, 4 rejected, 5 limited.
+    /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 1 active, 3 queued, 4 rejected,
+    /// 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total).
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
     /// admission of the minute, and a newcomer is only admitted when nobody waits ahead.
@@ -31,8 +32,11 @@ internal sealed partial class RedisWaitingRoomStore
         local function activate(counted)
           redis.call('ZADD', KEYS[1], now, id)
           redis.call('ZADD', KEYS[6], 'NX', now, id)
-          if counted and rate > 0 then
-            redis.call('ZADD', KEYS[7], now, id .. ':' .. string.format('%d', now))
+          if counted then
+            redis.call('INCR', KEYS[9])
+            if rate > 0 then
+              redis.call('ZADD', KEYS[7], now, id .. ':' .. string.format('%d', now))
+            end
           end
         end
         local function within_rate()
@@ -50,9 +54,10 @@ internal sealed partial class RedisWaitingRoomStore
 
         if mode == 2 then
           -- passthrough: the room is off; everyone is counted as active, nobody waits.
-          redis.call('ZREM', KEYS[2], id)
+          local fresh = not redis.call('ZSCORE', KEYS[1], id) and redis.call('ZREM', KEYS[2], id) == 0
           if redis.call('ZREM', KEYS[3], id) == 1 then redis.call('ZREM', KEYS[4], id) end
-          activate(false)
+          activate(fresh)
+          if fresh then return {1, 0, 0, 0, 1} end
           return {1, 0, 0, 0}
         end
 
@@ -98,7 +103,7 @@ internal sealed partial class RedisWaitingRoomStore
             redis.call('ZREM', KEYS[3], id)
             redis.call('ZREM', KEYS[4], id)
             activate(true)
-            return {1, 0, redis.call('ZCARD', KEYS[3]), 0}
+            return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1}
           end
           redis.call('ZADD', KEYS[4], now, id)
           return {3, rank + 1, redis.call('ZCARD', KEYS[3]), 0}
@@ -108,7 +113,7 @@ internal sealed partial class RedisWaitingRoomStore
           local limited = (not bumped) and client_over()
           if limited then return {5, 0, length, limited} end
           activate(true)
-          return {1, 0, 0, 0}
+          return {1, 0, 0, 0, 1}
         end
         if mode == 4 and not bumped then
           return {4, 0, length, 0}
@@ -258,11 +263,32 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
-    /// KEYS: 1 active, 2 released, 3 queue, 4 promoted total. Returns {active, released, queued, promotedTotal}.
-    /// One script so the four numbers are from the same instant.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 promoted total, 5 admitted total.
+    /// Returns {active, released, queued, promotedTotal, admittedTotal}: one script so the numbers are from the same instant.
     /// </summary>
     private const string CountsScript = """
-        return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), tonumber(redis.call('GET', KEYS[4]) or '0')}
+        return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),
+          tonumber(redis.call('GET', KEYS[4]) or '0'), tonumber(redis.call('GET', KEYS[5]) or '0')}
+        """;
+
+    /// <summary>
+    /// Admin reset: empties the queue. KEYS: 1 queue, 2 seen. Returns the number of waiters removed.
+    /// UNLINK frees a long queue in the background, so Redis is not held while a million entries go.
+    /// </summary>
+    private const string ResetScript = """
+        local n = redis.call('ZCARD', KEYS[1])
+        redis.call('UNLINK', KEYS[1], KEYS[2])
+        return n
+        """;
+
+    /// <summary>
+    /// Compare-and-set of a shared document. KEYS: 1 document. ARGV: 1 the text expected now ('' = none), 2 the new text.
+    /// Returns 1 when stored, 0 when the document changed meanwhile (the caller reads it again).
+    /// </summary>
+    private const string SetDocumentScript = """
+        if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[2])
+        return 1
         """;
 
     /// <summary>

@@ -33,7 +33,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var (window, windowLeft) = ClientWindow.Of(now);
         var result = await EvaluateAsync(
             AdmitScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}")],
+            [keys.Active, keys.Released, keys.Queue, keys.Seen, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted],
             [
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
@@ -81,10 +81,34 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = (RedisResult[])(await EvaluateAsync(
             CountsScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Promoted],
+            [keys.Active, keys.Released, keys.Queue, keys.Promoted, keys.Admitted],
             [],
             cancellationToken))!;
-        return new RoomCounts((long)result[0], (long)result[1], (long)result[2], (long)result[3]);
+        return new RoomCounts((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4]);
+    }
+
+    public async Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        return (long)await EvaluateAsync(ResetScript, [keys.Queue, keys.Seen], [], cancellationToken);
+    }
+
+    public async Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _connection.GetDatabase().StringGetAsync(RoomKeys.Document(_prefix, name)).WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
+        }
+    }
+
+    public async Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken)
+    {
+        var result = await EvaluateAsync(SetDocumentScript, [RoomKeys.Document(_prefix, name)], [expected ?? "", value], cancellationToken);
+        return (long)result == 1;
     }
 
     public async Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken)
@@ -127,7 +151,10 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     private static AdmissionResult ToAdmission(RedisResult result)
     {
         var values = (RedisResult[])result!;
-        return new AdmissionResult((VisitorState)(int)values[0], (long)values[1], (long)values[2], values.Length > 3 ? (long)values[3] : 0);
+        return new AdmissionResult((VisitorState)(int)values[0], (long)values[1], (long)values[2], values.Length > 3 ? (long)values[3] : 0)
+        {
+            Admitted = values.Length > 4 && (long)values[4] == 1,
+        };
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:since     ZSET visitor → admitted at (ms)      start of each active visitor's session (WR_SESSION_MAX)
 /// <prefix>:{<room>}:admits    ZSET admission → time (ms)           admissions of the last minute (WR_NEW_USERS_PER_MINUTE)
 /// <prefix>:{<room>}:client:<address>:<minute>  STRING counter, 120 s TTL   new entries from one client address in one clock minute (WR_MAX_NEW_PER_IP_PER_MINUTE)
+/// <prefix>:{<room>}:admitted  STRING counter                       visitors ever admitted straight away (not from the queue)
+/// <prefix>:{<room>}:settings  STRING JSON                           run-time settings set through the admin API
+/// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
 /// </remarks>
@@ -31,6 +34,7 @@ internal sealed class RoomKeys
         Promoted = tag + "promoted";
         Since = tag + "since";
         Admits = tag + "admits";
+        Admitted = tag + "admitted";
         _clientPrefix = tag + "client:";
     }
 
@@ -51,6 +55,17 @@ internal sealed class RoomKeys
     public string Since { get; }
 
     public string Admits { get; }
+
+    public string Admitted { get; }
+
+    /// <summary>The document name (see <see cref="IWaitingRoomStore.GetDocumentAsync"/>) of a room's run-time settings: <c>{room}:settings</c>.</summary>
+    public static string SettingsDocument(string room) => $"{{{room}}}:settings";
+
+    /// <summary>The document name of the backend destinations.</summary>
+    public const string BackendsDocument = "backends";
+
+    /// <summary>The key of a shared document.</summary>
+    public static string Document(string prefix, string name) => prefix + ":" + name;
 
     /// <summary>The counter of new entries created from one client address (an IP, or an IPv6 /64).</summary>
     public string Client(string clientKey) => _clientPrefix + clientKey;

@@ -43,6 +43,13 @@ internal sealed class ScoredSet
         return true;
     }
 
+    /// <summary>Removes every member (DEL).</summary>
+    public void Clear()
+    {
+        _scores.Clear();
+        _root = null;
+    }
+
     /// <summary>0-based rank (ZRANK), or -1 when absent.</summary>
     public long Rank(string member)
     {

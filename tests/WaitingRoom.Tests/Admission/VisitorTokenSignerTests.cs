@@ -343,5 +343,11 @@ public sealed class VisitorTokenSignerTests
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task PingAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

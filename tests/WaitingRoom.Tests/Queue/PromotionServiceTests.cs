@@ -243,6 +243,12 @@ public sealed class PromotionServiceTests
         public Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     /// <summary>Keeps every log entry so a test can see what was logged.</summary>

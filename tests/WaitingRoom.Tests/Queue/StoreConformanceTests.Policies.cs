@@ -47,7 +47,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(0, sameMinute.Promoted);
         Assert.Equal(3, nextMinute.Promoted);
         Assert.Equal(0, again.Promoted);
-        Assert.Equal(new RoomCounts(0, 3, 2, 3), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(0, 3, 2, 3), Occupancy(await store.GetCountsAsync(room, default)));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public abstract partial class StoreConformanceTests
         }
 
         Assert.All(results, r => Assert.Equal(VisitorState.Active, r.State));
-        Assert.Equal(new RoomCounts(5, 0, 0, 0), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(5, 0, 0, 0), Occupancy(await store.GetCountsAsync(room, default)));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public abstract partial class StoreConformanceTests
         var waiter = await store.AdmitAsync(Room(1, QueueMode.Passthrough), Visitor(1), null, default);
 
         Assert.Equal(VisitorState.Active, waiter.State);
-        Assert.Equal(new RoomCounts(2, 0, 0, 0), await store.GetCountsAsync(Room(1), default));
+        Assert.Equal(new RoomCounts(2, 0, 0, 0), Occupancy(await store.GetCountsAsync(Room(1), default)));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.Equal(VisitorState.Rejected, newcomer.State);
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 1, 1), waiter);
-        Assert.Equal(new RoomCounts(1, 0, 1, 0), await store.GetCountsAsync(reject, default));
+        Assert.Equal(new RoomCounts(1, 0, 1, 0), Occupancy(await store.GetCountsAsync(reject, default)));
         Assert.Equal(VisitorState.Unknown, (await store.GetStatusAsync(reject, Visitor(2), default)).State);
     }
 

@@ -103,7 +103,7 @@ public abstract partial class StoreConformanceTests
         Assert.True(freed);
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 3, 3), newcomer);
         Assert.Equal(VisitorState.Active, head.State);
-        Assert.Equal(new RoomCounts(2, 0, 2, 0), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(2, 0, 2, 0), Occupancy(await store.GetCountsAsync(room, default)));
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public abstract partial class StoreConformanceTests
         var arrival = await store.AdmitAsync(room, Visitor(1), null, default);
 
         Assert.Equal(VisitorState.Active, arrival.State);
-        Assert.Equal(new RoomCounts(1, 0, 0, 1), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(1, 0, 0, 1), Occupancy(await store.GetCountsAsync(room, default)));
     }
 
     [Fact]
@@ -264,7 +264,7 @@ public abstract partial class StoreConformanceTests
         var status = await store.GetStatusAsync(room, Visitor(9), default);
 
         Assert.Equal(VisitorState.Unknown, status.State);
-        Assert.Equal(new RoomCounts(1, 0, 0, 0), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(1, 0, 0, 0), Occupancy(await store.GetCountsAsync(room, default)));
     }
 
     [Fact]
@@ -310,7 +310,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.Equal(10, results.Count(r => r.State == VisitorState.Active));
         Assert.Equal(Enumerable.Range(1, 190).Select(p => (long)p), results.Where(r => r.State == VisitorState.Queued).Select(r => r.Position).Order());
-        Assert.Equal(new RoomCounts(10, 0, 190, 0), await store.GetCountsAsync(room, default));
+        Assert.Equal(new RoomCounts(10, 0, 190, 0), Occupancy(await store.GetCountsAsync(room, default)));
     }
 
     [Fact]
@@ -330,7 +330,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.Equal(5, rounds.Sum(r => r.Promoted));
         Assert.Equal(5, rounds.Sum(r => r.ExpiredActive));
-        Assert.Equal(new RoomCounts(0, 5, 40, 5), counts);
+        Assert.Equal(new RoomCounts(0, 5, 40, 5), Occupancy(counts));
     }
 
     [Fact]
