@@ -25,6 +25,7 @@ internal sealed partial class AdmissionMiddleware
     private readonly RoomTable _rooms;
     private readonly TimeProvider _time;
     private readonly ILogger<AdmissionMiddleware> _logger;
+    private readonly WaitingRoomMetrics _metrics;
     private readonly string _cookieName;
     private readonly FailureMode _failureMode;
     private readonly string[] _bypassPaths;
@@ -40,8 +41,10 @@ internal sealed partial class AdmissionMiddleware
         RoomTable rooms,
         TimeProvider time,
         IOptions<WaitingRoomOptions> options,
+        WaitingRoomMetrics metrics,
         ILogger<AdmissionMiddleware> logger)
     {
+        _metrics = metrics;
         _next = next;
         _store = store;
         _signer = signer;
@@ -89,6 +92,7 @@ internal sealed partial class AdmissionMiddleware
 
     private async Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var phase = room.PhaseAt(_time.GetUtcNow());
         var policy = room.PolicyOf(phase);
         var aborted = context.RequestAborted;
@@ -121,22 +125,26 @@ internal sealed partial class AdmissionMiddleware
             return;
         }
 
+        feature.Decision = result.State switch
+        {
+            VisitorState.Active => policy.Mode == QueueMode.Passthrough ? "passthrough" : "active",
+            VisitorState.Rejected => "rejected",
+            VisitorState.Limited => "limited",
+            _ => "queued",
+        };
+        _metrics.Decided(room.Name, feature.Decision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, result.Admitted);
         switch (result.State)
         {
             case VisitorState.Active:
-                feature.Decision = policy.Mode == QueueMode.Passthrough ? "passthrough" : "active";
                 await _next(context);
                 return;
             case VisitorState.Rejected:
-                feature.Decision = "rejected";
                 await _responses.WriteRejectedAsync(context, result, room, phase);
                 return;
             case VisitorState.Limited:
-                feature.Decision = "limited";
                 await VisitorResponses.WriteLimitedAsync(context, result);
                 return;
             default:
-                feature.Decision = "queued";
                 await _responses.WriteQueuedAsync(context, result, room, phase);
                 return;
         }

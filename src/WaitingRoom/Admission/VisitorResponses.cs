@@ -249,12 +249,16 @@ internal sealed class VisitorResponses
         _ => "normal",
     };
 
-    /// <summary>The answer while the store is down and WR_FAILURE_MODE is closed: 503 with Retry-After.</summary>
-    public Task WriteUnavailableAsync(HttpContext context)
+    /// <summary>
+    /// "Temporarily unavailable" with Retry-After: while the store is down and WR_FAILURE_MODE is
+    /// closed, or when no backend destination could answer (<paramref name="error"/> names which,
+    /// in the JSON answer; the page is the same).
+    /// </summary>
+    public Task WriteUnavailableAsync(HttpContext context, string error = "store-unavailable", int statusCode = StatusCodes.Status503ServiceUnavailable)
     {
         var request = context.Request;
         var response = context.Response;
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.StatusCode = statusCode;
         response.Headers.CacheControl = "no-store";
         response.Headers.RetryAfter = OutageRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         if (!IsRead(request) || PrefersJson(request) || request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
@@ -262,7 +266,7 @@ internal sealed class VisitorResponses
             return WriteJsonAsync(context, json =>
             {
                 json.WriteString("state", "unknown");
-                json.WriteString("error", "store-unavailable");
+                json.WriteString("error", error);
                 json.WriteNumber("pollAfterSeconds", OutageRetryAfterSeconds);
             });
         }
@@ -375,8 +379,8 @@ internal sealed class VisitorResponses
     /// <summary>Where the visitor goes once in: the URL it asked for, or WR_MAIN_URL.</summary>
     private string TargetOf(HttpRequest request) => RedirectTarget.For(request.PathBase + request.Path + request.QueryString, _options.MainUrl);
 
-    /// <summary>A time as the pages carry it: ISO 8601 in UTC, to the second.</summary>
-    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+    /// <summary>A time as the pages and every JSON answer carry it: ISO 8601 in UTC, to the second.</summary>
+    internal static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -41,19 +41,36 @@ public static class WaitingRoomApplicationBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new RoomTable(options.Rooms));
         services.AddSingleton<PromotionRates>();
+        services.AddSingleton<RoomOverrides>();
+        services.AddSingleton<RoomMonitor>();
+        services.AddSingleton<BackendDestinations>();
+        services.AddMetrics();
+        services.AddSingleton<WaitingRoomMetrics>();
+        services.AddSingleton(sp =>
+        {
+            // Only this host's meter: tests and embedders may run several hosts in one process.
+            var meterFactory = sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            return new PrometheusExporter(meter => meter.Name == WaitingRoomMetrics.MeterName && ReferenceEquals(meter.Scope, meterFactory));
+        });
+        if (options.AdminToken is { } adminToken)
+        {
+            services.AddSingleton(new AdminToken(adminToken));
+        }
+
         services.AddSingleton<VisitorTokenSigner>();
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
         AddStore(services, options);
         services.AddHostedService<StartupReport>();
         services.AddHostedService<PromotionService>();
+        services.AddHostedService<SharedStateSync>();
 
         ConfigureForwardedHeaders(services, options);
         if (options.BackendUrls.Count > 0)
         {
             services.AddSingleton<OriginCommandTransform>();
             services.AddReverseProxy()
-                .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options))
+                .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options, ProxyConfiguration.Configured(options)))
                 .AddTransforms(context =>
                 {
                     context.RequestTransforms.Add(new StripVisitorCookieTransform(options.CookieName));
@@ -80,9 +97,22 @@ public static class WaitingRoomApplicationBuilderExtensions
         app.UseMiddleware<AdmissionMiddleware>();
 
         WaitingRoomEndpoints.Map(app);
+        if (app.Services.GetService<AdminToken>() is { } adminToken)
+        {
+            AdminEndpoints.Map(app, adminToken);
+        }
+
         if (options.BackendUrls.Count > 0)
         {
-            app.MapReverseProxy();
+            app.MapReverseProxy(proxy =>
+            {
+                // YARP's default pipeline, after the step that counts requests per destination and
+                // answers a clear 503 page when no destination could take the request.
+                proxy.UseMiddleware<BackendOutcomeMiddleware>();
+                proxy.UseSessionAffinity();
+                proxy.UseLoadBalancing();
+                proxy.UsePassiveHealthChecks();
+            });
         }
         else
         {
@@ -145,15 +175,19 @@ public static class WaitingRoomApplicationBuilderExtensions
 
     private static void AddStore(IServiceCollection services, WaitingRoomOptions options)
     {
+        // Every store call is measured (round trip, failures) for /_wr/metrics.
         if (options.UsesInMemoryStore)
         {
-            services.AddSingleton<IWaitingRoomStore, InMemoryWaitingRoomStore>();
+            services.AddSingleton<InMemoryWaitingRoomStore>();
+            services.AddSingleton<IWaitingRoomStore>(sp => new MeasuredWaitingRoomStore(
+                sp.GetRequiredService<InMemoryWaitingRoomStore>(), sp.GetRequiredService<WaitingRoomMetrics>()));
             return;
         }
 
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisConfiguration(options)));
-        services.AddSingleton<IWaitingRoomStore>(sp => new RedisWaitingRoomStore(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix));
+        services.AddSingleton<IWaitingRoomStore>(sp => new MeasuredWaitingRoomStore(
+            new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix),
+            sp.GetRequiredService<WaitingRoomMetrics>()));
     }
 
     /// <summary>

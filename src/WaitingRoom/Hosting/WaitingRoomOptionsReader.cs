@@ -35,6 +35,10 @@ public static class WaitingRoomOptionsReader
         ["random"] = "Random",
     };
 
+    /// <summary>The WR_LOAD_BALANCING name (round-robin, ...) of a YARP policy name.</summary>
+    internal static string LoadBalancingName(string policy) =>
+        s_loadBalancingPolicies.FirstOrDefault(p => p.Value == policy).Key ?? policy;
+
     /// <summary>
     /// Reads and validates the options.
     /// </summary>
@@ -298,9 +302,7 @@ public static class WaitingRoomOptionsReader
             var urls = new List<Uri>();
             foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (Uri.TryCreate(part, UriKind.Absolute, out var uri) &&
-                    (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) &&
-                    string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) && string.IsNullOrEmpty(uri.UserInfo))
+                if (Proxy.ProxyConfiguration.IsBackendUrl(part, out var uri))
                 {
                     urls.Add(uri);
                 }

@@ -8,13 +8,14 @@ using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Operations;
 
-/// <summary>The room's own endpoints: /_wr/status, /_wr/health and /_wr/ready.</summary>
+/// <summary>The room's own endpoints: /_wr/status, /_wr/health, /_wr/ready and /_wr/metrics.</summary>
 internal static class WaitingRoomEndpoints
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(VisitorResponses.StatusPath, StatusAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
         endpoints.MapMethods("/_wr/health", [HttpMethods.Get, HttpMethods.Head], Health).WithMetadata(WaitingRoomEndpointMetadata.Instance);
+        endpoints.MapGet("/_wr/metrics", Metrics).WithMetadata(WaitingRoomEndpointMetadata.Instance);
         endpoints.MapMethods("/_wr/ready", [HttpMethods.Get, HttpMethods.Head], (Func<HttpContext, Task<IResult>>)ReadyAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
     }
 
@@ -61,6 +62,14 @@ internal static class WaitingRoomEndpoints
         {
             // The client went away.
         }
+    }
+
+    /// <summary>The Prometheus text exposition of the room's instruments (see <see cref="WaitingRoomMetrics"/>).</summary>
+    private static IResult Metrics(HttpContext context)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var text = context.RequestServices.GetRequiredService<PrometheusExporter>().Render();
+        return Results.Text(text, PrometheusExporter.ContentType);
     }
 
     /// <summary>Liveness: the process answers. Never depends on the store.</summary>

@@ -22,10 +22,12 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
     private readonly VisitorTokenSigner _signer;
     private readonly RoomTable _rooms;
     private readonly TimeProvider _time;
+    private readonly Operations.WaitingRoomMetrics _metrics;
     private readonly ILogger<OriginCommandTransform> _logger;
 
-    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, TimeProvider time, ILogger<OriginCommandTransform> logger)
+    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, TimeProvider time, Operations.WaitingRoomMetrics metrics, ILogger<OriginCommandTransform> logger)
     {
+        _metrics = metrics;
         _store = store;
         _signer = signer;
         _rooms = rooms;
@@ -71,6 +73,10 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
             var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
             var tag = VisitorTokenSigner.LogTag(visitor);
             Log.Released(_logger, policy.Name, tag, released);
+            if (released)
+            {
+                _metrics.ReleasedByOrigin(policy.Name);
+            }
         }
         catch (StoreUnavailableException ex)
         {

@@ -25,12 +25,31 @@ internal static class ProxyConfiguration
         },
     ];
 
-    public static ClusterConfig[] Clusters(WaitingRoomOptions options)
+    /// <summary>True for an absolute http(s) URL without query, fragment or credentials: what a destination may be.</summary>
+    public static bool IsBackendUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
+        Uri.TryCreate(text, UriKind.Absolute, out uri) &&
+        (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) &&
+        string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) && string.IsNullOrEmpty(uri.UserInfo);
+
+    /// <summary>The destinations of WR_BACKEND_URL, named d1, d2, ... in order.</summary>
+    public static IReadOnlyList<BackendDestination> Configured(WaitingRoomOptions options) =>
+        [.. options.BackendUrls.Select((url, i) => new BackendDestination("d" + (i + 1).ToString(CultureInfo.InvariantCulture), url.ToString(), Disabled: false))];
+
+    /// <summary>
+    /// The one cluster: every destination that is not disabled, and YARP's load balancing, active
+    /// health checks (WR_HEALTH_CHECK_PATH), passive ones (a destination failing at the transport
+    /// level is taken out and tried again after a reactivation period), session affinity (WR_STICKY)
+    /// and the backend timeout.
+    /// </summary>
+    public static ClusterConfig[] Clusters(WaitingRoomOptions options, IEnumerable<BackendDestination> destinationList)
     {
         var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < options.BackendUrls.Count; i++)
+        foreach (var destination in destinationList)
         {
-            destinations["d" + (i + 1).ToString(CultureInfo.InvariantCulture)] = new DestinationConfig { Address = options.BackendUrls[i].ToString() };
+            if (!destination.Disabled)
+            {
+                destinations[destination.Id] = new DestinationConfig { Address = destination.Address };
+            }
         }
 
         return
@@ -41,9 +60,15 @@ internal static class ProxyConfiguration
                 Destinations = destinations,
                 LoadBalancingPolicy = options.LoadBalancingPolicy,
                 HttpRequest = new ForwarderRequestConfig { ActivityTimeout = options.BackendTimeout },
-                HealthCheck = options.HealthCheckPath is null ? null : new HealthCheckConfig
+                HealthCheck = new HealthCheckConfig
                 {
-                    Active = new ActiveHealthCheckConfig
+                    Passive = new PassiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        Policy = "TransportFailureRate",
+                        ReactivationPeriod = PassiveReactivation(options),
+                    },
+                    Active = options.HealthCheckPath is null ? null : new ActiveHealthCheckConfig
                     {
                         Enabled = true,
                         Path = options.HealthCheckPath,
@@ -62,4 +87,8 @@ internal static class ProxyConfiguration
             },
         ];
     }
+
+    /// <summary>How long a destination taken out by passive checks rests before it gets traffic again: the probe interval, at least 5 s.</summary>
+    private static TimeSpan PassiveReactivation(WaitingRoomOptions options) =>
+        options.HealthCheckInterval > TimeSpan.FromSeconds(5) ? options.HealthCheckInterval : TimeSpan.FromSeconds(5);
 }

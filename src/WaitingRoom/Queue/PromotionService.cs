@@ -28,9 +28,11 @@ internal sealed partial class PromotionService : BackgroundService
     private readonly TimeProvider _time;
     private readonly TimeSpan _interval;
     private readonly ILogger<PromotionService> _logger;
+    private readonly Operations.WaitingRoomMetrics? _metrics;
 
-    public PromotionService(IWaitingRoomStore store, RoomTable rooms, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger)
+    public PromotionService(IWaitingRoomStore store, RoomTable rooms, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger, Operations.WaitingRoomMetrics? metrics = null)
     {
+        _metrics = metrics;
         _store = store;
         _rooms = rooms;
         _rates = rates;
@@ -76,6 +78,7 @@ internal sealed partial class PromotionService : BackgroundService
             {
                 var result = await _store.PromoteAsync(policy, BatchLimit, cancellationToken);
                 estimator.Record(result.PromotedTotal);
+                _metrics?.Promoted(room.Name, result);
                 if (result.Promoted + result.Abandoned + result.ExpiredActive + result.ExpiredReleased > 0)
                 {
                     Log.RoundCompleted(_logger, room.Name, result.Promoted, result.ExpiredActive, result.ExpiredReleased, result.Abandoned);

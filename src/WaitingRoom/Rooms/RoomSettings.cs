@@ -48,6 +48,12 @@ public sealed class RoomSettings
 
     public RoomEvent? Event { get; set; }
 
+    /// <summary>
+    /// Set through the admin API (drain): nobody new is let in, directly or from the queue, while
+    /// the visitors already in finish; newcomers queue. Applied as capacity 0 in every phase.
+    /// </summary>
+    public bool Draining { get; set; }
+
     private RoomPolicy[]? _policies;
 
     /// <summary>
@@ -67,6 +73,14 @@ public sealed class RoomSettings
         SessionMax = SessionMax,
         MaxNewPerIpPerMinute = MaxNewPerIpPerMinute,
     };
+
+    /// <summary>A copy with every setting (the admin API's run-time settings are applied to a copy of the configured room).</summary>
+    public RoomSettings Copy()
+    {
+        var copy = (RoomSettings)MemberwiseClone();
+        copy._policies = null;
+        return copy;
+    }
 
     /// <summary>The phase of the room's event at <paramref name="now"/>.</summary>
     public RoomPhase PhaseAt(DateTimeOffset now)
@@ -104,6 +118,10 @@ public sealed class RoomSettings
     /// <summary>The operator's message for the queue page in <paramref name="phase"/>; null = none.</summary>
     public string? MessageOf(RoomPhase phase) => phase == RoomPhase.Normal ? Message : Event?.Message ?? Message;
 
+    /// <summary>While draining: no capacity for anyone new, and passthrough (which ignores capacity) queues instead.</summary>
+    private RoomPolicy Drained(RoomPolicy policy) =>
+        !Draining ? policy : policy with { MaxActive = 0, Mode = policy.Mode == QueueMode.Passthrough ? QueueMode.Fifo : policy.Mode };
+
     private RoomPolicy[] BuildPolicies()
     {
         var normal = new RoomPolicy(Name, MaxActive, ActiveTtl, QueueTtl, AdmissionWindow)
@@ -116,6 +134,7 @@ public sealed class RoomSettings
 
         if (Event is not { } e)
         {
+            normal = Drained(normal);
             return [normal, normal, normal];
         }
 
@@ -128,6 +147,6 @@ public sealed class RoomSettings
             SessionMax = e.SessionMax ?? SessionMax,
         };
         var prequeue = during with { Mode = QueueMode.QueueAll, ShuffleArrivals = e.ShuffleAtStart };
-        return [normal, prequeue, during];
+        return [Drained(normal), Drained(prequeue), Drained(during)];
     }
 }

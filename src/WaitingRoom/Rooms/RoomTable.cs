@@ -11,51 +11,66 @@ namespace WaitingRoom.Rooms;
 /// </summary>
 public sealed class RoomTable
 {
-    private readonly RoomSettings[] _byPrecedence;
-    private readonly Dictionary<string, RoomSettings> _byName;
+    private volatile Snapshot _snapshot;
 
     public RoomTable(IEnumerable<RoomSettings> rooms)
     {
         ArgumentNullException.ThrowIfNull(rooms);
-        var list = rooms.ToList();
-        Default = list.Find(r => string.Equals(r.Name, RoomPolicy.DefaultName, StringComparison.Ordinal))
-            ?? throw new ArgumentException("The rooms must include the room named 'default'.", nameof(rooms));
-        All = list;
-        _byName = list.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
-        _byPrecedence = [.. list
-            .Where(r => !ReferenceEquals(r, Default))
-            .OrderByDescending(r => HostRank(r.Host))
-            .ThenByDescending(r => r.Host.Length)
-            .ThenByDescending(r => r.Path.Length)];
+        _snapshot = new Snapshot(rooms.ToList());
     }
 
     /// <summary>The room of requests that match no other room.</summary>
-    public RoomSettings Default { get; }
+    public RoomSettings Default => _snapshot.Default;
 
     /// <summary>Every room, the default first when it was given first.</summary>
-    public IReadOnlyList<RoomSettings> All { get; }
+    public IReadOnlyList<RoomSettings> All => _snapshot.All;
 
     /// <summary>The room called <paramref name="name"/> (case-insensitive), or null.</summary>
     public RoomSettings? Find(string? name) =>
-        name is not null && _byName.TryGetValue(name, out var room) ? room : null;
+        name is not null && _snapshot.ByName.TryGetValue(name, out var room) ? room : null;
+
+    /// <summary>
+    /// Puts <paramref name="room"/> in place of the room of the same name (run-time settings from
+    /// the admin API). Requests already under way keep the settings they started with; host and
+    /// path must not change (they are not changeable at run time).
+    /// </summary>
+    public void Replace(RoomSettings room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        lock (this)
+        {
+            var current = _snapshot;
+            var index = current.All.ToList().FindIndex(r => string.Equals(r.Name, room.Name, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                throw new ArgumentException($"There is no room '{room.Name}'.", nameof(room));
+            }
+
+            var all = current.All.ToList();
+            all[index] = room;
+            _snapshot = new Snapshot(all);
+        }
+    }
 
     /// <summary>The room of a request.</summary>
     public RoomSettings Match(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _byPrecedence.Length == 0 ? Default : Match(request.Host.Host, request.Path.Value);
+        var snapshot = _snapshot;
+        return snapshot.ByPrecedence.Length == 0 ? snapshot.Default : Match(request.Host.Host, request.Path.Value);
     }
 
     /// <summary>The room for a host (without port) and a path.</summary>
     public RoomSettings Match(string? host, string? path)
     {
-        if (_byPrecedence.Length == 0)
+        var snapshot = _snapshot;
+        if (snapshot.ByPrecedence.Length == 0)
         {
-            return Default;
+            return snapshot.Default;
         }
 
         var normalized = NormalizePath(path);
-        foreach (var room in _byPrecedence)
+        foreach (var room in snapshot.ByPrecedence)
         {
             if (HostMatches(room.Host, host) && PathMatches(room.Path, normalized))
             {
@@ -63,7 +78,7 @@ public sealed class RoomTable
             }
         }
 
-        return Default;
+        return snapshot.Default;
     }
 
     /// <summary>True when the already normalized <paramref name="path"/> starts with <paramref name="prefix"/>, ignoring case.</summary>
@@ -117,4 +132,29 @@ public sealed class RoomTable
     }
 
     private static int HostRank(string pattern) => pattern == "*" ? 0 : pattern.StartsWith("*.", StringComparison.Ordinal) ? 1 : 2;
+
+    /// <summary>One immutable set of rooms; replaced whole so a reader never sees half a change.</summary>
+    private sealed class Snapshot
+    {
+        public Snapshot(List<RoomSettings> list)
+        {
+            Default = list.Find(r => string.Equals(r.Name, RoomPolicy.DefaultName, StringComparison.Ordinal))
+                ?? throw new ArgumentException("The rooms must include the room named 'default'.", nameof(list));
+            All = list;
+            ByName = list.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+            ByPrecedence = [.. list
+                .Where(r => !ReferenceEquals(r, Default))
+                .OrderByDescending(r => HostRank(r.Host))
+                .ThenByDescending(r => r.Host.Length)
+                .ThenByDescending(r => r.Path.Length)];
+        }
+
+        public RoomSettings Default { get; }
+
+        public IReadOnlyList<RoomSettings> All { get; }
+
+        public Dictionary<string, RoomSettings> ByName { get; }
+
+        public RoomSettings[] ByPrecedence { get; }
+    }
 }

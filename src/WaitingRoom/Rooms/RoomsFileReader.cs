@@ -47,6 +47,13 @@ public static class RoomsFileReader
         "admissionWindow", "sessionMax", "queueMode", "bypassPaths", "title", "message", "event",
     ];
 
+    /// <summary>What the admin API may change at run time: the room's own settings and 'draining'.</summary>
+    private static readonly string[] s_overrideProperties =
+    [
+        "maxActive", "newUsersPerMinute", "maxNewPerIpPerMinute", "activeTtl", "queueTtl", "admissionWindow", "sessionMax",
+        "queueMode", "title", "message", "event", "draining",
+    ];
+
     private static readonly string[] s_eventProperties =
     [
         "start", "end", "prequeueStart", "shuffleAtStart", "maxActive", "newUsersPerMinute", "queueMode", "sessionMax", "title", "message",
@@ -106,6 +113,28 @@ public static class RoomsFileReader
         }
 
         return checker.Problems.Count == 0 ? rooms : [];
+    }
+
+    /// <summary>
+    /// Applies run-time settings (a JSON object of camelCase room settings, as the admin API's PATCH
+    /// takes and the store keeps) to a copy of the configured room. A null value means "as
+    /// configured". Each problem is added to <paramref name="errors"/> without a line number.
+    /// </summary>
+    /// <returns>The room with the settings applied, or null when any problem was found.</returns>
+    public static RoomSettings? ApplyOverrides(string json, RoomSettings configured, ICollection<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(configured);
+        ArgumentNullException.ThrowIfNull(errors);
+
+        var checker = new Checker(configured);
+        var room = checker.Overrides(json, configured);
+        foreach (var (_, message) in checker.Problems.OrderBy(p => p.Line))
+        {
+            errors.Add(message);
+        }
+
+        return checker.Problems.Count == 0 ? room : null;
     }
 
     /// <summary>
@@ -423,44 +452,12 @@ public static class RoomsFileReader
                         }
 
                         break;
-                    case "maxActive":
-                        room.MaxActive = Integer(value, key, 1, MaxActiveLimit) ?? room.MaxActive;
-                        break;
-                    case "newUsersPerMinute":
-                        room.NewUsersPerMinute = Integer(value, key, 0, NewUsersPerMinuteLimit) ?? room.NewUsersPerMinute;
-                        break;
-                    case "maxNewPerIpPerMinute":
-                        room.MaxNewPerIpPerMinute = Integer(value, key, 0, NewPerIpPerMinuteLimit) ?? room.MaxNewPerIpPerMinute;
-                        break;
-                    case "activeTtl":
-                        room.ActiveTtl = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.ActiveTtl;
-                        break;
-                    case "queueTtl":
-                        room.QueueTtl = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.QueueTtl;
-                        break;
-                    case "admissionWindow":
-                        room.AdmissionWindow = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.AdmissionWindow;
-                        break;
-                    case "sessionMax":
-                        room.SessionMax = Duration(value, key, 0, MaxSessionSeconds) ?? room.SessionMax;
-                        break;
-                    case "queueMode":
-                        room.QueueMode = Mode(value, key) ?? room.QueueMode;
-                        break;
-                    case "bypassPaths":
-                        room.BypassPaths = BypassPaths(value) ?? room.BypassPaths;
-                        break;
-                    case "title":
-                        room.Title = Text(value, key, MaxTitleLength) ?? room.Title;
-                        break;
-                    case "message":
-                        room.Message = Text(value, key, MaxMessageLength) ?? room.Message;
-                        break;
-                    case "event":
-                        room.Event = Event(value);
-                        break;
                     default:
-                        Unknown(key, keyLine, "", s_roomProperties);
+                        if (!ApplySetting(room, key, value))
+                        {
+                            Unknown(key, keyLine, "", s_roomProperties);
+                        }
+
                         break;
                 }
             }
@@ -471,6 +468,101 @@ public static class RoomsFileReader
             }
 
             return room;
+        }
+
+        /// <summary>
+        /// The run-time settings of the admin API applied to a copy of <paramref name="configured"/>:
+        /// the room's own settings and 'draining'; a null value keeps the configured setting. Name,
+        /// host, path and bypass paths decide which requests the room takes and are refused.
+        /// </summary>
+        public RoomSettings? Overrides(string json, RoomSettings configured)
+        {
+            if (ReadTree(json, Problems) is not { } root)
+            {
+                return null;
+            }
+
+            if (root.Kind != JsonTokenType.StartObject)
+            {
+                Add(root.Line, $"the settings must be an object, got {Describe(root)}");
+                return null;
+            }
+
+            var room = configured.Copy();
+            foreach (var (key, keyLine, value) in root.Members)
+            {
+                if (value.Kind == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
+                switch (key)
+                {
+                    case "name" or "host" or "path" or "bypassPaths":
+                        Add(keyLine, $"'{key}' cannot be changed at run time: it decides which requests the room takes (change WR_ROOMS_FILE and restart)");
+                        break;
+                    case "draining":
+                        room.Draining = Boolean(value, key) ?? room.Draining;
+                        break;
+                    default:
+                        if (!ApplySetting(room, key, value))
+                        {
+                            Unknown(key, keyLine, "", s_overrideProperties);
+                        }
+
+                        break;
+                }
+            }
+
+            return room;
+        }
+
+        /// <summary>One of a room's own settings (not its name or match); false when <paramref name="key"/> is not one.</summary>
+        private bool ApplySetting(RoomSettings room, string key, Node value)
+        {
+            switch (key)
+            {
+                case "maxActive":
+                    room.MaxActive = Integer(value, key, 1, MaxActiveLimit) ?? room.MaxActive;
+                    break;
+                case "newUsersPerMinute":
+                    room.NewUsersPerMinute = Integer(value, key, 0, NewUsersPerMinuteLimit) ?? room.NewUsersPerMinute;
+                    break;
+                case "maxNewPerIpPerMinute":
+                    room.MaxNewPerIpPerMinute = Integer(value, key, 0, NewPerIpPerMinuteLimit) ?? room.MaxNewPerIpPerMinute;
+                    break;
+                case "activeTtl":
+                    room.ActiveTtl = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.ActiveTtl;
+                    break;
+                case "queueTtl":
+                    room.QueueTtl = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.QueueTtl;
+                    break;
+                case "admissionWindow":
+                    room.AdmissionWindow = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.AdmissionWindow;
+                    break;
+                case "sessionMax":
+                    room.SessionMax = Duration(value, key, 0, MaxSessionSeconds) ?? room.SessionMax;
+                    break;
+                case "queueMode":
+                    room.QueueMode = Mode(value, key) ?? room.QueueMode;
+                    break;
+                case "bypassPaths":
+                    room.BypassPaths = BypassPaths(value) ?? room.BypassPaths;
+                    break;
+                case "title":
+                    room.Title = Text(value, key, MaxTitleLength) ?? room.Title;
+                    break;
+                case "message":
+                    room.Message = Text(value, key, MaxMessageLength) ?? room.Message;
+                    break;
+                case "event":
+                    room.Event = Event(value);
+                    break;
+                default:
+                    return false;
+            }
+
+            return true;
         }
 
         /// <summary>The room's name when it is present, valid and not yet used; otherwise null (and a problem).</summary>

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WaitingRoom.Hosting;
+using WaitingRoom.Proxy;
+using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
+
+namespace WaitingRoom.Operations;
+
+/// <summary>
+/// Every WR_RELEASE_INTERVAL: loads what the admin API changed in the store (rooms' run-time
+/// settings, backend destinations), so every instance follows a change within one interval, and
+/// samples every room's numbers for metrics, the admin API and the dashboard's chart. A failed
+/// step is logged once per outage and tried again at the next tick.
+/// </summary>
+internal sealed partial class SharedStateSync : BackgroundService
+{
+    private readonly IWaitingRoomStore _store;
+    private readonly RoomTable _rooms;
+    private readonly RoomOverrides _overrides;
+    private readonly BackendDestinations _backends;
+    private readonly RoomMonitor _monitor;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _interval;
+    private readonly ILogger<SharedStateSync> _logger;
+    private bool _failing;
+
+    public SharedStateSync(
+        IWaitingRoomStore store,
+        RoomTable rooms,
+        RoomOverrides overrides,
+        BackendDestinations backends,
+        RoomMonitor monitor,
+        TimeProvider time,
+        IOptions<WaitingRoomOptions> options,
+        ILogger<SharedStateSync> logger)
+    {
+        _store = store;
+        _rooms = rooms;
+        _overrides = overrides;
+        _backends = backends;
+        _monitor = monitor;
+        _time = time;
+        _interval = options.Value.ReleaseInterval;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_interval, _time);
+        try
+        {
+            do
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>One pass: settings, destinations, numbers. Never throws except on cancellation.</summary>
+    internal async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _overrides.RefreshAsync(cancellationToken);
+            await _backends.RefreshAsync(cancellationToken);
+            var now = _time.GetUtcNow();
+            foreach (var room in _rooms.All)
+            {
+                var policy = room.PolicyAt(now);
+                var counts = await _store.GetCountsAsync(policy, cancellationToken);
+                _monitor.Record(room.Name, counts, policy.MaxActive, now);
+            }
+
+            if (_failing)
+            {
+                _failing = false;
+                Log.Recovered(_logger);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                Log.Failed(_logger, ex);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 520, Level = LogLevel.Warning, EventName = "SharedStateFailed",
+            Message = "Could not load the shared settings and room numbers from the store; the settings in force stay, and the next interval tries again.")]
+        public static partial void Failed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 521, Level = LogLevel.Information, EventName = "SharedStateRecovered",
+            Message = "The shared settings and room numbers load again.")]
+        public static partial void Recovered(ILogger logger);
+    }
+}
