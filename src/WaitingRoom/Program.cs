@@ -2,7 +2,14 @@ using WaitingRoom.Hosting;
 
 // WaitingRoom: a reverse proxy that admits at most WR_MAX_ACTIVE visitors and queues the rest.
 // The content root is the app's own folder, so `dotnet WaitingRoom.dll` finds wwwroot from any directory.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ConfigurationCommand.HostArguments(args), ContentRootPath = AppContext.BaseDirectory });
+
+// --print-config / --check-config: answer from the configuration and exit, before anything starts.
+if (ConfigurationCommand.Run(args, builder.Configuration) is { } exitCode)
+{
+    return exitCode;
+}
+
 try
 {
     builder.AddWaitingRoom();

@@ -158,7 +158,7 @@ public sealed class WaitingRoomOptionsReaderTests
     [InlineData("WR_BYPASS_HEADER", "X-Bypass:hunt2", "hunt2")]
     [InlineData("WR_BYPASS_HEADER", "X Bypass:hunter2secret", "hunter2secret")]
     [InlineData("WR_BYPASS_HEADER", ":hunter2secret", "hunter2secret")]
-    [InlineData("WR_ADMIN_TOKEN", "hunter2-admin-token", "hunter2-admin-token")]
+    [InlineData("WR_ADMIN_TOKEN", "hunter2 admin token", "hunter2 admin token")]
     public void Read_BadSecretValue_ThrowsOneLineNamingVariableWithoutEchoingSecret(string name, string value, string secret)
     {
         // Arrange & Act
