@@ -90,6 +90,9 @@ public static class WaitingRoomApplicationBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<IOptions<WaitingRoomOptions>>().Value;
 
+        // The exporter listens from the start, so the first scrape sees everything measured before it.
+        app.Services.GetRequiredService<PrometheusExporter>();
+
         app.UseForwardedHeaders();
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseStaticFiles(AssetFiles(app));

@@ -89,6 +89,7 @@ internal sealed class PrometheusFamily
         ReferenceEquals(this, other)
         || (Name == other.Name && _type == other._type && _aggregation == other._aggregation && _floating == other._floating && _bounds.AsSpan().SequenceEqual(other._bounds));
 
+    /// <summary>Adds, sets or counts a whole-number measurement into the series of its tags (the hot path).</summary>
     public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var series = Series(tags);
@@ -107,6 +108,7 @@ internal sealed class PrometheusFamily
         }
     }
 
+    /// <summary>Adds, sets or counts a floating-point measurement into the series of its tags (the hot path).</summary>
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var series = Series(tags);

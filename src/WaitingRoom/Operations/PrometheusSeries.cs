@@ -20,8 +20,10 @@ internal sealed class PrometheusSeries
     /// <summary>The series' labels as written between the braces, sorted by name; empty without tags.</summary>
     public string Labels { get; }
 
+    /// <summary>Adds to a whole-number sum (counter, up-down counter, histogram sum).</summary>
     public void Add(long value) => Interlocked.Add(ref _integer, value);
 
+    /// <summary>Adds to a floating-point sum with a compare-and-swap loop, so no update is lost.</summary>
     public void Add(double value)
     {
         var current = Volatile.Read(ref _real);
@@ -37,12 +39,16 @@ internal sealed class PrometheusSeries
         }
     }
 
+    /// <summary>Replaces the value (gauges and observed values).</summary>
     public void Set(long value) => Interlocked.Exchange(ref _integer, value);
 
+    /// <summary>Replaces the value (gauges and observed values).</summary>
     public void Set(double value) => Interlocked.Exchange(ref _real, value);
 
+    /// <summary>Counts one histogram measurement in its (non-cumulative) bucket.</summary>
     public void AddToBucket(int bucket) => Interlocked.Increment(ref _buckets[bucket]);
 
+    /// <summary>The measurements counted in one bucket so far.</summary>
     public long BucketCount(int bucket) => Volatile.Read(ref _buckets[bucket]);
 
     /// <summary>The value (a histogram's sum) as the exposition writes it.</summary>

@@ -1,0 +1,95 @@
+using System.Net;
+using WaitingRoom.Tests.EndToEnd;
+using WaitingRoom.Tests.Infrastructure;
+using Xunit;
+
+namespace WaitingRoom.Tests.Operations;
+
+/// <summary>/_wr/metrics over real HTTP: valid Prometheus text (checked by a strict parser) whose numbers move with the traffic.</summary>
+public sealed class MetricsEndpointTests
+{
+    private static async Task<PrometheusText> ScrapeAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/_wr/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private static double ValueOr0(PrometheusText metrics, string name, params (string Label, string Value)[] labels) =>
+        metrics.TryValue(name, out var value, labels) ? value : 0;
+
+    [Fact]
+    public async Task Metrics_TrafficThroughTheRoom_ParseAsPrometheusTextAndMoveWithIt()
+    {
+        // Arrange
+        await using var room = await RoomUnderTest.StartAsync(1);
+        using var scraper = new HttpClient { BaseAddress = room.Proxy.Address };
+        var before = await ScrapeAsync(scraper);
+        var room1 = ("room", "default");
+
+        // Act: one visitor in, two queued; the origin ends the first one's session, the next is promoted.
+        var (holder, waiter) = await room.HolderAndWaiterAsync();
+        await room.GetAsync("/echo", forwardedFor: "198.51.100.3");
+        var release = await room.GetAsync("/release", holder.Token, "198.51.100.1");
+        await Visit.UntilAsync(async () => (await room.StatusAsync(waiter.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "the waiter is promoted");
+        PrometheusText after = before;
+        await Visit.UntilAsync(
+            async () =>
+            {
+                after = await ScrapeAsync(scraper);
+                return ValueOr0(after, "wr_released", room1) == 1 && ValueOr0(after, "wr_queued", room1) == 1;
+            },
+            TimeSpan.FromSeconds(5),
+            "the room gauges show one released and one waiting");
+
+        // Assert
+        Assert.True(release.ReachedBackend, release.Body);
+        Assert.Equal(1, ValueOr0(after, "wr_admitted_total", room1) - ValueOr0(before, "wr_admitted_total", room1));
+        Assert.Equal(2, ValueOr0(after, "wr_decisions_total", room1, ("decision", "queued")));
+        Assert.True(ValueOr0(after, "wr_decisions_total", room1, ("decision", "active")) >= 2);
+        Assert.Equal(1, ValueOr0(after, "wr_released_by_origin_total", room1));
+        Assert.Equal(1, ValueOr0(after, "wr_promoted_total", room1));
+        Assert.Equal(1, ValueOr0(after, "wr_capacity", room1));
+        Assert.Equal(0, ValueOr0(after, "wr_active", room1));
+        Assert.Equal("histogram", after.Family("wr_decision_duration_seconds").Type);
+        Assert.True(after.Value("wr_decision_duration_seconds_count", room1) >= 4);
+        Assert.True(after.Value("wr_store_duration_seconds_count", ("operation", "admit")) >= 4);
+        Assert.True(after.Value("wr_store_duration_seconds_count", ("operation", "promote")) >= 1);
+        var destination = ("destination", "d1");
+        var address = ("address", room.Backend.Address.ToString());
+        Assert.Equal(2, after.Value("wr_backend_requests_total", destination, address));
+        Assert.Equal(1, after.Value("wr_backend_up", destination, address));
+        Assert.Equal("counter", after.Family("wr_backend_requests_total").Type);
+        Assert.True(after.TryValue("wr_promotion_rate_per_minute", out _, room1));
+    }
+
+    [Fact]
+    public async Task Metrics_StoreDown_CountsStoreErrorsAndStillAnswers()
+    {
+        // Arrange
+        var redis = RedisServer.StartPrivate();
+        try
+        {
+            await using var backend = await TestBackend.StartAsync();
+            var settings = redis.Settings(RedisServer.NewPrefix());
+            settings["WR_BACKEND_URL"] = backend.Address.ToString();
+            settings["WR_SECRET"] = "a-test-secret-of-enough-length";
+            await using var proxy = await ProxyInstance.StartAsync(settings);
+            using var client = proxy.Anonymous();
+            await ProxyInstance.GetJsonAsync(client, "/echo");
+
+            // Act
+            redis.Stop();
+            await Visit.UntilAsync(async () => (await ProxyInstance.GetJsonAsync(client, "/echo")).Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "the room answers 503 while Redis is down");
+            var metrics = await ScrapeAsync(client);
+
+            // Assert
+            Assert.True(metrics.Value("wr_store_errors_total", ("operation", "admit")) >= 1);
+        }
+        finally
+        {
+            redis.Stop();
+        }
+    }
+}
