@@ -69,6 +69,16 @@ internal sealed partial class StartupReport : IHostedService
             Log.Backends(_logger, backends);
         }
 
+        if (_options.AdminToken is null)
+        {
+            Log.AdminOff(_logger);
+        }
+        else
+        {
+            var id = new Operations.AdminToken(_options.AdminToken).Id;
+            Log.AdminOn(_logger, id);
+        }
+
         if (_options.Secret is null)
         {
             if (!_options.UsesInMemoryStore)
@@ -120,6 +130,14 @@ internal sealed partial class StartupReport : IHostedService
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Information, EventName = "Backends", Message = "Forwarding admitted visitors to {Backends}.")]
         public static partial void Backends(ILogger logger, string backends);
+
+        [LoggerMessage(EventId = 12, Level = LogLevel.Information, EventName = "AdminApiOff",
+            Message = "Admin API and dashboard off (WR_ADMIN_TOKEN is unset); /_wr/metrics is served.")]
+        public static partial void AdminOff(ILogger logger);
+
+        [LoggerMessage(EventId = 13, Level = LogLevel.Information, EventName = "AdminApiOn",
+            Message = "Admin API and dashboard at /_wr/admin/ for the bearer token {TokenId}; /_wr/metrics is served.")]
+        public static partial void AdminOn(ILogger logger, string tokenId);
 
         [LoggerMessage(EventId = 7, Level = LogLevel.Information, EventName = "SharedSecret",
             Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]

@@ -481,11 +481,4 @@ internal static partial class AdminEndpoints
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
         Log.Change(logger, actor, client, action, target, before, after);
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 600, Level = LogLevel.Information, EventName = "AdminChange",
-            Message = "Audit: {Actor} from {Client} did {Action} on {Target}: {Before} -> {After}")]
-        public static partial void Change(ILogger logger, string actor, string client, string action, string target, string before, string after);
-    }
 }

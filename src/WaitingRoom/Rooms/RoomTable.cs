@@ -11,6 +11,7 @@ namespace WaitingRoom.Rooms;
 /// </summary>
 public sealed class RoomTable
 {
+    private readonly Lock _replaceLock = new();
     private volatile Snapshot _snapshot;
 
     public RoomTable(IEnumerable<RoomSettings> rooms)
@@ -37,7 +38,7 @@ public sealed class RoomTable
     public void Replace(RoomSettings room)
     {
         ArgumentNullException.ThrowIfNull(room);
-        lock (this)
+        lock (_replaceLock)
         {
             var current = _snapshot;
             var index = current.All.ToList().FindIndex(r => string.Equals(r.Name, room.Name, StringComparison.OrdinalIgnoreCase));

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace WaitingRoom.Operations;
+
+internal static partial class AdminEndpoints
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 600, Level = LogLevel.Information, EventName = "AdminChange",
+            Message = "Audit: {Actor} from {Client} did {Action} on {Target}: {Before} -> {After}")]
+        public static partial void Change(ILogger logger, string actor, string client, string action, string target, string before, string after);
+    }
+}
