@@ -349,9 +349,9 @@
     card.appendChild(body);
 
     var controls = el('div', 'controls');
-    controls.appendChild(numberControl(c, 'capacity', 'maxActive', 'Capacity (max active)', 'Apply', 0));
+    controls.appendChild(numberControl(c, 'capacity', 'maxActive', 'Capacity (max active)', 'Apply', 1));
     controls.appendChild(modeControl(c));
-    controls.appendChild(numberControl(c, 'newUsersPerMinute', 'newUsersPerMinute', 'New users per minute (0 = no cap)', 'Apply', 0));
+    controls.appendChild(numberControl(c, 'newUsersPerMinute', 'newUsersPerMinute', 'New users / minute (0 = no cap)', 'Apply', 0));
     controls.appendChild(drainControl(c));
     controls.appendChild(resetControl(c));
     controls.appendChild(releaseControl(c));
@@ -761,6 +761,7 @@
       if (!seen[id]) { backendsBody.removeChild(rows[id].el); delete rows[id]; }
     });
     show(backendsEmpty, d.destinations.length === 0);
+    show(backendsBody.parentNode, d.destinations.length > 0);
   }
 
   function backendRow(id) {
