@@ -760,8 +760,13 @@
     Object.keys(rows).forEach(function (id) {
       if (!seen[id]) { backendsBody.removeChild(rows[id].el); delete rows[id]; }
     });
+    var noCluster = d.cluster === false;
+    setText(backendsEmpty, noCluster
+      ? 'No backend cluster: WR_BACKEND_URL is unset, so the built-in demo origin answers. Set it to proxy to your own backends.'
+      : 'No destinations: every request gets the "temporarily unavailable" page until one is added.');
     show(backendsEmpty, d.destinations.length === 0);
     show(backendsBody.parentNode, d.destinations.length > 0);
+    show($('backend-add'), !noCluster);
   }
 
   function backendRow(id) {

@@ -267,6 +267,7 @@ internal static partial class AdminEndpoints
 
         return Json(StatusCodes.Status200OK, new JsonObject
         {
+            ["cluster"] = backends.HasCluster,
             ["loadBalancing"] = Hosting.WaitingRoomOptionsReader.LoadBalancingName(options.LoadBalancingPolicy),
             ["sticky"] = options.Sticky,
             ["healthCheckPath"] = options.HealthCheckPath,
