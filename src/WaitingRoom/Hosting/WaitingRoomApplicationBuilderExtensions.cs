@@ -69,6 +69,7 @@ public static class WaitingRoomApplicationBuilderExtensions
         if (options.BackendUrls.Count > 0)
         {
             services.AddSingleton<OriginCommandTransform>();
+            services.Configure<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>(passive => ProxyConfiguration.ConfigurePassiveChecks(passive, options));
             services.AddReverseProxy()
                 .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options, ProxyConfiguration.Configured(options)))
                 .AddTransforms(context =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using WaitingRoom.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 
 namespace WaitingRoom.Proxy;
 
@@ -86,6 +87,26 @@ internal static class ProxyConfiguration
                 },
             },
         ];
+    }
+
+    /// <summary>Failed forwards (out of at least this many in the window) that take a destination out by passive checks.</summary>
+    public const int PassiveMinimumRequests = 3;
+
+    /// <summary>Share of failed forwards in the window above which passive checks take a destination out.</summary>
+    public const double PassiveFailureRate = 0.3;
+
+    /// <summary>
+    /// YARP's passive policy judges a destination over a window and never rests it for less than
+    /// that window, so both follow the probe interval (at least 5 s); its own defaults (60 s,
+    /// 10 requests) would cost ten failed visitor requests and a minute's rest per dead destination.
+    /// </summary>
+    public static void ConfigurePassiveChecks(TransportFailureRateHealthPolicyOptions passive, WaitingRoomOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(passive);
+        ArgumentNullException.ThrowIfNull(options);
+        passive.DetectionWindowSize = PassiveReactivation(options);
+        passive.MinimalTotalCountThreshold = PassiveMinimumRequests;
+        passive.DefaultFailureRateLimit = PassiveFailureRate;
     }
 
     /// <summary>How long a destination taken out by passive checks rests before it gets traffic again: the probe interval, at least 5 s.</summary>

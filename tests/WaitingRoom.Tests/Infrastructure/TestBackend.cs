@@ -13,40 +13,72 @@ namespace WaitingRoom.Tests.Infrastructure;
 
 /// <summary>
 /// A real origin on Kestrel at 127.0.0.1: counts every request it serves and answers
-/// /echo (what it received, as JSON), /stream (a slow chunked body), /ws (WebSocket echo)
-/// and anything else with "backend:{path}".
+/// /echo (what it received, as JSON), /stream (a slow chunked body), /ws (WebSocket echo),
+/// /slow?ms=N (answers "slow" after N ms) and anything else with "backend:{path}".
+/// /healthz answers 200 "ok" while <see cref="Healthy"/>, else 503; it is counted apart, in
+/// <see cref="HealthChecks"/>. A backend started with a name tags every answer with X-Backend.
 /// </summary>
 public sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _requests;
+    private int _healthChecks;
+    private volatile bool _healthy = true;
 
-    private TestBackend(WebApplication app)
+    private TestBackend(WebApplication app, string? name)
     {
         _app = app;
+        Name = name;
     }
 
     public Uri Address { get; private set; } = null!;
 
-    /// <summary>Requests that reached the backend.</summary>
+    /// <summary>The name given at start, sent back in the X-Backend header of every answer; null when none.</summary>
+    public string? Name { get; }
+
+    /// <summary>Requests that reached the backend (health checks on /healthz not included).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    public static async Task<TestBackend> StartAsync()
+    /// <summary>Requests to /healthz.</summary>
+    public int HealthChecks => Volatile.Read(ref _healthChecks);
+
+    /// <summary>What /healthz answers: 200 "ok" when true (the default), 503 when false.</summary>
+    public bool Healthy
+    {
+        get => _healthy;
+        set => _healthy = value;
+    }
+
+    public static async Task<TestBackend> StartAsync(string? name = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var backend = new TestBackend(app);
+        var backend = new TestBackend(app, name);
         app.UseWebSockets();
         app.Use((context, next) =>
         {
+            if (name is not null)
+            {
+                context.Response.Headers["X-Backend"] = name;
+            }
+
+            if (context.Request.Path.Equals("/healthz", StringComparison.OrdinalIgnoreCase))
+            {
+                Interlocked.Increment(ref backend._healthChecks);
+                var healthy = backend.Healthy;
+                context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+                return context.Response.WriteAsync(healthy ? "ok" : "unhealthy");
+            }
+
             Interlocked.Increment(ref backend._requests);
             return next(context);
         });
         app.Map("/echo", EchoAsync);
         app.Map("/stream", StreamAsync);
         app.Map("/ws", WebSocketEchoAsync);
+        app.Map("/slow", SlowAsync);
         app.Map("/release", (HttpContext context) =>
         {
             context.Response.Headers["WR-Command"] = "release";
@@ -87,6 +119,22 @@ public sealed class TestBackend : IAsyncDisposable
             await context.Response.Body.FlushAsync();
             await Task.Delay(50);
         }
+    }
+
+    private static async Task SlowAsync(HttpContext context)
+    {
+        var ms = int.TryParse(context.Request.Query["ms"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : 1000;
+        try
+        {
+            await Task.Delay(ms, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The proxy gave up waiting: nobody reads the answer.
+            return;
+        }
+
+        await context.Response.WriteAsync("slow");
     }
 
     private static async Task WebSocketEchoAsync(HttpContext context)
