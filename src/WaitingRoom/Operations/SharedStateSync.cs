@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Hosting;
@@ -14,7 +13,7 @@ namespace WaitingRoom.Operations;
 /// samples every room's numbers for metrics, the admin API and the dashboard's chart. A failed
 /// step is logged once per outage and tried again at the next tick.
 /// </summary>
-internal sealed partial class SharedStateSync : BackgroundService
+internal sealed partial class SharedStateSync : IntervalService
 {
     private readonly IWaitingRoomStore _store;
     private readonly RoomTable _rooms;
@@ -22,7 +21,6 @@ internal sealed partial class SharedStateSync : BackgroundService
     private readonly BackendDestinations _backends;
     private readonly RoomMonitor _monitor;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _interval;
     private readonly ILogger<SharedStateSync> _logger;
     private bool _failing;
 
@@ -35,6 +33,7 @@ internal sealed partial class SharedStateSync : BackgroundService
         TimeProvider time,
         IOptions<WaitingRoomOptions> options,
         ILogger<SharedStateSync> logger)
+        : base(time, options.Value.ReleaseInterval)
     {
         _store = store;
         _rooms = rooms;
@@ -42,26 +41,10 @@ internal sealed partial class SharedStateSync : BackgroundService
         _backends = backends;
         _monitor = monitor;
         _time = time;
-        _interval = options.Value.ReleaseInterval;
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_interval, _time);
-        try
-        {
-            do
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
 
     /// <summary>One pass: settings, destinations, numbers. Never throws except on cancellation.</summary>
     internal async Task RunOnceAsync(CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Hosting;
@@ -14,7 +13,7 @@ namespace WaitingRoom.Queue;
 /// instance runs it; the store's atomicity makes that safe, so there is no leader to lose. A failed
 /// round is logged and the next one runs as usual.
 /// </summary>
-internal sealed partial class PromotionService : BackgroundService
+internal sealed partial class PromotionService : IntervalService
 {
     /// <summary>Waiters moved per store call, so one call never holds Redis for long.</summary>
     internal const int BatchLimit = 2000;
@@ -26,37 +25,21 @@ internal sealed partial class PromotionService : BackgroundService
     private readonly RoomTable _rooms;
     private readonly PromotionRates _rates;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _interval;
     private readonly ILogger<PromotionService> _logger;
     private readonly Operations.WaitingRoomMetrics? _metrics;
 
     public PromotionService(IWaitingRoomStore store, RoomTable rooms, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger, Operations.WaitingRoomMetrics? metrics = null)
+        : base(time, options.Value.ReleaseInterval)
     {
         _metrics = metrics;
         _store = store;
         _rooms = rooms;
         _rates = rates;
         _time = time;
-        _interval = options.Value.ReleaseInterval;
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_interval, _time);
-        try
-        {
-            do
-            {
-                await RunRoundAsync(stoppingToken);
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => RunRoundAsync(cancellationToken);
 
     /// <summary>One round for every room; never throws except on cancellation.</summary>
     internal async Task RunRoundAsync(CancellationToken cancellationToken)

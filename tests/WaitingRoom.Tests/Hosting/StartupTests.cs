@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 
 namespace WaitingRoom.Tests.Hosting;
@@ -202,31 +203,6 @@ public sealed class StartupTests
         return port;
     }
 
-    /// <summary>The app's entry assembly: beside the tests when it can run from there, else the app's own build folder.</summary>
-    private static string AppDllPath()
-    {
-        var here = AppContext.BaseDirectory;
-        if (File.Exists(Path.Combine(here, "WaitingRoom.dll")) && File.Exists(Path.Combine(here, "WaitingRoom.runtimeconfig.json")))
-        {
-            return Path.Combine(here, "WaitingRoom.dll");
-        }
-
-        var root = new DirectoryInfo(here);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-
-        // The tests run from tests/WaitingRoom.Tests/bin/<Configuration>/<framework>/.
-        var framework = new DirectoryInfo(here.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = framework.Parent!.Name;
-        var path = Path.Combine(root.FullName, "src", "WaitingRoom", "bin", configuration, framework.Name, "WaitingRoom.dll");
-        Assert.True(File.Exists(path), $"WaitingRoom.dll not found at {path}");
-        return path;
-    }
-
     /// <summary>One run of the app with its output captured; killed with its children on dispose.</summary>
     private sealed class AppProcess : IDisposable
     {
@@ -266,33 +242,7 @@ public sealed class StartupTests
 
         public static AppProcess Start(IDictionary<string, string> variables)
         {
-            var workingDirectory = Path.Combine(Path.GetTempPath(), "wr-startup-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(workingDirectory);
-            var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-            {
-                WorkingDirectory = workingDirectory,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = false,
-            };
-            info.ArgumentList.Add(AppDllPath());
-
-            // Only the variables of the test: nothing inherited may change the app's configuration.
-            foreach (var name in info.Environment.Keys.ToList())
-            {
-                if (name.StartsWith("WR_", StringComparison.Ordinal) || name.StartsWith("ASPNETCORE_", StringComparison.Ordinal) ||
-                    name is "DOTNET_ENVIRONMENT" or "DOTNET_URLS" or "Serilog__MinimumLevel")
-                {
-                    info.Environment.Remove(name);
-                }
-            }
-
-            foreach (var (name, value) in variables)
-            {
-                info.Environment[name] = value;
-            }
-
+            var (info, workingDirectory) = AppBinary.StartInfo(variables);
             var process = new Process { StartInfo = info };
             var app = new AppProcess(process, workingDirectory);
             process.OutputDataReceived += (_, e) => Append(app._stdout, e.Data);
