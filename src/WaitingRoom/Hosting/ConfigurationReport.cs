@@ -117,7 +117,7 @@ internal static class ConfigurationReport
             "WR_ROOMS_FILE" => o.RoomsFile ?? "",
             "WR_QUEUE_PAGE" => o.QueuePage ?? "",
             "WR_QUEUE_LANGUAGE" => o.QueueLanguage ?? "auto",
-            "WR_LOAD_BALANCING" => PolicyName(o.LoadBalancingPolicy),
+            "WR_LOAD_BALANCING" => WaitingRoomOptionsReader.LoadBalancingName(o.LoadBalancingPolicy),
             "WR_HEALTH_CHECK_PATH" => o.HealthCheckPath ?? "",
             "WR_STICKY" => Boolean(o.Sticky),
             "WR_BACKEND_TIMEOUT" => Seconds(o.BackendTimeout),
@@ -233,7 +233,7 @@ internal static class ConfigurationReport
         var health = o.HealthCheckPath is null
             ? "no active health checks"
             : $"health checks of {o.HealthCheckPath} every {Seconds(o.HealthCheckInterval)} s, timeout {Seconds(o.HealthCheckTimeout)} s";
-        return $"{string.Join(", ", o.BackendUrls.Select(u => u.OriginalString))} ({PolicyName(o.LoadBalancingPolicy)}, " +
+        return $"{string.Join(", ", o.BackendUrls.Select(u => u.OriginalString))} ({WaitingRoomOptionsReader.LoadBalancingName(o.LoadBalancingPolicy)}, " +
             $"sticky {Boolean(o.Sticky)}, timeout {Seconds(o.BackendTimeout)} s, {health})";
     }
 
@@ -326,21 +326,4 @@ internal static class ConfigurationReport
     /// <summary>An ISO 8601 time as an operator writes it: Z for UTC, the offset otherwise, a fraction only when there is one.</summary>
     private static string Time(DateTimeOffset value) =>
         value.ToString(value.Offset == TimeSpan.Zero ? "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
-
-    /// <summary>A YARP policy name as WR_LOAD_BALANCING spells it: PowerOfTwoChoices → power-of-two-choices.</summary>
-    private static string PolicyName(string policy)
-    {
-        var name = new StringBuilder(policy.Length + 4);
-        foreach (var c in policy)
-        {
-            if (char.IsAsciiLetterUpper(c) && name.Length > 0)
-            {
-                name.Append('-');
-            }
-
-            name.Append(char.ToLowerInvariant(c));
-        }
-
-        return name.ToString();
-    }
 }

@@ -295,11 +295,11 @@ internal static partial class AdminEndpoints
             var change = await backends.AddAsync(address, context.RequestAborted);
             if (change.Error is not null)
             {
-                return Error(change.Error == "duplicate-address" || change.Error == "no-backend-cluster" ? StatusCodes.Status409Conflict : StatusCodes.Status503ServiceUnavailable, change.Error);
+                return Refused(change.Error);
             }
 
             var added = change.After!.First(d => !change.Before!.Any(b => b.Id == d.Id));
-            Audit(context, "backend-add", "backend " + added.Id, Describe(change.Before!), Describe(change.After!));
+            Audit(context, "backend-add", "backend " + added.Id, BackendDestinations.Describe(change.Before!), BackendDestinations.Describe(change.After!));
             return Json(StatusCodes.Status201Created, DestinationJson(backends.ViewOf(added)));
         }
         catch (StoreUnavailableException)
@@ -320,16 +320,10 @@ internal static partial class AdminEndpoints
             };
             if (change.Error is not null)
             {
-                var status = change.Error switch
-                {
-                    "unknown-backend" => StatusCodes.Status404NotFound,
-                    "no-backend-cluster" => StatusCodes.Status409Conflict,
-                    _ => StatusCodes.Status503ServiceUnavailable,
-                };
-                return Error(status, change.Error);
+                return Refused(change.Error);
             }
 
-            Audit(context, "backend-" + action, "backend " + id, Describe(change.Before!), Describe(change.After!));
+            Audit(context, "backend-" + action, "backend " + id, BackendDestinations.Describe(change.Before!), BackendDestinations.Describe(change.After!));
             if (action == "remove")
             {
                 return Results.NoContent();
@@ -343,6 +337,16 @@ internal static partial class AdminEndpoints
         }
     }
 
+    /// <summary>The answer to a backend change the list refused: unknown id 404, duplicate or no cluster 409, changed too often meanwhile 503.</summary>
+    private static IResult Refused(string error) => Error(
+        error switch
+        {
+            "unknown-backend" => StatusCodes.Status404NotFound,
+            "duplicate-address" or "no-backend-cluster" => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status503ServiceUnavailable,
+        },
+        error);
+
     /// <summary>A room's settings in force, its phase and its live numbers (from the store: the whole cluster).</summary>
     private static async Task<JsonObject> RoomJsonAsync(HttpContext context, RoomSettings room)
     {
@@ -350,7 +354,7 @@ internal static partial class AdminEndpoints
         var phase = room.PhaseAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
         var policy = room.PolicyOf(phase);
         var counts = await services.GetRequiredService<IWaitingRoomStore>().GetCountsAsync(policy, context.RequestAborted);
-        var rate = services.GetRequiredService<PromotionRates>().For(room.Name).RatePerSecond() ?? 0;
+        var rate = services.GetRequiredService<PromotionRates>().For(room.Name).RatePerMinute();
         return new JsonObject
         {
             ["name"] = room.Name,
@@ -364,7 +368,7 @@ internal static partial class AdminEndpoints
             ["queued"] = counts.Queued,
             ["admittedTotal"] = counts.AdmittedTotal,
             ["promotedTotal"] = counts.PromotedTotal,
-            ["promotionRatePerMinute"] = Math.Round(rate * 60, 1),
+            ["promotionRatePerMinute"] = Math.Round(rate, 1),
             ["queueMode"] = QueueModeNames.Of(room.QueueMode),
             ["newUsersPerMinute"] = room.NewUsersPerMinute,
             ["activeTtl"] = room.ActiveTtl.TotalSeconds,
@@ -413,9 +417,6 @@ internal static partial class AdminEndpoints
         Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy => "unhealthy",
         _ => "unknown",
     };
-
-    private static string Describe(IEnumerable<BackendDestination> destinations) =>
-        "[" + string.Join(", ", destinations.Select(d => d.Disabled ? $"{d.Id}={d.Address} (disabled)" : $"{d.Id}={d.Address}")) + "]";
 
     /// <summary>Reads a JSON object body of at most <see cref="MaxBodyBytes"/>; otherwise the 400/413/415 to answer.</summary>
     private static async Task<(JsonObject? Body, IResult? Problem)> ReadObjectAsync(HttpContext context)

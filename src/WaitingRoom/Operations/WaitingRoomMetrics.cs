@@ -107,7 +107,7 @@ internal sealed class WaitingRoomMetrics
     {
         foreach (var room in rooms.All)
         {
-            yield return new Measurement<double>((rates.For(room.Name).RatePerSecond() ?? 0) * 60, new KeyValuePair<string, object?>("room", room.Name));
+            yield return new Measurement<double>(rates.For(room.Name).RatePerMinute(), new KeyValuePair<string, object?>("room", room.Name));
         }
     }
 

@@ -119,6 +119,10 @@ internal sealed partial class BackendDestinations
         return new DestinationView(destination, state.Health.Active, state.Health.Passive, requests, failures, state.ConcurrentRequestCount);
     }
 
+    /// <summary>A list as logs and audit lines show it: <c>[d1=http://a/, d2=http://b/ (disabled)]</c>.</summary>
+    public static string Describe(IEnumerable<BackendDestination> destinations) =>
+        "[" + string.Join(", ", destinations.Select(d => d.Disabled ? $"{d.Id}={d.Address} (disabled)" : $"{d.Id}={d.Address}")) + "]";
+
     /// <summary>One change of the stored list: read, change, compare-and-set (again if another instance changed it meanwhile), then apply here.</summary>
     private async Task<Change> ChangeAsync(Func<Document, (Document? After, string? Error)> change, CancellationToken cancellationToken)
     {
@@ -127,25 +131,29 @@ internal sealed partial class BackendDestinations
             return new Change(null, null, "no-backend-cluster");
         }
 
-        for (var attempt = 0; attempt < 10; attempt++)
+        var done = await SharedDocument.ChangeAsync(
+            _store,
+            RoomKeys.BackendsDocument,
+            text =>
+            {
+                var before = Parse(text) ?? Initial();
+                var (after, error) = change(before);
+                return after is null
+                    ? (new Change(before.Destinations, null, error), null)
+                    : (new Change(before.Destinations, after.Destinations, null), JsonSerializer.Serialize(after, s_json));
+            },
+            cancellationToken);
+        if (done is not { } stored)
         {
-            var text = await _store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken);
-            var before = Parse(text) ?? Initial();
-            var (after, error) = change(before);
-            if (after is null)
-            {
-                return new Change(before.Destinations, null, error);
-            }
-
-            var afterText = JsonSerializer.Serialize(after, s_json);
-            if (await _store.TrySetDocumentAsync(RoomKeys.BackendsDocument, text, afterText, cancellationToken))
-            {
-                Apply(afterText);
-                return new Change(before.Destinations, after.Destinations, null);
-            }
+            return new Change(null, null, "conflict");
         }
 
-        return new Change(null, null, "conflict");
+        if (stored.Stored is not null)
+        {
+            Apply(stored.Stored);
+        }
+
+        return stored.Outcome;
     }
 
     private void Apply(string? text)
@@ -169,7 +177,7 @@ internal sealed partial class BackendDestinations
             _services.GetRequiredService<InMemoryConfigProvider>().Update(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(_options, document.Destinations));
             _current = document.Destinations;
             _appliedText = text;
-            var summary = string.Join(", ", document.Destinations.Select(d => d.Disabled ? $"{d.Id}={d.Address} (disabled)" : $"{d.Id}={d.Address}"));
+            var summary = Describe(document.Destinations);
             Log.DestinationsLoaded(_logger, summary);
         }
     }

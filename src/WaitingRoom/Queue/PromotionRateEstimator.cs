@@ -49,6 +49,9 @@ internal sealed class PromotionRateEstimator
         }
     }
 
+    /// <summary>Visitors promoted per minute over the window; 0 without enough data (metrics and the admin API).</summary>
+    public double RatePerMinute() => (RatePerSecond() ?? 0) * 60;
+
     /// <summary>Seconds until a visitor at <paramref name="position"/> is released, or null when unknown.</summary>
     public long? EstimateSeconds(long position)
     {

@@ -16,8 +16,6 @@ namespace WaitingRoom.Rooms;
 /// </summary>
 internal sealed partial class RoomOverrides
 {
-    private const int MaxAttempts = 10;
-
     private readonly IWaitingRoomStore _store;
     private readonly RoomTable _rooms;
     private readonly ILogger<RoomOverrides> _logger;
@@ -67,39 +65,43 @@ internal sealed partial class RoomOverrides
             return PatchOutcome.UnknownRoom;
         }
 
-        var document = RoomKeys.SettingsDocument(configured.Name);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        var done = await SharedDocument.ChangeAsync(
+            _store,
+            RoomKeys.SettingsDocument(configured.Name),
+            stored =>
+            {
+                var before = ParseObject(stored) ?? [];
+                var after = (JsonObject)before.DeepClone();
+                foreach (var (key, value) in patch)
+                {
+                    if (value is null)
+                    {
+                        after.Remove(key);
+                    }
+                    else
+                    {
+                        after[key] = value.DeepClone();
+                    }
+                }
+
+                var afterText = after.ToJsonString();
+                var errors = new List<string>();
+                return RoomsFileReader.ApplyOverrides(afterText, configured, errors) is null
+                    ? (new PatchOutcome(before, null, errors), null)
+                    : (new PatchOutcome(before, after, []), afterText);
+            },
+            cancellationToken);
+        if (done is not { } result)
         {
-            var stored = await _store.GetDocumentAsync(document, cancellationToken);
-            var before = ParseObject(stored) ?? [];
-            var after = (JsonObject)before.DeepClone();
-            foreach (var (key, value) in patch)
-            {
-                if (value is null)
-                {
-                    after.Remove(key);
-                }
-                else
-                {
-                    after[key] = value.DeepClone();
-                }
-            }
-
-            var afterText = after.ToJsonString();
-            var errors = new List<string>();
-            if (RoomsFileReader.ApplyOverrides(afterText, configured, errors) is null)
-            {
-                return new PatchOutcome(before, null, errors);
-            }
-
-            if (await _store.TrySetDocumentAsync(document, stored, afterText, cancellationToken))
-            {
-                Apply(configured.Name, afterText);
-                return new PatchOutcome(before, after, []);
-            }
+            return new PatchOutcome(null, null, ["the settings changed several times meanwhile; try again"]);
         }
 
-        return new PatchOutcome(null, null, ["the settings changed several times meanwhile; try again"]);
+        if (result.Stored is not null)
+        {
+            Apply(configured.Name, result.Stored);
+        }
+
+        return result.Outcome;
     }
 
     private void Apply(string name, string? text)

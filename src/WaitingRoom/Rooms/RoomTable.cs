@@ -40,14 +40,13 @@ public sealed class RoomTable
         ArgumentNullException.ThrowIfNull(room);
         lock (_replaceLock)
         {
-            var current = _snapshot;
-            var index = current.All.ToList().FindIndex(r => string.Equals(r.Name, room.Name, StringComparison.OrdinalIgnoreCase));
+            var all = _snapshot.All.ToList();
+            var index = all.FindIndex(r => string.Equals(r.Name, room.Name, StringComparison.OrdinalIgnoreCase));
             if (index < 0)
             {
                 throw new ArgumentException($"There is no room '{room.Name}'.", nameof(room));
             }
 
-            var all = current.All.ToList();
             all[index] = room;
             _snapshot = new Snapshot(all);
         }
