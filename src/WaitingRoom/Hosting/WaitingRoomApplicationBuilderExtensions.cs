@@ -188,10 +188,17 @@ public static class WaitingRoomApplicationBuilderExtensions
             return;
         }
 
+        // With Redis, active visitors' requests are admitted from a short local cache and their
+        // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisConfiguration(options)));
-        services.AddSingleton<IWaitingRoomStore>(sp => new MeasuredWaitingRoomStore(
-            new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix),
-            sp.GetRequiredService<WaitingRoomMetrics>()));
+        services.AddSingleton(sp => new AdmissionCache(
+            new MeasuredWaitingRoomStore(
+                new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix),
+                sp.GetRequiredService<WaitingRoomMetrics>()),
+            sp.GetRequiredService<TimeProvider>(),
+            options.ReleaseInterval));
+        services.AddSingleton<IWaitingRoomStore>(sp => sp.GetRequiredService<AdmissionCache>());
+        services.AddHostedService<AdmissionCacheFlusher>();
     }
 
     /// <summary>

@@ -49,6 +49,16 @@ public interface IWaitingRoomStore
     /// </summary>
     Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Refreshes the last-seen of active visitors whose requests an instance admitted from its
+    /// local admission cache (<see cref="AdmissionCache"/>), in one atomic step for the batch. A visitor
+    /// who is no longer active (released by the origin or an administrator, idle past the active TTL,
+    /// past the session cap) is not refreshed and is returned, so the cache forgets it.
+    /// Never admits anyone: capacity is untouched. O(log N) per visitor.
+    /// </summary>
+    /// <returns>The visitors of <paramref name="visitorIds"/> that are not active any more.</returns>
+    Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken);
+
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 

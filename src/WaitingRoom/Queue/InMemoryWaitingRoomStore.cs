@@ -320,6 +320,35 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         }
     }
 
+    public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        var now = Now();
+        List<string>? gone = null;
+        lock (state.Lock)
+        {
+            foreach (var visitorId in visitorIds)
+            {
+                var live = state.Active.TryGetScore(visitorId, out var last) && now - last <= Milliseconds(room.ActiveTtl);
+                if (live && room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since))
+                {
+                    live = now - since <= Milliseconds(room.SessionMax);
+                }
+
+                if (live)
+                {
+                    state.Active.Set(visitorId, now);
+                }
+                else
+                {
+                    (gone ??= []).Add(visitorId);
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(gone ?? []);
+    }
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var state = RoomOf(room);

@@ -35,6 +35,9 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
         MeasureAsync("release", Stopwatch.GetTimestamp(), _inner.ReleaseAsync(room, visitorId, cancellationToken));
 
+    public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) =>
+        MeasureAsync("touch", Stopwatch.GetTimestamp(), _inner.TouchAsync(room, visitorIds, cancellationToken));
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("counts", Stopwatch.GetTimestamp(), _inner.GetCountsAsync(room, cancellationToken));
 

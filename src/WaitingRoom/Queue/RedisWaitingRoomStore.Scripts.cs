@@ -263,6 +263,35 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
+    /// Last-seen refresh of a batch of visitors admitted from an instance's local admission cache.
+    /// KEYS: 1 active, 2 since. ARGV: 1 now (ms), 2 active TTL (ms), 3 session max (ms, 0 = none), 4.. visitor ids.
+    /// A visitor still active (within the TTL and the session cap) gets last-seen = now, exactly
+    /// as its request would have done through the admission script; the others are returned and
+    /// left as they are (the promotion round expires them). Never adds anyone to the active set.
+    /// </summary>
+    private const string TouchScript = """
+        local now = tonumber(ARGV[1])
+        local ttl = tonumber(ARGV[2])
+        local sessionMax = tonumber(ARGV[3])
+        local gone = {}
+        for i = 4, #ARGV do
+          local id = ARGV[i]
+          local last = redis.call('ZSCORE', KEYS[1], id)
+          local live = last and now - tonumber(last) <= ttl
+          if live and sessionMax > 0 then
+            local since = redis.call('ZSCORE', KEYS[2], id)
+            live = not (since and now - tonumber(since) > sessionMax)
+          end
+          if live then
+            redis.call('ZADD', KEYS[1], now, id)
+          else
+            gone[#gone + 1] = id
+          end
+        end
+        return gone
+        """;
+
+    /// <summary>
     /// KEYS: 1 active, 2 released, 3 queue, 4 promoted total, 5 admitted total.
     /// Returns {active, released, queued, promotedTotal, admittedTotal}: one script so the numbers are from the same instant.
     /// </summary>

@@ -76,6 +76,27 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         return (long)result == 1;
     }
 
+    public async Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken)
+    {
+        if (visitorIds.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = KeysOf(room);
+        var args = new RedisValue[3 + visitorIds.Count];
+        args[0] = Now();
+        args[1] = Milliseconds(room.ActiveTtl);
+        args[2] = Milliseconds(room.SessionMax);
+        for (var i = 0; i < visitorIds.Count; i++)
+        {
+            args[3 + i] = visitorIds[i];
+        }
+
+        var gone = (RedisResult[])(await EvaluateAsync(TouchScript, [keys.Active, keys.Since], args, cancellationToken))!;
+        return gone.Length == 0 ? [] : [.. gone.Select(id => (string)id!)];
+    }
+
     public async Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);

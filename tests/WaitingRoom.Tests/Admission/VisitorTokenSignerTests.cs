@@ -342,6 +342,8 @@ public sealed class VisitorTokenSignerTests
 
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task PingAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -54,7 +54,8 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, ValueOr0(after, "wr_active", room1));
         Assert.Equal("histogram", after.Family("wr_decision_duration_seconds").Type);
         Assert.True(after.Value("wr_decision_duration_seconds_count", room1) >= 4);
-        Assert.True(after.Value("wr_store_duration_seconds_count", ("operation", "admit")) >= 4);
+        // The holder's second request may be admitted from the instance's admission cache: no store call.
+        Assert.True(after.Value("wr_store_duration_seconds_count", ("operation", "admit")) >= 3);
         Assert.True(after.Value("wr_store_duration_seconds_count", ("operation", "promote")) >= 1);
         var destination = ("destination", "d1");
         var address = ("address", room.Backend.Address.ToString());

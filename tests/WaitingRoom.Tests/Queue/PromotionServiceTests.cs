@@ -240,6 +240,8 @@ public sealed class PromotionServiceTests
 
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task PingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+
+namespace WaitingRoom.Queue;
+
+/// <summary>
+/// The admitted hot path without a store round trip: once the store has said a visitor is
+/// active, this instance admits that visitor's further requests from memory for a short
+/// lifetime, and writes their last-seen back in batches (<see cref="FlushAsync"/>, one script
+/// per room per flush) instead of once per request.
+/// </summary>
+/// <remarks>
+/// <para>Only the store admits: a cache entry is made from an <see cref="VisitorState.Active"/>
+/// answer and never takes a slot, so capacity is exactly the store's. Everything that is not an
+/// active visitor's request under the same policy (newcomers, waiters, another room, a changed
+/// setting or event phase, a stale entry) goes to the store as before.</para>
+/// <para>Revocation: the flush learns from the store which visitors are no longer active (released
+/// by the origin or an administrator on any instance, idle past the TTL, past the session cap) and
+/// forgets them; and no entry is trusted for longer than <see cref="Lifetime"/> without the store
+/// confirming it. A release through this instance forgets the visitor at once. So a revoked
+/// visitor is turned away within the lifetime (at most half the promotion interval, at most 1 s).</para>
+/// <para>Expiry: a visitor's last-seen in the store lags its last request by at most one flush
+/// interval (a quarter of the promotion interval at most), far inside the active TTL; the lifetime
+/// is also held under a quarter of the room's active TTL.</para>
+/// </remarks>
+internal sealed class AdmissionCache : IWaitingRoomStore
+{
+    /// <summary>Entries kept at most; past it, visitors are decided by the store on every request.</summary>
+    internal const int MaxEntries = 1_000_000;
+
+    /// <summary>Visitors refreshed per store call, so one call never holds Redis for long.</summary>
+    internal const int TouchBatch = 500;
+
+    private static readonly Task<AdmissionResult> s_active = Task.FromResult(new AdmissionResult(VisitorState.Active, 0, 0));
+
+    private readonly IWaitingRoomStore _inner;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<(string Room, string Visitor), Entry> _entries = new();
+
+    public AdmissionCache(IWaitingRoomStore inner, TimeProvider time, TimeSpan releaseInterval)
+    {
+        _inner = inner;
+        _time = time;
+        Lifetime = LifetimeFor(releaseInterval);
+    }
+
+    /// <summary>How long an entry is trusted without the store confirming it.</summary>
+    public TimeSpan Lifetime { get; }
+
+    /// <summary>How often last-seen times are written back and entries confirmed: half the lifetime.</summary>
+    public TimeSpan FlushInterval => Lifetime / 2;
+
+    /// <summary>Visitors admitted from memory right now (for tests and diagnostics).</summary>
+    public int Count => _entries.Count;
+
+    public string Kind => _inner.Kind;
+
+    /// <summary>Half the promotion interval, at most 1 s: revocation stays well inside one interval.</summary>
+    public static TimeSpan LifetimeFor(TimeSpan releaseInterval) =>
+        TimeSpan.FromTicks(Math.Min(releaseInterval.Ticks / 2, TimeSpan.TicksPerSecond));
+
+    public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        if (_entries.TryGetValue((room.Name, visitorId), out var entry)
+            && ReferenceEquals(entry.Policy, room)
+            && now < Volatile.Read(ref entry.FreshUntil))
+        {
+            Volatile.Write(ref entry.LastUsed, now);
+            return s_active;
+        }
+
+        return AdmitThroughStoreAsync(room, visitorId, clientKey, cancellationToken);
+    }
+
+    private async Task<AdmissionResult> AdmitThroughStoreAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
+    {
+        var result = await _inner.AdmitAsync(room, visitorId, clientKey, cancellationToken);
+        var lifetime = LifetimeOf(room);
+        if (result.State == VisitorState.Active && lifetime > 0 && _entries.Count < MaxEntries)
+        {
+            // Confirmed now, by the store's own answer: the store has just refreshed last-seen.
+            var now = _time.GetTimestamp();
+            _entries[(room.Name, visitorId)] = new Entry(room, now, now + lifetime);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Writes back the last-seen of every visitor admitted from memory since its last
+    /// confirmation, renews the entries the store still holds active, and forgets the rest and
+    /// those unused past their lifetime. A store failure leaves the entries to run out by themselves.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        Dictionary<RoomPolicy, List<KeyValuePair<(string Room, string Visitor), Entry>>>? due = null;
+        foreach (var pair in _entries)
+        {
+            var entry = pair.Value;
+            if (Volatile.Read(ref entry.LastUsed) > entry.Confirmed)
+            {
+                due ??= new(ReferenceEqualityComparer.Instance);
+                if (!due.TryGetValue(entry.Policy, out var list))
+                {
+                    due[entry.Policy] = list = [];
+                }
+
+                list.Add(pair);
+            }
+            else if (now >= Volatile.Read(ref entry.FreshUntil))
+            {
+                _entries.TryRemove(pair);
+            }
+        }
+
+        if (due is null)
+        {
+            return;
+        }
+
+        foreach (var (policy, pairs) in due)
+        {
+            var renewedUntil = now + LifetimeOf(policy);
+            for (var start = 0; start < pairs.Count; start += TouchBatch)
+            {
+                var batch = pairs.GetRange(start, Math.Min(TouchBatch, pairs.Count - start));
+                var gone = await _inner.TouchAsync(policy, [.. batch.Select(p => p.Key.Visitor)], cancellationToken);
+                var goneSet = gone.Count == 0 ? null : new HashSet<string>(gone, StringComparer.Ordinal);
+                foreach (var pair in batch)
+                {
+                    if (goneSet?.Contains(pair.Key.Visitor) == true)
+                    {
+                        _entries.TryRemove(pair);
+                    }
+                    else
+                    {
+                        pair.Value.Confirmed = now;
+                        Volatile.Write(ref pair.Value.FreshUntil, renewedUntil);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The entry's lifetime in timestamp units for <paramref name="room"/>: also under a quarter of its active TTL.</summary>
+    private long LifetimeOf(RoomPolicy room)
+    {
+        var lifetime = TimeSpan.FromTicks(Math.Min(Lifetime.Ticks, room.ActiveTtl.Ticks / 4));
+        return lifetime < TimeSpan.FromMilliseconds(10) ? 0 : (long)(lifetime.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    public Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    {
+        // Released through this instance: turned away from the next request on, not a lifetime later.
+        _entries.TryRemove((room.Name, visitorId), out _);
+        return _inner.ReleaseAsync(room, visitorId, cancellationToken);
+    }
+
+    public Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
+        _inner.GetStatusAsync(room, visitorId, cancellationToken);
+
+    public Task<PromotionResult> PromoteAsync(RoomPolicy room, int limit, CancellationToken cancellationToken) =>
+        _inner.PromoteAsync(room, limit, cancellationToken);
+
+    public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) =>
+        _inner.TouchAsync(room, visitorIds, cancellationToken);
+
+    public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        _inner.GetCountsAsync(room, cancellationToken);
+
+    public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        _inner.ResetQueueAsync(room, cancellationToken);
+
+    public Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken) =>
+        _inner.GetDocumentAsync(name, cancellationToken);
+
+    public Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken) =>
+        _inner.TrySetDocumentAsync(name, expected, value, cancellationToken);
+
+    public Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken) =>
+        _inner.GetOrCreateSecretAsync(candidate, cancellationToken);
+
+    public Task PingAsync(CancellationToken cancellationToken) => _inner.PingAsync(cancellationToken);
+
+    /// <summary>One visitor admitted from memory. Times are <see cref="TimeProvider.GetTimestamp"/> values.</summary>
+    private sealed class Entry(RoomPolicy policy, long confirmed, long freshUntil)
+    {
+        /// <summary>The policy the store decided under: another policy (a changed setting, an event phase) goes to the store.</summary>
+        public readonly RoomPolicy Policy = policy;
+
+        /// <summary>When the store last said active (and had last-seen refreshed); written by the flush only.</summary>
+        public long Confirmed = confirmed;
+
+        /// <summary>Until when requests are admitted from memory.</summary>
+        public long FreshUntil = freshUntil;
+
+        /// <summary>The last request admitted from memory; a flush writes it back when later than <see cref="Confirmed"/>.</summary>
+        public long LastUsed = confirmed;
+    }
+}

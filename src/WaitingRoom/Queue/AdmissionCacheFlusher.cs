@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using WaitingRoom.Hosting;
+
+namespace WaitingRoom.Queue;
+
+/// <summary>
+/// Every <see cref="AdmissionCache.FlushInterval"/>: writes the last-seen of visitors admitted from
+/// this instance's memory back to the store and forgets those the store no longer holds active.
+/// A failed flush is logged once per outage; the entries run out within their lifetime and the
+/// requests go to the store (and its failure mode) again.
+/// </summary>
+internal sealed partial class AdmissionCacheFlusher : IntervalService
+{
+    private readonly AdmissionCache _cache;
+    private readonly ILogger<AdmissionCacheFlusher> _logger;
+    private bool _failing;
+
+    public AdmissionCacheFlusher(AdmissionCache cache, TimeProvider time, ILogger<AdmissionCacheFlusher> logger)
+        : base(time, cache.FlushInterval)
+    {
+        _cache = cache;
+        _logger = logger;
+    }
+
+    protected override async Task RunPassAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cache.FlushAsync(cancellationToken);
+            _failing = false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                Log.FlushFailed(_logger, ex);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 210, Level = LogLevel.Warning, EventName = "AdmissionCacheFlushFailed",
+            Message = "Could not write admitted visitors' last-seen to the store; their requests go to the store again once their cache entries run out.")]
+        public static partial void FlushFailed(ILogger logger, Exception exception);
+    }
+}
