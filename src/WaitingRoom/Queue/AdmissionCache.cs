@@ -13,11 +13,12 @@ namespace WaitingRoom.Queue;
 /// answer and never takes a slot, so capacity is exactly the store's. Everything that is not an
 /// active visitor's request under the same policy (newcomers, waiters, another room, a changed
 /// setting or event phase, a stale entry) goes to the store as before.</para>
-/// <para>Revocation: the flush learns from the store which visitors are no longer active (released
-/// by the origin or an administrator on any instance, idle past the TTL, past the session cap) and
-/// forgets them; and no entry is trusted for longer than <see cref="Lifetime"/> without the store
+/// <para>Revocation: each flush learns from the store which of the visitors seen since the last
+/// flush are no longer active (released by the origin or an administrator on any instance, idle
+/// past the TTL, past the session cap) and forgets them, and forgets every visitor not seen since
+/// the last flush; no entry is trusted for longer than <see cref="Lifetime"/> without the store
 /// confirming it. A release through this instance forgets the visitor at once. So a revoked
-/// visitor is turned away within the lifetime (at most half the promotion interval, at most 1 s).</para>
+/// visitor is turned away within one flush interval (a quarter of the promotion interval, at most 0.5 s).</para>
 /// <para>Expiry: a visitor's last-seen in the store lags its last request by at most one flush
 /// interval (a quarter of the promotion interval at most), far inside the active TTL; the lifetime
 /// is also held under a quarter of the room's active TTL.</para>
@@ -88,8 +89,9 @@ internal sealed class AdmissionCache : IWaitingRoomStore
 
     /// <summary>
     /// Writes back the last-seen of every visitor admitted from memory since its last
-    /// confirmation, renews the entries the store still holds active, and forgets the rest and
-    /// those unused past their lifetime. A store failure leaves the entries to run out by themselves.
+    /// confirmation and renews the entries the store still holds active; forgets the visitors the
+    /// store no longer holds active and those not seen since the last flush. A store failure leaves
+    /// the entries to run out by themselves within their lifetime.
     /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -108,8 +110,10 @@ internal sealed class AdmissionCache : IWaitingRoomStore
 
                 list.Add(pair);
             }
-            else if (now >= Volatile.Read(ref entry.FreshUntil))
+            else
             {
+                // Not used since the store last confirmed it: forgotten, so the visitor's next
+                // request is decided by the store. No entry goes unchecked for longer than a flush.
                 _entries.TryRemove(pair);
             }
         }

@@ -1,0 +1,103 @@
+using System.Text;
+using System.Threading.Channels;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Parsing;
+
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// Writes log events to standard output from a background thread, many lines per write: a
+/// request never waits for the console. Serilog's console sink writes and flushes every line
+/// under a lock on the request's own thread, which at tens of thousands of requests per second
+/// costs more than the proxying. When the output cannot keep up, up to <see cref="Capacity"/>
+/// events wait; past that, events are dropped and counted, and the count is logged as a warning
+/// once the writer catches up (better than slowing every visitor down to the speed of the log).
+/// Disposing drains what is queued (the host disposes the logger on shutdown).
+/// </summary>
+internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
+{
+    /// <summary>Events waiting to be written, at most.</summary>
+    internal const int Capacity = 50_000;
+
+    private static readonly MessageTemplate s_droppedTemplate =
+        new MessageTemplateParser().Parse("{Dropped} log events were dropped: the log output could not keep up.");
+
+    private readonly Channel<LogEvent> _events = Channel.CreateBounded<LogEvent>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly ITextFormatter _formatter;
+    private readonly TextWriter _output;
+    private readonly Task _writer;
+    private long _dropped;
+
+    public BackgroundConsoleSink(ITextFormatter formatter, Stream? output = null)
+    {
+        _formatter = formatter;
+        _output = new StreamWriter(output ?? Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024) { AutoFlush = false };
+        _writer = Task.Factory.StartNew(WriteAllAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Events dropped since the last warning about them.</summary>
+    internal long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Emit(LogEvent logEvent)
+    {
+        if (!_events.Writer.TryWrite(logEvent))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private async Task WriteAllAsync()
+    {
+        var reader = _events.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var logEvent))
+            {
+                Write(logEvent);
+            }
+
+            if (Interlocked.Exchange(ref _dropped, 0) is var dropped and > 0)
+            {
+                Write(new LogEvent(DateTimeOffset.Now, LogEventLevel.Warning, null, s_droppedTemplate, [new LogEventProperty("Dropped", new ScalarValue(dropped))]));
+            }
+
+            // Nothing more waiting: hand the batch to the output in one go.
+            Flush();
+        }
+    }
+
+    private void Write(LogEvent logEvent)
+    {
+        try
+        {
+            _formatter.Format(logEvent, _output);
+        }
+        catch (IOException)
+        {
+            // Standard output went away (closed pipe): nothing sensible to do but go on serving.
+        }
+    }
+
+    private void Flush()
+    {
+        try
+        {
+            _output.Flush();
+        }
+        catch (IOException)
+        {
+            // As above.
+        }
+    }
+
+    public void Dispose()
+    {
+        _events.Writer.TryComplete();
+        _writer.Wait(TimeSpan.FromSeconds(5));
+        Flush();
+    }
+}
