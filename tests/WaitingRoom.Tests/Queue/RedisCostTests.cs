@@ -54,18 +54,18 @@ public sealed class RedisCostTests : IDisposable
         var room = new RoomPolicy("default", 1, TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
         await store.AdmitAsync(room, "holder", null, default);
         await store.AdmitAsync(room, "first-waiter", null, default);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var database = _server.Connection.GetDatabase();
+        // Tickets 2.. in the generation the first waiter opened (0): score = ticket × 256 + 0, logged in seen:0.
         await database.ScriptEvaluateAsync(
             """
             for i = 1, tonumber(ARGV[1]) do
-              redis.call('ZADD', KEYS[1], i + 1, 'w' .. i)
-              redis.call('ZADD', KEYS[2], ARGV[2], 'w' .. i)
+              redis.call('ZADD', KEYS[1], (i + 1) * 256, 'w' .. i)
+              redis.call('RPUSH', KEYS[2], i + 1)
             end
             redis.call('SET', KEYS[3], tonumber(ARGV[1]) + 1)
             """,
-            [$"{prefix}:{{default}}:queue", $"{prefix}:{{default}}:seen", $"{prefix}:{{default}}:ticket"],
-            [waiters - 1, now]);
+            [$"{prefix}:{{default}}:queue", $"{prefix}:{{default}}:seen:0", $"{prefix}:{{default}}:ticket"],
+            [waiters - 1]);
         var middle = "w" + (waiters / 2).ToString(CultureInfo.InvariantCulture);
         var before = await call(store, room, middle);
         Assert.Equal(VisitorState.Queued, before.State);
