@@ -4,7 +4,7 @@ internal sealed partial class RedisWaitingRoomStore
 {
     /// <summary>
     /// The generations of polls, shared by the admission, status and promotion scripts (placed
-    /// before each). A waiter's queue score is <c>order × 256 + g</c> (see <see cref="QueueScores"/>),
+    /// before each). A waiter's queue score is <c>2^50 + order × 256 + g</c> (see <see cref="QueueScores"/>),
     /// g = the generation of its last poll mod 256. The generations hash holds <c>cur</c> (the latest
     /// generation), <c>next</c> (the oldest not yet swept) and, under g, the end (ms) of each
     /// generation from next to cur. A generation lasts the width its opener was given (half the
@@ -16,6 +16,12 @@ internal sealed partial class RedisWaitingRoomStore
     /// </summary>
     private const string GenerationFunctions = """
         local GEN = 256
+        local BASE = 1125899906842624 -- QueueScores.RedisScoreBase, 2^50: the score of order 0, generation 0
+
+        -- The order of a queue score (its g is score % GEN).
+        local function order_of(score)
+          return (score - BASE - score % GEN) / GEN
+        end
 
         -- The generation open at now: the latest while it lasts (cut short to now + width when a shorter
         -- width applies now), else a new one. When all 256 values of g are still in use (the sweep is far
@@ -59,7 +65,7 @@ internal sealed partial class RedisWaitingRoomStore
         local function move_to_open_generation(queue, gens, logs, id, order, g, now, width)
           local n = open_generation(gens, now, width)
           if g == n % GEN then return end
-          redis.call('ZADD', queue, order * GEN + n % GEN, id)
+          redis.call('ZADD', queue, BASE + order * GEN + n % GEN, id)
           redis.call('RPUSH', logs .. n, order)
         end
 
@@ -84,7 +90,7 @@ internal sealed partial class RedisWaitingRoomStore
             local orders = redis.call('LRANGE', log, 0, budget - 1)
             if #orders > 0 then redis.call('LTRIM', log, #orders, -1) end
             for i = 1, #orders do
-              local score = tonumber(orders[i]) * GEN + g
+              local score = BASE + tonumber(orders[i]) * GEN + g
               local who = redis.call('ZRANGEBYSCORE', queue, score, score, 'LIMIT', 0, 1)
               if who[1] then
                 redis.call('ZREM', queue, who[1])
@@ -107,7 +113,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total.
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
-    /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^43, 0)), 10 new users per minute (0 = no cap),
+    /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^42, 0)), 10 new users per minute (0 = no cap),
     /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends,
     /// 14 generation width (ms), 15 the poll logs' key prefix.
     /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 1 active, 3 queued, 4 rejected,
@@ -115,8 +121,8 @@ internal sealed partial class RedisWaitingRoomStore
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
     /// admission of the minute, and a newcomer is only admitted when nobody waits ahead.
-    /// Queue orders: visitors pushed back by queue-all [-2^44, -2^43), draws of a shuffled pre-queue
-    /// [-2^43, 0), tickets in arrival order from 1: a draw is always ahead of later tickets. A queued
+    /// Queue orders: visitors pushed back by queue-all [-2^43, -2^42), draws of a shuffled pre-queue
+    /// [-2^42, 0), tickets in arrival order from 1: a draw is always ahead of later tickets. A queued
     /// visitor whose last poll is stale is treated as gone; one that polls moves to the generation
     /// open now (see <see cref="GenerationFunctions"/>). In random mode the head is not admitted
     /// directly: the promotion's draw decides. Every command is O(log N) or O(1) (the minute's
@@ -212,8 +218,7 @@ internal sealed partial class RedisWaitingRoomStore
             return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1}
           end
           if polled ~= 'current' then
-            local g = score % GEN
-            move_to_open_generation(KEYS[3], KEYS[4], ARGV[15], id, (score - g) / GEN, polled ~= 'unknown' and g, now, width)
+            move_to_open_generation(KEYS[3], KEYS[4], ARGV[15], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
           end
           return {3, rank + 1, redis.call('ZCARD', KEYS[3]), 0}
         end
@@ -235,7 +240,7 @@ internal sealed partial class RedisWaitingRoomStore
         if shuffle then
           order = tonumber(ARGV[9])
         elseif bumped then
-          order = redis.call('INCR', KEYS[5]) - 17592186044416 -- QueueScores.PushedBackBase, -2^44
+          order = redis.call('INCR', KEYS[5]) - 8796093022208 -- QueueScores.PushedBackBase, -2^43
         else
           order = redis.call('INCR', KEYS[5])
         end
@@ -274,8 +279,7 @@ internal sealed partial class RedisWaitingRoomStore
           local polled = poll_state(KEYS[4], score, now, tonumber(ARGV[5]))
           if polled ~= 'stale' then
             if polled ~= 'current' then
-              local g = score % GEN
-              move_to_open_generation(KEYS[3], KEYS[4], ARGV[8], id, (score - g) / GEN, polled ~= 'unknown' and g, now, tonumber(ARGV[7]))
+              move_to_open_generation(KEYS[3], KEYS[4], ARGV[8], id, order_of(score), polled ~= 'unknown' and score % GEN, now, tonumber(ARGV[7]))
             end
             return {3, redis.call('ZRANK', KEYS[3], id) + 1, length}
           end

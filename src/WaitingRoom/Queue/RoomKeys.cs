@@ -8,7 +8,7 @@ namespace WaitingRoom.Queue;
 /// <code>
 /// <prefix>:{<room>}:active    ZSET visitor → last seen (ms)        admitted visitors
 /// <prefix>:{<room>}:released  ZSET visitor → release time (ms)     promoted, not yet arrived
-/// <prefix>:{<room>}:queue     ZSET visitor → order × 256 + g      the line; position = ZRANK + 1; g = generation of the last poll mod 256
+/// <prefix>:{<room>}:queue     ZSET visitor → 2^50 + order × 256 + g   the line; position = ZRANK + 1; g = generation of the last poll mod 256
 /// <prefix>:{<room>}:generations  HASH cur, next, g → end (ms)      the generations of polls still referenced (see QueueScores)
 /// <prefix>:{<room>}:seen:<n>  LIST of orders                       who polled in generation n (swept TTL after n ended)
 /// <prefix>:{<room>}:ticket    STRING counter (INCR)                next arrival ticket

@@ -98,7 +98,7 @@ public sealed class RedisCostTests : IDisposable
     /// <summary>
     /// A room with one active visitor and <paramref name="waiters"/> queued: the first through the
     /// store (it opens generation 0), the rest in one server-side loop, as the store would have
-    /// written them: tickets 2.. with score ticket × 256 + 0, each logged in generation 0's poll log.
+    /// written them: tickets 2.. with score 2^50 + ticket × 256 + 0, each logged in generation 0's poll log.
     /// </summary>
     private async Task<(RedisWaitingRoomStore Store, RoomPolicy Room, FakeTimeProvider Clock)> FillAsync(int waiters, TimeSpan activeTtl)
     {
@@ -112,13 +112,13 @@ public sealed class RedisCostTests : IDisposable
         await _server.Connection.GetDatabase().ScriptEvaluateAsync(
             """
             for i = 1, tonumber(ARGV[1]) do
-              redis.call('ZADD', KEYS[1], (i + 1) * 256, 'w' .. i)
+              redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + (i + 1) * 256, 'w' .. i)
               redis.call('RPUSH', KEYS[2], i + 1)
             end
             redis.call('SET', KEYS[3], tonumber(ARGV[1]) + 1)
             """,
             [keys.Queue, keys.SeenLogPrefix + "0", keys.Ticket],
-            [waiters - 1]);
+            [waiters - 1, QueueScores.RedisScoreBase]);
         return (store, room, clock);
     }
 
