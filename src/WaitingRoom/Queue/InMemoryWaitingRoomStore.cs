@@ -6,6 +6,12 @@ namespace WaitingRoom.Queue;
 /// under the room's lock, which plays the part of Redis running a script alone. The shared
 /// conformance suite holds the two implementations together.
 /// </summary>
+/// <remarks>
+/// The queue is scored by order alone (<see cref="QueueScores"/>) and each waiter's last poll is
+/// kept exactly, so a waiter that stops polling is dropped as soon as WR_QUEUE_TTL has passed:
+/// the early end of the window Redis keeps (between the TTL and the TTL plus one generation, where
+/// memory per waiter matters more than the exact moment).
+/// </remarks>
 internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 {
     private readonly TimeProvider _time;
@@ -126,7 +132,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         var score = room.ShuffleArrivals ? QueueScores.RandomDraw()
             : pushedBack ? ++state.Ticket + QueueScores.PushedBackBase
-            : ++state.Ticket + QueueScores.TicketBase;
+            : ++state.Ticket;
         state.Queue.Set(visitorId, score);
         state.Seen.Set(visitorId, now);
         return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1, length + 1);

@@ -3,23 +3,132 @@ namespace WaitingRoom.Queue;
 internal sealed partial class RedisWaitingRoomStore
 {
     /// <summary>
+    /// The generations of polls, shared by the admission, status and promotion scripts (placed
+    /// before each). A waiter's queue score is <c>2^50 + order × 256 + g</c> (see <see cref="QueueScores"/>),
+    /// g = the generation of its last poll mod 256. The generations hash holds <c>cur</c> (the latest
+    /// generation), <c>next</c> (the oldest not yet swept) and, under g, the end (ms) of each
+    /// generation from next to cur. A generation lasts the width its opener was given (half the
+    /// queue TTL), so every poll assigned to it happened before its end, and a waiter whose
+    /// generation ended a TTL ago or more has not polled for a TTL: it is stale. Generation n's log
+    /// (a list named prefix .. n, under the room's hash tag) holds the order of every waiter that
+    /// moved into n; the promotion sweeps a log once its generation is stale, dropping a waiter
+    /// only while its score still carries that generation. Every function is O(1) or O(log N).
+    /// </summary>
+    private const string GenerationFunctions = """
+        local GEN = 256
+        local BASE = 1125899906842624 -- QueueScores.RedisScoreBase, 2^50: the score of order 0, generation 0
+
+        -- The order of a queue score (its g is score % GEN).
+        local function order_of(score)
+          return (score - BASE - score % GEN) / GEN
+        end
+
+        -- The generation open at now: the latest while it lasts (cut short to now + width when a shorter
+        -- width applies now), else a new one. When all 256 values of g are still in use (the sweep is far
+        -- behind) the latest lasts longer instead, so a g always names one generation.
+        local function open_generation(gens, now, width)
+          local state = redis.call('HMGET', gens, 'cur', 'next')
+          local cur, nxt = tonumber(state[1]), tonumber(state[2])
+          if cur then
+            local ends = tonumber(redis.call('HGET', gens, cur % GEN))
+            if ends and now < ends then
+              if ends > now + width then redis.call('HSET', gens, cur % GEN, now + width) end
+              return cur
+            end
+            if ends and nxt and cur + 1 - nxt >= GEN then
+              redis.call('HSET', gens, cur % GEN, now + width)
+              return cur
+            end
+          end
+          local n = (cur or -1) + 1
+          redis.call('HSET', gens, 'cur', n, n % GEN, now + width)
+          if not nxt then redis.call('HSET', gens, 'next', n) end
+          return n
+        end
+
+        -- Where the waiter with this queue score stands: 'current' (polled in the generation open now),
+        -- 'stale' (its generation ended ttl or more ago), 'earlier' (an older generation, within the TTL),
+        -- or 'unknown' (no record of its generation: counted as seen now, so a lost record drops nobody).
+        local function poll_state(gens, score, now, ttl)
+          local g = score % GEN
+          local state = redis.call('HMGET', gens, 'cur', g)
+          local cur, ends = tonumber(state[1]), tonumber(state[2])
+          if not cur or not ends then return 'unknown' end
+          if ends + ttl <= now then return 'stale' end
+          if g == cur % GEN and now < ends then return 'current' end
+          return 'earlier'
+        end
+
+        -- Puts the waiter (its order) into the generation open now: its score's g and that generation's
+        -- log. g = the generation value its score carries now (false for a newcomer or an unknown record):
+        -- nothing is written when it is that generation's already.
+        local function move_to_open_generation(queue, gens, logs, id, order, g, now, width)
+          local n = open_generation(gens, now, width)
+          if g == n % GEN then return end
+          redis.call('ZADD', queue, BASE + order * GEN + n % GEN, id)
+          redis.call('RPUSH', logs .. n, order)
+        end
+
+        -- Drops waiters that stopped polling: the logs of generations that ended ttl or more ago, oldest
+        -- first, at most limit entries. An entry drops the waiter with its order only while that waiter's
+        -- score still carries the generation (it has not polled since). Also cuts the latest generation
+        -- short when a shorter width applies now. Returns the number dropped and whether the limit stopped it.
+        local function sweep(queue, gens, logs, now, ttl, width, limit)
+          local state = redis.call('HMGET', gens, 'cur', 'next')
+          local cur, n = tonumber(state[1]), tonumber(state[2])
+          if not cur then return 0, false end
+          local latest = tonumber(redis.call('HGET', gens, cur % GEN))
+          if latest and latest > now + width then redis.call('HSET', gens, cur % GEN, now + width) end
+          local dropped, budget = 0, limit
+          n = n or cur
+          while n <= cur do
+            local g = n % GEN
+            local ends = tonumber(redis.call('HGET', gens, g))
+            if ends and ends + ttl > now then break end
+            if budget == 0 then return dropped, true end
+            local log = logs .. n
+            local orders = redis.call('LRANGE', log, 0, budget - 1)
+            if #orders > 0 then redis.call('LTRIM', log, #orders, -1) end
+            for i = 1, #orders do
+              local score = BASE + tonumber(orders[i]) * GEN + g
+              local who = redis.call('ZRANGEBYSCORE', queue, score, score, 'LIMIT', 0, 1)
+              if who[1] then
+                redis.call('ZREM', queue, who[1])
+                dropped = dropped + 1
+              end
+            end
+            budget = budget - #orders
+            if budget == 0 and redis.call('EXISTS', log) == 1 then return dropped, true end
+            redis.call('HDEL', gens, g)
+            n = n + 1
+            redis.call('HSET', gens, 'next', n)
+          end
+          return dropped, false
+        end
+
+        """;
+
+    /// <summary>
     /// The admission decision for one request.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total.
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
-    /// 8 shuffle arrivals (0/1), 9 a random score in [0, 2^50), 10 new users per minute (0 = no cap),
-    /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends.
+    /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^42, 0)), 10 new users per minute (0 = no cap),
+    /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends,
+    /// 14 generation width (ms), 15 the poll logs' key prefix.
     /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 1 active, 3 queued, 4 rejected,
     /// 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total).
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
     /// admission of the minute, and a newcomer is only admitted when nobody waits ahead.
-    /// Queue scores: visitors pushed back by queue-all [-2^51, -2^50), draws of a shuffled pre-queue
-    /// [0, 2^50), tickets in arrival order [2^50, ...): a draw is always ahead of later tickets.
-    /// In random mode the head is not admitted directly: the promotion's draw decides. Every command
-    /// is O(log N) or O(1) (the minute's admissions are at most the rate cap).
+    /// Queue orders: visitors pushed back by queue-all [-2^43, -2^42), draws of a shuffled pre-queue
+    /// [-2^42, 0), tickets in arrival order from 1: a draw is always ahead of later tickets. A queued
+    /// visitor whose last poll is stale is treated as gone; one that polls moves to the generation
+    /// open now (see <see cref="GenerationFunctions"/>). In random mode the head is not admitted
+    /// directly: the promotion's draw decides. Every command is O(log N) or O(1) (the minute's
+    /// admissions are at most the rate cap).
     /// </summary>
-    private const string AdmitScript = """
+    private const string AdmitScript = GenerationFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local max = tonumber(ARGV[3])
@@ -28,6 +137,7 @@ internal sealed partial class RedisWaitingRoomStore
         local rate = tonumber(ARGV[10])
         local sessionMax = tonumber(ARGV[11])
         local perClient = tonumber(ARGV[12])
+        local width = tonumber(ARGV[14])
 
         local function activate(counted)
           redis.call('ZADD', KEYS[1], now, id)
@@ -55,7 +165,7 @@ internal sealed partial class RedisWaitingRoomStore
         if mode == 2 then
           -- passthrough: the room is off; everyone is counted as active, nobody waits.
           local fresh = not redis.call('ZSCORE', KEYS[1], id) and redis.call('ZREM', KEYS[2], id) == 0
-          if redis.call('ZREM', KEYS[3], id) == 1 then redis.call('ZREM', KEYS[4], id) end
+          redis.call('ZREM', KEYS[3], id)
           activate(fresh)
           if fresh then return {1, 0, 0, 0, 1} end
           return {1, 0, 0, 0}
@@ -88,24 +198,28 @@ internal sealed partial class RedisWaitingRoomStore
             bumped = true
           end
         end
-        local rank = redis.call('ZRANK', KEYS[3], id)
-        if rank then
-          local seen = redis.call('ZSCORE', KEYS[4], id)
-          if (not seen) or now - tonumber(seen) > tonumber(ARGV[6]) then
+        local rank = false
+        local score = redis.call('ZSCORE', KEYS[3], id)
+        local polled
+        if score then
+          score = tonumber(score)
+          polled = poll_state(KEYS[4], score, now, tonumber(ARGV[6]))
+          if polled == 'stale' then
             redis.call('ZREM', KEYS[3], id)
-            redis.call('ZREM', KEYS[4], id)
-            rank = false
+          else
+            rank = redis.call('ZRANK', KEYS[3], id)
           end
         end
         local used = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
         if rank then
           if rank == 0 and used < max and mode ~= 3 and mode ~= 1 and within_rate() then
             redis.call('ZREM', KEYS[3], id)
-            redis.call('ZREM', KEYS[4], id)
             activate(true)
             return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1}
           end
-          redis.call('ZADD', KEYS[4], now, id)
+          if polled ~= 'current' then
+            move_to_open_generation(KEYS[3], KEYS[4], ARGV[15], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
+          end
           return {3, rank + 1, redis.call('ZCARD', KEYS[3]), 0}
         end
         local length = redis.call('ZCARD', KEYS[3])
@@ -122,27 +236,28 @@ internal sealed partial class RedisWaitingRoomStore
           local limited = client_over()
           if limited then return {5, 0, length, limited} end
         end
-        local score
+        local order
         if shuffle then
-          score = tonumber(ARGV[9])
+          order = tonumber(ARGV[9])
         elseif bumped then
-          score = redis.call('INCR', KEYS[5]) - 2251799813685248
+          order = redis.call('INCR', KEYS[5]) - 8796093022208 -- QueueScores.PushedBackBase, -2^43
         else
-          score = redis.call('INCR', KEYS[5]) + 1125899906842624
+          order = redis.call('INCR', KEYS[5])
         end
-        redis.call('ZADD', KEYS[3], score, id)
-        redis.call('ZADD', KEYS[4], now, id)
+        move_to_open_generation(KEYS[3], KEYS[4], ARGV[15], id, order, false, now, width)
         return {3, redis.call('ZRANK', KEYS[3], id) + 1, length + 1, 0}
         """;
 
     /// <summary>
-    /// A status poll: reports the state and keeps a queued visitor's place by refreshing its last-seen.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 since.
-    /// ARGV: 1 visitor id, 2 now (ms), 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 session max (ms, 0 = none).
+    /// A status poll: reports the state and keeps a queued visitor's place by moving it to the
+    /// generation open now (written only once per generation; a stale waiter is unknown).
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 since.
+    /// ARGV: 1 visitor id, 2 now (ms), 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 session max (ms, 0 = none),
+    /// 7 generation width (ms), 8 the poll logs' key prefix.
     /// Returns {state, position, queueLength}; state 0 unknown, 1 active, 2 released, 3 queued.
     /// Never admits and never enqueues; O(log N).
     /// </summary>
-    private const string StatusScript = """
+    private const string StatusScript = GenerationFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local length = redis.call('ZCARD', KEYS[3])
@@ -158,12 +273,15 @@ internal sealed partial class RedisWaitingRoomStore
         if released and now - tonumber(released) <= tonumber(ARGV[4]) then
           return {2, 0, length}
         end
-        local rank = redis.call('ZRANK', KEYS[3], id)
-        if rank then
-          local seen = redis.call('ZSCORE', KEYS[4], id)
-          if seen and now - tonumber(seen) <= tonumber(ARGV[5]) then
-            redis.call('ZADD', KEYS[4], now, id)
-            return {3, rank + 1, length}
+        local score = redis.call('ZSCORE', KEYS[3], id)
+        if score then
+          score = tonumber(score)
+          local polled = poll_state(KEYS[4], score, now, tonumber(ARGV[5]))
+          if polled ~= 'stale' then
+            if polled ~= 'current' then
+              move_to_open_generation(KEYS[3], KEYS[4], ARGV[8], id, order_of(score), polled ~= 'unknown' and score % GEN, now, tonumber(ARGV[7]))
+            end
+            return {3, redis.call('ZRANK', KEYS[3], id) + 1, length}
           end
         end
         return {0, 0, length}
@@ -171,18 +289,19 @@ internal sealed partial class RedisWaitingRoomStore
 
     /// <summary>
     /// One promotion round.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 seen, 5 promoted total, 6 since, 7 admits.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits.
     /// ARGV: 1 now (ms), 2 max active, 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 limit,
     /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none),
-    /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it).
+    /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it),
+    /// 11 generation width (ms), 12 the poll logs' key prefix.
     /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore}.
     /// Atomic, so any number of instances may run it at the same moment: each sees the capacity and
     /// the minute's admissions the previous one left, and the head of the queue is popped exactly
     /// once. Random mode draws a uniformly random rank for every free place (ZRANGE rank rank), so
     /// everyone waiting has the same chance each time, however long it has waited. Cost
-    /// O((M + 1) log N) for M visitors moved, M bounded by the limit per kind.
+    /// O((M + 1) log N) for M visitors moved or poll log entries swept, M bounded by the limit per kind.
     /// </summary>
-    private const string PromoteScript = """
+    private const string PromoteScript = GenerationFunctions + """
         local now = tonumber(ARGV[1])
         local max = tonumber(ARGV[2])
         local limit = tonumber(ARGV[6])
@@ -204,11 +323,7 @@ internal sealed partial class RedisWaitingRoomStore
           end
         end
         local expiredReleased = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('(%d', now - tonumber(ARGV[4])))
-        local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', string.format('(%d', now - tonumber(ARGV[5])), 'LIMIT', 0, limit)
-        for i = 1, #stale do
-          redis.call('ZREM', KEYS[3], stale[i])
-          redis.call('ZREM', KEYS[4], stale[i])
-        end
+        local abandoned, moreStale = sweep(KEYS[3], KEYS[4], ARGV[12], now, tonumber(ARGV[5]), tonumber(ARGV[11]), limit)
         local free = 0
         if mode == 2 then
           free = limit + 1
@@ -240,17 +355,16 @@ internal sealed partial class RedisWaitingRoomStore
         local promoted = #chosen
         for i = 1, promoted do
           redis.call('ZADD', KEYS[2], now, chosen[i])
-          redis.call('ZREM', KEYS[4], chosen[i])
           if rate > 0 and mode ~= 2 then
             redis.call('ZADD', KEYS[7], now, chosen[i] .. ':' .. string.format('%d', now))
           end
         end
         local total = redis.call('INCRBY', KEYS[5], promoted)
         local more = 0
-        if #idle >= limit or #ended >= limit or #stale >= limit or (promoted >= limit and free > promoted) then
+        if #idle >= limit or #ended >= limit or moreStale or (promoted >= limit and free > promoted) then
           more = 1
         end
-        return {expiredActive, expiredReleased, #stale, promoted, total, more}
+        return {expiredActive, expiredReleased, abandoned, promoted, total, more}
         """;
 
     /// <summary>
@@ -301,11 +415,18 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
-    /// Admin reset: empties the queue. KEYS: 1 queue, 2 seen. Returns the number of waiters removed.
-    /// UNLINK frees a long queue in the background, so Redis is not held while a million entries go.
+    /// Admin reset: empties the queue and removes its generations and poll logs, so nothing of the
+    /// old line is left. KEYS: 1 queue, 2 generations. ARGV: 1 the poll logs' key prefix.
+    /// Returns the number of waiters removed. UNLINK frees a long queue and its logs in the
+    /// background, so Redis is not held while a million entries go; at most 256 logs exist.
     /// </summary>
     private const string ResetScript = """
         local n = redis.call('ZCARD', KEYS[1])
+        local state = redis.call('HMGET', KEYS[2], 'cur', 'next')
+        local cur, nxt = tonumber(state[1]), tonumber(state[2])
+        if cur and nxt then
+          for i = nxt, cur do redis.call('UNLINK', ARGV[1] .. i) end
+        end
         redis.call('UNLINK', KEYS[1], KEYS[2])
         return n
         """;

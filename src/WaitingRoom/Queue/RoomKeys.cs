@@ -8,8 +8,9 @@ namespace WaitingRoom.Queue;
 /// <code>
 /// <prefix>:{<room>}:active    ZSET visitor → last seen (ms)        admitted visitors
 /// <prefix>:{<room>}:released  ZSET visitor → release time (ms)     promoted, not yet arrived
-/// <prefix>:{<room>}:queue     ZSET visitor → arrival ticket        the line; position = ZRANK + 1
-/// <prefix>:{<room>}:seen      ZSET visitor → last poll (ms)        queued visitors' last-seen
+/// <prefix>:{<room>}:queue     ZSET visitor → 2^50 + order × 256 + g   the line; position = ZRANK + 1; g = generation of the last poll mod 256
+/// <prefix>:{<room>}:generations  HASH cur, next, g → end (ms)      the generations of polls still referenced (see QueueScores)
+/// <prefix>:{<room>}:seen:<n>  LIST of orders                       who polled in generation n (swept TTL after n ended)
 /// <prefix>:{<room>}:ticket    STRING counter (INCR)                next arrival ticket
 /// <prefix>:{<room>}:promoted  STRING counter                       visitors ever released
 /// <prefix>:{<room>}:since     ZSET visitor → admitted at (ms)      start of each active visitor's session (WR_SESSION_MAX)
@@ -29,7 +30,8 @@ internal sealed class RoomKeys
         Active = tag + "active";
         Released = tag + "released";
         Queue = tag + "queue";
-        Seen = tag + "seen";
+        Generations = tag + "generations";
+        SeenLogPrefix = tag + "seen:";
         Ticket = tag + "ticket";
         Promoted = tag + "promoted";
         Since = tag + "since";
@@ -46,7 +48,11 @@ internal sealed class RoomKeys
 
     public string Queue { get; }
 
-    public string Seen { get; }
+    /// <summary>The generations of polls: <c>cur</c> (the latest), <c>next</c> (the oldest not yet swept), and each live one's end by g.</summary>
+    public string Generations { get; }
+
+    /// <summary>The prefix of the poll logs: generation n's log is this followed by n (same hash tag, so the scripts stay in one slot).</summary>
+    public string SeenLogPrefix { get; }
 
     public string Ticket { get; }
 

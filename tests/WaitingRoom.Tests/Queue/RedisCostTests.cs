@@ -7,9 +7,9 @@ using Xunit.Abstractions;
 namespace WaitingRoom.Tests.Queue;
 
 /// <summary>
-/// A status call or an admission must cost the same with 100,000 waiters as with 10: counted
-/// in Redis commands (INFO commandstats, which counts the commands a script runs), not wall time.
-/// Runs on a redis-server of its own so no other test's commands are counted.
+/// A status call, an admission or a promotion round must cost the same with 100,000 waiters as
+/// with 10: counted in Redis commands (INFO commandstats, which counts the commands a script
+/// runs), not wall time. Runs on a redis-server of its own so no other test's commands are counted.
 /// </summary>
 public sealed class RedisCostTests : IDisposable
 {
@@ -45,27 +45,26 @@ public sealed class RedisCostTests : IDisposable
         Assert.InRange(small, 2, 15);
     }
 
+    /// <summary>
+    /// Dropping waiters that stopped polling costs the same per dropped waiter whatever the queue's
+    /// length: a round sweeps its batch of the stale generation's poll log, one exact-score lookup
+    /// and one removal each, and touches nobody else.
+    /// </summary>
+    [Fact]
+    public async Task Promote_StaleWaitersAmong100000_SameCommandsAsAmong10()
+    {
+        var small = await PromoteCommandsAsync(10);
+        var large = await PromoteCommandsAsync(100_000);
+        _output.WriteLine($"promote (4 stale dropped): {small} Redis commands with 10 waiters, {large} with 100,000");
+
+        Assert.Equal(small, large);
+        Assert.InRange(small, 10, 40);
+    }
+
     /// <summary>Fills a room's queue with <paramref name="waiters"/> (in one server-side loop) and counts the commands of one call for a waiter in the middle.</summary>
     private async Task<long> CommandsPerCallAsync(int waiters, Func<IWaitingRoomStore, RoomPolicy, string, Task<AdmissionResult>> call)
     {
-        var clock = new FakeTimeProvider();
-        var prefix = RedisServer.NewPrefix();
-        var store = new RedisWaitingRoomStore(_server.Connection, clock, prefix);
-        var room = new RoomPolicy("default", 1, TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
-        await store.AdmitAsync(room, "holder", null, default);
-        await store.AdmitAsync(room, "first-waiter", null, default);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var database = _server.Connection.GetDatabase();
-        await database.ScriptEvaluateAsync(
-            """
-            for i = 1, tonumber(ARGV[1]) do
-              redis.call('ZADD', KEYS[1], i + 1, 'w' .. i)
-              redis.call('ZADD', KEYS[2], ARGV[2], 'w' .. i)
-            end
-            redis.call('SET', KEYS[3], tonumber(ARGV[1]) + 1)
-            """,
-            [$"{prefix}:{{default}}:queue", $"{prefix}:{{default}}:seen", $"{prefix}:{{default}}:ticket"],
-            [waiters - 1, now]);
+        var (store, room, _) = await FillAsync(waiters, TimeSpan.FromHours(1));
         var middle = "w" + (waiters / 2).ToString(CultureInfo.InvariantCulture);
         var before = await call(store, room, middle);
         Assert.Equal(VisitorState.Queued, before.State);
@@ -76,10 +75,60 @@ public sealed class RedisCostTests : IDisposable
         var stats = _server.Command("INFO commandstats");
 
         Assert.Equal(before.Position, result.Position);
-        // The client's own keep-alive and housekeeping (PING, ECHO, CLIENT, ...) may land in the window
-        // on a loaded machine; only the script and the commands it runs are the call's cost.
-        return TotalCalls(stats, exclude: ["cmdstat_info", "cmdstat_config", "cmdstat_ping", "cmdstat_echo", "cmdstat_client", "cmdstat_cluster", "cmdstat_subscribe", "cmdstat_select", "cmdstat_time"]);
+        return ScriptCalls(stats);
     }
+
+    /// <summary>Fills a queue whose waiters all stopped polling a TTL and a generation ago, and counts the commands of a promotion round that drops 4 of them.</summary>
+    private async Task<long> PromoteCommandsAsync(int waiters)
+    {
+        var (store, room, clock) = await FillAsync(waiters, TimeSpan.FromDays(1));
+        clock.Advance(room.QueueTtl + TimeSpan.FromMilliseconds(QueueScores.GenerationWidth(room.QueueTtl)));
+        var before = await store.PromoteAsync(room, 4, default);
+        Assert.Equal((4, 0, true), (before.Abandoned, before.Promoted, before.HasMore));
+
+        _server.Command("CONFIG RESETSTAT");
+        var result = await store.PromoteAsync(room, 4, default);
+        var stats = _server.Command("INFO commandstats");
+
+        Assert.Equal((4, 0, true), (result.Abandoned, result.Promoted, result.HasMore));
+        Assert.Equal(waiters - 8, (await store.GetCountsAsync(room, default)).Queued);
+        return ScriptCalls(stats);
+    }
+
+    /// <summary>
+    /// A room with one active visitor and <paramref name="waiters"/> queued: the first through the
+    /// store (it opens generation 0), the rest in one server-side loop, as the store would have
+    /// written them: tickets 2.. with score 2^50 + ticket × 256 + 0, each logged in generation 0's poll log.
+    /// </summary>
+    private async Task<(RedisWaitingRoomStore Store, RoomPolicy Room, FakeTimeProvider Clock)> FillAsync(int waiters, TimeSpan activeTtl)
+    {
+        var clock = new FakeTimeProvider();
+        var prefix = RedisServer.NewPrefix();
+        var store = new RedisWaitingRoomStore(_server.Connection, clock, prefix);
+        var room = new RoomPolicy("default", 1, activeTtl, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+        await store.AdmitAsync(room, "holder", null, default);
+        await store.AdmitAsync(room, "first-waiter", null, default);
+        var keys = new RoomKeys(prefix, room.Name);
+        await _server.Connection.GetDatabase().ScriptEvaluateAsync(
+            """
+            for i = 1, tonumber(ARGV[1]) do
+              redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + (i + 1) * 256, 'w' .. i)
+              redis.call('RPUSH', KEYS[2], i + 1)
+            end
+            redis.call('SET', KEYS[3], tonumber(ARGV[1]) + 1)
+            """,
+            [keys.Queue, keys.SeenLogPrefix + "0", keys.Ticket],
+            [waiters - 1, QueueScores.RedisScoreBase]);
+        return (store, room, clock);
+    }
+
+    /// <summary>
+    /// The commands of the script call in the window. The client's own keep-alive and housekeeping
+    /// (PING, ECHO, CLIENT, ...) may land in the window on a loaded machine; only the script and the
+    /// commands it runs are the call's cost.
+    /// </summary>
+    private static long ScriptCalls(string stats) =>
+        TotalCalls(stats, exclude: ["cmdstat_info", "cmdstat_config", "cmdstat_ping", "cmdstat_echo", "cmdstat_client", "cmdstat_cluster", "cmdstat_subscribe", "cmdstat_select", "cmdstat_time"]);
 
     private static long TotalCalls(string info, string[] exclude)
     {

@@ -14,6 +14,12 @@ public abstract partial class StoreConformanceTests
     private static readonly TimeSpan s_queueTtl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_window = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How much later than WR_QUEUE_TTL a waiter that stopped polling may still be dropped: one
+    /// generation of polls (Redis); the in-memory store drops it at the TTL itself.
+    /// </summary>
+    private static readonly TimeSpan s_generation = TimeSpan.FromMilliseconds(QueueScores.GenerationWidth(s_queueTtl));
+
     protected FakeTimeProvider Clock { get; } = new();
 
     private protected abstract IWaitingRoomStore CreateStore();
@@ -237,7 +243,7 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
-    public async Task Admit_WaiterBackAfterQueueTtl_StartsAgainAtTheBack()
+    public async Task Admit_WaiterBackAfterQueueTtlAndAGeneration_StartsAgainAtTheBack()
     {
         var store = CreateStore();
         var room = Room(1);
@@ -247,7 +253,7 @@ public abstract partial class StoreConformanceTests
         Clock.Advance(s_queueTtl - TimeSpan.FromSeconds(1));
         await store.GetStatusAsync(room, Visitor(2), default);
         await store.AdmitAsync(room, Visitor(0), null, default);
-        Clock.Advance(TimeSpan.FromSeconds(2));
+        Clock.Advance(s_generation + TimeSpan.FromSeconds(2));
 
         var back = await store.AdmitAsync(room, Visitor(1), null, default);
 
@@ -345,15 +351,20 @@ public abstract partial class StoreConformanceTests
 
         await PassTimeAsync(store, room, s_activeTtl + TimeSpan.FromSeconds(1), Enumerable.Range(10, 15));
 
-        var first = await store.PromoteAsync(room, 4, default);
-        var second = await store.PromoteAsync(room, 4, default);
-        var third = await store.PromoteAsync(room, 4, default);
+        // A round may also have old poll records to sweep (Redis): it says so, and the caller goes on until it is done.
+        var rounds = new List<PromotionResult>();
+        do
+        {
+            rounds.Add(await store.PromoteAsync(room, 4, default));
+        }
+        while (rounds[^1].HasMore && rounds.Count < 10);
 
-        Assert.Equal((4, true), (first.Promoted, first.HasMore));
-        Assert.Equal((4, true), (second.Promoted, second.HasMore));
-        Assert.Equal(2, third.Promoted);
-        Assert.False(third.HasMore);
-        Assert.Equal(10, third.PromotedTotal);
+        Assert.Equal((4, true), (rounds[0].Promoted, rounds[0].HasMore));
+        Assert.Equal((4, true), (rounds[1].Promoted, rounds[1].HasMore));
+        Assert.Equal(2, rounds[2].Promoted);
+        Assert.All(rounds.Skip(3), r => Assert.Equal(0, r.Promoted));
+        Assert.False(rounds[^1].HasMore);
+        Assert.Equal(10, rounds[^1].PromotedTotal);
     }
 
     [Fact]
