@@ -99,7 +99,7 @@ public sealed class QueueFlowTests
             var poll = await ProxyInstance.GetJsonAsync(client, "/_wr/status", poller);
             Assert.Equal("queued", StateOf(poll));
             await Task.Delay(300);
-            quitterState = clock.Elapsed > TimeSpan.FromSeconds(1.5) ? StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", quitter)) : "queued";
+            quitterState = clock.Elapsed > TimeSpan.FromSeconds(2.25) ? StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", quitter)) : "queued";
         }
         while (quitterState != "unknown");
 
