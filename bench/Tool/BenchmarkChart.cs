@@ -12,9 +12,9 @@ namespace WaitingRoom.Bench;
 /// </summary>
 internal static class BenchmarkChart
 {
-    private const int Width = 960;
-    private const int LabelWidth = 430;
-    private const int BarArea = 400;
+    private const int Width = 1100;
+    private const int LabelWidth = 440;
+    private const int BarArea = 380;
     private const int RowHeight = 26;
     private const double MaxScore = 2.5;
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
@@ -23,7 +23,7 @@ internal static class BenchmarkChart
     {
         var scored = rows.Where(r => r.Pass is not null && r.Score is not null).ToList();
         var checks = rows.Where(r => r.Pass is not null && r.Score is null).ToList();
-        const int top = 70;
+        const int top = 90;
         var chartBottom = top + scored.Count * RowHeight;
         var height = chartBottom + 50 + checks.Count * 20 + 20;
         var x0 = LabelWidth;
@@ -33,7 +33,8 @@ internal static class BenchmarkChart
         svg.Append(Invariant, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{height}" viewBox="0 0 {Width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">""").Append('\n');
         svg.Append(Invariant, $"""<rect width="{Width}" height="{height}" fill="#ffffff"/>""").Append('\n');
         svg.Append(Invariant, $"""<text x="12" y="22" font-size="15" font-weight="bold">{Escape(title)}</text>""").Append('\n');
-        svg.Append("""<text x="12" y="42" fill="#444">Bar = measure against its target (1 = on target, right of the line = better). Every ratio compares two figures of the same run.</text>""").Append('\n');
+        svg.Append("""<text x="12" y="42" fill="#444">Bar = how the measure stands against its target (1 = exactly on target; right of the line = better than the target; ▸ = off the scale).</text>""").Append('\n');
+        svg.Append("""<text x="12" y="58" fill="#444">Every ratio compares two figures of the same run; medians over rounds. wrk, proxies, backend and Redis share the machine.</text>""").Append('\n');
 
         // Scale: 0, 0.5, ... 2.5, and the target line at 1.
         for (var tick = 0.0; tick <= MaxScore + 1e-9; tick += 0.5)
@@ -52,12 +53,16 @@ internal static class BenchmarkChart
             var y = top + i * RowHeight;
             var score = row.Score!.Value;
             var color = row.Pass == true ? "#2e7d32" : "#c62828";
-            var label = $"{ShortScenario(row.Scenario)} · {row.Measure}";
-            svg.Append(Invariant, $"""<text x="{x0 - 8}" y="{y + 16}" text-anchor="end">{Escape(Clip(label, 66))}</text>""").Append('\n');
+            var label = $"{ShortScenario(row.Scenario)} · {Unqualified(row.Measure)}";
+            svg.Append(Invariant, $"""<text x="{x0 - 8}" y="{y + 16}" text-anchor="end">{Escape(Clip(label, 68))}</text>""").Append('\n');
             svg.Append(Invariant, $"""<rect x="{x0}" y="{y + 5}" width="{Math.Max(1, X(score) - x0):0.#}" height="{RowHeight - 10}" fill="{color}"/>""").Append('\n');
-            var shown = string.IsNullOrEmpty(row.Ratio) ? row.Value : $"{row.Ratio} ({row.Value})";
-            var more = score > MaxScore ? "▸ " : "";
-            svg.Append(Invariant, $"""<text x="{X(score) + 6:0.#}" y="{y + 16}" fill="{color}">{Escape(more + shown + "  target " + row.Target)}</text>""").Append('\n');
+            if (score > MaxScore)
+            {
+                svg.Append(Invariant, $"""<text x="{X(MaxScore) - 4:0.#}" y="{y + 16}" text-anchor="end" fill="#ffffff">▸</text>""").Append('\n');
+            }
+
+            var verdict = row.Pass == true ? "pass" : "FAIL";
+            svg.Append(Invariant, $"""<text x="{x0 + BarArea + 14}" y="{y + 16}" fill="{color}">{Escape($"{row.Measured}  (target {row.Target})  {verdict}")}</text>""").Append('\n');
         }
 
         var checksTop = chartBottom + 44;
@@ -76,6 +81,9 @@ internal static class BenchmarkChart
     }
 
     private static string ShortScenario(string scenario) => scenario.Split(' ')[0];
+
+    /// <summary>The measure without its note in parentheses, e.g. "(median of 3 rounds)".</summary>
+    private static string Unqualified(string measure) => measure.Split(" (", 2)[0];
 
     private static string Clip(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 

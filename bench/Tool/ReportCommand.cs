@@ -18,6 +18,7 @@ internal static class ReportCommand
     {
         var raw = new RawResults(args.Text("raw"));
         var output = args.Text("out");
+        Directory.CreateDirectory(output);
         var rows = new List<ReportRow>();
         AddHotPath(raw, rows);
         AddStorm(raw, rows);
@@ -67,7 +68,7 @@ internal static class ReportCommand
 
         var added = Minus(raw.Number("s1-wr", "p99_ms"), raw.Number("s1-bare", "p99_ms"));
         rows.Add(Check(S, "p99 added by WaitingRoom over bare YARP", $"{Ms(added)} ms", $"bare YARP p99 {Ms(raw.Number("s1-bare", "p99_ms"))} ms",
-            Ratio(raw.Number("s1-wr", "p99_ms"), raw.Number("s1-bare", "p99_ms")), "≤ 1 ms", AtMost(added, 1.0)));
+            Ratio(raw.Number("s1-wr", "p99_ms"), raw.Number("s1-bare", "p99_ms")), "≤ 1 ms", AtMost(added, 1.0)) with { Measured = $"+{Ms(added)} ms" });
 
         var errors = Sum(raw, runs, "non_2xx_3xx") + Sum(raw, runs, "socket_errors");
         rows.Add(Check(S, "non-2xx/3xx responses + socket errors", Count(errors), $"of {Count(Sum(raw, runs, "requests"))} requests", "", "0", errors == 0));
@@ -88,6 +89,7 @@ internal static class ReportCommand
         rows.Add(Check(S, "capacity overruns while storming (active+released > max)", Count(overruns),
             $"max seen {Count(maxUsed)} of {Count(capacity)} in {Count(raw.Number("s2-watch", "samples"))} samples", "", "0",
             overruns == 0 && maxUsed <= capacity && raw.Number("s2-watch", "samples") > 0));
+        rows.Add(Info(S, "queue length reached (new visitors queued behind the 100)", Count(raw.Number("s2-watch", "maxQueued")), "", ""));
         var finalUsed = raw.Number("s2-final", "maxUsed");
         rows.Add(Check(S, "active+released after the storm", Count(finalUsed), $"capacity {Count(raw.Number("s2-final", "max"))}", "", "≤ capacity",
             finalUsed is not null && finalUsed <= raw.Number("s2-final", "max")));
@@ -160,8 +162,10 @@ internal static class ReportCommand
         var values = runs.Where(raw.Has).SelectMany(r => new[] { raw.Min(r, "other_cpu_pct"), raw.Max(r, "other_cpu_pct") }).OfType<double>().ToList();
         if (values.Count > 0)
         {
+            var low = values.Min().ToString("0", Invariant);
+            var high = values.Max().ToString("0", Invariant);
             rows.Add(Info(scenario, "CPU used by other processes during the load runs (share of all cores)",
-                $"{values.Min().ToString("0", Invariant)}–{values.Max().ToString("0", Invariant)} %", "", ""));
+                low == high ? $"{low} %" : $"{low}–{high} %", "", ""));
         }
     }
 
@@ -175,6 +179,7 @@ internal static class ReportCommand
             $"WR_RELEASE_INTERVAL {Seconds(interval)} s", Ratio(seconds, interval), $"< {Seconds(interval + 1)} s", seconds < interval + 1) with
         {
             Score = seconds is > 0 ? (interval + 1) / seconds.Value : null,
+            Measured = seconds is null ? "timed out" : $"{Seconds(seconds)} s",
         });
         rows.Add(Info(S, "queue before → after", $"{Count(raw.Number("s4-promotion", "queuedBefore"))} → {Count(raw.Number("s4-promotion", "queuedAfter"))}",
             $"active after {Count(raw.Number("s4-promotion", "activeAfter"))}", ""));

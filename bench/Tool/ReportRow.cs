@@ -10,5 +10,14 @@ internal sealed record ReportRow(string Scenario, string Measure, string Value, 
 {
     public double? Score { get; init; }
 
+    /// <summary>The figure the target applies to, for the chart: the ratio when the target is one, else the value.</summary>
+    public string Measured
+    {
+        get => _measured ?? (Ratio.Length > 0 ? Ratio : Value);
+        init => _measured = value;
+    }
+
+    private readonly string? _measured;
+
     public string Result => Pass switch { true => "pass", false => "FAIL", null => "info" };
 }
