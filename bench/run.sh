@@ -45,9 +45,9 @@ crowd_cookies=1000
 s1_visitors=256
 s4_places=10000
 if [ "$mode" = quick ]; then
-  duration=4; warmup=3; rounds=1; storm_warmup=2; crowd_sizes="10000 100000"
+  duration=4; warmup=3; rounds=1; crowd_sizes="10000 100000"
 else
-  duration=10; warmup=8; rounds=3; storm_warmup=5; crowd_sizes="10000 100000 1000000"
+  duration=10; warmup=8; rounds=3; crowd_sizes="10000 100000 1000000"
 fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -226,7 +226,7 @@ stop_rooms
 # after 1 s, a promotion round every 2 s), so the capacity watch sees promotion racing admission.
 say "S2 arrival storm: every request a new visitor, WR_MAX_ACTIVE=100"
 start_room s2 WR_MAX_ACTIVE=100 WR_MAX_NEW_PER_IP_PER_MINUTE=0 WR_ACTIVE_TTL=1 WR_ADMISSION_WINDOW=1
-load warmup-s2 "${room_url[s2]}/" "$storm_warmup" -
+load warmup-s2 "${room_url[s2]}/" "$warmup" -
 rm -f "$raw/warmup-s2.json"
 rcli flushall >/dev/null
 tool watch-capacity --redis "$redis" --max 100 --seconds $((duration + 1)) >"$raw/s2-watch.json" &
