@@ -38,7 +38,8 @@ done
 # Settings of each mode. Every load test: wrk -t1 -c32 (one wrk thread: wrk, the proxies, the
 # backend and Redis share the machine's cores), after a warm-up run of the same target. The targets
 # of a scenario are measured in rounds, one after the other in each round, so a busy moment on the
-# machine hits all of them alike; the report takes the median over the rounds.
+# machine hits all of them alike (each round starts with the next target, so none is always first);
+# the report takes the median over the rounds.
 threads=1
 connections=32
 crowd_cookies=1000
@@ -110,10 +111,20 @@ wait_http() { # wait_http URL SECONDS: until the URL answers 2xx
 
 # --- build ---------------------------------------------------------------------------------------
 say "publishing the product and the bench apps (Release) to $build"
-for project in src/WaitingRoom bench/Backend bench/BareYarp bench/Tool; do
-  dotnet publish "$project" -c Release -o "$build/$(basename "$project")" --nologo -v quiet -clp:ErrorsOnly >"$logs/publish-$(basename "$project").log" 2>&1 \
-    || { cat "$logs/publish-$(basename "$project").log" >&2; exit 1; }
+publish() {
+  dotnet publish "$1" -c Release -o "$build/$(basename "$1")" --nologo -v quiet -clp:ErrorsOnly >"$logs/publish-$(basename "$1").log" 2>&1 \
+    || { cat "$logs/publish-$(basename "$1").log" >&2; return 1; }
+}
+# The product first; then the three bench apps side by side (none of them builds another's files:
+# the tool's reference to the product is up to date by then).
+publish src/WaitingRoom
+publishing=()
+for project in bench/Backend bench/BareYarp bench/Tool; do
+  publish "$project" &
+  publishing+=($!)
+  pids+=($!)
 done
+for pid in "${publishing[@]}"; do wait "$pid" || exit 1; forget_pid "$pid"; done
 tool() { dotnet "$build/Tool/WaitingRoom.Bench.dll" "$@"; }
 
 # --- Redis, backend, bare YARP ----------------------------------------------------------------
@@ -196,6 +207,11 @@ load() {
   [ -s "$raw/$name.json" ] || { cat "$logs/wrk-$name.txt" >&2; return 1; }
 }
 summary() { sed -E 's/.*"rps":([0-9.]+).*"p50_ms":([0-9.]+).*"p99_ms":([0-9.]+).*"other_cpu_pct":([0-9.]+).*/\1 req\/s, p50 \2 ms, p99 \3 ms (other processes \4% CPU)/' "$1"; }
+rotate() { # rotate ROUND ITEM...: the items, starting ROUND-1 places further, so no target is always first
+  local round=$1; shift
+  local items=("$@") i
+  for ((i = 0; i < ${#items[@]}; i++)); do printf '%s ' "${items[(i + round - 1) % ${#items[@]}]}"; done
+}
 warm() { # warm NAME URL [COOKIES [ACCEPT]]: a warm-up run, not kept
   load "warmup-$1" "$2" "$warmup" "${@:3}"
   rm -f "$raw/warmup-$1.json"
@@ -214,7 +230,7 @@ declare -A s1_url=([backend]="$backend/" [bare]="$bare/" [wr]="${room_url[s1]}/"
 s1_targets="backend bare wr wr-nolog"
 for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "$work/s1-cookies.txt"; done
 for round in $(seq "$rounds"); do
-  for target in $s1_targets; do
+  for target in $(rotate "$round" $s1_targets); do
     load "s1-$target.r$round" "${s1_url[$target]}" "$duration" "$work/s1-cookies.txt"
     say "  round $round, $target: $(summary "$raw/s1-$target.r$round.json")"
   done
@@ -259,7 +275,7 @@ for n in $crowd_sizes; do
 done
 for n in $crowd_sizes; do warm "s3-$n-wrk" "${room_url[s3-$n]}/_wr/status" "$work/s3-$n-cookies.txt" application/json; done
 for round in $(seq "$rounds"); do
-  for n in $crowd_sizes; do
+  for n in $(rotate "$round" $crowd_sizes); do
     load "s3-$n-wrk.r$round" "${room_url[s3-$n]}/_wr/status" "$duration" "$work/s3-$n-cookies.txt" application/json
     say "  round $round, $n waiting: $(summary "$raw/s3-$n-wrk.r$round.json")"
   done
