@@ -1,0 +1,25 @@
+using WaitingRoom.Bench;
+
+// WaitingRoom.Bench: the helper of bench/run.sh. One subcommand per step; each prints one JSON
+// object on stdout (the raw measurement run.sh keeps) and exits non-zero when the step failed.
+return args.FirstOrDefault() switch
+{
+    "fill" => await FillCommand.RunAsync(new Arguments(args[1..])),
+    "watch-capacity" => await WatchCapacityCommand.RunAsync(new Arguments(args[1..])),
+    "wait-released" => await WaitReleasedCommand.RunAsync(new Arguments(args[1..])),
+    "report" => ReportCommand.Run(new Arguments(args[1..])),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: WaitingRoom.Bench <command> [--option value ...]
+          (every command that talks to Redis also takes --prefix P, the proxy's WR_REDIS_KEY_PREFIX; default wr)
+          fill            --redis host:port --secret S --active M --queued N [--tokens K --sample queued|active --out file] [--concurrency 256] [--ttl 3600]
+          watch-capacity  --redis host:port --max M --seconds T [--interval-ms 50]
+          wait-released   --redis host:port --count N [--free] [--timeout 30]
+          report          --raw DIR --out DIR [--svg file]
+        """);
+    return 64;
+}

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace WaitingRoom.Bench;
+
+/// <summary>
+/// The raw measurements of one run: one JSON object per file in the raw folder, by file name.
+/// A measure repeated in rounds has one file per round, <c>name.r1.json</c>, <c>name.r2.json</c>...:
+/// <see cref="Number"/> is then the median over the rounds and <see cref="Total"/> the sum.
+/// </summary>
+internal sealed class RawResults
+{
+    private readonly SortedDictionary<string, JsonObject> _files = new(StringComparer.Ordinal);
+
+    public RawResults(string folder)
+    {
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json"))
+        {
+            var text = File.ReadAllText(path).Trim();
+            if (text.Length > 0 && JsonNode.Parse(text) is JsonObject node)
+            {
+                _files[Path.GetFileNameWithoutExtension(path)] = node;
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<string, JsonObject> Files => _files;
+
+    public bool Has(string name) => Runs(name).Any();
+
+    /// <summary>How many rounds measured <paramref name="name"/>.</summary>
+    public int Rounds(string name) => Runs(name).Count();
+
+    /// <summary>The median of a number over the rounds of a measure, or null when missing.</summary>
+    public double? Number(string name, string field)
+    {
+        var values = Values(name, field).Order().ToList();
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    public double? Min(string name, string field)
+    {
+        var values = Values(name, field).ToList();
+        return values.Count == 0 ? null : values.Min();
+    }
+
+    public double? Max(string name, string field)
+    {
+        var values = Values(name, field).ToList();
+        return values.Count == 0 ? null : values.Max();
+    }
+
+    /// <summary>The sum of a count over the rounds of a measure, or null when missing.</summary>
+    public double? Total(string name, string field)
+    {
+        var values = Values(name, field).ToList();
+        return values.Count == 0 ? null : values.Sum();
+    }
+
+    public string? Text(string name, string field) =>
+        Runs(name).Select(node => node[field]).OfType<JsonValue>().Select(value => value.ToString()).FirstOrDefault();
+
+    private IEnumerable<double> Values(string name, string field) =>
+        Runs(name).Select(node => node[field]).OfType<JsonValue>()
+            .Select(value => value.TryGetValue<double>(out var number) ? number : double.NaN)
+            .Where(number => !double.IsNaN(number));
+
+    private IEnumerable<JsonObject> Runs(string name) =>
+        _files.Where(file => file.Key == name || (file.Key.StartsWith(name + ".r", StringComparison.Ordinal) && int.TryParse(file.Key.AsSpan(name.Length + 2), out _)))
+            .Select(file => file.Value);
+}

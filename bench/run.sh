@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# WaitingRoom load benchmarks: one command, bounded in time, everything on 127.0.0.1.
+#
+#   bench/run.sh [--quick] [--out DIR] [--chart|--no-chart] [--strict]
+#
+#   --quick     short runs (4 s per load test) and a crowd of 10,000 and 100,000 only: < 2 minutes
+#   --out DIR   where results.json, results.md, benchmarks.svg, raw/ and logs/ go (default bench/results)
+#   --chart     also copy the chart to docs/benchmarks.svg in quick mode (a full run always does)
+#   --no-chart  never touch docs/benchmarks.svg
+#   --strict    exit 3 when a target is missed (by default a completed run exits 0 and the table says)
+#
+# It installs wrk and redis-server from Debian's packages when missing, publishes the product and
+# the bench apps in Release, starts its own redis-server, backend, bare YARP and WaitingRoom on free
+# ports, runs the four scenarios (see bench/README.md) and kills everything it started on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+started_at=$(date +%s)
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+mode=full
+out=bench/results
+chart=auto
+strict=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) mode=quick ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    --chart) chart=yes ;;
+    --no-chart) chart=no ;;
+    --strict) strict=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+
+# Settings of each mode. Every load test: wrk -t1 -c32 (one wrk thread: wrk, the proxies, the
+# backend and Redis share the machine's cores), after a warm-up run of the same target. The targets
+# of a scenario are measured in rounds, one after the other in each round, so a busy moment on the
+# machine hits all of them alike (each round starts with the next target, so none is always first);
+# the report takes the median over the rounds.
+threads=1
+connections=32
+crowd_cookies=1000
+s1_visitors=256
+s4_places=10000
+if [ "$mode" = quick ]; then
+  duration=4; warmup=3; rounds=1; crowd_sizes="10000 100000"
+else
+  duration=10; warmup=8; rounds=3; crowd_sizes="10000 100000 1000000"
+fi
+release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
+secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+need() { # need COMMAND PACKAGE: install PACKAGE from Debian's packages when COMMAND is missing
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "$1 not found: installing $2 from Debian's packages" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  if [ "$2" = redis-server ]; then as_root systemctl stop redis-server >/dev/null 2>&1 || true; fi
+}
+need wrk wrk
+need redis-server redis-server
+need redis-cli redis-tools
+need curl curl
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+raw="$out/raw"
+logs="$out/logs"
+work="$out/work"
+rm -rf "$raw" "$logs" "$work"
+mkdir -p "$raw" "$logs" "$work"
+build="$repo/artifacts/bench"
+
+ps -eo pid,pcpu,etime,args --sort=-pcpu 2>/dev/null | cut -c1-160 | head -n 15 >"$logs/processes-at-start.txt" || true
+say() { printf '[%4ds] %s\n' "$(( $(date +%s) - started_at ))" "$*" >&2; }
+
+# --- processes: every PID we start is remembered and killed (by PID) on exit ---------------
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+forget_pid() { # a process that ended: its PID may be reused by another one, never ours to kill or count
+  local keep=() pid
+  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || keep+=("$pid"); done
+  pids=("${keep[@]}")
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { # a port nobody listens on (checked with bash's /dev/tcp)
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+wait_http() { # wait_http URL SECONDS: until the URL answers 2xx
+  local deadline=$(( $(date +%s) + $2 ))
+  until curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "no answer from $1 after $2 s" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+
+# --- build ---------------------------------------------------------------------------------------
+say "publishing the product and the bench apps (Release) to $build"
+publish() {
+  dotnet publish "$1" -c Release -o "$build/$(basename "$1")" --nologo -v quiet -clp:ErrorsOnly >"$logs/publish-$(basename "$1").log" 2>&1 \
+    || { cat "$logs/publish-$(basename "$1").log" >&2; return 1; }
+}
+# The product first; then the three bench apps side by side (none of them builds another's files:
+# the tool's reference to the product is up to date by then).
+publish src/WaitingRoom
+publishing=()
+for project in bench/Backend bench/BareYarp bench/Tool; do
+  publish "$project" &
+  publishing+=($!)
+  pids+=($!)
+done
+for pid in "${publishing[@]}"; do wait "$pid" || exit 1; forget_pid "$pid"; done
+tool() { dotnet "$build/Tool/WaitingRoom.Bench.dll" "$@"; }
+
+# --- Redis, backend, bare YARP ----------------------------------------------------------------
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis.log" &
+pids+=($!)
+rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
+for _ in $(seq 100); do [ "$(rcli ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+[ "$(rcli ping)" = PONG ]
+redis="127.0.0.1:$redis_port"
+used_memory() { rcli info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
+
+backend_port=$(free_port)
+dotnet "$build/Backend/WaitingRoom.Bench.Backend.dll" "$backend_port" >"$logs/backend.log" 2>&1 &
+pids+=($!)
+backend="http://127.0.0.1:$backend_port"
+yarp_port=$(free_port)
+dotnet "$build/BareYarp/WaitingRoom.Bench.BareYarp.dll" "$yarp_port" "$backend/" >"$logs/bareyarp.log" 2>&1 &
+pids+=($!)
+bare="http://127.0.0.1:$yarp_port"
+wait_http "$backend/" 30
+wait_http "$bare/" 30
+
+# WaitingRoom instances, by name, each on its own port with its scenario's WR_* settings. Its
+# stdout carries one JSON line per request: the first 40 lines (start-up report and a few requests)
+# are kept in logs/waitingroom-<name>.log for debugging, the rest goes to /dev/null (a file would
+# grow by tens of MB a run).
+declare -A room_pid room_url
+start_room() { # start_room NAME [VAR=value ...]
+  local name=$1 port; shift
+  port=$(free_port)
+  env ASPNETCORE_URLS="http://127.0.0.1:$port" WR_BACKEND_URL="$backend/" WR_REDIS_HOST=127.0.0.1 WR_REDIS_PORT="$redis_port" \
+    WR_SECRET="$secret" "$@" dotnet "$build/WaitingRoom/WaitingRoom.dll" \
+    > >(head -n 40 >"$logs/waitingroom-$name.log"; cat >/dev/null) 2>&1 &
+  room_pid[$name]=$!
+  room_url[$name]="http://127.0.0.1:$port"
+  pids+=("$!")
+  wait_http "${room_url[$name]}/_wr/ready" 30
+}
+stop_rooms() {
+  local name
+  for name in "${!room_pid[@]}"; do kill "${room_pid[$name]}" 2>/dev/null || true; done
+  for name in "${!room_pid[@]}"; do
+    wait "${room_pid[$name]}" 2>/dev/null || true
+    forget_pid "${room_pid[$name]}"
+  done
+  room_pid=()
+  room_url=()
+}
+
+# CPU bookkeeping, so the report can say how busy the machine was with other work while a load
+# run measured: all busy time (/proc/stat) less the time of the processes this script started
+# (the servers, by PID, and wrk, from the shell's own children's times).
+hz=$(getconf CLK_TCK)
+own=0
+cores=$(nproc)
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+own_ticks() { # sets own: not called in $(...), so that `times` sees this shell's children
+  local total=0 pid stat
+  for pid in "${pids[@]}"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    read -r -a stat <"/proc/$pid/stat" || continue
+    total=$(( total + stat[13] + stat[14] ))
+  done
+  times >"$work/times" # not in a subshell: the children's times are this shell's
+  own=$(awk -v hz="$hz" -v own="$total" 'END { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", own + (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }' "$work/times")
+}
+
+# load NAME URL SECONDS [COOKIES [ACCEPT]]: one wrk run; keeps its wrk-json line, with the share
+# of the machine other processes used meanwhile (other_cpu_pct), as raw/NAME.json
+load() {
+  local name=$1 url=$2 seconds=$3; shift 3
+  local busy0 own0 t0 busy1 own1 t1 other
+  busy0=$(busy_ticks); own_ticks; own0=$own; t0=$(date +%s%N)
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" -s bench/wrk.lua "$url" -- "$@" >"$logs/wrk-$name.txt" 2>&1
+  busy1=$(busy_ticks); own_ticks; own1=$own; t1=$(date +%s%N)
+  other=$(awk -v b=$(( busy1 - busy0 )) -v o=$(( own1 - own0 )) -v ns=$(( t1 - t0 )) -v hz="$hz" -v n="$cores" \
+    'BEGIN { x = (b - o) / (ns / 1e9 * hz * n) * 100; if (x < 0) x = 0; printf "%.1f", x }')
+  sed -n 's/^wrk-json //p' "$logs/wrk-$name.txt" | sed "s/}\$/,\"other_cpu_pct\":$other}/" >"$raw/$name.json"
+  [ -s "$raw/$name.json" ] || { cat "$logs/wrk-$name.txt" >&2; return 1; }
+}
+summary() { sed -E 's/.*"rps":([0-9.]+).*"p50_ms":([0-9.]+).*"p99_ms":([0-9.]+).*"other_cpu_pct":([0-9.]+).*/\1 req\/s, p50 \2 ms, p99 \3 ms (other processes \4% CPU)/' "$1"; }
+rotate() { # rotate ROUND ITEM...: the items, starting ROUND-1 places further, so no target is always first
+  local round=$1; shift
+  local items=("$@") i
+  for ((i = 0; i < ${#items[@]}; i++)); do printf '%s ' "${items[(i + round - 1) % ${#items[@]}]}"; done
+}
+warm() { # warm NAME URL [COOKIES [ACCEPT]]: a warm-up run, not kept
+  load "warmup-$1" "$2" "$warmup" "${@:3}"
+  rm -f "$raw/warmup-$1.json"
+}
+
+# --- S1: the admitted hot path ------------------------------------------------------------------
+say "S1 admitted hot path: backend direct, bare YARP, WaitingRoom with $s1_visitors active visitors ($rounds round(s) of ${duration} s)"
+rcli flushall >/dev/null
+s1_settings=(WR_MAX_ACTIVE=1000000 WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
+start_room s1 "${s1_settings[@]}"
+# The same, with the request log turned off (one Serilog override), to show what the log costs.
+start_room s1-nolog "${s1_settings[@]}" 'Serilog__MinimumLevel__Override__WaitingRoom.Operations.RequestLogMiddleware=Warning'
+tool fill --redis "$redis" --secret "$secret" --active "$s1_visitors" --queued 0 \
+  --tokens "$s1_visitors" --sample active --out "$work/s1-cookies.txt" >"$raw/s1-fill.json"
+declare -A s1_url=([backend]="$backend/" [bare]="$bare/" [wr]="${room_url[s1]}/" [wr-nolog]="${room_url[s1-nolog]}/")
+s1_targets="backend bare wr wr-nolog"
+for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "$work/s1-cookies.txt"; done
+for round in $(seq "$rounds"); do
+  for target in $(rotate "$round" $s1_targets); do
+    load "s1-$target.r$round" "${s1_url[$target]}" "$duration" "$work/s1-cookies.txt"
+    say "  round $round, $target: $(summary "$raw/s1-$target.r$round.json")"
+  done
+done
+stop_rooms
+
+# --- S2: arrival storm --------------------------------------------------------------------------
+# Short TTLs make places churn during the storm (actives expire after 1 s, releases nobody claims
+# after 1 s, a promotion round every 2 s), so the capacity watch sees promotion racing admission.
+say "S2 arrival storm: every request a new visitor, WR_MAX_ACTIVE=100"
+start_room s2 WR_MAX_ACTIVE=100 WR_MAX_NEW_PER_IP_PER_MINUTE=0 WR_ACTIVE_TTL=1 WR_ADMISSION_WINDOW=1
+load warmup-s2 "${room_url[s2]}/" "$warmup" -
+rm -f "$raw/warmup-s2.json"
+rcli flushall >/dev/null
+tool watch-capacity --redis "$redis" --max 100 --seconds $((duration + 1)) >"$raw/s2-watch.json" &
+watch_pid=$!
+pids+=("$watch_pid")
+sleep 0.5
+load s2-storm "${room_url[s2]}/" "$duration" -
+wait "$watch_pid" || { echo "watch-capacity failed" >&2; exit 1; }
+forget_pid "$watch_pid"
+tool watch-capacity --redis "$redis" --max 100 --seconds 0 >"$raw/s2-final.json"
+say "  storm: $(summary "$raw/s2-storm.json"); $(grep -o '"non_2xx_3xx":[0-9]*' "$raw/s2-storm.json")"
+say "  capacity: $(cat "$raw/s2-watch.json")"
+stop_rooms
+
+# --- S3: waiting crowd --------------------------------------------------------------------------
+# One WaitingRoom per crowd size, each with its own key prefix in the same (flushed) Redis, so the
+# sizes can be measured in interleaved rounds like S1. Memory: used_memory before and after each
+# fill; the difference is that crowd's alone.
+say "S3 waiting crowd: /_wr/status polls with $crowd_sizes waiting"
+rcli flushall >/dev/null
+for n in $crowd_sizes; do
+  start_room "s3-$n" WR_REDIS_KEY_PREFIX="c$n" WR_MAX_ACTIVE=1 WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0
+  before=$(used_memory)
+  tool fill --redis "$redis" --prefix "c$n" --secret "$secret" --active 1 --queued "$n" \
+    --tokens "$crowd_cookies" --sample queued --out "$work/s3-$n-cookies.txt" >"$raw/s3-$n-fill.json"
+  after=$(used_memory)
+  printf '{"n":%s,"before":%s,"after":%s}\n' "$n" "$before" "$after" >"$raw/s3-$n-memory.json"
+  say "  filled $n: $(cat "$raw/s3-$n-fill.json"); used_memory $before -> $after"
+  curl -fsS -H 'Accept: application/json' -b "wr_token=$(head -n 1 "$work/s3-$n-cookies.txt")" "${room_url[s3-$n]}/_wr/status" >"$raw/s3-$n-check.json"
+done
+for n in $crowd_sizes; do warm "s3-$n-wrk" "${room_url[s3-$n]}/_wr/status" "$work/s3-$n-cookies.txt" application/json; done
+for round in $(seq "$rounds"); do
+  for n in $(rotate "$round" $crowd_sizes); do
+    load "s3-$n-wrk.r$round" "${room_url[s3-$n]}/_wr/status" "$duration" "$work/s3-$n-cookies.txt" application/json
+    say "  round $round, $n waiting: $(summary "$raw/s3-$n-wrk.r$round.json")"
+  done
+done
+stop_rooms
+
+# --- S4: promotion ------------------------------------------------------------------------------
+say "S4 promotion: $s4_places active + $s4_places queued, then every place freed at once"
+rcli flushall >/dev/null
+start_room s4 WR_MAX_ACTIVE="$s4_places" WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0
+tool fill --redis "$redis" --secret "$secret" --active "$s4_places" --queued "$s4_places" >"$raw/s4-fill.json"
+tool wait-released --redis "$redis" --count "$s4_places" --free --timeout 30 >"$raw/s4-promotion.json" || true
+say "  $(cat "$raw/s4-promotion.json")"
+stop_rooms
+
+# --- report -------------------------------------------------------------------------------------
+elapsed=$(( $(date +%s) - started_at ))
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+cat >"$raw/meta.json" <<JSON
+{"mode":"$mode","date":"$(date -u +%Y-%m-%dT%H:%MZ)","machine":"$(nproc) cores, $memory, ${cpu//\"/}",
+ "os":"$(. /etc/os-release && echo "$PRETTY_NAME")","dotnet":"$(dotnet --version)","redis":"$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')",
+ "wrk":"$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f2)","commit":"$(git rev-parse --short HEAD)",
+ "wrkThreads":$threads,"wrkConnections":$connections,"seconds":$duration,"warmupSeconds":$warmup,
+ "rounds":$rounds,"crowdSizes":"$crowd_sizes","releaseIntervalSeconds":$release_interval,"elapsedSeconds":$elapsed,
+ "loadAverageAtStart":"$load_at_start","loadAverageAtEnd":"$(cut -d' ' -f1-3 /proc/loadavg)"}
+JSON
+svg_args=(--svg "$out/benchmarks.svg")
+status=0
+tool report --raw "$raw" --out "$out" "${svg_args[@]}" || status=$?
+if [ "$chart" = yes ] || { [ "$chart" = auto ] && [ "$mode" = full ]; }; then
+  cp "$out/benchmarks.svg" docs/benchmarks.svg
+  say "chart copied to docs/benchmarks.svg"
+fi
+say "done in $(( $(date +%s) - started_at )) s ($mode); results in $out"
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi
+if [ "$strict" -eq 1 ]; then exit "$status"; fi
+exit 0
