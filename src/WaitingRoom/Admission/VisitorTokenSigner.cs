@@ -26,11 +26,21 @@ internal sealed class VisitorTokenSigner
     /// <summary>Length of a well-formed token: 22 + 1 + 22.</summary>
     public const int TokenLength = IdChars + 1 + IdChars;
 
+    /// <summary>Tokens remembered as checked at most; when full, the memory starts again.</summary>
+    internal const int VerifiedCapacity = 100_000;
+
     private readonly IWaitingRoomStore _store;
     private readonly string _cookieName;
     private readonly Lock _lock = new();
     private byte[]? _key;
     private Task<byte[]>? _loading;
+
+    // Tokens that have checked out, by their exact text: an active visitor's every request would
+    // otherwise recompute the HMAC. Only a token that passed the check is ever added (the key
+    // never changes once loaded), and the lookup hashes the whole text with the runtime's
+    // randomised string hash before any comparison, so it tells an attacker nothing a forged
+    // token's rejection does not.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _verified = new(StringComparer.Ordinal);
 
     public VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
     {
@@ -105,6 +115,12 @@ internal sealed class VisitorTokenSigner
             return false;
         }
 
+        if (_verified.TryGetValue(token, out var known))
+        {
+            visitorId = known;
+            return true;
+        }
+
         var idChars = token.AsSpan(0, IdChars);
         foreach (var c in idChars)
         {
@@ -124,6 +140,12 @@ internal sealed class VisitorTokenSigner
         }
 
         visitorId = token[..IdChars];
+        if (_verified.Count >= VerifiedCapacity)
+        {
+            _verified.Clear();
+        }
+
+        _verified.TryAdd(token, visitorId);
         return true;
     }
 

@@ -21,6 +21,9 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     /// <summary>Events waiting to be written, at most.</summary>
     internal const int Capacity = 50_000;
 
+    /// <summary>How long a line may wait before it is written: the batching window.</summary>
+    internal static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(20);
+
     private static readonly MessageTemplate s_droppedTemplate =
         new MessageTemplateParser().Parse("{Dropped} log events were dropped: the log output could not keep up.");
 
@@ -30,6 +33,7 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     private readonly ITextFormatter _formatter;
     private readonly TextWriter _output;
     private readonly Task _writer;
+    private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _dropped;
 
     public BackgroundConsoleSink(ITextFormatter formatter, Stream? output = null)
@@ -52,8 +56,11 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
 
     private async Task WriteAllAsync()
     {
+        // The writer looks every BatchInterval instead of being woken by each event: under load
+        // that is one wake-up and one write per batch, not per line.
         var reader = _events.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        using var timer = new PeriodicTimer(BatchInterval);
+        do
         {
             while (reader.TryRead(out var logEvent))
             {
@@ -68,6 +75,14 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
             // Nothing more waiting: hand the batch to the output in one go.
             Flush();
         }
+        while (!reader.Completion.IsCompleted && await WaitAsync(timer).ConfigureAwait(false));
+    }
+
+    /// <summary>The next tick, or earlier when the sink is being disposed (then false once drained).</summary>
+    private async Task<bool> WaitAsync(PeriodicTimer timer)
+    {
+        await Task.WhenAny(timer.WaitForNextTickAsync().AsTask(), _closing.Task).ConfigureAwait(false);
+        return true;
     }
 
     private void Write(LogEvent logEvent)
@@ -97,6 +112,7 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     public void Dispose()
     {
         _events.Writer.TryComplete();
+        _closing.TrySetResult();
         _writer.Wait(TimeSpan.FromSeconds(5));
         Flush();
     }
