@@ -1,8 +1,8 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Json;
 using System.Threading.Channels;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting;
 using Serilog.Parsing;
 
 namespace WaitingRoom.Hosting;
@@ -30,18 +30,28 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     private readonly Channel<LogEvent> _events = Channel.CreateBounded<LogEvent>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private readonly ITextFormatter _formatter;
-    private readonly TextWriter _output;
+    /// <summary>Bytes gathered before they are handed to the output, at most (roughly).</summary>
+    private const int BufferBytes = 64 * 1024;
+
+    private readonly LineWriter _format;
+    private readonly Stream _output;
+    private readonly ArrayBufferWriter<byte> _buffer = new(BufferBytes * 2);
+    private Utf8JsonWriter? _json;
     private readonly Task _writer;
     private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _dropped;
 
-    public BackgroundConsoleSink(ITextFormatter formatter, Stream? output = null)
+    /// <param name="output">Where lines go; standard output when null.</param>
+    /// <param name="format">How an event becomes bytes; one JSON line (<see cref="JsonLogLine"/>) when null.</param>
+    public BackgroundConsoleSink(Stream? output = null, LineWriter? format = null)
     {
-        _formatter = formatter;
-        _output = new StreamWriter(output ?? Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024) { AutoFlush = false };
+        _output = output ?? Console.OpenStandardOutput();
+        _format = format ?? WriteJson;
         _writer = Task.Factory.StartNew(WriteAllAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
+
+    /// <summary>Writes one event, with its line end, to a buffer.</summary>
+    internal delegate void LineWriter(LogEvent logEvent, IBufferWriter<byte> buffer);
 
     /// <summary>Events dropped since the last warning about them.</summary>
     internal long Dropped => Interlocked.Read(ref _dropped);
@@ -85,20 +95,35 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
         return true;
     }
 
+    private void WriteJson(LogEvent logEvent, IBufferWriter<byte> buffer) => JsonLogLine.Write(logEvent, buffer, ref _json);
+
     private void Write(LogEvent logEvent)
+    {
+        _format(logEvent, _buffer);
+        if (_buffer.WrittenCount >= BufferBytes)
+        {
+            Send();
+        }
+    }
+
+    /// <summary>Hands what is gathered to the output.</summary>
+    private void Send()
     {
         try
         {
-            _formatter.Format(logEvent, _output);
+            _output.Write(_buffer.WrittenSpan);
         }
         catch (IOException)
         {
             // Standard output went away (closed pipe): nothing sensible to do but go on serving.
         }
+
+        _buffer.ResetWrittenCount();
     }
 
     private void Flush()
     {
+        Send();
         try
         {
             _output.Flush();

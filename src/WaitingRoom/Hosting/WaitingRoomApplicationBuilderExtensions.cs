@@ -128,8 +128,8 @@ public static class WaitingRoomApplicationBuilderExtensions
 
     private static void AddLogging(WebApplicationBuilder builder)
     {
-        // One JSON line per event, written to standard output by a background writer in batches
-        // (BackgroundConsoleSink). The framework's own per-request lines are turned down: the
+        // One JSON line per event (JsonLogLine), written to standard output by a background writer
+        // in batches (BackgroundConsoleSink). The framework's own per-request lines are turned down: the
         // room writes exactly one line per request itself (RequestLogMiddleware).
         var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
@@ -137,7 +137,7 @@ public static class WaitingRoomApplicationBuilderExtensions
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
-            .WriteTo.Sink(new BackgroundConsoleSink(new JsonFormatter(renderMessage: true)))
+            .WriteTo.Sink(new BackgroundConsoleSink())
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);

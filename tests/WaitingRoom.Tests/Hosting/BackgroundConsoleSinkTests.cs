@@ -1,7 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Serilog.Events;
-using Serilog.Formatting;
 using Serilog.Parsing;
 using WaitingRoom.Hosting;
 using Xunit;
@@ -17,7 +17,7 @@ public sealed class BackgroundConsoleSinkTests
     public void Emit_ManyEventsFromManyThreads_AllWrittenOncePerThreadInOrder()
     {
         var output = new MemoryStream();
-        var sink = new BackgroundConsoleSink(new MessageOnly(), output);
+        var sink = new BackgroundConsoleSink(output, MessageOnly);
 
         Parallel.For(0, 4, thread =>
         {
@@ -42,7 +42,7 @@ public sealed class BackgroundConsoleSinkTests
     public void Emit_OutputStalls_DropsPastTheCapacityCountsThemAndSaysSoWhenItCatchesUp()
     {
         using var gate = new GateStream();
-        var sink = new BackgroundConsoleSink(new MessageOnly(), gate);
+        var sink = new BackgroundConsoleSink(gate, MessageOnly);
         const int sent = BackgroundConsoleSink.Capacity + 20_000;
 
         for (var i = 0; i < sent; i++)
@@ -66,13 +66,10 @@ public sealed class BackgroundConsoleSinkTests
     private static List<string> Lines(MemoryStream stream) =>
         [.. Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 
-    private sealed class MessageOnly : ITextFormatter
+    private static void MessageOnly(LogEvent logEvent, IBufferWriter<byte> buffer)
     {
-        public void Format(LogEvent logEvent, TextWriter output)
-        {
-            logEvent.RenderMessage(output, CultureInfo.InvariantCulture);
-            output.Write('\n');
-        }
+        var line = logEvent.RenderMessage(CultureInfo.InvariantCulture) + "\n";
+        buffer.Write(Encoding.UTF8.GetBytes(line));
     }
 
     /// <summary>An output that blocks every write until opened, like a stalled pipe.</summary>
