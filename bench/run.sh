@@ -46,9 +46,9 @@ crowd_cookies=1000
 s1_visitors=256
 s4_places=10000
 if [ "$mode" = quick ]; then
-  duration=4; warmup=3; rounds=1; crowd_sizes="10000 100000"
+  duration=4; warmup=5; rounds=1; crowd_sizes="10000 100000"
 else
-  duration=10; warmup=8; rounds=3; crowd_sizes="10000 100000 1000000"
+  duration=10; warmup=15; rounds=3; crowd_sizes="10000 100000 1000000"
 fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
