@@ -67,6 +67,41 @@ public sealed class VisitorTokenSignerTests
     }
 
     [Fact]
+    public void TryRead_ValidTokenReadBefore_TamperedCopiesStillRejectedAndTheTokenStillAccepted()
+    {
+        // Arrange: the valid token has been checked once, so the signer remembers it.
+        var signer = Signer();
+        var (visitor, token) = signer.Issue();
+        Assert.True(signer.TryRead(token, out _));
+
+        // Act & Assert: the memory answers only for that exact text.
+        for (var index = 0; index < token.Length; index++)
+        {
+            var tampered = Replace(token, index, Other(token[index]));
+            Assert.False(signer.TryRead(tampered, out var id), $"accepted {tampered} (changed index {index})");
+            Assert.Equal("", id);
+        }
+
+        Assert.True(signer.TryRead(token, out var again));
+        Assert.Equal(visitor, again);
+        Assert.False(Signer("another-secret-of-16+").TryRead(token, out _));
+    }
+
+    [Fact]
+    public void TryRead_MoreTokensThanItRemembers_EveryOneStillCheckedCorrectly()
+    {
+        var signer = Signer();
+        var tokens = Enumerable.Range(0, VisitorTokenSigner.VerifiedCapacity + 10).Select(_ => signer.Issue()).ToList();
+
+        var accepted = tokens.Count(t => signer.TryRead(t.Token, out var id) && id == t.VisitorId);
+        var first = signer.TryRead(tokens[0].Token, out var firstId);
+
+        Assert.Equal(tokens.Count, accepted);
+        Assert.True(first);
+        Assert.Equal(tokens[0].VisitorId, firstId);
+    }
+
+    [Fact]
     public void TryRead_AnyCharacterChangedToAnotherCanonicalOne_Rejected()
     {
         // Arrange
