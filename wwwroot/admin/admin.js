@@ -391,8 +391,13 @@
     c.reverts[prop] = b;
   }
 
+  // Once the operator touches a control, the live refresh leaves its value alone until it is
+  // applied (or the page is re-rendered): focus counts, so a field emptied and left for a moment
+  // is not filled in again under the operator's hands.
   function dirtyOnEdit(input, evt) {
-    input.addEventListener(evt, function () { input.wrDirty = true; });
+    ['focus', evt].forEach(function (e) {
+      input.addEventListener(e, function () { input.wrDirty = true; });
+    });
   }
 
   function numberControl(c, kind, prop, labelText, buttonText, min) {
@@ -407,6 +412,7 @@
     input.setAttribute('inputmode', 'numeric');
     input.name = prop;
     dirtyOnEdit(input, 'input');
+    dirtyOnEdit(input, 'change');
     var b = el('button', 'button', buttonText);
     b.type = 'submit';
     box.wrRow.appendChild(input);
