@@ -53,12 +53,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var pushedBack = false;
         if (state.Active.TryGetScore(visitorId, out var last))
         {
-            var over = now - last > Milliseconds(room.ActiveTtl);
-            if (!over && room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since))
-            {
-                over = now - since > Milliseconds(room.SessionMax);
-            }
-
+            var over = !StillActive(state, room, visitorId, last, now);
             if (!over && mode != QueueMode.QueueAll)
             {
                 state.Active.Set(visitorId, now);
@@ -138,6 +133,11 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1, length + 1);
     }
 
+    /// <summary>An active visitor last seen at <paramref name="last"/> is still active: within the active TTL and the session cap.</summary>
+    private static bool StillActive(Room state, RoomPolicy room, string visitorId, long last, long now) =>
+        now - last <= Milliseconds(room.ActiveTtl)
+        && !(room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since) && now - since > Milliseconds(room.SessionMax));
+
     private static void Activate(Room state, RoomPolicy room, string visitorId, long now, bool counted)
     {
         state.Active.Set(visitorId, now);
@@ -205,8 +205,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         lock (state.Lock)
         {
             var length = state.Queue.Count;
-            if (state.Active.TryGetScore(visitorId, out var last) && now - last <= Milliseconds(room.ActiveTtl) &&
-                !(room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since) && now - since > Milliseconds(room.SessionMax)))
+            if (state.Active.TryGetScore(visitorId, out var last) && StillActive(state, room, visitorId, last, now))
             {
                 return Done(VisitorState.Active, 0, length);
             }
@@ -335,13 +334,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         {
             foreach (var visitorId in visitorIds)
             {
-                var live = state.Active.TryGetScore(visitorId, out var last) && now - last <= Milliseconds(room.ActiveTtl);
-                if (live && room.SessionMax > TimeSpan.Zero && state.Since.TryGetScore(visitorId, out var since))
-                {
-                    live = now - since <= Milliseconds(room.SessionMax);
-                }
-
-                if (live)
+                if (state.Active.TryGetScore(visitorId, out var last) && StillActive(state, room, visitorId, last, now))
                 {
                     state.Active.Set(visitorId, now);
                 }

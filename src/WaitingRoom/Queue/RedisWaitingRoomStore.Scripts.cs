@@ -3,6 +3,20 @@ namespace WaitingRoom.Queue;
 internal sealed partial class RedisWaitingRoomStore
 {
     /// <summary>
+    /// The test of an active visitor, shared by the admission, status and touch scripts (placed before
+    /// each): last seen within the active TTL and, with a session cap, admitted less than the cap ago.
+    /// </summary>
+    private const string ActiveFunctions = """
+        local function still_active(since_key, id, last, now, ttl, sessionMax)
+          if now - tonumber(last) > ttl then return false end
+          if sessionMax <= 0 then return true end
+          local since = redis.call('ZSCORE', since_key, id)
+          return not (since and now - tonumber(since) > sessionMax)
+        end
+
+        """;
+
+    /// <summary>
     /// The generations of polls, shared by the admission, status and promotion scripts (placed
     /// before each). A waiter's queue score is <c>2^50 + order × 256 + g</c> (see <see cref="QueueScores"/>),
     /// g = the generation of its last poll mod 256. The generations hash holds <c>cur</c> (the latest
@@ -128,7 +142,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// directly: the promotion's draw decides. Every command is O(log N) or O(1) (the minute's
     /// admissions are at most the rate cap).
     /// </summary>
-    private const string AdmitScript = GenerationFunctions + """
+    private const string AdmitScript = ActiveFunctions + GenerationFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local max = tonumber(ARGV[3])
@@ -174,11 +188,7 @@ internal sealed partial class RedisWaitingRoomStore
         local bumped = false
         local last = redis.call('ZSCORE', KEYS[1], id)
         if last then
-          local over = now - tonumber(last) > tonumber(ARGV[4])
-          if not over and sessionMax > 0 then
-            local since = redis.call('ZSCORE', KEYS[6], id)
-            over = since ~= false and now - tonumber(since) > sessionMax
-          end
+          local over = not still_active(KEYS[6], id, last, now, tonumber(ARGV[4]), sessionMax)
           if not over and mode ~= 3 then
             redis.call('ZADD', KEYS[1], now, id)
             return {1, 0, 0, 0}
@@ -257,17 +267,13 @@ internal sealed partial class RedisWaitingRoomStore
     /// Returns {state, position, queueLength}; state 0 unknown, 1 active, 2 released, 3 queued.
     /// Never admits and never enqueues; O(log N).
     /// </summary>
-    private const string StatusScript = GenerationFunctions + """
+    private const string StatusScript = ActiveFunctions + GenerationFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local length = redis.call('ZCARD', KEYS[3])
         local last = redis.call('ZSCORE', KEYS[1], id)
-        if last and now - tonumber(last) <= tonumber(ARGV[3]) then
-          local sessionMax = tonumber(ARGV[6])
-          local since = sessionMax > 0 and redis.call('ZSCORE', KEYS[5], id)
-          if not (since and now - tonumber(since) > sessionMax) then
-            return {1, 0, length}
-          end
+        if last and still_active(KEYS[5], id, last, now, tonumber(ARGV[3]), tonumber(ARGV[6])) then
+          return {1, 0, length}
         end
         local released = redis.call('ZSCORE', KEYS[2], id)
         if released and now - tonumber(released) <= tonumber(ARGV[4]) then
@@ -383,7 +389,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// as its request would have done through the admission script; the others are returned and
     /// left as they are (the promotion round expires them). Never adds anyone to the active set.
     /// </summary>
-    private const string TouchScript = """
+    private const string TouchScript = ActiveFunctions + """
         local now = tonumber(ARGV[1])
         local ttl = tonumber(ARGV[2])
         local sessionMax = tonumber(ARGV[3])
@@ -391,12 +397,7 @@ internal sealed partial class RedisWaitingRoomStore
         for i = 4, #ARGV do
           local id = ARGV[i]
           local last = redis.call('ZSCORE', KEYS[1], id)
-          local live = last and now - tonumber(last) <= ttl
-          if live and sessionMax > 0 then
-            local since = redis.call('ZSCORE', KEYS[2], id)
-            live = not (since and now - tonumber(since) > sessionMax)
-          end
-          if live then
+          if last and still_active(KEYS[2], id, last, now, ttl, sessionMax) then
             redis.call('ZADD', KEYS[1], now, id)
           else
             gone[#gone + 1] = id
