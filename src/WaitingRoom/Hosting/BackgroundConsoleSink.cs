@@ -70,7 +70,7 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
         // that is one wake-up and one write per batch, not per line.
         var reader = _events.Reader;
         using var timer = new PeriodicTimer(BatchInterval);
-        do
+        while (true)
         {
             while (reader.TryRead(out var logEvent))
             {
@@ -84,15 +84,14 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
 
             // Nothing more waiting: hand the batch to the output in one go.
             Flush();
-        }
-        while (!reader.Completion.IsCompleted && await WaitAsync(timer).ConfigureAwait(false));
-    }
+            if (reader.Completion.IsCompleted)
+            {
+                return;
+            }
 
-    /// <summary>The next tick, or earlier when the sink is being disposed (then false once drained).</summary>
-    private async Task<bool> WaitAsync(PeriodicTimer timer)
-    {
-        await Task.WhenAny(timer.WaitForNextTickAsync().AsTask(), _closing.Task).ConfigureAwait(false);
-        return true;
+            // The next tick, or at once when the sink is being disposed.
+            await Task.WhenAny(timer.WaitForNextTickAsync().AsTask(), _closing.Task).ConfigureAwait(false);
+        }
     }
 
     private void WriteJson(LogEvent logEvent, IBufferWriter<byte> buffer) => JsonLogLine.Write(logEvent, buffer, ref _json);

@@ -18,6 +18,38 @@ internal abstract class IntervalService : BackgroundService
         _interval = interval;
     }
 
+    private bool _failing;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> and reports an outage once: the first failure of a run of
+    /// failures goes to <paramref name="failed"/>, the first success after it to
+    /// <paramref name="recovered"/> (when given); the failures between are quiet. Throws only on cancellation.
+    /// </summary>
+    protected async Task RunReportingOutagesAsync(Func<CancellationToken, Task> work, Action<Exception> failed, Action? recovered, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await work(cancellationToken);
+            if (_failing)
+            {
+                _failing = false;
+                recovered?.Invoke();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                failed(ex);
+            }
+        }
+    }
+
     /// <summary>One pass; throws only on cancellation.</summary>
     protected abstract Task RunPassAsync(CancellationToken cancellationToken);
 

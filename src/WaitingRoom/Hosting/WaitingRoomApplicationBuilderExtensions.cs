@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting.Json;
 using StackExchange.Redis;
 using WaitingRoom.Admission;
 using WaitingRoom.Hosting;

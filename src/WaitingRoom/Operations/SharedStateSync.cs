@@ -22,7 +22,6 @@ internal sealed partial class SharedStateSync : IntervalService
     private readonly RoomMonitor _monitor;
     private readonly TimeProvider _time;
     private readonly ILogger<SharedStateSync> _logger;
-    private bool _failing;
 
     public SharedStateSync(
         IWaitingRoomStore store,
@@ -47,37 +46,19 @@ internal sealed partial class SharedStateSync : IntervalService
     protected override Task RunPassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
 
     /// <summary>One pass: settings, destinations, numbers. Never throws except on cancellation.</summary>
-    internal async Task RunOnceAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _overrides.RefreshAsync(cancellationToken);
-            await _backends.RefreshAsync(cancellationToken);
-            var now = _time.GetUtcNow();
-            foreach (var room in _rooms.All)
-            {
-                var policy = room.PolicyAt(now);
-                var counts = await _store.GetCountsAsync(policy, cancellationToken);
-                _monitor.Record(room.Name, counts, policy.MaxActive, now);
-            }
+    internal Task RunOnceAsync(CancellationToken cancellationToken) =>
+        RunReportingOutagesAsync(SyncAsync, ex => Log.Failed(_logger, ex), () => Log.Recovered(_logger), cancellationToken);
 
-            if (_failing)
-            {
-                _failing = false;
-                Log.Recovered(_logger);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    private async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        await _overrides.RefreshAsync(cancellationToken);
+        await _backends.RefreshAsync(cancellationToken);
+        var now = _time.GetUtcNow();
+        foreach (var room in _rooms.All)
         {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            if (!_failing)
-            {
-                _failing = true;
-                Log.Failed(_logger, ex);
-            }
+            var policy = room.PolicyAt(now);
+            var counts = await _store.GetCountsAsync(policy, cancellationToken);
+            _monitor.Record(room.Name, counts, policy.MaxActive, now);
         }
     }
 }

@@ -13,7 +13,6 @@ internal sealed partial class AdmissionCacheFlusher : IntervalService
 {
     private readonly AdmissionCache _cache;
     private readonly ILogger<AdmissionCacheFlusher> _logger;
-    private bool _failing;
 
     public AdmissionCacheFlusher(AdmissionCache cache, TimeProvider time, ILogger<AdmissionCacheFlusher> logger)
         : base(time, cache.FlushInterval)
@@ -22,26 +21,8 @@ internal sealed partial class AdmissionCacheFlusher : IntervalService
         _logger = logger;
     }
 
-    protected override async Task RunPassAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _cache.FlushAsync(cancellationToken);
-            _failing = false;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            if (!_failing)
-            {
-                _failing = true;
-                Log.FlushFailed(_logger, ex);
-            }
-        }
-    }
+    protected override Task RunPassAsync(CancellationToken cancellationToken) =>
+        RunReportingOutagesAsync(_cache.FlushAsync, ex => Log.FlushFailed(_logger, ex), null, cancellationToken);
 
     private static partial class Log
     {
