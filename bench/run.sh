@@ -218,16 +218,19 @@ warm() { # warm NAME URL [COOKIES [ACCEPT]]: a warm-up run, not kept
 }
 
 # --- S1: the admitted hot path ------------------------------------------------------------------
-say "S1 admitted hot path: backend direct, bare YARP, WaitingRoom with $s1_visitors active visitors ($rounds round(s) of ${duration} s)"
+say "S1 admitted hot path: backend direct, bare YARP, the same binary with the room off, WaitingRoom with $s1_visitors active visitors ($rounds round(s) of ${duration} s)"
 rcli flushall >/dev/null
 s1_settings=(WR_MAX_ACTIVE=1000000 WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
 start_room s1 "${s1_settings[@]}"
 # The same, with the request log turned off (one Serilog override), to show what the log costs.
 start_room s1-nolog "${s1_settings[@]}" 'Serilog__MinimumLevel__Override__WaitingRoom.Operations.RequestLogMiddleware=Warning'
+# The same binary with the room off (every path bypassed: no cookie, no store): the proxy, its
+# request log, metrics and forwarding alone, so the WaitingRoom's own cost shows by itself.
+start_room s1-off "${s1_settings[@]}" WR_BYPASS_PATHS=/
 tool fill --redis "$redis" --secret "$secret" --active "$s1_visitors" --queued 0 \
   --tokens "$s1_visitors" --sample active --out "$work/s1-cookies.txt" >"$raw/s1-fill.json"
-declare -A s1_url=([backend]="$backend/" [bare]="$bare/" [wr]="${room_url[s1]}/" [wr-nolog]="${room_url[s1-nolog]}/")
-s1_targets="backend bare wr wr-nolog"
+declare -A s1_url=([backend]="$backend/" [bare]="$bare/" [wr]="${room_url[s1]}/" [wr-nolog]="${room_url[s1-nolog]}/" [wr-off]="${room_url[s1-off]}/")
+s1_targets="backend bare wr-off wr wr-nolog"
 for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "$work/s1-cookies.txt"; done
 for round in $(seq "$rounds"); do
   for target in $(rotate "$round" $s1_targets); do

@@ -14,7 +14,9 @@ namespace WaitingRoom.Hosting;
 /// costs more than the proxying. When the output cannot keep up, up to <see cref="Capacity"/>
 /// events wait; past that, events are dropped and counted, and the count is logged as a warning
 /// once the writer catches up (better than slowing every visitor down to the speed of the log).
-/// Disposing drains what is queued (the host disposes the logger on shutdown).
+/// Disposing drains what is queued (the host disposes the logger on shutdown). Besides Serilog's
+/// events it takes request lines directly (<see cref="EmitRequest"/>): the request log's one line
+/// per request skips building a Serilog event and is formatted here, off the request's thread.
 /// </summary>
 internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
 {
@@ -27,7 +29,8 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     private static readonly MessageTemplate s_droppedTemplate =
         new MessageTemplateParser().Parse("{Dropped} log events were dropped: the log output could not keep up.");
 
-    private readonly Channel<LogEvent> _events = Channel.CreateBounded<LogEvent>(
+    // LogEvent or RequestLogEntry, in the order they were emitted.
+    private readonly Channel<object> _events = Channel.CreateBounded<object>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>Bytes gathered before they are handed to the output, at most (roughly).</summary>
@@ -37,6 +40,7 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     private readonly Stream _output;
     private readonly ArrayBufferWriter<byte> _buffer = new(BufferBytes * 2);
     private Utf8JsonWriter? _json;
+    private char[] _scratch = new char[256];
     private readonly Task _writer;
     private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _dropped;
@@ -56,9 +60,14 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     /// <summary>Events dropped since the last warning about them.</summary>
     internal long Dropped => Interlocked.Read(ref _dropped);
 
-    public void Emit(LogEvent logEvent)
+    public void Emit(LogEvent logEvent) => Enqueue(logEvent);
+
+    /// <summary>Writes one request line (see <see cref="RequestLogLine"/>).</summary>
+    public void EmitRequest(RequestLogEntry entry) => Enqueue(entry);
+
+    private void Enqueue(object item)
     {
-        if (!_events.Writer.TryWrite(logEvent))
+        if (!_events.Writer.TryWrite(item))
         {
             Interlocked.Increment(ref _dropped);
         }
@@ -72,9 +81,17 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
         using var timer = new PeriodicTimer(BatchInterval);
         while (true)
         {
-            while (reader.TryRead(out var logEvent))
+            while (reader.TryRead(out var item))
             {
-                Write(logEvent);
+                if (item is RequestLogEntry entry)
+                {
+                    RequestLogLine.Write(entry, _buffer, ref _json, ref _scratch);
+                    SendWhenFull();
+                }
+                else
+                {
+                    Write((LogEvent)item);
+                }
             }
 
             if (Interlocked.Exchange(ref _dropped, 0) is var dropped and > 0)
@@ -99,6 +116,11 @@ internal sealed class BackgroundConsoleSink : ILogEventSink, IDisposable
     private void Write(LogEvent logEvent)
     {
         _format(logEvent, _buffer);
+        SendWhenFull();
+    }
+
+    private void SendWhenFull()
+    {
         if (_buffer.WrittenCount >= BufferBytes)
         {
             Send();

@@ -130,17 +130,27 @@ public static class WaitingRoomApplicationBuilderExtensions
         // One JSON line per event (JsonLogLine), written to standard output by a background writer
         // in batches (BackgroundConsoleSink). The framework's own per-request lines are turned down: the
         // room writes exactly one line per request itself (RequestLogMiddleware).
+        var console = new BackgroundConsoleSink();
         var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
-            .WriteTo.Sink(new BackgroundConsoleSink())
+            .WriteTo.Sink(console)
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
+
+        // Request lines go straight to the console writer unless the Serilog configuration adds
+        // something a line must pass through (sinks, enrichers, filters, global properties).
+        var serilog = builder.Configuration.GetSection("Serilog");
+        var plain = !s_serilogPipelineSections.Any(name => serilog.GetSection(name).Exists());
+        builder.Services.AddSingleton(new RequestLogOutput(plain ? console : null));
     }
+
+    /// <summary>Serilog configuration sections that change what happens to an event beyond its level.</summary>
+    private static readonly string[] s_serilogPipelineSections = ["WriteTo", "AuditTo", "Enrich", "Filter", "Properties", "Destructure"];
 
     /// <summary>
     /// The client address (per-client newcomer cap, logs) and scheme (Secure cookie) come from

@@ -161,6 +161,44 @@ public sealed class StartupTests
         }
     }
 
+    [Fact]
+    public async Task Request_SerilogConfigurationAddsAProperty_RequestLinesGoThroughSerilogAndCarryIt()
+    {
+        // Arrange: a global property from the configuration, which only Serilog's pipeline adds.
+        var port = FreePort();
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["WR_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Serilog__Properties__Deployment"] = "blue",
+        });
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+
+        try
+        {
+            await WaitUntilHealthyAsync(app, client);
+
+            // Act
+            using var response = await client.GetAsync(new Uri("/enriched-path", UriKind.Relative));
+            var deadline = Stopwatch.StartNew();
+            while (!app.StandardOutput.Contains("/enriched-path", StringComparison.Ordinal) && deadline.Elapsed < s_timeout)
+            {
+                await Task.Delay(100);
+            }
+
+            // Assert: the same request line, plus the operator's property.
+            var line = app.StandardOutput.Split('\n').Single(l => l.Contains("\"Path\":\"/enriched-path\"", StringComparison.Ordinal));
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            var properties = json.RootElement.GetProperty("Properties");
+            Assert.Equal("blue", properties.GetProperty("Deployment").GetString());
+            Assert.Equal(200, properties.GetProperty("StatusCode").GetInt32());
+            Assert.Equal("WaitingRoom.Operations.RequestLogMiddleware", properties.GetProperty("SourceContext").GetString());
+        }
+        finally
+        {
+            app.Kill();
+        }
+    }
+
     private static async Task WaitUntilHealthyAsync(AppProcess app, HttpClient client)
     {
         var deadline = Stopwatch.StartNew();
