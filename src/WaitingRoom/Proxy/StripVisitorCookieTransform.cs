@@ -5,6 +5,8 @@ namespace WaitingRoom.Proxy;
 /// <summary>
 /// Removes the room's own cookie from the Cookie header sent to the backend: the backend never
 /// sees <c>wr_token</c>, and the visitor's other cookies pass byte for byte in their order.
+/// The name is matched ignoring case, as ASP.NET Core reads request cookies: a <c>WR_TOKEN</c> the
+/// room accepts as the visitor's token must not reach the backend either.
 /// </summary>
 internal sealed class StripVisitorCookieTransform : RequestTransform
 {
@@ -61,6 +63,6 @@ internal sealed class StripVisitorCookieTransform : RequestTransform
     {
         var equals = pair.IndexOf('=', StringComparison.Ordinal);
         var name = (equals < 0 ? pair : pair[..equals]).Trim();
-        return string.Equals(name, _cookieName, StringComparison.Ordinal);
+        return string.Equals(name, _cookieName, StringComparison.OrdinalIgnoreCase);
     }
 }
