@@ -79,6 +79,14 @@ internal sealed partial class AdmissionMiddleware
             return _next(context);
         }
 
+        if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true })
+        {
+            // A tunnel request: the room is a reverse proxy, not a forward one, and nothing could forward it.
+            feature.Decision = "method-not-allowed";
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return Task.CompletedTask;
+        }
+
         var room = _rooms.Match(context.Request);
         feature.Room = room.Name;
         if (IsBypassed(context.Request, room))

@@ -10,6 +10,7 @@ namespace WaitingRoom.Proxy;
 /// </summary>
 internal sealed class StripVisitorCookieTransform : RequestTransform
 {
+    private static readonly char[] s_separators = [';', ','];
     private readonly string _cookieName;
 
     public StripVisitorCookieTransform(string cookieName)
@@ -29,7 +30,9 @@ internal sealed class StripVisitorCookieTransform : RequestTransform
         var changed = false;
         foreach (var value in values)
         {
-            foreach (var pair in value.Split(';'))
+            // ';' and ',' both separate cookies for ASP.NET Core's parser (which reads the token),
+            // so both do here: "a=1, wr_token=…" carries the token as surely as "a=1; wr_token=…".
+            foreach (var pair in value.Split(s_separators))
             {
                 var trimmed = pair.Trim();
                 if (trimmed.Length == 0)

@@ -294,7 +294,7 @@ public sealed class RequestFuzzTests(FuzzTarget target, ITestOutputHelper output
         output.WriteLine($"slow header clients closed after {closed.Min():0.00}–{closed.Max():0.00} s (timeout {FuzzTarget.HeadersTimeout.TotalSeconds} s), answers {string.Join(",", results.Select(r => r.Response.Status).Distinct())}; " +
             $"{others.Count} other requests meanwhile, slowest {others.Max().TotalMilliseconds:0} ms");
         Assert.All(results, r => Assert.False(r.Response.TimedOut, "a slow client was never cut off"));
-        Assert.All(closed, s => Assert.InRange(s, FuzzTarget.HeadersTimeout.TotalSeconds - 0.1, FuzzTarget.HeadersTimeout.TotalSeconds + 4));
+        Assert.All(closed, s => Assert.InRange(s, FuzzTarget.HeadersTimeout.TotalSeconds - 0.1, FuzzTarget.HeadersTimeout.TotalSeconds + 5));
         Assert.All(results, r => Assert.True(r.Response.Status is 0 or 408, r.Response.ToString()));
         Assert.True(others.Max() < TimeSpan.FromSeconds(2), $"an ordinary request took {others.Max()} while slow clients were connected");
         Assert.DoesNotContain(target.OpenBackend.Requests, r => r.Target.StartsWith("/slowloris", StringComparison.Ordinal));
@@ -340,7 +340,7 @@ public sealed class RequestFuzzTests(FuzzTarget target, ITestOutputHelper output
             ("mixed case", [("Cookie", $"Wr_Token={token}")], []),
             ("quoted", [("Cookie", $"wr_token=\"{token}\"; a=1")], ["a=1"]),
             ("empty pairs", [("Cookie", $";; wr_token={token};;a=1;")], ["a=1"]),
-            ("comma", [("Cookie", $"a=1, wr_token={token}")], []),
+            ("comma", [("Cookie", $"a=1, wr_token={token}")], ["a=1"]),
             ("inside another value", [("Cookie", $"a=wr_token={token}")], [$"a=wr_token={token}"]),
             ("similar names", [("Cookie", $"xwr_token=1; wr_token2=2; wr_token={token}")], ["xwr_token=1", "wr_token2=2"]),
         };
@@ -416,7 +416,8 @@ public sealed class RequestFuzzTests(FuzzTarget target, ITestOutputHelper output
     private static void AssertClearAnswer(RawResponse response, string where, bool queuedMayBe503 = false)
     {
         Assert.True(response.Status is >= 100 and < 600, $"{where}: no answer ({response})");
-        var allowed = response.Status < 500 || (queuedMayBe503 && response.Status == 503 && response.Header("Retry-After") is not null);
+        // 505 is Kestrel's exact answer to a version it does not speak (HTTP/2.0 on an HTTP/1 connection), not a fault.
+        var allowed = response.Status < 500 || response.Status == 505 || (queuedMayBe503 && response.Status == 503 && response.Header("Retry-After") is not null);
         Assert.True(allowed, $"{where}: {response}");
     }
 
