@@ -79,6 +79,14 @@ internal sealed partial class AdmissionMiddleware
             return _next(context);
         }
 
+        if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true })
+        {
+            // A tunnel request: the room is a reverse proxy, not a forward one, and nothing could forward it.
+            feature.Decision = "method-not-allowed";
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return Task.CompletedTask;
+        }
+
         var room = _rooms.Match(context.Request);
         feature.Room = room.Name;
         if (IsBypassed(context.Request, room))
@@ -178,7 +186,7 @@ internal sealed partial class AdmissionMiddleware
 
     private bool IsBypassed(HttpRequest request, RoomSettings room)
     {
-        if (_bypassPaths.Length > 0 || room.BypassPaths.Count > 0)
+        if ((_bypassPaths.Length > 0 || room.BypassPaths.Count > 0) && !HasAmbiguousSeparator(request.Path.Value))
         {
             // Case-insensitive and with repeated slashes collapsed, like room matching: a bypass
             // rule on /static covers /Static and //static, and a room rule cannot be dodged the other way.
@@ -197,6 +205,15 @@ internal sealed partial class AdmissionMiddleware
 
         return false;
     }
+
+    /// <summary>
+    /// True for a path holding an encoded slash (Kestrel keeps <c>%2F</c> as written) or a
+    /// backslash: some backends decode or normalise these into separators, so
+    /// <c>/static%2F..%2Fprivate</c> could be <c>/private</c> to them. Such a path never bypasses;
+    /// it is admitted or queued like any other.
+    /// </summary>
+    private static bool HasAmbiguousSeparator(string? path) =>
+        path is not null && (path.Contains('\\', StringComparison.Ordinal) || path.Contains("%2F", StringComparison.OrdinalIgnoreCase));
 
     private static bool StartsWithAny(string path, IReadOnlyList<string> prefixes)
     {

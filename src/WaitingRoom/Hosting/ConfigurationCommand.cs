@@ -54,6 +54,7 @@ internal static class ConfigurationCommand
         try
         {
             options = WaitingRoomOptionsReader.Read(configuration, warnings);
+            KestrelLimits.Read(configuration);
         }
         catch (WaitingRoomConfigurationException ex)
         {

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,10 +31,11 @@ public static class WaitingRoomApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var warnings = new List<string>();
-        var options = WaitingRoomOptionsReader.Read(builder.Configuration, warnings);
+        var (options, limits) = ReadConfiguration(builder.Configuration, warnings);
 
         AddLogging(builder);
         ConfigureListening(builder, options);
+        builder.WebHost.ConfigureKestrel(kestrel => limits.ApplyTo(kestrel.Limits));
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
@@ -123,6 +126,33 @@ public static class WaitingRoomApplicationBuilderExtensions
         }
 
         return app;
+    }
+
+    /// <summary>The WR_* options and Kestrel's limits; every bad value of either in one exception.</summary>
+    private static (WaitingRoomOptions Options, KestrelLimits Limits) ReadConfiguration(IConfiguration configuration, List<string> warnings)
+    {
+        var errors = new List<string>();
+        WaitingRoomOptions? options = null;
+        KestrelLimits? limits = null;
+        try
+        {
+            options = WaitingRoomOptionsReader.Read(configuration, warnings);
+        }
+        catch (WaitingRoomConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors);
+        }
+
+        try
+        {
+            limits = KestrelLimits.Read(configuration);
+        }
+        catch (WaitingRoomConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors);
+        }
+
+        return options is not null && limits is not null ? (options, limits) : throw new WaitingRoomConfigurationException(errors);
     }
 
     private static void AddLogging(WebApplicationBuilder builder)

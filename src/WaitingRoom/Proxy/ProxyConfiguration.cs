@@ -61,6 +61,11 @@ internal static class ProxyConfiguration
                 Destinations = destinations,
                 LoadBalancingPolicy = options.LoadBalancingPolicy,
                 HttpRequest = new ForwarderRequestConfig { ActivityTimeout = options.BackendTimeout },
+
+                // Kestrel accepts UTF-8 in request headers; forward them as UTF-8 too. With the
+                // client's default (ASCII only) one non-ASCII byte in a visitor's cookie failed the
+                // forward, and the failure counted against the destination in the passive checks.
+                HttpClient = new HttpClientConfig { RequestHeaderEncoding = "utf-8", ResponseHeaderEncoding = "utf-8" },
                 HealthCheck = new HealthCheckConfig
                 {
                     Passive = new PassiveHealthCheckConfig

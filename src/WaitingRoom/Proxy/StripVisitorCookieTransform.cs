@@ -5,9 +5,12 @@ namespace WaitingRoom.Proxy;
 /// <summary>
 /// Removes the room's own cookie from the Cookie header sent to the backend: the backend never
 /// sees <c>wr_token</c>, and the visitor's other cookies pass byte for byte in their order.
+/// The name is matched ignoring case, as ASP.NET Core reads request cookies: a <c>WR_TOKEN</c> the
+/// room accepts as the visitor's token must not reach the backend either.
 /// </summary>
 internal sealed class StripVisitorCookieTransform : RequestTransform
 {
+    private static readonly char[] s_separators = [';', ','];
     private readonly string _cookieName;
 
     public StripVisitorCookieTransform(string cookieName)
@@ -27,7 +30,9 @@ internal sealed class StripVisitorCookieTransform : RequestTransform
         var changed = false;
         foreach (var value in values)
         {
-            foreach (var pair in value.Split(';'))
+            // ';' and ',' both separate cookies for ASP.NET Core's parser (which reads the token),
+            // so both do here: "a=1, wr_token=…" carries the token as surely as "a=1; wr_token=…".
+            foreach (var pair in value.Split(s_separators))
             {
                 var trimmed = pair.Trim();
                 if (trimmed.Length == 0)
@@ -61,6 +66,6 @@ internal sealed class StripVisitorCookieTransform : RequestTransform
     {
         var equals = pair.IndexOf('=', StringComparison.Ordinal);
         var name = (equals < 0 ? pair : pair[..equals]).Trim();
-        return string.Equals(name, _cookieName, StringComparison.Ordinal);
+        return string.Equals(name, _cookieName, StringComparison.OrdinalIgnoreCase);
     }
 }
