@@ -85,7 +85,7 @@ public static class WaitingRoomOptionsReader
                 BypassPaths = Paths("WR_BYPASS_PATHS"),
                 FailureMode = Choice("WR_FAILURE_MODE", "closed", ["closed", "open"]) == "open" ? FailureMode.Open : FailureMode.Closed,
                 Port = Value("WR_PORT") is null ? null : Integer("WR_PORT", 8080, 0, 65535),
-                QueuePage = Value("WR_QUEUE_PAGE"),
+                QueuePage = QueuePage("WR_QUEUE_PAGE"),
                 QueueLanguage = Choice("WR_QUEUE_LANGUAGE", "auto", ["auto", .. Admission.VisitorText.All.Select(t => t.Language)]) is var language && language != "auto" ? language : null,
                 BackendUrls = BackendUrls("WR_BACKEND_URL"),
                 LoadBalancingPolicy = s_loadBalancingPolicies[Choice("WR_LOAD_BALANCING", "round-robin", [.. s_loadBalancingPolicies.Keys])],
@@ -256,6 +256,35 @@ public static class WaitingRoomOptionsReader
             // Never echo a secret, even a short one.
             Errors.Add($"{name}='(hidden, {raw.Length} characters)' is not valid: expected at least 16 characters (a long random string).");
             return null;
+        }
+
+        /// <summary>A custom queue page: a readable file that shows the visitor's place ({{position}}).</summary>
+        private string? QueuePage(string name)
+        {
+            var path = Value(name);
+            if (path is null)
+            {
+                return null;
+            }
+
+            string page;
+            try
+            {
+                page = File.ReadAllText(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                Fail(name, path, $"expected a readable HTML file ({ex.Message})");
+                return null;
+            }
+
+            if (!new Admission.PageTemplate(page).Placeholders.Contains("position", StringComparer.Ordinal))
+            {
+                Fail(name, path, "expected an HTML page with the {{position}} placeholder (a queue page that does not show the place in line)");
+                return null;
+            }
+
+            return path;
         }
 
         private string[] Paths(string name)

@@ -106,7 +106,7 @@ public sealed partial class QueuePageTests
     }
 
     [Fact]
-    public async Task Get_CustomQueuePage_ServedWithPlaceholdersAndBrokenOneFallsBack()
+    public async Task Get_CustomQueuePage_ServedWithPlaceholders()
     {
         var page = Path.Combine(Path.GetTempPath(), $"wr-page-{Guid.NewGuid():N}.html");
         await File.WriteAllTextAsync(page, "<p>Custom: {{position}}/{{queueLength}} in {{room}}, wait {{estimatedWait}}, poll {{statusUrl}}</p>");
@@ -116,20 +116,13 @@ public sealed partial class QueuePageTests
             settings["WR_MAX_ACTIVE"] = "1";
             settings["WR_QUEUE_PAGE"] = page;
             await using var custom = await ProxyInstance.StartAsync(settings);
-            settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
-            settings["WR_MAX_ACTIVE"] = "1";
-            settings["WR_QUEUE_PAGE"] = page + ".missing";
-            await using var broken = await ProxyInstance.StartAsync(settings);
             using var one = custom.Anonymous();
-            using var two = broken.Anonymous();
             await one.GetAsync("/");
-            await two.GetAsync("/");
 
             var customHtml = await one.GetStringAsync("/");
-            var fallbackHtml = await two.GetStringAsync("/");
 
+            // (A page that is missing or does not show the place stops start-up: ConfigFuzzTests.)
             Assert.Equal("<p>Custom: 1/1 in default, wait calculating…, poll /_wr/status</p>", customHtml);
-            Assert.Contains("id=\"wr-position\">1<", fallbackHtml, StringComparison.Ordinal);
         }
         finally
         {

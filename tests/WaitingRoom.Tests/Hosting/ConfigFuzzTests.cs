@@ -24,12 +24,12 @@ public sealed class ConfigFuzzTests : IDisposable
     private readonly string _badJson = TempFile("{\"rooms\": [ {\"name\": \"sale\", \"path\": \"/sale\", ");
     private readonly string _badRoom = TempFile("{\"rooms\": [ {\"name\": \"sale\", \"path\": \"/sale\", \"maxActive\": -3} ]}");
     private readonly string _notRooms = TempFile("[1, 2, 3]");
+    private readonly string _noPosition = TempFile("<p>Please wait: {{queueLength}} in line</p>");
 
     /// <summary>Variables no value of which can stop start-up, and why.</summary>
     private static readonly Dictionary<string, string> s_noBadValue = new(StringComparer.Ordinal)
     {
         ["WR_REDIS_PASS"] = "any string is a possible password",
-        ["WR_QUEUE_PAGE"] = "documented: a page that is missing or lacks {{position}} logs a warning and the stock page is served (QueuePageTests)",
     };
 
     /// <summary>Bad values by variable, each with the valid companions it needs to be judged on its own.</summary>
@@ -59,6 +59,7 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_BYPASS_HEADER"] = Bad("nocolon", "X-Key:short", ":secretsecret", "Bad Header:secretsecret", "X-Key:"),
         ["WR_MAX_NEW_PER_IP_PER_MINUTE"] = Bad(Integers(0, 1_000_000)),
         ["WR_ROOMS_FILE"] = Bad("/nonexistent/rooms.json", _badJson, _badRoom, _notRooms, Path.GetTempPath()),
+        ["WR_QUEUE_PAGE"] = Bad("/nonexistent/queue.html", _noPosition, Path.GetTempPath()),
         ["WR_QUEUE_LANGUAGE"] = Bad("fr", "english", "en-US"),
         ["WR_LOAD_BALANCING"] = Bad("weighted", "roundrobin", "first"),
         ["WR_HEALTH_CHECK_PATH"] = Bad("healthz", "http://host/healthz"),

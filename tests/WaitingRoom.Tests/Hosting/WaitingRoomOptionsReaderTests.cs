@@ -276,7 +276,7 @@ public sealed class WaitingRoomOptionsReaderTests
             ("WR_STICKY", "yes"),
             ("WR_BACKEND_TIMEOUT", "30"),
             ("WR_HEALTH_CHECK_PATH", "/healthz"),
-            ("WR_QUEUE_PAGE", "/etc/wr/queue.html"),
+            ("WR_QUEUE_PAGE", QueuePageFile),
             ("WR_REDIS_KEY_PREFIX", "shop-1"),
             ("WR_NEW_USERS_PER_MINUTE", "0"),
             ("WR_SESSION_MAX", "0"));
@@ -299,7 +299,7 @@ public sealed class WaitingRoomOptionsReaderTests
         Assert.True(options.Sticky);
         Assert.Equal(TimeSpan.FromSeconds(30), options.BackendTimeout);
         Assert.Equal("/healthz", options.HealthCheckPath);
-        Assert.Equal("/etc/wr/queue.html", options.QueuePage);
+        Assert.Equal(QueuePageFile, options.QueuePage);
         Assert.Equal("shop-1", options.KeyPrefix);
     }
 
@@ -694,7 +694,6 @@ public sealed class WaitingRoomOptionsReaderTests
         var configuration = Configuration(
             ("WR_TEST_REDIS", "1"),
             ("WR_MAX_ACTIVE", "5"),
-            ("WR_QUEUE_PAGE", "/x.html"),
             ("WR_REDIS_HOST", "h"),
             ("WR_REDIS_PORT", "6379"),
             ("WR_REDIS_PASS", "p"),
@@ -708,4 +707,14 @@ public sealed class WaitingRoomOptionsReaderTests
         // Assert
         Assert.Empty(warnings);
     }
+
+    /// <summary>A queue page that passes the start-up check (it shows {{position}}), written once per test run.</summary>
+    private static string QueuePageFile => s_queuePage.Value;
+
+    private static readonly Lazy<string> s_queuePage = new(() =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wr-queue-{Environment.ProcessId}.html");
+        File.WriteAllText(path, "<p>You are number {{position}}</p>");
+        return path;
+    });
 }
