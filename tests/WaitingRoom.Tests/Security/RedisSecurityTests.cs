@@ -40,6 +40,9 @@ public sealed class RedisSecurityTests
     /// <summary>The ACL rules of the <c>default</c> user (after <c>on &gt;password</c>) for key prefix <paramref name="prefix"/>.</summary>
     internal static string AclRules(string prefix) => $"resetkeys ~{prefix}:* resetchannels -@all {AclCommands}";
 
+    /// <summary>redis-server arguments that give the <c>default</c> user <see cref="Password"/> and <see cref="AclRules"/>.</summary>
+    private static string[] AclArguments(string prefix) => ["--user", "default", "on", ">" + Password, .. AclRules(prefix).Split(' ')];
+
     [Fact]
     public async Task Password_Right_WholeFlowWorksAndStateIsInThatRedis()
     {
@@ -85,7 +88,7 @@ public sealed class RedisSecurityTests
         // Act
         var said = await app.OutputContainsAsync(expected, s_timeout);
         var saidAfter = clock.Elapsed;
-        using var ready = await client.GetAsync(new Uri("/_wr/ready", UriKind.Relative));
+        using var ready = await AnswerAsync(client, "/_wr/ready");
         using var visit = await client.GetAsync(new Uri("/", UriKind.Relative));
 
         // Assert
@@ -107,7 +110,7 @@ public sealed class RedisSecurityTests
     {
         // Arrange: the default user may do exactly what README documents, on the test's prefix only.
         var prefix = RedisServer.NewPrefix();
-        using var server = SecureRedisServer.Start(["--user", .. $"default on >{Password} {AclRules(prefix)}".Split(' ')]);
+        using var server = SecureRedisServer.Start(AclArguments(prefix));
         await using var backend = await TestBackend.StartAsync();
         var settings = Settings(backend, prefix, server.Host, server.Port);
         settings["WR_REDIS_PASS"] = Password;
@@ -133,7 +136,7 @@ public sealed class RedisSecurityTests
     {
         // Arrange
         var prefix = RedisServer.NewPrefix();
-        using var server = SecureRedisServer.Start(["--user", .. $"default on >{Password} {AclRules(prefix)}".Split(' ')]);
+        using var server = SecureRedisServer.Start(AclArguments(prefix));
         server.Command("SET", "other:key", "x");
 
         // Act
@@ -182,7 +185,7 @@ public sealed class RedisSecurityTests
     {
         // Arrange: the ACL allows one prefix, the proxy uses another.
         var allowed = RedisServer.NewPrefix();
-        using var server = SecureRedisServer.Start(["--user", .. $"default on >{Password} {AclRules(allowed)}".Split(' ')]);
+        using var server = SecureRedisServer.Start(AclArguments(allowed));
         await using var backend = await TestBackend.StartAsync();
         var settings = Settings(backend, RedisServer.NewPrefix(), server.Host, server.Port);
         settings["WR_REDIS_PASS"] = Password;
@@ -508,6 +511,23 @@ public sealed class RedisSecurityTests
         }
 
         throw new InvalidOperationException($"no line with '{containing}'");
+    }
+
+    /// <summary>GET <paramref name="path"/> once the app listens (it checks Redis before it does).</summary>
+    private static async Task<HttpResponseMessage> AnswerAsync(HttpClient client, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await client.GetAsync(new Uri(path, UriKind.Relative));
+            }
+            catch (HttpRequestException) when (clock.Elapsed < s_timeout)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     private static int FreePort()
