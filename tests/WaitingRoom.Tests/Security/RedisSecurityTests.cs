@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using WaitingRoom.Hosting;
 using WaitingRoom.Tests.EndToEnd;
 using WaitingRoom.Tests.Infrastructure;
 using WaitingRoom.Tests.Operations;
@@ -103,6 +105,73 @@ public sealed class RedisSecurityTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, visit.StatusCode);
         Assert.True(saidAfter < s_timeout, $"said after {saidAfter.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task Password_FixedOnTheServer_RoomRecoversByItselfWithoutARestart()
+    {
+        // Arrange: the proxy has the new password before Redis does.
+        using var server = SecureRedisServer.Start(["--requirepass", "the-old-password"]);
+        await using var backend = await TestBackend.StartAsync();
+        var settings = Settings(backend, RedisServer.NewPrefix(), server.Host, server.Port);
+        settings["WR_REDIS_PASS"] = Password;
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        using var client = proxy.Anonymous();
+        using var before = await client.GetAsync(new Uri("/_wr/ready", UriKind.Relative));
+
+        // Act
+        Assert.Equal("OK", server.Command("CONFIG", "SET", "requirepass", Password));
+        var clock = Stopwatch.StartNew();
+        await Visit.UntilAsync(
+            async () =>
+            {
+                using var ready = await client.GetAsync(new Uri("/_wr/ready", UriKind.Relative));
+                return ready.StatusCode == HttpStatusCode.OK;
+            },
+            s_timeout,
+            "the room is ready once Redis takes the password");
+        var recoveredAfter = clock.Elapsed;
+        var visit = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
+        Assert.True(visit.ReachedBackend, visit.Body);
+        Assert.True(recoveredAfter < s_timeout, $"recovered after {recoveredAfter.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public void ConfigurationReport_TlsVariables_ShowFilesAndTheCheckNeverThePassword()
+    {
+        // Arrange
+        using var certificates = TestCertificates.Create();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WR_REDIS_HOST"] = "redis.internal",
+            ["WR_REDIS_PASS"] = Password,
+            ["WR_REDIS_TLS"] = "true",
+            ["WR_REDIS_TLS_CA"] = certificates.CaFile,
+            ["WR_REDIS_TLS_HOST"] = "redis.example",
+            ["WR_REDIS_TLS_CERT"] = certificates.ClientCertificateFile,
+            ["WR_REDIS_TLS_KEY"] = certificates.ClientKeyFile,
+        }).Build();
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Act
+        var report = ConfigurationReport.Render(options, configuration, []);
+
+        // Assert
+        var lines = report.Split('\n');
+        Assert.Contains("WR_REDIS_TLS=true  # set", lines);
+        Assert.Contains($"WR_REDIS_TLS_CA={certificates.CaFile}  # set", lines);
+        Assert.Contains("WR_REDIS_TLS_HOST=redis.example  # set", lines);
+        Assert.Contains($"WR_REDIS_TLS_CERT={certificates.ClientCertificateFile}  # set", lines);
+        Assert.Contains("WR_REDIS_TLS_KEY=(set)  # set", lines);
+        Assert.Contains(
+            $"store: Redis at redis.internal:6379 (from WR_REDIS_HOST), TLS on (server certificate checked against the CA of WR_REDIS_TLS_CA ({certificates.CaFile}), " +
+            "name redis.example, client certificate of WR_REDIS_TLS_CERT), database 0, password set, key prefix 'wr'",
+            lines);
+        Assert.DoesNotContain(Password, report, StringComparison.Ordinal);
+        Assert.DoesNotContain("(not shown)", report, StringComparison.Ordinal);
     }
 
     [Fact]
