@@ -231,16 +231,27 @@ public sealed class RedisSecurityTests
     }
 
     [Fact]
+    public void Acl_Rules_AllowExactlyTheCommandsTheScriptsCall()
+    {
+        // Arrange: a command added to (or dropped from) a script must be added to (or dropped from) the documented ACL.
+        var scripts = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "WaitingRoom", "Queue", "RedisWaitingRoomStore.Scripts.cs"));
+        string[] client = ["ping", "echo", "select", "eval", "evalsha", "script|load"];
+
+        // Act
+        var called = System.Text.RegularExpressions.Regex.Matches(scripts, @"redis\.p?call\('(\w+)'")
+            .Select(m => m.Groups[1].Value.ToLowerInvariant()).ToHashSet();
+        var allowed = AclCommands.Split(' ').Select(c => c.TrimStart('+')).Except(client).ToHashSet();
+
+        // Assert
+        Assert.NotEmpty(called);
+        Assert.Equal(called.Order(), allowed.Order());
+    }
+
+    [Fact]
     public void Acl_Readme_DocumentsTheTestedRulesForTheDefaultPrefix()
     {
         // Arrange
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("WaitingRoom.sln not found above the test folder.");
-        }
-
-        var readme = File.ReadAllText(Path.Combine(root.FullName, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
 
         // Act
         var line = $"user default on >YOUR_PASSWORD {AclRules("wr")}";
@@ -597,6 +608,17 @@ public sealed class RedisSecurityTests
                 await Task.Delay(100);
             }
         }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("WaitingRoom.sln not found above the test folder.");
+        }
+
+        return root.FullName;
     }
 
     private static int FreePort()
