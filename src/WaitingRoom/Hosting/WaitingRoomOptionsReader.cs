@@ -432,6 +432,12 @@ public static class WaitingRoomOptionsReader
         /// </summary>
         private void ReadRedisTls(WaitingRoomOptions o)
         {
+            if (o.RedisHost is null && Value("WR_REDIS_URL") is not null)
+            {
+                // A WR_REDIS_URL that could not be read has its own error line.
+                return;
+            }
+
             if (Value("WR_REDIS_TLS") is { } raw)
             {
                 var tls = Boolean("WR_REDIS_TLS", false);
@@ -446,6 +452,11 @@ public static class WaitingRoomOptionsReader
             }
 
             string[] names = ["WR_REDIS_TLS_CA", "WR_REDIS_TLS_HOST", "WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY"];
+            if (o.RedisHost is null && o.RedisSsl)
+            {
+                names = ["WR_REDIS_TLS", .. names];
+            }
+
             if (o.RedisHost is null || !o.RedisSsl)
             {
                 foreach (var name in names.Where(n => Value(n) is not null))

@@ -504,6 +504,56 @@ public sealed class RedisSecurityTests
         Assert.DoesNotContain("hunter2pw", app.StandardError + app.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("WR_REDIS_TLS=true", "WR_REDIS_TLS is set but no Redis is")]
+    [InlineData("WR_REDIS_HOST=redis.internal;WR_REDIS_TLS=true;WR_REDIS_TLS_HOST=bad host!", "WR_REDIS_TLS_HOST='bad host!' is not valid")]
+    [InlineData("WR_REDIS_HOST=redis.internal;WR_REDIS_TLS=true;WR_REDIS_TLS_CERT={client};WR_REDIS_TLS_KEY={serverkey}", "WR_REDIS_TLS_KEY=")]
+    [InlineData("WR_REDIS_HOST=redis.internal;WR_REDIS_TLS=maybe", "WR_REDIS_TLS='maybe' is not valid: expected true or false")]
+    [InlineData("WR_REDIS_URL=rediss://:x@redis.internal;WR_REDIS_TLS=false", "WR_REDIS_TLS='false' is not valid: WR_REDIS_URL is set and its scheme decides TLS")]
+    [InlineData("WR_REDIS_URL=redis//bad;WR_REDIS_TLS_CA={ca}", "WR_REDIS_URL='(hidden)' is not valid")]
+    public void TlsVariables_Mistakes_StopStartUpWithOneLineNamingTheVariable(string variables, string expected)
+    {
+        // Arrange
+        using var certificates = TestCertificates.Create();
+        var values = new Dictionary<string, string?>();
+        foreach (var pair in variables.Split(';'))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            values[pair[..equals]] = pair[(equals + 1)..]
+                .Replace("{ca}", certificates.CaFile, StringComparison.Ordinal)
+                .Replace("{client}", certificates.ClientCertificateFile, StringComparison.Ordinal)
+                .Replace("{serverkey}", certificates.ServerKeyFile, StringComparison.Ordinal);
+        }
+
+        // Act
+        var exception = Assert.Throws<WaitingRoomConfigurationException>(() => WaitingRoomOptionsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
+
+        // Assert
+        var line = Assert.Single(exception.Errors);
+        Assert.StartsWith(expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TlsVariables_RedissUrlWithWrRedisTlsTrue_AgreeAndTheCaIsLoaded()
+    {
+        // Arrange
+        using var certificates = TestCertificates.Create();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WR_REDIS_URL"] = "rediss://:x@redis.internal:6380",
+            ["WR_REDIS_TLS"] = "true",
+            ["WR_REDIS_TLS_CA"] = certificates.CaFile,
+        }).Build();
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.True(options.RedisSsl);
+        var root = Assert.Single(options.RedisTlsRoots!);
+        Assert.Equal(certificates.Authority.Thumbprint, root.Thumbprint);
+    }
+
     /// <summary>
     /// With WR_MAX_ACTIVE 1: A is let in, B queues at position 1; raising the capacity through the
     /// admin API promotes B, who then reaches the backend; the admin API, /_wr/metrics and
