@@ -100,6 +100,13 @@ internal static class ConfigurationReport
             "WR_REDIS_PASS" => Secret(configuration, name),
             "WR_REDIS_URL" => RedisUrl(configuration[name]),
             "WR_REDIS_KEY_PREFIX" => o.KeyPrefix,
+            "WR_REDIS_TLS" => Boolean(o.RedisSsl),
+            "WR_REDIS_TLS_CA" => o.RedisTlsCaFile ?? "",
+            "WR_REDIS_TLS_HOST" => o.RedisTlsHost ?? "",
+            "WR_REDIS_TLS_CERT" => configuration[name]?.Trim() ?? "",
+
+            // The path of the client's private key is not a secret, but the report says only that it is set.
+            "WR_REDIS_TLS_KEY" => IsSet(configuration, name) ? "(set)" : "",
             "WR_BACKEND_URL" => string.Join(',', o.BackendUrls.Select(u => u.OriginalString)),
             "WR_MAIN_URL" => o.MainUrl,
             "WR_SECRET" => Secret(configuration, name),
@@ -153,6 +160,7 @@ internal static class ConfigurationReport
         return name switch
         {
             "WR_REDIS_PORT" => "; the port of WR_REDIS_URL is used",
+            "WR_REDIS_TLS" => "; the scheme of WR_REDIS_URL decides",
             "WR_REDIS_PASS" when IsSet(configuration, name) && !string.Equals(o.RedisPassword, configuration[name], StringComparison.Ordinal) =>
                 "; the password of WR_REDIS_URL is used",
             _ => "",
@@ -205,8 +213,21 @@ internal static class ConfigurationReport
 
         var source = IsSet(configuration, "WR_REDIS_URL") ? "WR_REDIS_URL" : "WR_REDIS_HOST";
         var host = o.RedisHost!.Contains(':', StringComparison.Ordinal) && !o.RedisHost.StartsWith('[') ? $"[{o.RedisHost}]" : o.RedisHost;
-        return $"Redis at {host}:{Number(o.RedisPort)} (from {source}), TLS {(o.RedisSsl ? "on" : "off")}, database {Number(o.RedisDatabase)}, " +
+        return $"Redis at {host}:{Number(o.RedisPort)} (from {source}), TLS {Tls(o)}, database {Number(o.RedisDatabase)}, " +
             $"password {(o.RedisPassword is null ? "none" : "set")}, key prefix '{o.KeyPrefix}'";
+    }
+
+    /// <summary>TLS to Redis: off, or on with what the server certificate is checked against and whether a client certificate is shown.</summary>
+    private static string Tls(WaitingRoomOptions o)
+    {
+        if (!o.RedisSsl)
+        {
+            return "off";
+        }
+
+        var trust = o.RedisTlsRoots is null ? "the system's trust store" : $"the CA of WR_REDIS_TLS_CA ({o.RedisTlsCaFile})";
+        var client = o.RedisTlsClientCertificate is null ? "" : ", client certificate of WR_REDIS_TLS_CERT";
+        return $"on (server certificate checked against {trust}, name {o.RedisTlsHost ?? o.RedisHost}{client})";
     }
 
     /// <summary>ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS, which are honoured when WR_PORT is unset.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
+using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Hosting;
 
@@ -79,6 +80,7 @@ internal sealed partial class StartupReport : IHostedService
             Log.AdminOn(_logger, id);
         }
 
+        var storeFailed = !_options.UsesInMemoryStore && !await RedisAnswersAsync(cancellationToken);
         if (_options.Secret is null)
         {
             if (!_options.UsesInMemoryStore)
@@ -92,8 +94,39 @@ internal sealed partial class StartupReport : IHostedService
             }
             catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
             {
+                if (!storeFailed)
+                {
+                    Log.StoreDownAtStart(_logger, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One ping and one script over the default room's keys. When they fail, one line: an error
+    /// naming the variable to fix when Redis refuses the password, a command or a key, or TLS
+    /// fails; else the warning that the store is down (the room rides that out by itself).
+    /// </summary>
+    private async Task<bool> RedisAnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
+        {
+            if (RedisProblem.Describe(_options, ex) is { } problem)
+            {
+                Log.RedisRefused(_logger, problem);
+            }
+            else
+            {
                 Log.StoreDownAtStart(_logger, ex);
             }
+
+            return false;
         }
     }
 
@@ -142,6 +175,10 @@ internal sealed partial class StartupReport : IHostedService
         [LoggerMessage(EventId = 7, Level = LogLevel.Information, EventName = "SharedSecret",
             Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
         public static partial void SharedSecret(ILogger logger);
+
+        [LoggerMessage(EventId = 14, Level = LogLevel.Error, EventName = "RedisRefused",
+            Message = "{Problem} Until it is fixed /_wr/ready answers 503 and the room follows WR_FAILURE_MODE.")]
+        public static partial void RedisRefused(ILogger logger, string problem);
 
         [LoggerMessage(EventId = 8, Level = LogLevel.Warning, EventName = "StoreDownAtStart",
             Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]

@@ -230,7 +230,8 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         // With Redis, active visitors' requests are admitted from a short local cache and their
         // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisConfiguration(options)));
+        services.AddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(
+            RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>())));
         services.AddSingleton(sp => new AdmissionCache(
             new MeasuredWaitingRoomStore(
                 new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix),
@@ -244,8 +245,12 @@ public static class WaitingRoomApplicationBuilderExtensions
     /// <summary>
     /// StackExchange.Redis settings: never abort on a failed first connect (the room must start and
     /// recover by itself when Redis comes back), short timeouts so an outage is noticed in seconds.
+    /// With TLS, the server certificate is checked against WR_REDIS_TLS_CA when it is set (else the
+    /// system's trust store) and must name WR_REDIS_TLS_HOST (else the host connected to).
     /// </summary>
-    internal static ConfigurationOptions RedisConfiguration(WaitingRoomOptions options)
+    /// <param name="options">The room's options.</param>
+    /// <param name="logger">Where a refused server certificate is explained; null = nowhere.</param>
+    internal static ConfigurationOptions RedisConfiguration(WaitingRoomOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var configuration = new ConfigurationOptions
         {
@@ -260,6 +265,20 @@ public static class WaitingRoomApplicationBuilderExtensions
             DefaultDatabase = options.RedisDatabase,
         };
         configuration.EndPoints.Add(options.RedisHost!, options.RedisPort);
+        if (options.RedisSsl)
+        {
+            configuration.SslHost = options.RedisTlsHost;
+            if (options.RedisTlsRoots is { } roots)
+            {
+                configuration.CertificateValidation += new RedisCertificateValidator(roots, options.RedisTlsCaFile!, logger).Validate;
+            }
+
+            if (options.RedisTlsClientCertificate is { } client)
+            {
+                configuration.CertificateSelection += (_, _, _, _, _) => client;
+            }
+        }
+
         return configuration;
     }
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace WaitingRoom.Hosting;
 
 /// <summary>
@@ -27,8 +29,23 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_REDIS_PASS: password sent with AUTH (as the <c>default</c> user).</summary>
     public string? RedisPassword { get; set; }
 
-    /// <summary>WR_REDIS_URL, parsed: redis:// or rediss:// (TLS).</summary>
+    /// <summary>TLS to Redis: a rediss:// WR_REDIS_URL, or WR_REDIS_TLS=true with WR_REDIS_HOST.</summary>
     public bool RedisSsl { get; set; }
+
+    /// <summary>
+    /// WR_REDIS_TLS_CA: the certificates (PEM) a Redis server certificate must chain to, instead of
+    /// the system's trust store; null = the system's trust store.
+    /// </summary>
+    public X509Certificate2Collection? RedisTlsRoots { get; set; }
+
+    /// <summary>WR_REDIS_TLS_CA as given: the file <see cref="RedisTlsRoots"/> was read from.</summary>
+    public string? RedisTlsCaFile { get; set; }
+
+    /// <summary>WR_REDIS_TLS_HOST: the name the Redis server certificate must carry; null = the host connected to.</summary>
+    public string? RedisTlsHost { get; set; }
+
+    /// <summary>WR_REDIS_TLS_CERT and WR_REDIS_TLS_KEY: the client certificate (with its key) shown to Redis; null = none.</summary>
+    public X509Certificate2? RedisTlsClientCertificate { get; set; }
 
     /// <summary>Database number from WR_REDIS_URL (redis://host:port/N).</summary>
     public int RedisDatabase { get; set; }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
@@ -16,6 +18,7 @@ public static class WaitingRoomOptionsReader
     [
         "WR_MAX_ACTIVE", "WR_ACTIVE_TTL", "WR_RELEASE_INTERVAL", "WR_COOKIE_NAME",
         "WR_REDIS_HOST", "WR_REDIS_PORT", "WR_REDIS_USER", "WR_REDIS_PASS", "WR_REDIS_URL", "WR_REDIS_KEY_PREFIX",
+        "WR_REDIS_TLS", "WR_REDIS_TLS_CA", "WR_REDIS_TLS_HOST", "WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY",
         "WR_BACKEND_URL", "WR_MAIN_URL", "WR_SECRET", "WR_QUEUE_TTL", "WR_ADMISSION_WINDOW",
         "WR_NEW_USERS_PER_MINUTE", "WR_QUEUE_MODE", "WR_BYPASS_PATHS", "WR_ADMIN_TOKEN", "WR_FAILURE_MODE",
         "WR_PORT", "WR_SESSION_MAX", "WR_BYPASS_HEADER", "WR_MAX_NEW_PER_IP_PER_MINUTE", "WR_ROOMS_FILE",
@@ -100,6 +103,7 @@ public static class WaitingRoomOptionsReader
 
             ReadBypassHeader(o);
             ReadRedis(o);
+            ReadRedisTls(o);
             o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
             ReadRooms(o);
             CheckHealthCheckTimes(o);
@@ -448,6 +452,119 @@ public static class WaitingRoomOptionsReader
 
             return user;
         }
+
+        /// <summary>
+        /// TLS to Redis: WR_REDIS_TLS (with WR_REDIS_HOST; a WR_REDIS_URL's scheme decides by itself),
+        /// the private CA to trust (WR_REDIS_TLS_CA), the name the server certificate must carry
+        /// (WR_REDIS_TLS_HOST) and a client certificate (WR_REDIS_TLS_CERT and WR_REDIS_TLS_KEY).
+        /// A TLS variable that would have no effect stops start-up rather than being ignored.
+        /// </summary>
+        private void ReadRedisTls(WaitingRoomOptions o)
+        {
+            if (o.RedisHost is null && Value("WR_REDIS_URL") is not null)
+            {
+                // A WR_REDIS_URL that could not be read has its own error line.
+                return;
+            }
+
+            if (Value("WR_REDIS_TLS") is { } raw)
+            {
+                var tls = Boolean("WR_REDIS_TLS", false);
+                if (Value("WR_REDIS_URL") is null)
+                {
+                    o.RedisSsl = tls;
+                }
+                else if (tls != o.RedisSsl)
+                {
+                    Fail("WR_REDIS_TLS", raw, $"WR_REDIS_URL is set and its scheme decides TLS ({(o.RedisSsl ? "rediss://, TLS on" : "redis://, TLS off")}): use rediss:// for TLS and leave WR_REDIS_TLS unset");
+                }
+            }
+
+            string[] names = ["WR_REDIS_TLS_CA", "WR_REDIS_TLS_HOST", "WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY"];
+            if (o.RedisHost is null && o.RedisSsl)
+            {
+                names = ["WR_REDIS_TLS", .. names];
+            }
+
+            if (o.RedisHost is null || !o.RedisSsl)
+            {
+                foreach (var name in names.Where(n => Value(n) is not null))
+                {
+                    Errors.Add(o.RedisHost is null
+                        ? $"{name} is set but no Redis is (WR_REDIS_HOST and WR_REDIS_URL are unset): set the Redis to connect to, or unset {name}."
+                        : $"{name} is set but TLS to Redis is off: set WR_REDIS_TLS=true (or use a rediss:// URL in WR_REDIS_URL), or unset {name}.");
+                }
+
+                return;
+            }
+
+            if (Value("WR_REDIS_TLS_CA") is { } ca)
+            {
+                o.RedisTlsCaFile = ca;
+                o.RedisTlsRoots = CertificateFile("WR_REDIS_TLS_CA", ca);
+            }
+
+            if (Value("WR_REDIS_TLS_HOST") is { } host)
+            {
+                if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+                {
+                    Fail("WR_REDIS_TLS_HOST", host, "expected the host name (or address) the Redis server certificate names");
+                }
+                else
+                {
+                    o.RedisTlsHost = host;
+                }
+            }
+
+            var certificate = Value("WR_REDIS_TLS_CERT");
+            var key = Value("WR_REDIS_TLS_KEY");
+            if ((certificate is null) != (key is null))
+            {
+                Errors.Add($"{(certificate is null ? "WR_REDIS_TLS_KEY" : "WR_REDIS_TLS_CERT")} is set without {(certificate is null ? "WR_REDIS_TLS_CERT" : "WR_REDIS_TLS_KEY")}: a client certificate needs both files (PEM).");
+            }
+            else if (certificate is not null && key is not null && CertificateFile("WR_REDIS_TLS_CERT", certificate) is not null)
+            {
+                try
+                {
+                    o.RedisTlsClientCertificate = X509Certificate2.CreateFromPemFile(certificate, key);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+                {
+                    Fail("WR_REDIS_TLS_KEY", key, $"expected the PEM private key of the certificate in WR_REDIS_TLS_CERT ({FirstLine(ex.Message)})");
+                }
+            }
+        }
+
+        /// <summary>The certificates of a PEM file; null (and one error naming the variable) when there are none or it cannot be read.</summary>
+        private X509Certificate2Collection? CertificateFile(string name, string path)
+        {
+            var certificates = new X509Certificate2Collection();
+            try
+            {
+                certificates.ImportFromPemFile(path);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                Fail(name, path, "expected the path of a PEM certificate file; there is no such file");
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                Fail(name, path, $"expected a readable PEM certificate file ({FirstLine(ex.Message)})");
+                return null;
+            }
+
+            if (certificates.Count == 0)
+            {
+                Fail(name, path, "expected a PEM certificate file (-----BEGIN CERTIFICATE-----); it holds no certificate");
+                return null;
+            }
+
+            return certificates;
+        }
+
+        private static string FirstLine(string message) =>
+            message.Split('\n', 2)[0].Trim().TrimEnd('.');
 
         /// <summary>
         /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), then

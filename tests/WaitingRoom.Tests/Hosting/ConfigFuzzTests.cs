@@ -19,11 +19,14 @@ public sealed class ConfigFuzzTests : IDisposable
     private const string Start = "2030-01-01T09:00:00Z";
     private const string End = "2030-01-01T12:00:00Z";
 
+    private static readonly (string Name, string Value)[] s_redis = [("WR_REDIS_HOST", "127.0.0.1")];
+    private static readonly (string Name, string Value)[] s_tls = [("WR_REDIS_HOST", "127.0.0.1"), ("WR_REDIS_TLS", "true")];
     private static readonly (string Name, string Value)[] s_event = [("WR_EVENT_START", Start), ("WR_EVENT_END", End)];
 
     private readonly string _badJson = TempFile("{\"rooms\": [ {\"name\": \"sale\", \"path\": \"/sale\", ");
     private readonly string _badRoom = TempFile("{\"rooms\": [ {\"name\": \"sale\", \"path\": \"/sale\", \"maxActive\": -3} ]}");
     private readonly string _notRooms = TempFile("[1, 2, 3]");
+    private readonly string _notPem = TempFile("not a certificate");
     private readonly string _noPosition = TempFile("<p>Please wait: {{queueLength}} in line</p>");
 
     /// <summary>Variables no value of which can stop start-up, and why.</summary>
@@ -43,6 +46,11 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_REDIS_PORT"] = Bad(Integers(1, 65535)),
         ["WR_REDIS_USER"] = Bad("alice", "Default", "root"),
         ["WR_REDIS_URL"] = Bad("http://host", "redis://", "not a url", "redis://host/16", "redis://host/abc", "redis://alice:pw@host", "redis:host"),
+        ["WR_REDIS_TLS"] = [.. With(s_redis, "maybe", "2", "tls"), ("true", [("WR_REDIS_URL", "redis://127.0.0.1:6379")])],
+        ["WR_REDIS_TLS_CA"] = With(s_tls, "/nonexistent/ca.pem", _notPem, Path.GetTempPath()),
+        ["WR_REDIS_TLS_HOST"] = With(s_tls, "bad host!", "two words", "host/path"),
+        ["WR_REDIS_TLS_CERT"] = [.. With(s_tls, "/nonexistent/client.pem"), ("/nonexistent/client.pem", [.. s_tls, ("WR_REDIS_TLS_KEY", _notPem)]), (_notPem, [.. s_tls, ("WR_REDIS_TLS_KEY", _notPem)])],
+        ["WR_REDIS_TLS_KEY"] = With(s_tls, _notPem),
         ["WR_REDIS_KEY_PREFIX"] = Bad("a b", "a:b", "{tag}", new string('p', 33), "ü"),
         ["WR_BACKEND_URL"] = Bad("ftp://host", "not a url", "http://user:pw@host", "http://host/?q=1", "http://host/#f", "/relative", "http://a,ftp://b", "host:8080"),
         ["WR_MAIN_URL"] = Bad("//evil.example", "/\\evil.example", "javascript:alert(1)", "ftp://host/", "evil.example", "/a\u0001b", "https:evil.example"),

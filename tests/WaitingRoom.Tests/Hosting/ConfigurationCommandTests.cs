@@ -145,7 +145,7 @@ public sealed class ConfigurationCommandTests
         Assert.Contains("WR_REDIS_PASS=(set, hidden)  # set; the password of WR_REDIS_URL is used", lines);
         Assert.Contains("WR_REDIS_URL=rediss://default:(hidden)@redis.example:6380/2  # set", lines);
         Assert.Contains("WR_BYPASS_HEADER=X-Bypass:(hidden)  # set", lines);
-        Assert.Contains("store: Redis at redis.example:6380 (from WR_REDIS_URL), TLS on, database 2, password set, key prefix 'wr'", lines);
+        Assert.Contains("store: Redis at redis.example:6380 (from WR_REDIS_URL), TLS on (server certificate checked against the system's trust store, name redis.example), database 2, password set, key prefix 'wr'", lines);
     }
 
     [Fact]

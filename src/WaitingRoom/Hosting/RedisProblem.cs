@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// Turns a failure of the first Redis calls into what the operator has to change: a password
+/// Redis refuses, an ACL that lacks a command or key, a server certificate that is not trusted.
+/// StackExchange.Redis 1.2.6 keeps retrying such a connection for ever (it is not aborted), so
+/// without this the room would only look "down".
+/// </summary>
+internal static class RedisProblem
+{
+    /// <summary>
+    /// One line naming the variable to fix, or null when the failure is not a refusal (Redis is
+    /// down or unreachable, which the room rides out by itself).
+    /// </summary>
+    public static string? Describe(WaitingRoomOptions options, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(exception);
+        var text = Messages(exception);
+        var where = string.Create(CultureInfo.InvariantCulture, $"Redis at {options.RedisHost}:{options.RedisPort}");
+
+        // 1.2.6 reports a refused AUTH as the NOAUTH of the command after it, whether the password
+        // is missing or wrong; Redis 7 answers WRONGPASS to the AUTH itself.
+        if (Contains(text, "NOAUTH") || Contains(text, "WRONGPASS"))
+        {
+            return options.RedisPassword is null
+                ? $"{where} requires a password and none is set: set WR_REDIS_PASS (or put it in WR_REDIS_URL, redis://:password@host:port)."
+                : $"{where} refused the password: WR_REDIS_PASS (or the password in WR_REDIS_URL) is not the password of Redis's 'default' user, or that user is off. The Redis client in use (StackExchange.Redis 1.2.6) authenticates as 'default' only.";
+        }
+
+        if (Contains(text, "NOPERM"))
+        {
+            return $"{where} refused a command or key for lack of permission (ACL: {FirstLine(text, "NOPERM")}): give the 'default' user the rules the room needs for key prefix '{options.KeyPrefix}' (README, Redis security).";
+        }
+
+        if (options.RedisSsl && (Contains(text, "certificate") || Contains(text, "SSL") || Contains(text, "TLS") || exception is System.Security.Authentication.AuthenticationException))
+        {
+            var trust = options.RedisTlsRoots is null
+                ? "the certificate must chain to the system's trust store; for a private CA set WR_REDIS_TLS_CA to its certificate (PEM)"
+                : $"the certificate must chain to a certificate of WR_REDIS_TLS_CA ({options.RedisTlsCaFile})";
+            return $"TLS to {where} failed ({FirstLine(text, null)}): {trust}, and it must name {options.RedisTlsHost ?? options.RedisHost} (WR_REDIS_TLS_HOST when it names another host).";
+        }
+
+        return null;
+    }
+
+    private static string Messages(Exception exception)
+    {
+        var messages = new List<string>();
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        return string.Join(" | ", messages);
+    }
+
+    private static bool Contains(string text, string value) => text.Contains(value, StringComparison.Ordinal);
+
+    /// <summary>The message from <paramref name="start"/> (or its last part) to the end of its line, without the client's own prefix.</summary>
+    private static string FirstLine(string text, string? start)
+    {
+        var from = start is null ? -1 : text.IndexOf(start, StringComparison.Ordinal);
+        var rest = from >= 0 ? text[from..] : text[(text.LastIndexOf("; ", StringComparison.Ordinal) is var semicolon and >= 0 ? semicolon + 2 : 0)..];
+        var end = rest.IndexOfAny(['\n', '|']);
+        return (end >= 0 ? rest[..end] : rest).Trim().TrimEnd('.');
+    }
+}
