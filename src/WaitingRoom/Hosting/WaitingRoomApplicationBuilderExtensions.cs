@@ -190,13 +190,17 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         // With Redis, active visitors' requests are admitted from a short local cache and their
         // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
+        // Every call has a deadline, and an outage seen by one call fails the others at once
+        // (StoreAvailability), so a Redis that hangs never holds a request for long.
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisConfiguration(options)));
+        services.AddSingleton(_ => new StoreAvailability(TimeProvider.System));
         services.AddSingleton(sp => new AdmissionCache(
             new MeasuredWaitingRoomStore(
-                new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix),
+                new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix, sp.GetRequiredService<StoreAvailability>()),
                 sp.GetRequiredService<WaitingRoomMetrics>()),
             sp.GetRequiredService<TimeProvider>(),
-            options.ReleaseInterval));
+            options.ReleaseInterval,
+            sp.GetRequiredService<StoreAvailability>()));
         services.AddSingleton<IWaitingRoomStore>(sp => sp.GetRequiredService<AdmissionCache>());
         services.AddHostedService<AdmissionCacheFlusher>();
     }
