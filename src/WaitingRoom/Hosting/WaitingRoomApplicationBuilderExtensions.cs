@@ -36,6 +36,11 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
+
+        // SIGTERM: /_wr/ready answers 503 at once, the listener stays open for WR_SHUTDOWN_DELAY,
+        // then requests in flight get the rest of WR_SHUTDOWN_TIMEOUT to finish.
+        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        services.AddHostedService<ShutdownDrain>();
         services.AddSingleton(new StartupWarnings(warnings));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new RoomTable(options.Rooms));
