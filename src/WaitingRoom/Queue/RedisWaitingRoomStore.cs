@@ -29,6 +29,9 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         _time = time;
         _prefix = prefix;
         _availability = availability ?? new StoreAvailability(TimeProvider.System);
+
+        // A connection the client re-established has just answered its handshake: the outage is over.
+        _connection.ConnectionRestored += (_, _) => _availability.Answered();
     }
 
     public string Kind => "redis";
@@ -241,7 +244,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     {
         if (_availability.IsDown)
         {
-            if (_availability.TryEnter())
+            if (_availability.TryClaimProbe())
             {
                 _ = ProbeAsync();
             }

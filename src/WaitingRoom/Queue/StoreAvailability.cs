@@ -41,14 +41,14 @@ internal sealed class StoreAvailability
     public bool IsDown => Volatile.Read(ref _down) != 0;
 
     /// <summary>
-    /// Whether a call may go to the store now: always while it is up; while it is down, only the
-    /// first caller once <see cref="ProbeInterval"/> has passed since the last probe (which then sends the probe).
+    /// While the store is down: true for the first caller once <see cref="ProbeInterval"/> has
+    /// passed since the last probe, which then sends the probe. False while the store is up.
     /// </summary>
-    public bool TryEnter()
+    public bool TryClaimProbe()
     {
         if (!IsDown)
         {
-            return true;
+            return false;
         }
 
         var now = Time.GetTimestamp();
