@@ -29,9 +29,6 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         _time = time;
         _prefix = prefix;
         _availability = availability ?? new StoreAvailability(TimeProvider.System);
-
-        // A connection the client re-established has just answered its handshake: the outage is over.
-        _connection.ConnectionRestored += (_, _) => _availability.Answered();
     }
 
     public string Kind => "redis";
