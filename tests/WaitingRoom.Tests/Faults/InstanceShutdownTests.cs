@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.Configuration;
+using WaitingRoom.Hosting;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -74,6 +76,30 @@ public sealed class InstanceShutdownTests
         Assert.Equal(0, app.ExitCode);
         Assert.True(exitedAt < TimeSpan.FromSeconds(5), $"exit took {exitedAt}");
         await Assert.ThrowsAsync<HttpRequestException>(() => slow);
+    }
+
+    [Theory]
+    [InlineData("5", "5", "WR_SHUTDOWN_DELAY='5' is not valid: expected less than WR_SHUTDOWN_TIMEOUT (5 s)")]
+    [InlineData("10", "-1", "WR_SHUTDOWN_DELAY='-1' is not valid")]
+    [InlineData("soon", "0", "WR_SHUTDOWN_TIMEOUT='soon' is not valid: expected a number of seconds from 0 to 3600")]
+    public void Read_BadShutdownTimes_FailNamingTheVariable(string timeout, string delay, string expected)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["WR_SHUTDOWN_TIMEOUT"] = timeout, ["WR_SHUTDOWN_DELAY"] = delay })
+            .Build();
+
+        var exception = Assert.Throws<WaitingRoomConfigurationException>(() => { WaitingRoomOptionsReader.Read(configuration); });
+
+        Assert.StartsWith(expected, Assert.Single(exception.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_ShutdownTimesUnset_DefaultsAreDeliberate()
+    {
+        var options = WaitingRoomOptionsReader.Read(new ConfigurationBuilder().Build());
+
+        Assert.Equal(TimeSpan.FromSeconds(25), options.ShutdownTimeout);
+        Assert.Equal(TimeSpan.Zero, options.ShutdownDelay);
     }
 
     private static Dictionary<string, string?> Variables(TestBackend backend, string timeout, string delay)
