@@ -128,6 +128,8 @@ internal static class ConfigurationReport
             "WR_HEALTH_CHECK_PATH" => o.HealthCheckPath ?? "",
             "WR_STICKY" => Boolean(o.Sticky),
             "WR_BACKEND_TIMEOUT" => Seconds(o.BackendTimeout),
+            "WR_SHUTDOWN_TIMEOUT" => Seconds(o.ShutdownTimeout),
+            "WR_SHUTDOWN_DELAY" => Seconds(o.ShutdownDelay),
             "WR_HEALTH_CHECK_INTERVAL" => Seconds(o.HealthCheckInterval),
             "WR_HEALTH_CHECK_TIMEOUT" => Seconds(o.HealthCheckTimeout),
             "WR_TRUSTED_PROXIES" => string.Join(',', o.TrustedProxies),

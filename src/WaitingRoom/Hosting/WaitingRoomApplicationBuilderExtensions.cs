@@ -39,6 +39,11 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
+
+        // SIGTERM: /_wr/ready answers 503 at once, the listener stays open for WR_SHUTDOWN_DELAY,
+        // then requests in flight get the rest of WR_SHUTDOWN_TIMEOUT to finish.
+        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        services.AddHostedService<ShutdownDrain>();
         services.AddSingleton(new StartupWarnings(warnings));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new RoomTable(options.Rooms));
@@ -230,14 +235,18 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         // With Redis, active visitors' requests are admitted from a short local cache and their
         // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
+        // Every call has a deadline, and an outage seen by one call fails the others at once
+        // (StoreAvailability), so a Redis that hangs never holds a request for long.
         services.AddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(
             RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>())));
+        services.AddSingleton(_ => new StoreAvailability(TimeProvider.System));
         services.AddSingleton(sp => new AdmissionCache(
             new MeasuredWaitingRoomStore(
-                new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix),
+                new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix, sp.GetRequiredService<StoreAvailability>()),
                 sp.GetRequiredService<WaitingRoomMetrics>()),
             sp.GetRequiredService<TimeProvider>(),
-            options.ReleaseInterval));
+            options.ReleaseInterval,
+            sp.GetRequiredService<StoreAvailability>()));
         services.AddSingleton<IWaitingRoomStore>(sp => sp.GetRequiredService<AdmissionCache>());
         services.AddHostedService<AdmissionCacheFlusher>();
     }

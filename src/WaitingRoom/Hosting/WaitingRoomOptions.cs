@@ -107,6 +107,18 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_BACKEND_TIMEOUT: how long a backend request may stay silent before it is abandoned.</summary>
     public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// WR_SHUTDOWN_TIMEOUT: on SIGTERM, how long requests in flight may take to finish before the
+    /// process exits anyway. Keep it under the orchestrator's grace period (Compose: stop_grace_period).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// WR_SHUTDOWN_DELAY: on SIGTERM, how long the room keeps listening with /_wr/ready answering
+    /// 503 before it stops accepting, so a load balancer stops sending first. Part of <see cref="ShutdownTimeout"/>.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; set; }
+
     /// <summary>WR_QUEUE_LANGUAGE: a language forced on every visitor; null picks by Accept-Language.</summary>
     public string? QueueLanguage { get; set; }
 

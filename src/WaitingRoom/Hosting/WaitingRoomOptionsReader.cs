@@ -23,7 +23,7 @@ public static class WaitingRoomOptionsReader
         "WR_NEW_USERS_PER_MINUTE", "WR_QUEUE_MODE", "WR_BYPASS_PATHS", "WR_ADMIN_TOKEN", "WR_FAILURE_MODE",
         "WR_PORT", "WR_SESSION_MAX", "WR_BYPASS_HEADER", "WR_MAX_NEW_PER_IP_PER_MINUTE", "WR_ROOMS_FILE",
         "WR_QUEUE_PAGE", "WR_QUEUE_LANGUAGE", "WR_LOAD_BALANCING", "WR_HEALTH_CHECK_PATH", "WR_STICKY", "WR_BACKEND_TIMEOUT",
-        "WR_HEALTH_CHECK_INTERVAL", "WR_HEALTH_CHECK_TIMEOUT",
+        "WR_HEALTH_CHECK_INTERVAL", "WR_HEALTH_CHECK_TIMEOUT", "WR_SHUTDOWN_TIMEOUT", "WR_SHUTDOWN_DELAY",
         "WR_TRUSTED_PROXIES", "WR_QUEUE_TITLE", "WR_QUEUE_MESSAGE",
         "WR_EVENT_START", "WR_EVENT_END", "WR_EVENT_PREQUEUE_START", "WR_EVENT_SHUFFLE", "WR_EVENT_MAX_ACTIVE",
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
@@ -95,6 +95,8 @@ public static class WaitingRoomOptionsReader
                 HealthCheckPath = HealthCheckPath("WR_HEALTH_CHECK_PATH"),
                 Sticky = Boolean("WR_STICKY", false),
                 BackendTimeout = Seconds("WR_BACKEND_TIMEOUT", 100, 1, 3600),
+                ShutdownTimeout = Seconds("WR_SHUTDOWN_TIMEOUT", 25, 0, 3600),
+                ShutdownDelay = Seconds("WR_SHUTDOWN_DELAY", 0, 0, 3600),
                 HealthCheckInterval = Seconds("WR_HEALTH_CHECK_INTERVAL", 10, 0.1, 3600),
                 HealthCheckTimeout = Seconds("WR_HEALTH_CHECK_TIMEOUT", 5, 0.1, 600),
                 AdminToken = AdminToken("WR_ADMIN_TOKEN"),
@@ -107,6 +109,7 @@ public static class WaitingRoomOptionsReader
             o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
             ReadRooms(o);
             CheckHealthCheckTimes(o);
+            CheckShutdownTimes(o);
             WarnUnknownVariables();
             return o;
         }
@@ -741,6 +744,15 @@ public static class WaitingRoomOptionsReader
             }
 
             return raw;
+        }
+
+        /// <summary>The delay before the listener closes is part of the shutdown timeout, so it must leave time for the requests in flight.</summary>
+        private void CheckShutdownTimes(WaitingRoomOptions o)
+        {
+            if (o.ShutdownDelay > TimeSpan.Zero && o.ShutdownDelay >= o.ShutdownTimeout && Value("WR_SHUTDOWN_DELAY") is { } raw)
+            {
+                Fail("WR_SHUTDOWN_DELAY", raw, $"expected less than WR_SHUTDOWN_TIMEOUT ({o.ShutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s), which it is part of");
+            }
         }
 
         private void CheckHealthCheckTimes(WaitingRoomOptions o)

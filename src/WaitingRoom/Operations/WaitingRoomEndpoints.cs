@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
@@ -79,10 +80,15 @@ internal static class WaitingRoomEndpoints
         return Results.Text("{\"status\":\"ok\"}", "application/json");
     }
 
-    /// <summary>Readiness: the store answers a ping; 503 while it does not.</summary>
+    /// <summary>Readiness: the store answers a ping; 503 while it does not, and from the moment the instance is told to stop (draining).</summary>
     private static async Task<IResult> ReadyAsync(HttpContext context)
     {
         context.Response.Headers.CacheControl = "no-store";
+        if (context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+        {
+            return Results.Text("{\"status\":\"draining\"}", "application/json", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         var store = context.RequestServices.GetRequiredService<IWaitingRoomStore>();
         try
         {

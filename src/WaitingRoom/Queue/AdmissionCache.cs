@@ -19,6 +19,9 @@ namespace WaitingRoom.Queue;
 /// the last flush; no entry is trusted for longer than <see cref="Lifetime"/> without the store
 /// confirming it. A release through this instance forgets the visitor at once. So a revoked
 /// visitor is turned away within one flush interval (a quarter of the promotion interval, at most 0.5 s).</para>
+/// <para>Outage: once a store call has failed or missed its deadline (<see cref="StoreAvailability"/>),
+/// nobody is admitted from memory until the store answers again: every request meets the store's
+/// failure and WR_FAILURE_MODE, not only the visitors without an entry.</para>
 /// <para>Expiry: a visitor's last-seen in the store lags its last request by at most one flush
 /// interval (a quarter of the promotion interval at most), far inside the active TTL; the lifetime
 /// is also held under a quarter of the room's active TTL.</para>
@@ -36,11 +39,17 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     private readonly IWaitingRoomStore _inner;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Room, string Visitor), Entry> _entries = new();
+    private readonly StoreAvailability? _availability;
 
-    public AdmissionCache(IWaitingRoomStore inner, TimeProvider time, TimeSpan releaseInterval)
+    /// <param name="inner">The store that decides.</param>
+    /// <param name="time">The clock of entry lifetimes.</param>
+    /// <param name="releaseInterval">The promotion interval the lifetime follows.</param>
+    /// <param name="availability">The store's outage state: while the store is down, nobody is admitted from memory.</param>
+    public AdmissionCache(IWaitingRoomStore inner, TimeProvider time, TimeSpan releaseInterval, StoreAvailability? availability = null)
     {
         _inner = inner;
         _time = time;
+        _availability = availability;
         Lifetime = LifetimeFor(releaseInterval);
     }
 
@@ -64,7 +73,8 @@ internal sealed class AdmissionCache : IWaitingRoomStore
         var now = _time.GetTimestamp();
         if (_entries.TryGetValue((room.Name, visitorId), out var entry)
             && ReferenceEquals(entry.Policy, room)
-            && now < Volatile.Read(ref entry.FreshUntil))
+            && now < Volatile.Read(ref entry.FreshUntil)
+            && _availability?.IsDown != true)
         {
             Volatile.Write(ref entry.LastUsed, now);
             return s_active;

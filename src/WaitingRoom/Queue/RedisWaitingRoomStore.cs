@@ -17,12 +17,18 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     private readonly string _prefix;
     private readonly Dictionary<string, RoomKeys> _keys = new(StringComparer.Ordinal);
     private readonly Lock _keysLock = new();
+    private readonly StoreAvailability _availability;
 
-    public RedisWaitingRoomStore(IConnectionMultiplexer connection, TimeProvider time, string prefix)
+    /// <param name="connection">The shared multiplexer.</param>
+    /// <param name="time">The room's clock (passed to the scripts).</param>
+    /// <param name="prefix">The first part of every key.</param>
+    /// <param name="availability">Deadlines and the outage state, shared with the admission cache; a private one on the system clock when null.</param>
+    public RedisWaitingRoomStore(IConnectionMultiplexer connection, TimeProvider time, string prefix, StoreAvailability? availability = null)
     {
         _connection = connection;
         _time = time;
         _prefix = prefix;
+        _availability = availability ?? new StoreAvailability(TimeProvider.System);
     }
 
     public string Kind => "redis";
@@ -41,6 +47,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
                 windowLeft, QueueScores.GenerationWidth(room.QueueTtl), keys.SeenLogPrefix,
             ],
+            StoreAvailability.RequestDeadline,
             cancellationToken);
         return ToAdmission(result);
     }
@@ -55,6 +62,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 visitorId, Now(), Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), Milliseconds(room.SessionMax),
                 QueueScores.GenerationWidth(room.QueueTtl), keys.SeenLogPrefix,
             ],
+            StoreAvailability.RequestDeadline,
             cancellationToken);
         return ToAdmission(result);
     }
@@ -71,6 +79,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax), System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
                 QueueScores.GenerationWidth(room.QueueTtl), keys.SeenLogPrefix,
             ],
+            StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
         return new PromotionResult((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4], (long)result[5] == 1);
     }
@@ -78,7 +87,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
-        var result = await EvaluateAsync(ReleaseScript, [keys.Active, keys.Since], [visitorId], cancellationToken);
+        var result = await EvaluateAsync(ReleaseScript, [keys.Active, keys.Since], [visitorId], StoreAvailability.RequestDeadline, cancellationToken);
         return (long)result == 1;
     }
 
@@ -99,7 +108,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             args[3 + i] = visitorIds[i];
         }
 
-        var gone = (RedisResult[])(await EvaluateAsync(TouchScript, [keys.Active, keys.Since], args, cancellationToken))!;
+        var gone = (RedisResult[])(await EvaluateAsync(TouchScript, [keys.Active, keys.Since], args, StoreAvailability.RequestDeadline, cancellationToken))!;
         return gone.Length == 0 ? [] : [.. gone.Select(id => (string)id!)];
     }
 
@@ -110,6 +119,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             CountsScript,
             [keys.Active, keys.Released, keys.Queue, keys.Promoted, keys.Admitted],
             [],
+            StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
         return new RoomCounts((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4]);
     }
@@ -117,43 +127,49 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
-        return (long)await EvaluateAsync(ResetScript, [keys.Queue, keys.Generations], [keys.SeenLogPrefix], cancellationToken);
+        return (long)await EvaluateAsync(ResetScript, [keys.Queue, keys.Generations], [keys.SeenLogPrefix], StoreAvailability.BackgroundDeadline, cancellationToken);
     }
 
     public async Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)
     {
+        Enter();
         try
         {
-            return await _connection.GetDatabase().StringGetAsync(RoomKeys.Document(_prefix, name)).WaitAsync(cancellationToken);
+            string? document = await _connection.GetDatabase().StringGetAsync(RoomKeys.Document(_prefix, name))
+                .WaitAsync(StoreAvailability.BackgroundDeadline, _availability.Time, cancellationToken);
+            _availability.Answered();
+            return document;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
+            throw Unavailable(ex);
         }
     }
 
     public async Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken)
     {
-        var result = await EvaluateAsync(SetDocumentScript, [RoomKeys.Document(_prefix, name)], [expected ?? "", value], cancellationToken);
+        var result = await EvaluateAsync(SetDocumentScript, [RoomKeys.Document(_prefix, name)], [expected ?? "", value], StoreAvailability.BackgroundDeadline, cancellationToken);
         return (long)result == 1;
     }
 
     public async Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken)
     {
         var key = RoomKeys.Secret(_prefix);
-        var result = await EvaluateAsync(SecretScript, [key], [candidate], cancellationToken);
+        var result = await EvaluateAsync(SecretScript, [key], [candidate], StoreAvailability.RequestDeadline, cancellationToken);
         return (string)result!;
     }
 
     public async Task PingAsync(CancellationToken cancellationToken)
     {
+        Enter();
         try
         {
-            await _connection.GetDatabase().PingAsync().WaitAsync(cancellationToken);
+            await _connection.GetDatabase().PingAsync().WaitAsync(StoreAvailability.RequestDeadline, _availability.Time, cancellationToken);
+            _availability.Answered();
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            throw new StoreUnavailableException($"Redis is unreachable: {ex.Message}", ex);
+            throw Unavailable(ex);
         }
     }
 
@@ -185,27 +201,74 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     }
 
     /// <summary>
-    /// Runs a script. The client sends its text once and EVALSHA after; when Redis lost its script
-    /// cache (restart, SCRIPT FLUSH, failover) the first call fails with NOSCRIPT and is retried once.
+    /// Runs a script under <paramref name="deadline"/>. The client sends its text once and EVALSHA
+    /// after; when Redis lost its script cache (restart, SCRIPT FLUSH, failover) the first call
+    /// fails with NOSCRIPT and is retried once.
     /// </summary>
-    private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, TimeSpan deadline, CancellationToken cancellationToken)
     {
+        Enter();
         var database = _connection.GetDatabase();
         try
         {
+            RedisResult result;
             try
             {
-                return await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(cancellationToken);
+                result = await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(deadline, _availability.Time, cancellationToken);
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
-                return await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(cancellationToken);
+                result = await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(deadline, _availability.Time, cancellationToken);
             }
+
+            _availability.Answered();
+            return result;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
+            throw Unavailable(ex);
         }
+    }
+
+    /// <summary>
+    /// Before a call: while the store is down, fail at once; now and then (one per
+    /// <see cref="StoreAvailability.ProbeInterval"/>) a PING goes to Redis in the background, and
+    /// its answer ends the outage. No request waits on a probe. The client library notices a
+    /// silent server only after its own timeout and a heartbeat (seconds), so every call has a
+    /// deadline of ours; a call past it may still run on the server later.
+    /// </summary>
+    private void Enter()
+    {
+        if (_availability.IsDown)
+        {
+            if (_availability.TryClaimProbe())
+            {
+                _ = ProbeAsync();
+            }
+
+            throw new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
+        }
+    }
+
+    /// <summary>One PING under the request deadline; an answer ends the outage, a failure changes nothing.</summary>
+    private async Task ProbeAsync()
+    {
+        try
+        {
+            await _connection.GetDatabase().PingAsync().WaitAsync(StoreAvailability.RequestDeadline, _availability.Time);
+            _availability.Answered();
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // Still down: the next probe tries again.
+        }
+    }
+
+    /// <summary>A call failed or missed its deadline: the store is down until a call answers.</summary>
+    private StoreUnavailableException Unavailable(Exception ex)
+    {
+        _availability.Failed();
+        return new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
     }
 
     private static bool IsUnavailable(Exception ex) =>

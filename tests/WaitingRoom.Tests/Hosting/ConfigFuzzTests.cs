@@ -73,6 +73,8 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_HEALTH_CHECK_PATH"] = Bad("healthz", "http://host/healthz"),
         ["WR_STICKY"] = Bad("maybe", "2", "truee"),
         ["WR_BACKEND_TIMEOUT"] = Bad(Durations(1, 3600)),
+        ["WR_SHUTDOWN_TIMEOUT"] = Bad(Durations(0, 3600)),
+        ["WR_SHUTDOWN_DELAY"] = [.. Bad(Durations(0, 3600)), ("30", [("WR_SHUTDOWN_TIMEOUT", "20")])],
         ["WR_HEALTH_CHECK_INTERVAL"] = Bad(Durations(0.1, 3600)),
         ["WR_HEALTH_CHECK_TIMEOUT"] = [.. Bad(Durations(0.1, 600)), ("20", [("WR_HEALTH_CHECK_INTERVAL", "10")])],
         ["WR_TRUSTED_PROXIES"] = Bad("10.0.0.0/33", "not-an-ip", "10.0.0.1,x", "300.1.1.1", "::1/129"),

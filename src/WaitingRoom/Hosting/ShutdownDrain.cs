@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace WaitingRoom.Hosting;
+
+/// <summary>
+/// The first step of a graceful stop (SIGTERM): for WR_SHUTDOWN_DELAY the room keeps listening
+/// and serving while /_wr/ready already answers 503, so a load balancer takes the instance out
+/// before its listener closes. Then Kestrel stops accepting and the requests in flight get the
+/// rest of WR_SHUTDOWN_TIMEOUT to finish.
+/// </summary>
+internal sealed class ShutdownDrain : IHostedLifecycleService
+{
+    private readonly TimeSpan _delay;
+    private readonly TimeProvider _time;
+
+    public ShutdownDrain(IOptions<WaitingRoomOptions> options, TimeProvider time)
+    {
+        _delay = options.Value.ShutdownDelay;
+        _time = time;
+    }
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        if (_delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(_delay, _time, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The shutdown timeout ran out first: stop now.
+        }
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

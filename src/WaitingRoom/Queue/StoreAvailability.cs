@@ -1,0 +1,77 @@
+namespace WaitingRoom.Queue;
+
+/// <summary>
+/// Whether the store answered its last call, shared by the Redis store and the admission cache of
+/// one instance. Every store call on a request's path has a deadline (<see cref="RequestDeadline"/>):
+/// a Redis that hangs (a stopped process, a dead network path, a full server) costs a request at
+/// most that long, never the client library's coarse timeout. Once a call failed, the store is
+/// <see cref="IsDown"/>: calls fail at once, a background probe goes to the store at most once per
+/// <see cref="ProbeInterval"/>, and the admission cache admits nobody from memory, so
+/// WR_FAILURE_MODE applies to every request. The first probe or call that answers ends the outage.
+/// </summary>
+/// <remarks>
+/// The hot path reads one field. Times are <see cref="TimeProvider.GetTimestamp"/> values of the
+/// given provider, which must run in real time: they bound how long a request waits.
+/// </remarks>
+internal sealed class StoreAvailability
+{
+    /// <summary>How long a request-path call (admission, status, touch, release, ping) may take before it counts as an outage.</summary>
+    public static readonly TimeSpan RequestDeadline = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a background or administrative call (promotion, counts, documents, reset) may take.</summary>
+    public static readonly TimeSpan BackgroundDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>While the store is down, one call per this interval goes to it to see whether it is back.</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly long _probeTicks;
+    private int _down;
+    private long _nextProbe;
+
+    public StoreAvailability(TimeProvider time)
+    {
+        Time = time;
+        _probeTicks = (long)(ProbeInterval.TotalSeconds * time.TimestampFrequency);
+    }
+
+    /// <summary>The clock deadlines and probes are measured on.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>True from a failed call until a call answers again.</summary>
+    public bool IsDown => Volatile.Read(ref _down) != 0;
+
+    /// <summary>
+    /// While the store is down: true for the first caller once <see cref="ProbeInterval"/> has
+    /// passed since the last probe, which then sends the probe. False while the store is up.
+    /// </summary>
+    public bool TryClaimProbe()
+    {
+        if (!IsDown)
+        {
+            return false;
+        }
+
+        var now = Time.GetTimestamp();
+        var next = Volatile.Read(ref _nextProbe);
+        return now >= next && Interlocked.CompareExchange(ref _nextProbe, now + _probeTicks, next) == next;
+    }
+
+    /// <summary>A call answered: the store is up.</summary>
+    public void Answered()
+    {
+        if (IsDown)
+        {
+            Volatile.Write(ref _down, 0);
+        }
+    }
+
+    /// <summary>A call failed or missed its deadline: the store is down until a probe answers.</summary>
+    public void Failed()
+    {
+        if (!IsDown)
+        {
+            Volatile.Write(ref _nextProbe, Time.GetTimestamp() + _probeTicks);
+            Volatile.Write(ref _down, 1);
+        }
+    }
+}
