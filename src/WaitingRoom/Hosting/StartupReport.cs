@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,15 @@ namespace WaitingRoom.Hosting;
 /// key when WR_SECRET is unset. A store that is down at start is not fatal: it is logged and the
 /// room follows WR_FAILURE_MODE until the store answers.
 /// </summary>
-internal sealed partial class StartupReport : IHostedService
+internal sealed partial class StartupReport : IHostedService, IDisposable
 {
     private readonly WaitingRoomOptions _options;
     private readonly StartupWarnings _warnings;
     private readonly IWaitingRoomStore _store;
     private readonly VisitorTokenSigner _signer;
     private readonly ILogger<StartupReport> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _check = Task.CompletedTask;
 
     public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger)
     {
@@ -29,7 +32,7 @@ internal sealed partial class StartupReport : IHostedService
         _logger = logger;
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var line in _warnings.Lines)
         {
@@ -80,25 +83,40 @@ internal sealed partial class StartupReport : IHostedService
             Log.AdminOn(_logger, id);
         }
 
-        var storeFailed = !_options.UsesInMemoryStore && !await RedisAnswersAsync(cancellationToken);
-        if (_options.Secret is null)
-        {
-            if (!_options.UsesInMemoryStore)
-            {
-                Log.SharedSecret(_logger);
-            }
+        // The store check runs beside the start: a Redis that is slow to connect (a TLS handshake,
+        // AUTH) or down must not hold the listener back.
+        _check = Task.Run(() => CheckStoreAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
 
-            try
+    private async Task CheckStoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var storeFailed = !_options.UsesInMemoryStore && !await RedisAnswersAsync(cancellationToken);
+            if (_options.Secret is null)
             {
-                await _signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            }
-            catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
-            {
-                if (!storeFailed)
+                if (!_options.UsesInMemoryStore)
                 {
-                    Log.StoreDownAtStart(_logger, ex);
+                    Log.SharedSecret(_logger);
+                }
+
+                try
+                {
+                    await _signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                }
+                catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
+                {
+                    if (!storeFailed)
+                    {
+                        Log.StoreDownAtStart(_logger, ex);
+                    }
                 }
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping before the check ended: nothing to report.
         }
     }
 
@@ -109,28 +127,47 @@ internal sealed partial class StartupReport : IHostedService
     /// </summary>
     private async Task<bool> RedisAnswersAsync(CancellationToken cancellationToken)
     {
-        try
+        var started = Stopwatch.GetTimestamp();
+        while (true)
         {
-            await _store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            return true;
-        }
-        catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
-        {
-            if (RedisProblem.Describe(_options, ex) is { } problem)
+            try
             {
-                Log.RedisRefused(_logger, problem);
+                await _store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                return true;
             }
-            else
+            catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
             {
-                Log.StoreDownAtStart(_logger, ex);
-            }
+                if (RedisProblem.Describe(_options, ex) is { } problem)
+                {
+                    Log.RedisRefused(_logger, problem);
+                    return false;
+                }
 
-            return false;
+                // The first calls may meet a connection still being set up (a TLS handshake, AUTH),
+                // which fails without saying why: ask again for a few seconds, so a refusal is
+                // named rather than reported as an outage.
+                if (Stopwatch.GetElapsedTime(started) > RefusalWindow)
+                {
+                    Log.StoreDownAtStart(_logger, ex);
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>How long the start-up check asks again before a store that fails without a reason counts as down.</summary>
+    private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(3);
+
+    public void Dispose() => _stopping.Dispose();
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _check.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
     private static partial class Log
     {

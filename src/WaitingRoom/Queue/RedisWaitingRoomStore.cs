@@ -246,7 +246,9 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 _ = ProbeAsync();
             }
 
-            throw new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
+            throw _availability.LastFailure is { } cause
+                ? new StoreUnavailableException($"Redis did not answer the last call ({cause.Message}); failing fast until a probe answers.", cause)
+                : new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
         }
     }
 
@@ -260,14 +262,15 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            // Still down: the next probe tries again.
+            // Still down (and perhaps for another reason now): the next probe tries again.
+            _availability.Failed(ex);
         }
     }
 
     /// <summary>A call failed or missed its deadline: the store is down until a call answers.</summary>
     private StoreUnavailableException Unavailable(Exception ex)
     {
-        _availability.Failed();
+        _availability.Failed(ex);
         return new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
     }
 

@@ -27,6 +27,7 @@ internal sealed class StoreAvailability
     private readonly long _probeTicks;
     private int _down;
     private long _nextProbe;
+    private Exception? _lastFailure;
 
     public StoreAvailability(TimeProvider time)
     {
@@ -65,9 +66,16 @@ internal sealed class StoreAvailability
         }
     }
 
-    /// <summary>A call failed or missed its deadline: the store is down until a probe answers.</summary>
-    public void Failed()
+    /// <summary>
+    /// Why the last failed call or probe failed: the calls that fail fast during the outage carry
+    /// it, so a refusal (a wrong password, an untrusted certificate) still says what it is.
+    /// </summary>
+    public Exception? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>A call or probe failed or missed its deadline: the store is down until a probe answers.</summary>
+    public void Failed(Exception cause)
     {
+        Volatile.Write(ref _lastFailure, cause);
         if (!IsDown)
         {
             Volatile.Write(ref _nextProbe, Time.GetTimestamp() + _probeTicks);

@@ -24,6 +24,30 @@ public sealed class LogCapture : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>
+    /// The entries once one of them matches <paramref name="match"/> (for what a background task
+    /// logs); fails the test when none does within <paramref name="timeout"/> (default 10 s).
+    /// </summary>
+    public async Task<IReadOnlyList<Entry>> WaitForAsync(Func<Entry, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var entries = Entries;
+            if (entries.Any(match))
+            {
+                return entries;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"No matching log entry within the time allowed. Entries:\n{string.Join("\n", entries)}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public void Dispose()
     {
     }

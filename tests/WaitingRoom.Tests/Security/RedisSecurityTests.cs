@@ -277,7 +277,8 @@ public sealed class RedisSecurityTests
         var visit = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
 
         // Assert
-        var refused = Assert.Single(capture.Entries, e => e.EventId.Name == "RedisRefused");
+        var entries = await capture.WaitForAsync(e => e.EventId.Name == "RedisRefused");
+        var refused = Assert.Single(entries, e => e.EventId.Name == "RedisRefused");
         Assert.Equal(LogLevel.Error, refused.Level);
         Assert.Contains("refused a command or key for lack of permission (ACL: NOPERM", refused.Message, StringComparison.Ordinal);
         Assert.Contains($"key prefix '{settings["WR_REDIS_KEY_PREFIX"]}'", refused.Message, StringComparison.Ordinal);
@@ -366,12 +367,13 @@ public sealed class RedisSecurityTests
         var visit = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
 
         // Assert
-        var refused = Assert.Single(capture.Entries, e => e.EventId.Name == "RedisRefused");
+        var entries = await capture.WaitForAsync(e => e.EventId.Name == "RedisRefused");
+        var refused = Assert.Single(entries, e => e.EventId.Name == "RedisRefused");
         Assert.Contains($"TLS to Redis at 127.0.0.1:{server.TlsPort}", refused.Message, StringComparison.Ordinal);
         Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
         if (trust != "no CA")
         {
-            var reason = Assert.Single(capture.Entries.Where(e => e.EventId.Name == "RedisCertificateRejected").Select(e => e.Message).Distinct());
+            var reason = Assert.Single(entries.Where(e => e.EventId.Name == "RedisCertificateRejected").Select(e => e.Message).Distinct());
             Assert.Contains(trust == "another CA" ? "its chain does not end at a certificate of WR_REDIS_TLS_CA" : "does not name the host", reason, StringComparison.Ordinal);
         }
 
