@@ -29,7 +29,7 @@ internal sealed class SoakScenario : IDisposable
 {
     public static readonly TimeSpan LoadTime = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan ArrivalsEnd = TimeSpan.FromSeconds(45);
-    private static readonly TimeSpan s_burstEvery = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan s_burstEvery = TimeSpan.FromSeconds(7);
     private static readonly TimeSpan s_sampleEvery = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan s_settleLimit = TimeSpan.FromSeconds(15);
     private const double ActiveTtl = 1.5;
@@ -40,7 +40,7 @@ internal sealed class SoakScenario : IDisposable
     private const string CookieName = "wr_token";
 
     /// <summary>The rooms: different capacities, so a room's capacity cannot hide behind the other's.</summary>
-    public static readonly SoakRoom[] Rooms = [new("default", "/", 12, 44), new("sale", "/sale", 9, 32)];
+    public static readonly SoakRoom[] Rooms = [new("default", "/", 12, 40), new("sale", "/sale", 9, 28)];
 
     private readonly Stopwatch _clock = new();
     private readonly ConcurrentBag<SoakVisitor> _visitors = [];
@@ -174,11 +174,15 @@ internal sealed class SoakScenario : IDisposable
         }
 
         // Every visitor ends by itself once the line has drained; those still going at LoadTime are cut off.
+        // The store is sampled for the whole minute.
         await Task.WhenAll(visits);
+        var drained = _clock.Elapsed.TotalSeconds;
         await midway;
+        await DelayUntil(LoadTime);
         var elapsed = _clock.Elapsed.TotalSeconds;
         _report.AppendLine(CultureInfo.InvariantCulture,
-            $"load: {_balancer.Requests} requests in {elapsed:F1} s (the last visitor done) = {_balancer.Requests / elapsed:F0} requests/s; {_visitors.Count(v => v.CutOff)} visitors cut off at {LoadTime.TotalSeconds:F0} s");
+            $"load: {_balancer.Requests} requests in {elapsed:F1} s = {_balancer.Requests / elapsed:F0} requests/s ({_balancer.Requests / drained:F0} requests/s until the last visitor was done at {drained:F1} s); " +
+            $"{_visitors.Count(v => v.CutOff)} visitors cut off at {LoadTime.TotalSeconds:F0} s");
         await sampling.CancelAsync();
         await sampler;
     }
