@@ -57,9 +57,9 @@ public sealed class AppInstance : IDisposable
         {
             if (process.HasExited)
             {
-                var output = instance.RecentOutput;
+                var (exitCode, output) = (process.ExitCode, instance.RecentOutput);
                 instance.Dispose();
-                throw new InvalidOperationException($"WaitingRoom exited with {process.ExitCode} at start:\n{output}");
+                throw new InvalidOperationException($"WaitingRoom exited with {exitCode} at start:\n{output}");
             }
 
             try
