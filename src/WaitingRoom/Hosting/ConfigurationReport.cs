@@ -214,8 +214,10 @@ internal static class ConfigurationReport
         }
 
         var source = IsSet(configuration, "WR_REDIS_URL") ? "WR_REDIS_URL" : "WR_REDIS_HOST";
-        var host = o.RedisHost!.Contains(':', StringComparison.Ordinal) && !o.RedisHost.StartsWith('[') ? $"[{o.RedisHost}]" : o.RedisHost;
-        return $"Redis at {host}:{Number(o.RedisPort)} (from {source}), TLS {Tls(o)}, database {Number(o.RedisDatabase)}, " +
+        var nodes = o.RedisEndpoints.Count > 0
+            ? RedisEndpointList.Format(o.RedisEndpoints)
+            : $"{(o.RedisHost!.Contains(':', StringComparison.Ordinal) && !o.RedisHost.StartsWith('[') ? $"[{o.RedisHost}]" : o.RedisHost)}:{Number(o.RedisPort)}";
+        return $"Redis at {nodes} (from {source}), TLS {Tls(o)}, database {Number(o.RedisDatabase)}, " +
             $"password {(o.RedisPassword is null ? "none" : "set")}, key prefix '{o.KeyPrefix}'";
     }
 

@@ -45,7 +45,8 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         }
         else
         {
-            Log.RedisStore(_logger, _options.RedisHost!, _options.RedisPort, _options.RedisSsl, _options.KeyPrefix);
+            var nodes = RedisEndpointList.Format(WaitingRoomApplicationBuilderExtensions.RedisEndpoints(_options));
+            Log.RedisStore(_logger, nodes, _options.RedisSsl, _options.KeyPrefix);
         }
 
         foreach (var room in _options.Rooms)
@@ -179,8 +180,8 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         public static partial void InMemoryStore(ILogger logger);
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Information, EventName = "RedisStore",
-            Message = "Using Redis at {Host}:{Port} (TLS {Ssl}), key prefix '{Prefix}'.")]
-        public static partial void RedisStore(ILogger logger, string host, int port, bool ssl, string prefix);
+            Message = "Using Redis at {Nodes} (TLS {Ssl}), key prefix '{Prefix}'.")]
+        public static partial void RedisStore(ILogger logger, string nodes, bool ssl, string prefix);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Information, EventName = "Room",
             Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]

@@ -273,7 +273,14 @@ public static class WaitingRoomApplicationBuilderExtensions
             Ssl = options.RedisSsl,
             DefaultDatabase = options.RedisDatabase,
         };
-        configuration.EndPoints.Add(options.RedisHost!, options.RedisPort);
+
+        // Several nodes are a cluster's seeds: the client asks them for the cluster's layout (CLUSTER NODES)
+        // and then connects to every master itself, so the list need not be complete.
+        foreach (var endpoint in RedisEndpoints(options))
+        {
+            configuration.EndPoints.Add(endpoint.Host, endpoint.Port);
+        }
+
         if (options.RedisSsl)
         {
             configuration.SslHost = options.RedisTlsHost;
@@ -290,6 +297,10 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         return configuration;
     }
+
+    /// <summary>The nodes to connect to first: WR_REDIS_HOST's list, or WR_REDIS_URL's one host.</summary>
+    internal static IReadOnlyList<System.Net.DnsEndPoint> RedisEndpoints(WaitingRoomOptions options) =>
+        options.RedisEndpoints.Count > 0 ? options.RedisEndpoints : [new System.Net.DnsEndPoint(options.RedisHost!, options.RedisPort)];
 
     private static StaticFileOptions AssetFiles(WebApplication app)
     {

@@ -23,6 +23,13 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_REDIS_HOST: unset means the embedded in-memory store (one instance only).</summary>
     public string? RedisHost { get; set; }
 
+    /// <summary>
+    /// WR_REDIS_HOST as nodes: one, or several seed nodes of a Redis Cluster (<c>host[:port]</c>,
+    /// comma-separated, WR_REDIS_PORT where no port is given). Empty with WR_REDIS_URL, whose one
+    /// node is <see cref="RedisHost"/> and <see cref="RedisPort"/>.
+    /// </summary>
+    public IReadOnlyList<System.Net.DnsEndPoint> RedisEndpoints { get; set; } = [];
+
     /// <summary>WR_REDIS_PORT.</summary>
     public int RedisPort { get; set; } = 6379;
 

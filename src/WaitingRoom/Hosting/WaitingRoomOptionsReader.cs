@@ -398,9 +398,16 @@ public static class WaitingRoomOptionsReader
             }
             else
             {
-                if (host is not null && (host.Contains('/', StringComparison.Ordinal) || host.Contains(' ', StringComparison.Ordinal)))
+                if (host is not null)
                 {
-                    Fail("WR_REDIS_HOST", host, "expected a host name or address (use WR_REDIS_URL for a redis:// URL)");
+                    if (RedisEndpointList.TryParse(host, o.RedisPort, out var endpoints))
+                    {
+                        o.RedisEndpoints = endpoints;
+                    }
+                    else
+                    {
+                        Fail("WR_REDIS_HOST", host, RedisEndpointList.Allowed);
+                    }
                 }
 
                 o.RedisHost = host;

@@ -23,10 +23,13 @@ internal sealed partial class RedisWaitingRoomStore
     /// generation), <c>next</c> (the oldest not yet swept) and, under g, the end (ms) of each
     /// generation from next to cur. A generation lasts the width its opener was given (half the
     /// queue TTL), so every poll assigned to it happened before its end, and a waiter whose
-    /// generation ended a TTL ago or more has not polled for a TTL: it is stale. Generation n's log
-    /// (a list named prefix .. n, under the room's hash tag) holds the order of every waiter that
-    /// moved into n; the promotion sweeps a log once its generation is stale, dropping a waiter
-    /// only while its score still carries that generation. Every function is O(1) or O(log N).
+    /// generation ended a TTL ago or more has not polled for a TTL: it is stale. The poll log (one
+    /// list, a declared key of every script that uses it) holds <c>order × 256 + g</c> (the score
+    /// less 2^50) of every waiter that moved into a generation, appended when it moved. Only the
+    /// latest generation is ever appended to and it never goes back, so the log is in generation
+    /// order: the promotion sweeps its head while the head's generation is stale, dropping a waiter
+    /// only while its score is still that entry's. The live generations are fewer than 256, so an
+    /// entry's g names one of them. Every function is O(1) or O(log N).
     /// </summary>
     private const string GenerationFunctions = """
         local GEN = 256
@@ -73,50 +76,60 @@ internal sealed partial class RedisWaitingRoomStore
           return 'earlier'
         end
 
-        -- Puts the waiter (its order) into the generation open now: its score's g and that generation's
-        -- log. g = the generation value its score carries now (false for a newcomer or an unknown record):
+        -- Puts the waiter (its order) into the generation open now: its score's g and an entry in the poll log.
+        -- g = the generation value its score carries now (false for a newcomer or an unknown record):
         -- nothing is written when it is that generation's already.
-        local function move_to_open_generation(queue, gens, logs, id, order, g, now, width)
+        local function move_to_open_generation(queue, gens, log, id, order, g, now, width)
           local n = open_generation(gens, now, width)
           if g == n % GEN then return end
-          redis.call('ZADD', queue, BASE + order * GEN + n % GEN, id)
-          redis.call('RPUSH', logs .. n, order)
+          local entry = order * GEN + n % GEN
+          redis.call('ZADD', queue, BASE + entry, id)
+          redis.call('RPUSH', log, string.format('%d', entry))
         end
 
-        -- Drops waiters that stopped polling: the logs of generations that ended ttl or more ago, oldest
-        -- first, at most limit entries. An entry drops the waiter with its order only while that waiter's
-        -- score still carries the generation (it has not polled since). Also cuts the latest generation
-        -- short when a shorter width applies now. Returns the number dropped and whether the limit stopped it.
-        local function sweep(queue, gens, logs, now, ttl, width, limit)
+        -- Drops waiters that stopped polling: the head of the poll log while its generation ended ttl or more
+        -- ago, at most limit entries. An entry drops the waiter with its exact score only while that waiter
+        -- still has it (it has not polled since); an entry whose generation has no record (the record was
+        -- lost) is discarded, as such a waiter counts as seen now. A stale generation whose entries are all
+        -- read is forgotten. Also cuts the latest generation short when a shorter width applies now.
+        -- Returns the number dropped and whether the limit stopped it.
+        local function sweep(queue, gens, log, now, ttl, width, limit)
           local state = redis.call('HMGET', gens, 'cur', 'next')
           local cur, n = tonumber(state[1]), tonumber(state[2])
           if not cur then return 0, false end
           local latest = tonumber(redis.call('HGET', gens, cur % GEN))
           if latest and latest > now + width then redis.call('HSET', gens, cur % GEN, now + width) end
-          local dropped, budget = 0, limit
+          local dropped, read, i = 0, false, 1
           n = n or cur
           while n <= cur do
             local g = n % GEN
             local ends = tonumber(redis.call('HGET', gens, g))
             if ends and ends + ttl > now then break end
-            if budget == 0 then return dropped, true end
-            local log = logs .. n
-            local orders = redis.call('LRANGE', log, 0, budget - 1)
-            if #orders > 0 then redis.call('LTRIM', log, #orders, -1) end
-            for i = 1, #orders do
-              local score = BASE + tonumber(orders[i]) * GEN + g
-              local who = redis.call('ZRANGEBYSCORE', queue, score, score, 'LIMIT', 0, 1)
-              if who[1] then
-                redis.call('ZREM', queue, who[1])
-                dropped = dropped + 1
+            if not read then read = redis.call('LRANGE', log, 0, limit - 1) end
+            while i <= #read do
+              local entry = tonumber(read[i])
+              if entry % GEN == g then
+                local score = BASE + entry
+                local who = redis.call('ZRANGEBYSCORE', queue, score, score, 'LIMIT', 0, 1)
+                if who[1] then
+                  redis.call('ZREM', queue, who[1])
+                  dropped = dropped + 1
+                end
+              elseif redis.call('HEXISTS', gens, entry % GEN) == 1 then
+                break -- a later generation's: generation n has no more entries
               end
+              i = i + 1
             end
-            budget = budget - #orders
-            if budget == 0 and redis.call('EXISTS', log) == 1 then return dropped, true end
+            if i > #read and #read == limit then
+              redis.call('LTRIM', log, limit, -1)
+              if redis.call('EXISTS', log) == 1 then return dropped, true end
+              read, i = {}, 1
+            end
             redis.call('HDEL', gens, g)
             n = n + 1
             redis.call('HSET', gens, 'next', n)
           end
+          if i > 1 then redis.call('LTRIM', log, i - 1, -1) end
           return dropped, false
         end
 
@@ -124,12 +137,13 @@ internal sealed partial class RedisWaitingRoomStore
 
     /// <summary>
     /// The admission decision for one request.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total,
+    /// 10 poll log.
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
     /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^42, 0)), 10 new users per minute (0 = no cap),
     /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends,
-    /// 14 generation width (ms), 15 the poll logs' key prefix.
+    /// 14 generation width (ms).
     /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 1 active, 3 queued, 4 rejected,
     /// 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total).
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
@@ -228,7 +242,7 @@ internal sealed partial class RedisWaitingRoomStore
             return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1}
           end
           if polled ~= 'current' then
-            move_to_open_generation(KEYS[3], KEYS[4], ARGV[15], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
+            move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
           end
           return {3, rank + 1, redis.call('ZCARD', KEYS[3]), 0}
         end
@@ -254,16 +268,16 @@ internal sealed partial class RedisWaitingRoomStore
         else
           order = redis.call('INCR', KEYS[5])
         end
-        move_to_open_generation(KEYS[3], KEYS[4], ARGV[15], id, order, false, now, width)
+        move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order, false, now, width)
         return {3, redis.call('ZRANK', KEYS[3], id) + 1, length + 1, 0}
         """;
 
     /// <summary>
     /// A status poll: reports the state and keeps a queued visitor's place by moving it to the
     /// generation open now (written only once per generation; a stale waiter is unknown).
-    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 since.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 since, 6 poll log.
     /// ARGV: 1 visitor id, 2 now (ms), 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 session max (ms, 0 = none),
-    /// 7 generation width (ms), 8 the poll logs' key prefix.
+    /// 7 generation width (ms).
     /// Returns {state, position, queueLength}; state 0 unknown, 1 active, 2 released, 3 queued.
     /// Never admits and never enqueues; O(log N).
     /// </summary>
@@ -285,7 +299,7 @@ internal sealed partial class RedisWaitingRoomStore
           local polled = poll_state(KEYS[4], score, now, tonumber(ARGV[5]))
           if polled ~= 'stale' then
             if polled ~= 'current' then
-              move_to_open_generation(KEYS[3], KEYS[4], ARGV[8], id, order_of(score), polled ~= 'unknown' and score % GEN, now, tonumber(ARGV[7]))
+              move_to_open_generation(KEYS[3], KEYS[4], KEYS[6], id, order_of(score), polled ~= 'unknown' and score % GEN, now, tonumber(ARGV[7]))
             end
             return {3, redis.call('ZRANK', KEYS[3], id) + 1, length}
           end
@@ -295,11 +309,11 @@ internal sealed partial class RedisWaitingRoomStore
 
     /// <summary>
     /// One promotion round.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits, 8 poll log.
     /// ARGV: 1 now (ms), 2 max active, 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 limit,
     /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none),
     /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it),
-    /// 11 generation width (ms), 12 the poll logs' key prefix.
+    /// 11 generation width (ms).
     /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore}.
     /// Atomic, so any number of instances may run it at the same moment: each sees the capacity and
     /// the minute's admissions the previous one left, and the head of the queue is popped exactly
@@ -329,7 +343,7 @@ internal sealed partial class RedisWaitingRoomStore
           end
         end
         local expiredReleased = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('(%d', now - tonumber(ARGV[4])))
-        local abandoned, moreStale = sweep(KEYS[3], KEYS[4], ARGV[12], now, tonumber(ARGV[5]), tonumber(ARGV[11]), limit)
+        local abandoned, moreStale = sweep(KEYS[3], KEYS[4], KEYS[8], now, tonumber(ARGV[5]), tonumber(ARGV[11]), limit)
         local free = 0
         if mode == 2 then
           free = limit + 1
@@ -416,19 +430,14 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
-    /// Admin reset: empties the queue and removes its generations and poll logs, so nothing of the
-    /// old line is left. KEYS: 1 queue, 2 generations. ARGV: 1 the poll logs' key prefix.
-    /// Returns the number of waiters removed. UNLINK frees a long queue and its logs in the
-    /// background, so Redis is not held while a million entries go; at most 256 logs exist.
+    /// Admin reset: empties the queue and removes its generations and poll log, so nothing of the
+    /// old line is left. KEYS: 1 queue, 2 generations, 3 poll log.
+    /// Returns the number of waiters removed. UNLINK frees a long queue and its log in the
+    /// background, so Redis is not held while a million entries go.
     /// </summary>
     private const string ResetScript = """
         local n = redis.call('ZCARD', KEYS[1])
-        local state = redis.call('HMGET', KEYS[2], 'cur', 'next')
-        local cur, nxt = tonumber(state[1]), tonumber(state[2])
-        if cur and nxt then
-          for i = nxt, cur do redis.call('UNLINK', ARGV[1] .. i) end
-        end
-        redis.call('UNLINK', KEYS[1], KEYS[2])
+        redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
         return n
         """;
 

@@ -7,8 +7,10 @@ namespace WaitingRoom.Queue;
 /// decision one Lua script (one round trip, atomic on the server), so any number of proxy
 /// instances act as one room. Costs are O(log N) in the queue length: ZSCORE, ZRANK, ZADD, ZREM,
 /// ZCARD and ranges bounded by a limit; nothing scans the queue. A waiter is one queue entry: its
-/// last poll is kept as a generation in the score's low bits plus a small entry in that
-/// generation's poll log (see <see cref="GenerationFunctions"/>), not in a second sorted set.
+/// last poll is kept as a generation in the score's low bits plus a small entry in the room's
+/// poll log (see <see cref="GenerationFunctions"/>), not in a second sorted set. Every key a
+/// script touches is passed in KEYS, so Redis Cluster routes and checks it (a slot being moved
+/// answers TRYAGAIN before the script runs, never half-way through).
 /// </summary>
 internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 {
@@ -41,11 +43,11 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var (window, windowLeft) = ClientWindow.Of(now);
         var result = await EvaluateAsync(
             AdmitScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted, keys.PollLog],
             [
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
-                windowLeft, QueueScores.GenerationWidth(room.QueueTtl), keys.SeenLogPrefix,
+                windowLeft, QueueScores.GenerationWidth(room.QueueTtl),
             ],
             StoreAvailability.RequestDeadline,
             cancellationToken);
@@ -57,10 +59,10 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = await EvaluateAsync(
             StatusScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Since],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Since, keys.PollLog],
             [
                 visitorId, Now(), Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), Milliseconds(room.SessionMax),
-                QueueScores.GenerationWidth(room.QueueTtl), keys.SeenLogPrefix,
+                QueueScores.GenerationWidth(room.QueueTtl),
             ],
             StoreAvailability.RequestDeadline,
             cancellationToken);
@@ -73,11 +75,11 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = (RedisResult[])(await EvaluateAsync(
             PromoteScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Promoted, keys.Since, keys.Admits],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Promoted, keys.Since, keys.Admits, keys.PollLog],
             [
                 Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit,
                 (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax), System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
-                QueueScores.GenerationWidth(room.QueueTtl), keys.SeenLogPrefix,
+                QueueScores.GenerationWidth(room.QueueTtl),
             ],
             StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
@@ -127,7 +129,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
-        return (long)await EvaluateAsync(ResetScript, [keys.Queue, keys.Generations], [keys.SeenLogPrefix], StoreAvailability.BackgroundDeadline, cancellationToken);
+        return (long)await EvaluateAsync(ResetScript, [keys.Queue, keys.Generations, keys.PollLog], [], StoreAvailability.BackgroundDeadline, cancellationToken);
     }
 
     public async Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:released  ZSET visitor → release time (ms)     promoted, not yet arrived
 /// <prefix>:{<room>}:queue     ZSET visitor → 2^50 + order × 256 + g   the line; position = ZRANK + 1; g = generation of the last poll mod 256
 /// <prefix>:{<room>}:generations  HASH cur, next, g → end (ms)      the generations of polls still referenced (see QueueScores)
-/// <prefix>:{<room>}:seen:<n>  LIST of orders                       who polled in generation n (swept TTL after n ended)
+/// <prefix>:{<room>}:polls    LIST of order × 256 + g             who moved into generation g, in generation order (swept TTL after g ended)
 /// <prefix>:{<room>}:ticket    STRING counter (INCR)                next arrival ticket
 /// <prefix>:{<room>}:promoted  STRING counter                       visitors ever released
 /// <prefix>:{<room>}:since     ZSET visitor → admitted at (ms)      start of each active visitor's session (WR_SESSION_MAX)
@@ -31,7 +31,7 @@ internal sealed class RoomKeys
         Released = tag + "released";
         Queue = tag + "queue";
         Generations = tag + "generations";
-        SeenLogPrefix = tag + "seen:";
+        PollLog = tag + "polls";
         Ticket = tag + "ticket";
         Promoted = tag + "promoted";
         Since = tag + "since";
@@ -51,8 +51,8 @@ internal sealed class RoomKeys
     /// <summary>The generations of polls: <c>cur</c> (the latest), <c>next</c> (the oldest not yet swept), and each live one's end by g.</summary>
     public string Generations { get; }
 
-    /// <summary>The prefix of the poll logs: generation n's log is this followed by n (same hash tag, so the scripts stay in one slot).</summary>
-    public string SeenLogPrefix { get; }
+    /// <summary>The poll log: each waiter's score less 2^50 when its poll moved it into a new generation, oldest generation first.</summary>
+    public string PollLog { get; }
 
     public string Ticket { get; }
 

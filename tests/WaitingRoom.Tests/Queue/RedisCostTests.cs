@@ -47,7 +47,7 @@ public sealed class RedisCostTests : IDisposable
 
     /// <summary>
     /// Dropping waiters that stopped polling costs the same per dropped waiter whatever the queue's
-    /// length: a round sweeps its batch of the stale generation's poll log, one exact-score lookup
+    /// length: a round sweeps its batch of the poll log's stale head, one exact-score lookup
     /// and one removal each, and touches nobody else.
     /// </summary>
     [Fact]
@@ -98,7 +98,7 @@ public sealed class RedisCostTests : IDisposable
     /// <summary>
     /// A room with one active visitor and <paramref name="waiters"/> queued: the first through the
     /// store (it opens generation 0), the rest in one server-side loop, as the store would have
-    /// written them: tickets 2.. with score 2^50 + ticket × 256 + 0, each logged in generation 0's poll log.
+    /// written them: tickets 2.. with score 2^50 + ticket × 256 + 0, each logged in the poll log as ticket × 256 + 0.
     /// </summary>
     private async Task<(RedisWaitingRoomStore Store, RoomPolicy Room, FakeTimeProvider Clock)> FillAsync(int waiters, TimeSpan activeTtl)
     {
@@ -113,11 +113,11 @@ public sealed class RedisCostTests : IDisposable
             """
             for i = 1, tonumber(ARGV[1]) do
               redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + (i + 1) * 256, 'w' .. i)
-              redis.call('RPUSH', KEYS[2], i + 1)
+              redis.call('RPUSH', KEYS[2], (i + 1) * 256)
             end
             redis.call('SET', KEYS[3], tonumber(ARGV[1]) + 1)
             """,
-            [keys.Queue, keys.SeenLogPrefix + "0", keys.Ticket],
+            [keys.Queue, keys.PollLog, keys.Ticket],
             [waiters - 1, QueueScores.RedisScoreBase]);
         return (store, room, clock);
     }

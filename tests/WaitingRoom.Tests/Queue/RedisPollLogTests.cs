@@ -5,7 +5,7 @@ using Xunit;
 namespace WaitingRoom.Tests.Queue;
 
 /// <summary>
-/// What the Redis store keeps for its waiters besides the queue: the poll logs of recent
+/// What the Redis store keeps for its waiters besides the queue: the poll log of recent
 /// generations, a few small entries per waiter, removed as their generations are swept or the
 /// queue is reset, so memory stays proportional to the waiters and nothing is left behind.
 /// </summary>
@@ -42,7 +42,7 @@ public sealed class RedisPollLogTests
 
         // Assert
         Assert.InRange(most, 200, 300);
-        Assert.InRange(PollLogs().Count, 2, 3);
+        Assert.InRange(LogGenerations().Count, 2, 3);
         Assert.Equal(100, (await _store.GetCountsAsync(s_room, default)).Queued);
     }
 
@@ -70,7 +70,8 @@ public sealed class RedisPollLogTests
 
         // Assert
         Assert.Equal(50, abandoned);
-        Assert.Empty(PollLogs());
+        Assert.Empty(LogGenerations());
+        Assert.False(await RedisServer.Shared.Connection.GetDatabase().KeyExistsAsync(_keys.PollLog));
         Assert.Equal(0, (await _store.GetCountsAsync(s_room, default)).Queued);
     }
 
@@ -85,7 +86,7 @@ public sealed class RedisPollLogTests
             await PollAllAsync(30);
         }
 
-        Assert.NotEmpty(PollLogs());
+        Assert.NotEmpty(LogGenerations());
 
         // Act
         var removed = await _store.ResetQueueAsync(s_room, default);
@@ -94,7 +95,8 @@ public sealed class RedisPollLogTests
         // Assert
         Assert.Equal(30, removed);
         Assert.Equal(new AdmissionResult(VisitorState.Queued, 1, 1), newcomer);
-        Assert.Equal([_keys.SeenLogPrefix + "0"], PollLogs());
+        Assert.Equal([0L], LogGenerations());
+        Assert.Equal(1, await RedisServer.Shared.Connection.GetDatabase().ListLengthAsync(_keys.PollLog));
     }
 
     private async Task FillAsync(int waiters)
@@ -116,21 +118,12 @@ public sealed class RedisPollLogTests
 
     private static string Waiter(int i) => $"waiter-{i:D4}";
 
-    private List<string> PollLogs()
+    /// <summary>The generations (g) that have entries in the poll log, in the log's order.</summary>
+    private List<long> LogGenerations()
     {
-        var server = RedisServer.Shared.Connection.GetServer(RedisServer.Shared.EndPoint);
-        return server.Keys(pattern: _keys.SeenLogPrefix + "*").Select(k => (string)k!).Order(StringComparer.Ordinal).ToList();
+        var entries = RedisServer.Shared.Connection.GetDatabase().ListRange(_keys.PollLog);
+        return entries.Select(e => (((long)e % 256) + 256) % 256).Distinct().ToList();
     }
 
-    private async Task<long> LogEntriesAsync()
-    {
-        var database = RedisServer.Shared.Connection.GetDatabase();
-        long total = 0;
-        foreach (var log in PollLogs())
-        {
-            total += await database.ListLengthAsync(log);
-        }
-
-        return total;
-    }
+    private async Task<long> LogEntriesAsync() => await RedisServer.Shared.Connection.GetDatabase().ListLengthAsync(_keys.PollLog);
 }
