@@ -20,11 +20,13 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
     private readonly IWaitingRoomStore _store;
     private readonly VisitorTokenSigner _signer;
     private readonly ILogger<StartupReport> _logger;
+    private readonly StoreAvailability? _availability;
     private readonly CancellationTokenSource _stopping = new();
     private Task _check = Task.CompletedTask;
 
-    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger)
+    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, IServiceProvider services, ILogger<StartupReport> logger)
     {
+        _availability = services.GetService(typeof(StoreAvailability)) as StoreAvailability;
         _options = options.Value;
         _warnings = warnings;
         _store = store;
@@ -139,7 +141,8 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
             }
             catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
             {
-                if (RedisProblem.Describe(_options, ex) is { } problem)
+                // A call may only say it found no connection; the connection attempt says why.
+                if ((RedisProblem.Describe(_options, ex) ?? Describe(_availability?.ConnectionFailure)) is { } problem)
                 {
                     Log.RedisRefused(_logger, problem);
                     return false;
@@ -159,8 +162,10 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         }
     }
 
+    private string? Describe(Exception? failure) => failure is null ? null : RedisProblem.Describe(_options, failure);
+
     /// <summary>How long the start-up check asks again before a store that fails without a reason counts as down.</summary>
-    private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(5);
 
     public void Dispose() => _stopping.Dispose();
 

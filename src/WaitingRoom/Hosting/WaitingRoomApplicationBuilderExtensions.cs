@@ -237,8 +237,20 @@ public static class WaitingRoomApplicationBuilderExtensions
         // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
         // Every call has a deadline, and an outage seen by one call fails the others at once
         // (StoreAvailability), so a Redis that hangs never holds a request for long.
-        services.AddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(
-            RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>())));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var connection = ConnectionMultiplexer.Connect(
+                RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>()));
+            var availability = sp.GetRequiredService<StoreAvailability>();
+            connection.ConnectionFailed += (_, failed) =>
+            {
+                if (failed.Exception is { } exception)
+                {
+                    availability.ConnectionFailed(exception);
+                }
+            };
+            return connection;
+        });
         services.AddSingleton(_ => new StoreAvailability(TimeProvider.System));
         services.AddSingleton(sp => new AdmissionCache(
             new MeasuredWaitingRoomStore(

@@ -49,7 +49,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
                 windowLeft, QueueScores.GenerationWidth(room.QueueTtl),
             ],
-            StoreAvailability.RequestDeadline,
+            _availability.RequestDeadline,
             cancellationToken);
         return ToAdmission(result);
     }
@@ -64,7 +64,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 visitorId, Now(), Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), Milliseconds(room.SessionMax),
                 QueueScores.GenerationWidth(room.QueueTtl),
             ],
-            StoreAvailability.RequestDeadline,
+            _availability.RequestDeadline,
             cancellationToken);
         return ToAdmission(result);
     }
@@ -89,7 +89,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
-        var result = await EvaluateAsync(ReleaseScript, [keys.Active, keys.Since], [visitorId], StoreAvailability.RequestDeadline, cancellationToken);
+        var result = await EvaluateAsync(ReleaseScript, [keys.Active, keys.Since], [visitorId], _availability.RequestDeadline, cancellationToken);
         return (long)result == 1;
     }
 
@@ -110,7 +110,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             args[3 + i] = visitorIds[i];
         }
 
-        var gone = (RedisResult[])(await EvaluateAsync(TouchScript, [keys.Active, keys.Since], args, StoreAvailability.RequestDeadline, cancellationToken))!;
+        var gone = (RedisResult[])(await EvaluateAsync(TouchScript, [keys.Active, keys.Since], args, _availability.RequestDeadline, cancellationToken))!;
         return gone.Length == 0 ? [] : [.. gone.Select(id => (string)id!)];
     }
 
@@ -137,8 +137,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         Enter();
         try
         {
-            string? document = await _connection.GetDatabase().StringGetAsync(RoomKeys.Document(_prefix, name))
-                .WaitAsync(StoreAvailability.BackgroundDeadline, _availability.Time, cancellationToken);
+            string? document = await WithinAsync(_connection.GetDatabase().StringGetAsync(RoomKeys.Document(_prefix, name)), StoreAvailability.BackgroundDeadline, cancellationToken);
             _availability.Answered();
             return document;
         }
@@ -157,7 +156,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken)
     {
         var key = RoomKeys.Secret(_prefix);
-        var result = await EvaluateAsync(SecretScript, [key], [candidate], StoreAvailability.RequestDeadline, cancellationToken);
+        var result = await EvaluateAsync(SecretScript, [key], [candidate], _availability.RequestDeadline, cancellationToken);
         return (string)result!;
     }
 
@@ -166,7 +165,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         Enter();
         try
         {
-            await _connection.GetDatabase().PingAsync().WaitAsync(StoreAvailability.RequestDeadline, _availability.Time, cancellationToken);
+            await WithinAsync(_connection.GetDatabase().PingAsync(), _availability.RequestDeadline, cancellationToken);
             _availability.Answered();
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -216,11 +215,11 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             RedisResult result;
             try
             {
-                result = await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(deadline, _availability.Time, cancellationToken);
+                result = await WithinAsync(database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
-                result = await database.ScriptEvaluateAsync(script, keys, values).WaitAsync(deadline, _availability.Time, cancellationToken);
+                result = await WithinAsync(database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
             }
 
             _availability.Answered();
@@ -229,6 +228,31 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         catch (Exception ex) when (IsUnavailable(ex))
         {
             throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="call"/> up to <paramref name="deadline"/>. Past it, a Redis that
+    /// answered other calls within the last <see cref="StoreAvailability.BusyStep"/> is busy, not
+    /// gone: the call is waited for in steps, up to <see cref="StoreAvailability.BackgroundDeadline"/>,
+    /// while answers keep coming and no other call has found the store down. A silent Redis still
+    /// costs a request one deadline and a step at most.
+    /// </summary>
+    private async Task<T> WithinAsync<T>(Task<T> call, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var waited = deadline;
+        var step = deadline;
+        while (true)
+        {
+            try
+            {
+                return await call.WaitAsync(step, _availability.Time, cancellationToken);
+            }
+            catch (TimeoutException) when (waited < StoreAvailability.BackgroundDeadline && !_availability.IsDown && _availability.AnsweredWithin(StoreAvailability.BusyStep))
+            {
+                step = StoreAvailability.BusyStep;
+                waited += step;
+            }
         }
     }
 
@@ -259,7 +283,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     {
         try
         {
-            await _connection.GetDatabase().PingAsync().WaitAsync(StoreAvailability.RequestDeadline, _availability.Time);
+            await _connection.GetDatabase().PingAsync().WaitAsync(_availability.RequestDeadline, _availability.Time);
             _availability.Answered();
         }
         catch (Exception ex) when (IsUnavailable(ex))

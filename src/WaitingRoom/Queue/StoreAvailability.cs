@@ -15,8 +15,19 @@ namespace WaitingRoom.Queue;
 /// </remarks>
 internal sealed class StoreAvailability
 {
-    /// <summary>How long a request-path call (admission, status, touch, release, ping) may take before it counts as an outage.</summary>
-    public static readonly TimeSpan RequestDeadline = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long a request-path call (admission, status, touch, release, ping) may take before it
+    /// counts as an outage, unless Redis answered other calls meanwhile: a busy Redis (a storm of
+    /// arrivals, a loaded machine) is waited for, in steps of <see cref="BusyStep"/>, up to
+    /// <see cref="BackgroundDeadline"/>, as long as answers keep coming and the store is not down.
+    /// </summary>
+    public TimeSpan RequestDeadline { get; }
+
+    /// <summary>The product's <see cref="RequestDeadline"/>: a silent Redis costs a request half a second at most, and a step.</summary>
+    public static readonly TimeSpan DefaultRequestDeadline = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>While a call past its deadline waits on a busy Redis: how often it looks again, and how recent an answer must be.</summary>
+    public static readonly TimeSpan BusyStep = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long a background or administrative call (promotion, counts, documents, reset) may take.</summary>
     public static readonly TimeSpan BackgroundDeadline = TimeSpan.FromSeconds(5);
@@ -28,10 +39,15 @@ internal sealed class StoreAvailability
     private int _down;
     private long _nextProbe;
     private Exception? _lastFailure;
+    private long _lastAnswer;
+    private Exception? _connectionFailure;
 
-    public StoreAvailability(TimeProvider time)
+    /// <param name="time">The clock of deadlines and probes (real time).</param>
+    /// <param name="requestDeadline">The request-path deadline; <see cref="DefaultRequestDeadline"/> when null.</param>
+    public StoreAvailability(TimeProvider time, TimeSpan? requestDeadline = null)
     {
         Time = time;
+        RequestDeadline = requestDeadline ?? DefaultRequestDeadline;
         _probeTicks = (long)(ProbeInterval.TotalSeconds * time.TimestampFrequency);
     }
 
@@ -57,9 +73,26 @@ internal sealed class StoreAvailability
         return now >= next && Interlocked.CompareExchange(ref _nextProbe, now + _probeTicks, next) == next;
     }
 
+    /// <summary>
+    /// True when some call answered within <paramref name="span"/>: a call past its deadline then
+    /// meets a busy Redis, not a silent one (see <see cref="RequestDeadline"/>).
+    /// </summary>
+    public bool AnsweredWithin(TimeSpan span) =>
+        Time.GetElapsedTime(Volatile.Read(ref _lastAnswer)) <= span;
+
+    /// <summary>
+    /// Why the client's last connection attempt failed (a refused password or certificate says so
+    /// here even while the calls themselves only time out on a connection being set up).
+    /// </summary>
+    public Exception? ConnectionFailure => Volatile.Read(ref _connectionFailure);
+
+    /// <summary>The client reported a failed connection (see <see cref="ConnectionFailure"/>).</summary>
+    public void ConnectionFailed(Exception cause) => Volatile.Write(ref _connectionFailure, cause);
+
     /// <summary>A call answered: the store is up.</summary>
     public void Answered()
     {
+        Volatile.Write(ref _lastAnswer, Time.GetTimestamp());
         if (IsDown)
         {
             Volatile.Write(ref _down, 0);

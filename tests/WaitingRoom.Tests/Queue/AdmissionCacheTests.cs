@@ -22,7 +22,7 @@ public sealed class AdmissionCacheTests : IDisposable
 
     public AdmissionCacheTests()
     {
-        _store = new RedisWaitingRoomStore(_server.Connection, _clock, RedisServer.NewPrefix());
+        _store = new RedisWaitingRoomStore(_server.Connection, _clock, RedisServer.NewPrefix(), RedisServer.PatientAvailability());
         _cache = new AdmissionCache(_store, _clock, s_interval);
     }
 

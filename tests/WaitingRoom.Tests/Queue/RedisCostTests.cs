@@ -104,7 +104,7 @@ public sealed class RedisCostTests : IDisposable
     {
         var clock = new FakeTimeProvider();
         var prefix = RedisServer.NewPrefix();
-        var store = new RedisWaitingRoomStore(_server.Connection, clock, prefix);
+        var store = new RedisWaitingRoomStore(_server.Connection, clock, prefix, RedisServer.PatientAvailability());
         var room = new RoomPolicy("default", 1, activeTtl, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
         await store.AdmitAsync(room, "holder", null, default);
         await store.AdmitAsync(room, "first-waiter", null, default);

@@ -20,7 +20,7 @@ public sealed class RedisPollLogTests
 
     public RedisPollLogTests()
     {
-        _store = new RedisWaitingRoomStore(RedisServer.Shared.Connection, _clock, _prefix);
+        _store = new RedisWaitingRoomStore(RedisServer.Shared.Connection, _clock, _prefix, RedisServer.PatientAvailability());
         _keys = new RoomKeys(_prefix, s_room.Name);
     }
 

@@ -388,5 +388,5 @@ public sealed class InMemoryStoreConformanceTests : StoreConformanceTests
 public sealed class RedisStoreConformanceTests : StoreConformanceTests
 {
     private protected override IWaitingRoomStore CreateStore() =>
-        new RedisWaitingRoomStore(RedisServer.Shared.Connection, Clock, RedisServer.NewPrefix());
+        new RedisWaitingRoomStore(RedisServer.Shared.Connection, Clock, RedisServer.NewPrefix(), RedisServer.PatientAvailability());
 }

@@ -22,7 +22,7 @@ public sealed class RedisClusterSlotMoveTests
         using var cluster = RedisCluster.Start();
         var clock = new FakeTimeProvider();
         var prefix = RedisServer.NewPrefix();
-        var store = new RedisWaitingRoomStore(cluster.Connection, clock, prefix);
+        var store = new RedisWaitingRoomStore(cluster.Connection, clock, prefix, RedisServer.PatientAvailability());
         var keys = new RoomKeys(prefix, s_room.Name);
         await store.AdmitAsync(s_room, "holder", null, default);
         Assert.Equal(VisitorState.Queued, (await store.AdmitAsync(s_room, "waiter", null, default)).State);
