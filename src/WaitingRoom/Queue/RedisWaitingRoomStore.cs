@@ -293,9 +293,19 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         }
     }
 
-    /// <summary>A call failed or missed its deadline: the store is down until a call answers.</summary>
+    /// <summary>
+    /// A call failed or missed its deadline: the store is down until a call answers. An error
+    /// Redis answered with (TRYAGAIN while a cluster slot moves, LOADING, NOPERM) fails this call
+    /// only: Redis is there, so the others need not fail fast.
+    /// </summary>
     private StoreUnavailableException Unavailable(Exception ex)
     {
+        if (ex is RedisServerException)
+        {
+            _availability.Answered();
+            return new StoreUnavailableException($"Redis refused the call: {ex.Message}", ex);
+        }
+
         _availability.Failed(ex);
         return new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
     }
