@@ -93,10 +93,14 @@ forget_pid() { # a process that ended: its PID may be reused by another one, nev
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Ports come from below the kernel's ephemeral range (ip_local_port_range), so an outgoing
+# connection (wrk, the proxies' connections to the backend and Redis) cannot hold the port a server
+# is about to bind: a listener check alone does not see those.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() { # a port nobody listens on (checked with bash's /dev/tcp)
-  local port
+  local port span=$(( ephemeral_low - 10000 ))
   while :; do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( 10000 + RANDOM % span ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
 }
