@@ -46,17 +46,8 @@ public sealed class StoreOutageTests
     [InlineData(Fault.Hung)]
     public async Task Outage_FailureModeClosed_503WithinASecondNoHangThenResumesWithPlacesKept(Fault fault)
     {
-        using var redis = DurableRedisServer.Start();
-        await using var backend = await TestBackend.StartAsync();
-        var logs = new LogCapture();
-        await using var proxy = await StartProxyAsync(redis, backend, "closed", logs);
-        var room = await RoomWithWaitersAsync(proxy);
-        var clock = Stopwatch.StartNew();
-        await using var load = new VisitorLoad(clock, proxy.Address);
-        using var probe = proxy.Anonymous();
-
-        load.Start(room.Active, room.Queued, TimeSpan.FromMilliseconds(100));
-        Assert.NotNull(await load.WaitForAsync(s => s.Kind == VisitorLoad.Kind.Active && s.IsStoreAnswer, TimeSpan.FromSeconds(5)));
+        await using var run = await LoadedRoom.StartAsync("closed");
+        var (redis, backend, logs, proxy, room, clock, load, probe) = run;
         var failedAt = clock.Elapsed;
         Fail(redis, fault);
         await WaitForEveryKindAsync(load, failedAt + s_outage);
@@ -93,17 +84,8 @@ public sealed class StoreOutageTests
     [InlineData(Fault.Hung)]
     public async Task Outage_FailureModeOpen_ForwardsAndSaysSoThenResumesWithPlacesKept(Fault fault)
     {
-        using var redis = DurableRedisServer.Start();
-        await using var backend = await TestBackend.StartAsync();
-        var logs = new LogCapture();
-        await using var proxy = await StartProxyAsync(redis, backend, "open", logs);
-        var room = await RoomWithWaitersAsync(proxy);
-        var clock = Stopwatch.StartNew();
-        await using var load = new VisitorLoad(clock, proxy.Address);
-        using var probe = proxy.Anonymous();
-
-        load.Start(room.Active, room.Queued, TimeSpan.FromMilliseconds(100));
-        Assert.NotNull(await load.WaitForAsync(s => s.Kind == VisitorLoad.Kind.Active && s.IsStoreAnswer, TimeSpan.FromSeconds(5)));
+        await using var run = await LoadedRoom.StartAsync("open");
+        var (redis, backend, logs, proxy, room, clock, load, probe) = run;
         var failedAt = clock.Elapsed;
         var requestsBefore = backend.Requests;
         Fail(redis, fault);
@@ -289,6 +271,85 @@ public sealed class StoreOutageTests
         foreach (var slow in samples.OrderByDescending(s => s.Duration).Take(3))
         {
             _output.WriteLine($"  slowest: {slow} (failure at {failedAt.TotalMilliseconds:F0} ms, back at {backAt.TotalMilliseconds:F0} ms)");
+        }
+    }
+
+    /// <summary>
+    /// A full room under load on a Redis that can fail: a durable redis-server, a backend, the proxy
+    /// in the given failure mode with its logs captured, three admitted visitors and six waiters,
+    /// and a visitor load running that has had a store answer for an admitted visitor. Disposing
+    /// stops them all, the load first.
+    /// </summary>
+    private sealed class LoadedRoom : IAsyncDisposable
+    {
+        private LoadedRoom(DurableRedisServer redis) => Redis = redis;
+
+        public DurableRedisServer Redis { get; }
+
+        public TestBackend Backend { get; private set; } = null!;
+
+        public LogCapture Logs { get; } = new();
+
+        public ProxyInstance Proxy { get; private set; } = null!;
+
+        public RoomState Room { get; private set; } = null!;
+
+        public Stopwatch Clock { get; private set; } = null!;
+
+        public VisitorLoad Load { get; private set; } = null!;
+
+        /// <summary>A client without a token, for /_wr/ready and /_wr/health.</summary>
+        public HttpClient Probe { get; private set; } = null!;
+
+        public static async Task<LoadedRoom> StartAsync(string failureMode)
+        {
+            var run = new LoadedRoom(DurableRedisServer.Start());
+            try
+            {
+                run.Backend = await TestBackend.StartAsync();
+                run.Proxy = await StartProxyAsync(run.Redis, run.Backend, failureMode, run.Logs);
+                run.Room = await RoomWithWaitersAsync(run.Proxy);
+                run.Clock = Stopwatch.StartNew();
+                run.Load = new VisitorLoad(run.Clock, run.Proxy.Address);
+                run.Probe = run.Proxy.Anonymous();
+
+                run.Load.Start(run.Room.Active, run.Room.Queued, TimeSpan.FromMilliseconds(100));
+                Assert.NotNull(await run.Load.WaitForAsync(s => s.Kind == VisitorLoad.Kind.Active && s.IsStoreAnswer, TimeSpan.FromSeconds(5)));
+                return run;
+            }
+            catch
+            {
+                await run.DisposeAsync();
+                throw;
+            }
+        }
+
+        public void Deconstruct(
+            out DurableRedisServer redis, out TestBackend backend, out LogCapture logs, out ProxyInstance proxy,
+            out RoomState room, out Stopwatch clock, out VisitorLoad load, out HttpClient probe)
+        {
+            (redis, backend, logs, proxy, room, clock, load, probe) = (Redis, Backend, Logs, Proxy, Room, Clock, Load, Probe);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Probe?.Dispose();
+            if (Load is not null)
+            {
+                await Load.DisposeAsync();
+            }
+
+            if (Proxy is not null)
+            {
+                await Proxy.DisposeAsync();
+            }
+
+            if (Backend is not null)
+            {
+                await Backend.DisposeAsync();
+            }
+
+            Redis.Dispose();
         }
     }
 

@@ -32,19 +32,26 @@ public sealed class InstanceDeathTests
         // Arrange: one slot holder per instance, nine waiters; promotion every 0.5 s on every instance.
         var prefix = RedisServer.NewPrefix();
         await using var backend = await TestBackend.StartAsync();
-        var variables = RedisServer.Shared.Settings(prefix);
-        variables["WR_BACKEND_URL"] = backend.Address.ToString();
-        variables["WR_SECRET"] = "a-test-secret-of-enough-length";
-        variables["WR_MAX_ACTIVE"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        variables["WR_RELEASE_INTERVAL"] = "0.5";
-        variables["WR_ACTIVE_TTL"] = "30";
-        variables["WR_QUEUE_TTL"] = "30";
-        variables["WR_ADMISSION_WINDOW"] = "20";
-        variables["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0";
+        var variables = new Dictionary<string, string>
+        {
+            ["WR_BACKEND_URL"] = backend.Address.ToString(),
+            ["WR_SECRET"] = "a-test-secret-of-enough-length",
+            ["WR_MAX_ACTIVE"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WR_RELEASE_INTERVAL"] = "0.5",
+            ["WR_ACTIVE_TTL"] = "30",
+            ["WR_QUEUE_TTL"] = "30",
+            ["WR_ADMISSION_WINDOW"] = "20",
+            ["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0",
+        };
+        foreach (var (name, value) in RedisServer.Shared.Settings(prefix))
+        {
+            variables[name] = value!;
+        }
+
         var instances = new List<AppProcess>();
         try
         {
-            instances.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => AppProcess.StartAsync(variables))));
+            instances.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => AppProcess.StartAsync(variables, AppProcess.ReadyPath))));
             using var balancer = new RoundRobin(instances);
             var clock = Stopwatch.StartNew();
             var database = RedisServer.Shared.Connection.GetDatabase();

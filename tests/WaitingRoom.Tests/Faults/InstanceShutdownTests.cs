@@ -25,7 +25,7 @@ public sealed class InstanceShutdownTests
     {
         // Arrange: a backend that answers after 2 s; WR_SHUTDOWN_DELAY 1 s, WR_SHUTDOWN_TIMEOUT 10 s.
         await using var backend = await TestBackend.StartAsync();
-        using var app = await AppProcess.StartAsync(Variables(backend, timeout: "10", delay: "1"));
+        using var app = await AppProcess.StartAsync(Variables(backend, timeout: "10", delay: "1"), AppProcess.ReadyPath);
         using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(20) };
         var inFlight = Enumerable.Range(0, 5).Select(_ => client.GetAsync("/slow?ms=2000")).ToList();
         await EventuallyAsync(() => backend.Requests >= inFlight.Count, TimeSpan.FromSeconds(10), "the slow requests did not reach the backend");
@@ -59,7 +59,7 @@ public sealed class InstanceShutdownTests
     {
         // Arrange: WR_SHUTDOWN_TIMEOUT 1 s, a backend request of 20 s in flight.
         await using var backend = await TestBackend.StartAsync();
-        using var app = await AppProcess.StartAsync(Variables(backend, timeout: "1", delay: "0"));
+        using var app = await AppProcess.StartAsync(Variables(backend, timeout: "1", delay: "0"), AppProcess.ReadyPath);
         using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync("/slow?ms=20000");
         await EventuallyAsync(() => backend.Requests >= 1, TimeSpan.FromSeconds(10), "the slow request did not reach the backend");
@@ -102,14 +102,21 @@ public sealed class InstanceShutdownTests
         Assert.Equal(TimeSpan.Zero, options.ShutdownDelay);
     }
 
-    private static Dictionary<string, string?> Variables(TestBackend backend, string timeout, string delay)
+    private static Dictionary<string, string> Variables(TestBackend backend, string timeout, string delay)
     {
-        var variables = RedisServer.Shared.Settings(RedisServer.NewPrefix());
-        variables["WR_BACKEND_URL"] = backend.Address.ToString();
-        variables["WR_SECRET"] = "a-test-secret-of-enough-length";
-        variables["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0";
-        variables["WR_SHUTDOWN_TIMEOUT"] = timeout;
-        variables["WR_SHUTDOWN_DELAY"] = delay;
+        var variables = new Dictionary<string, string>
+        {
+            ["WR_BACKEND_URL"] = backend.Address.ToString(),
+            ["WR_SECRET"] = "a-test-secret-of-enough-length",
+            ["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0",
+            ["WR_SHUTDOWN_TIMEOUT"] = timeout,
+            ["WR_SHUTDOWN_DELAY"] = delay,
+        };
+        foreach (var (name, value) in RedisServer.Shared.Settings(RedisServer.NewPrefix()))
+        {
+            variables[name] = value!;
+        }
+
         return variables;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using WaitingRoom.Hosting;
 using WaitingRoom.Tests.Infrastructure;
@@ -219,45 +218,28 @@ public sealed class ConfigFuzzTests : IDisposable
             variables["WR_EVENT_END"] = End;
         }
 
-        var (info, workingDirectory) = AppBinary.StartInfo(variables);
-        using var process = new Process { StartInfo = info };
+        using var app = AppProcess.Start(variables);
 
-        try
-        {
-            // Act
-            process.Start();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
-            var error = await stderr;
-            var output = await stdout;
+        // Act
+        var exitCode = await app.ExitCodeAsync(TimeSpan.FromSeconds(30));
+        var error = app.StandardError;
+        var output = app.StandardOutput;
 
-            // Assert: exit 2, one line per bad variable (this one and WR_QUEUE_MODE), no stack trace.
-            Assert.Equal(2, process.ExitCode);
-            var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            Assert.Equal(2, lines.Length);
-            Assert.Contains(lines, l => l.StartsWith(name + "=", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.StartsWith("WR_QUEUE_MODE=", StringComparison.Ordinal));
-            Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
-            Assert.DoesNotContain("Exception", error + output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            Directory.Delete(workingDirectory, recursive: true);
-        }
+        // Assert: exit 2, one line per bad variable (this one and WR_QUEUE_MODE), no stack trace.
+        Assert.Equal(2, exitCode);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith(name + "=", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("WR_QUEUE_MODE=", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error + output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Binary_KestrelLimitByVariable_AppliedToRequests()
     {
         // Arrange: the app with MaxRequestHeaderCount lowered from 100 to 20 through the standard variable.
-        await using var app = await RunningApp.StartAsync(new Dictionary<string, string> { ["Kestrel__Limits__MaxRequestHeaderCount"] = "20" });
+        using var app = await AppProcess.StartAsync(new Dictionary<string, string> { ["Kestrel__Limits__MaxRequestHeaderCount"] = "20" }, readyWithin: TimeSpan.FromSeconds(40));
         static string Request(int headers) =>
             "GET /_wr/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + string.Concat(Enumerable.Range(0, headers).Select(i => $"X-H{i}: v\r\n")) + "Connection: close\r\n\r\n";
 

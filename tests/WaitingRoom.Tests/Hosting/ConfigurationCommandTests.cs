@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -320,17 +319,20 @@ public sealed class ConfigurationCommandTests
         const string adminToken = "processTOKEN-0123456789";
 
         // Act
-        var run = await AppRun.RunAsync("--print-config", new Dictionary<string, string>
-        {
-            ["WR_REDIS_HOST"] = "127.0.0.1",
-            ["WR_REDIS_PORT"] = redisPort,
-            ["WR_SECRET"] = secret,
-            ["WR_ADMIN_TOKEN"] = adminToken,
-            ["WR_MAX_ACTIVE"] = "42",
-        });
+        using var run = AppProcess.Start(
+            new Dictionary<string, string>
+            {
+                ["WR_REDIS_HOST"] = "127.0.0.1",
+                ["WR_REDIS_PORT"] = redisPort,
+                ["WR_SECRET"] = secret,
+                ["WR_ADMIN_TOKEN"] = adminToken,
+                ["WR_MAX_ACTIVE"] = "42",
+            },
+            "--print-config");
+        var exitCode = await run.ExitCodeAsync(s_timeout);
 
         // Assert
-        Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}\nstderr: {run.StandardError}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}\nstderr: {run.StandardError}");
         Assert.Empty(run.StandardError.Trim());
         var lines = LinesOf(run.StandardOutput);
         Assert.Equal("WR_MAX_ACTIVE=42  # set", lines[0]);
@@ -350,15 +352,16 @@ public sealed class ConfigurationCommandTests
         var variables = new Dictionary<string, string>
         {
             ["WR_REDIS_HOST"] = "127.0.0.1",
-            ["WR_REDIS_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["WR_REDIS_PORT"] = AppProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             ["WR_QUEUE_MODE"] = "random",
         };
 
         // Act
-        var run = await AppRun.RunAsync("--check-config", variables);
+        using var run = AppProcess.Start(variables, "--check-config");
+        var exitCode = await run.ExitCodeAsync(s_timeout);
 
         // Assert
-        Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}\nstderr: {run.StandardError}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}\nstderr: {run.StandardError}");
         Assert.Equal("configuration is valid (1 room)", run.StandardOutput.Trim());
         Assert.Empty(run.StandardError.Trim());
     }
@@ -370,10 +373,11 @@ public sealed class ConfigurationCommandTests
         var variables = new Dictionary<string, string> { ["WR_MAX_ACTIVE"] = "x" };
 
         // Act
-        var run = await AppRun.RunAsync("--check-config", variables);
+        using var run = AppProcess.Start(variables, "--check-config");
+        var exitCode = await run.ExitCodeAsync(s_timeout);
 
         // Assert
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.Empty(run.StandardOutput.Trim());
         var line = Assert.Single(LinesOf(run.StandardError.Trim()));
         Assert.StartsWith("WR_MAX_ACTIVE='x' is not valid", line, StringComparison.Ordinal);
@@ -386,53 +390,13 @@ public sealed class ConfigurationCommandTests
         var variables = new Dictionary<string, string> { ["WR_QUEUE_MODE"] = "lifo" };
 
         // Act
-        var run = await AppRun.RunAsync("--print-config", variables);
+        using var run = AppProcess.Start(variables, "--print-config");
+        var exitCode = await run.ExitCodeAsync(s_timeout);
 
         // Assert
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.Empty(run.StandardOutput.Trim());
         var line = Assert.Single(LinesOf(run.StandardError.Trim()));
         Assert.StartsWith("WR_QUEUE_MODE='lifo' is not valid", line, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    /// <summary>One run of the built app (<c>dotnet WaitingRoom.dll flag</c>) to its end, killed if it outlives the timeout.</summary>
-    private sealed record AppRun(int ExitCode, string StandardOutput, string StandardError)
-    {
-        public static async Task<AppRun> RunAsync(string flag, IDictionary<string, string> variables)
-        {
-            var (info, workingDirectory) = AppBinary.StartInfo(variables, flag);
-            using var process = Process.Start(info)!;
-            try
-            {
-                using var timeout = new CancellationTokenSource(s_timeout);
-                var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-                var error = process.StandardError.ReadToEndAsync(timeout.Token);
-                await process.WaitForExitAsync(timeout.Token);
-                return new AppRun(process.ExitCode, await output, await error);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"The app did not exit within {s_timeout.TotalSeconds} s: it started instead of answering {flag}.");
-                throw;
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                Directory.Delete(workingDirectory, recursive: true);
-            }
-        }
     }
 }

@@ -123,44 +123,12 @@ public sealed class DurableRedisServer : IDisposable
         }
     }
 
-    private static Process StartProcess(string directory, int port)
-    {
-        var info = new ProcessStartInfo("redis-server")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = directory,
-        };
-        foreach (var arg in new[]
-        {
+    private static Process StartProcess(string directory, int port) => RedisServerProcess.Start(
+        directory,
+        [
             "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
             "--appendfsync", "always", "--dir", directory, "--maxclients", "10000",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        };
-        return process;
-    }
+        ]);
 
     private void WaitForPong()
     {

@@ -128,32 +128,12 @@ public sealed class RedisCluster : IDisposable
             var port = FreePort(ports);
             ports.Add(port);
             var p = port.ToString(CultureInfo.InvariantCulture);
-            var info = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _directory };
-            foreach (var arg in new[]
-            {
-                "--port", p, "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_directory, $"nodes-{p}.conf"), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", _directory, "--maxclients", "10000",
-            })
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _nodes.Add(process);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                try
-                {
-                    process.Kill();
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            };
+            _nodes.Add(RedisServerProcess.Start(
+                _directory,
+                [
+                    "--port", p, "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_directory, $"nodes-{p}.conf"), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", _directory, "--maxclients", "10000",
+                ]));
         }
 
         Ports = ports;

@@ -52,7 +52,7 @@ internal sealed class SoakScenario : IDisposable
     private readonly IDictionary<string, string> _redisVariables;
     private readonly ITestOutputHelper _output;
     private RoundRobin _balancer = null!;
-    private List<AppInstance> _instances = [];
+    private List<AppProcess> _instances = [];
 
     private SoakScenario(IDatabase store, string prefix, IDictionary<string, string> redisVariables, ITestOutputHelper output)
     {
@@ -104,7 +104,7 @@ internal sealed class SoakScenario : IDisposable
         try
         {
             var startup = Stopwatch.StartNew();
-            var starting = Enumerable.Range(0, 3).Select(_ => AppInstance.StartAsync(variables, TimeSpan.FromSeconds(40))).ToList();
+            var starting = Enumerable.Range(0, 3).Select(_ => AppProcess.StartAsync(variables, readyWithin: TimeSpan.FromSeconds(40))).ToList();
             try
             {
                 await Task.WhenAll(starting);
@@ -136,7 +136,7 @@ internal sealed class SoakScenario : IDisposable
         _output.WriteLine(_report.ToString());
         if (_failures.Count > 0)
         {
-            var logs = string.Join("\n", _instances.Select((instance, i) => $"--- instance {i}:\n{instance.RecentOutput}"));
+            var logs = string.Join("\n", _instances.Select((instance, i) => $"--- instance {i}:\n{instance.Output}"));
             Assert.Fail(string.Join("\n", _failures.Take(30)) + "\n\n" + _report + "\n" + logs);
         }
     }

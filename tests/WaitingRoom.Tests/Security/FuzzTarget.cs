@@ -16,32 +16,33 @@ public sealed class FuzzTarget : IAsyncLifetime
     public const string AdminToken = "fuzz-admin-token-0123456789abcdef";
     public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan BodyGracePeriod = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_readyWithin = TimeSpan.FromSeconds(40);
 
     public RecordingBackend OpenBackend { get; private set; } = null!;
 
     public RecordingBackend WaitingBackend { get; private set; } = null!;
 
-    internal RunningApp Open { get; private set; } = null!;
+    internal AppProcess Open { get; private set; } = null!;
 
-    internal RunningApp Waiting { get; private set; } = null!;
+    internal AppProcess Waiting { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         OpenBackend = await RecordingBackend.StartAsync();
         WaitingBackend = await RecordingBackend.StartAsync();
-        Open = await RunningApp.StartAsync(Variables(OpenBackend, new()
+        Open = await AppProcess.StartAsync(Variables(OpenBackend, new()
         {
             ["WR_MAX_ACTIVE"] = "1000000",
             ["WR_SECRET"] = Secret,
             ["WR_ADMIN_TOKEN"] = AdminToken,
-        }));
-        Waiting = await RunningApp.StartAsync(Variables(WaitingBackend, new()
+        }), readyWithin: s_readyWithin);
+        Waiting = await AppProcess.StartAsync(Variables(WaitingBackend, new()
         {
             ["WR_QUEUE_MODE"] = "queue-all",
             ["WR_SECRET"] = "another-room-secret-0123456789",
             ["WR_BYPASS_PATHS"] = "/static",
             ["WR_ADMIN_TOKEN"] = AdminToken,
-        }));
+        }), readyWithin: s_readyWithin);
     }
 
     private static Dictionary<string, string> Variables(RecordingBackend backend, Dictionary<string, string> own)
@@ -63,15 +64,8 @@ public sealed class FuzzTarget : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Open is not null)
-        {
-            await Open.DisposeAsync();
-        }
-
-        if (Waiting is not null)
-        {
-            await Waiting.DisposeAsync();
-        }
+        Open?.Dispose();
+        Waiting?.Dispose();
 
         await OpenBackend.DisposeAsync();
         await WaitingBackend.DisposeAsync();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,12 +70,11 @@ public sealed class RedisSecurityTests
     {
         // Arrange
         using var server = SecureRedisServer.Start(["--requirepass", Password]);
-        var port = FreePort();
         var variables = new Dictionary<string, string>
         {
             ["WR_REDIS_HOST"] = server.Host,
             ["WR_REDIS_PORT"] = server.Port.ToString(CultureInfo.InvariantCulture),
-            ["WR_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["WR_PORT"] = AppProcess.FreePort().ToString(CultureInfo.InvariantCulture),
         };
         if (password is not null)
         {
@@ -84,8 +82,8 @@ public sealed class RedisSecurityTests
         }
 
         var clock = Stopwatch.StartNew();
-        using var app = AppRun.Start(variables);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        using var app = AppProcess.Start(variables);
+        using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(5) };
 
         // Act
         var said = await app.OutputContainsAsync(expected, s_timeout);
@@ -298,7 +296,7 @@ public sealed class RedisSecurityTests
             variables["WR_REDIS_HOST"] = "127.0.0.1";
         }
 
-        using var app = AppRun.Start(variables);
+        using var app = AppProcess.Start(variables);
 
         // Act
         var exitCode = await app.ExitCodeAsync(s_timeout);
@@ -494,7 +492,7 @@ public sealed class RedisSecurityTests
             variables[other[..equals]] = other[(equals + 1)..];
         }
 
-        using var app = AppRun.Start(variables);
+        using var app = AppProcess.Start(variables);
 
         // Act
         var exitCode = await app.ExitCodeAsync(s_timeout);
@@ -671,12 +669,5 @@ public sealed class RedisSecurityTests
         }
 
         return root.FullName;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

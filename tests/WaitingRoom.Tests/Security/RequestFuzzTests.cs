@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -442,7 +443,7 @@ public sealed class RequestFuzzTests(FuzzTarget target, ITestOutputHelper output
     }
 
     /// <summary>The app logged no error and answered no 5xx of its own (a request line of the log with a 5xx status).</summary>
-    private static void AssertNoErrorsLogged(RunningApp app)
+    private static void AssertNoErrorsLogged(AppProcess app)
     {
         var lines = app.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.DoesNotContain(lines, l => l.Contains("\"Level\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"Level\":\"Fatal\"", StringComparison.Ordinal));
