@@ -48,7 +48,7 @@ s4_places=10000
 if [ "$mode" = quick ]; then
   duration=4; warmup=5; rounds=1; crowd_sizes="10000 100000"
 else
-  duration=10; warmup=15; rounds=3; crowd_sizes="10000 100000 1000000"
+  duration=10; warmup=15; rounds=5; crowd_sizes="10000 100000 1000000"
 fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
