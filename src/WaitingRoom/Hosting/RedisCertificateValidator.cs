@@ -15,20 +15,31 @@ internal sealed partial class RedisCertificateValidator
     private readonly X509Certificate2Collection _roots;
     private readonly string _caFile;
     private readonly ILogger? _logger;
+    private readonly Action<Exception>? _rejected;
     private string? _lastRejection;
 
-    public RedisCertificateValidator(X509Certificate2Collection roots, string caFile, ILogger? logger)
+    /// <param name="roots">The certificates of WR_REDIS_TLS_CA.</param>
+    /// <param name="caFile">Its path, for messages.</param>
+    /// <param name="logger">Where a refusal is explained, once per reason.</param>
+    /// <param name="rejected">Told of every refusal (the start-up check names it even when the calls only time out).</param>
+    public RedisCertificateValidator(X509Certificate2Collection roots, string caFile, ILogger? logger, Action<Exception>? rejected = null)
     {
         ArgumentNullException.ThrowIfNull(roots);
         _roots = roots;
         _caFile = caFile;
         _logger = logger;
+        _rejected = rejected;
     }
 
     /// <summary>The <see cref="RemoteCertificateValidationCallback"/>: true only for a certificate that chains to WR_REDIS_TLS_CA and names the host.</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         var rejection = Check(certificate, chain, errors);
+        if (rejection is not null)
+        {
+            _rejected?.Invoke(new System.Security.Authentication.AuthenticationException("The Redis server certificate was refused: " + rejection));
+        }
+
         if (rejection is not null && _logger is not null && !string.Equals(Interlocked.Exchange(ref _lastRejection, rejection), rejection, StringComparison.Ordinal))
         {
             // Once per reason: the client tries again every second or so while it is refused.

@@ -239,9 +239,9 @@ public static class WaitingRoomApplicationBuilderExtensions
         // (StoreAvailability), so a Redis that hangs never holds a request for long.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
-            var connection = ConnectionMultiplexer.Connect(
-                RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>()));
             var availability = sp.GetRequiredService<StoreAvailability>();
+            var connection = ConnectionMultiplexer.Connect(
+                RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>(), availability.ConnectionFailed));
             connection.ConnectionFailed += (_, failed) =>
             {
                 if (failed.Exception is { } exception)
@@ -271,7 +271,8 @@ public static class WaitingRoomApplicationBuilderExtensions
     /// </summary>
     /// <param name="options">The room's options.</param>
     /// <param name="logger">Where a refused server certificate is explained; null = nowhere.</param>
-    internal static ConfigurationOptions RedisConfiguration(WaitingRoomOptions options, Microsoft.Extensions.Logging.ILogger? logger = null)
+    /// <param name="certificateRejected">Told of every refused server certificate; null = nobody.</param>
+    internal static ConfigurationOptions RedisConfiguration(WaitingRoomOptions options, Microsoft.Extensions.Logging.ILogger? logger = null, Action<Exception>? certificateRejected = null)
     {
         var configuration = new ConfigurationOptions
         {
@@ -298,7 +299,20 @@ public static class WaitingRoomApplicationBuilderExtensions
             configuration.SslHost = options.RedisTlsHost;
             if (options.RedisTlsRoots is { } roots)
             {
-                configuration.CertificateValidation += new RedisCertificateValidator(roots, options.RedisTlsCaFile!, logger).Validate;
+                configuration.CertificateValidation += new RedisCertificateValidator(roots, options.RedisTlsCaFile!, logger, certificateRejected).Validate;
+            }
+            else if (certificateRejected is not null)
+            {
+                // The system's own check, unchanged; a refusal is only also told to the start-up check.
+                configuration.CertificateValidation += (_, _, _, errors) =>
+                {
+                    if (errors != System.Net.Security.SslPolicyErrors.None)
+                    {
+                        certificateRejected(new System.Security.Authentication.AuthenticationException($"The Redis server certificate was refused by the system's trust store ({errors})."));
+                    }
+
+                    return errors == System.Net.Security.SslPolicyErrors.None;
+                };
             }
 
             if (options.RedisTlsClientCertificate is { } client)
