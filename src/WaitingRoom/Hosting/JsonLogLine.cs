@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -26,6 +27,36 @@ internal static class JsonLogLine
     /// <summary>Writes <paramref name="logEvent"/> and a newline to <paramref name="output"/>.</summary>
     public static void Write(LogEvent logEvent, IBufferWriter<byte> output, ref Utf8JsonWriter? writer)
     {
+        var json = Begin(output, ref writer, logEvent.Timestamp, LevelName(logEvent.Level), logEvent.MessageTemplate.Text,
+            logEvent.RenderMessage(CultureInfo.InvariantCulture), logEvent.TraceId, logEvent.SpanId);
+        if (logEvent.Exception is { } exception)
+        {
+            json.WriteString("Exception", exception.ToString());
+        }
+
+        if (logEvent.Properties.Count > 0)
+        {
+            json.WriteStartObject("Properties");
+            foreach (var (name, value) in logEvent.Properties)
+            {
+                json.WritePropertyName(name);
+                WriteValue(json, value);
+            }
+
+            json.WriteEndObject();
+        }
+
+        End(json, output);
+    }
+
+    /// <summary>
+    /// Starts a line on <paramref name="output"/> (reusing <paramref name="writer"/>): the opening
+    /// brace and the fields every line has, <c>Timestamp</c> to <c>SpanId</c>. The caller adds the
+    /// rest and calls <see cref="End"/>.
+    /// </summary>
+    internal static Utf8JsonWriter Begin(IBufferWriter<byte> output, ref Utf8JsonWriter? writer, DateTimeOffset timestamp, string level,
+        string template, ReadOnlySpan<char> rendered, ActivityTraceId? traceId, ActivitySpanId? spanId)
+    {
         if (writer is null)
         {
             writer = new Utf8JsonWriter(output, s_options);
@@ -36,37 +67,26 @@ internal static class JsonLogLine
         }
 
         writer.WriteStartObject();
-        writer.WriteString("Timestamp", logEvent.Timestamp);
-        writer.WriteString("Level", LevelName(logEvent.Level));
-        writer.WriteString("MessageTemplate", logEvent.MessageTemplate.Text);
-        writer.WriteString("RenderedMessage", logEvent.RenderMessage(CultureInfo.InvariantCulture));
-        if (logEvent.TraceId is { } traceId)
+        writer.WriteString("Timestamp", timestamp);
+        writer.WriteString("Level", level);
+        writer.WriteString("MessageTemplate", template);
+        writer.WriteString("RenderedMessage", rendered);
+        if (traceId is { } trace)
         {
-            writer.WriteString("TraceId", traceId.ToHexString());
+            writer.WriteString("TraceId", trace.ToHexString());
         }
 
-        if (logEvent.SpanId is { } spanId)
+        if (spanId is { } span)
         {
-            writer.WriteString("SpanId", spanId.ToHexString());
+            writer.WriteString("SpanId", span.ToHexString());
         }
 
-        if (logEvent.Exception is { } exception)
-        {
-            writer.WriteString("Exception", exception.ToString());
-        }
+        return writer;
+    }
 
-        if (logEvent.Properties.Count > 0)
-        {
-            writer.WriteStartObject("Properties");
-            foreach (var (name, value) in logEvent.Properties)
-            {
-                writer.WritePropertyName(name);
-                WriteValue(writer, value);
-            }
-
-            writer.WriteEndObject();
-        }
-
+    /// <summary>Closes a line begun by <see cref="Begin"/> and ends it with a newline.</summary>
+    internal static void End(Utf8JsonWriter writer, IBufferWriter<byte> output)
+    {
         writer.WriteEndObject();
         writer.Flush();
         output.Write("\n"u8);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace WaitingRoom.Hosting;
@@ -46,63 +45,31 @@ internal static class RequestLogLine
     /// <summary>The event name of the request line.</summary>
     public const string EventName = "Request";
 
-    private static readonly JsonWriterOptions s_options = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
-
     /// <summary>
     /// Writes <paramref name="entry"/> and a newline to <paramref name="output"/>. <paramref name="scratch"/>
     /// is the caller's buffer for the rendered message, grown as needed (one writer thread owns both).
     /// </summary>
     public static void Write(RequestLogEntry entry, IBufferWriter<byte> output, ref Utf8JsonWriter? writer, ref char[] scratch)
     {
-        if (writer is null)
-        {
-            writer = new Utf8JsonWriter(output, s_options);
-        }
-        else
-        {
-            writer.Reset(output);
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString("Timestamp", entry.Timestamp);
-        writer.WriteString("Level", "Information");
-        writer.WriteString("MessageTemplate", Template);
-        writer.WriteString("RenderedMessage", Render(entry, ref scratch));
-        if (entry.TraceId is { } traceId)
-        {
-            writer.WriteString("TraceId", traceId.ToHexString());
-        }
-
-        if (entry.SpanId is { } spanId)
-        {
-            writer.WriteString("SpanId", spanId.ToHexString());
-        }
-
-        writer.WriteStartObject("Properties");
-        writer.WriteString("Method", entry.Method);
-        writer.WriteString("Path", entry.Path);
-        writer.WriteNumber("StatusCode", entry.StatusCode);
-        writer.WriteNumber("ElapsedMs", entry.ElapsedMs);
-        writer.WriteString("Decision", entry.Decision);
-        writer.WriteString("Room", entry.Room);
-        writer.WriteString("Visitor", entry.Visitor);
-        writer.WriteStartObject("EventId");
-        writer.WriteNumber("Id", EventId);
-        writer.WriteString("Name", EventName);
-        writer.WriteEndObject();
-        writer.WriteString("SourceContext", SourceContext);
-        writer.WriteString("RequestId", entry.RequestId);
-        writer.WriteString("RequestPath", entry.Path);
-        writer.WriteString("ConnectionId", entry.ConnectionId);
-        writer.WriteEndObject();
-
-        writer.WriteEndObject();
-        writer.Flush();
-        output.Write("\n"u8);
+        var json = JsonLogLine.Begin(output, ref writer, entry.Timestamp, "Information", Template, Render(entry, ref scratch), entry.TraceId, entry.SpanId);
+        json.WriteStartObject("Properties");
+        json.WriteString("Method", entry.Method);
+        json.WriteString("Path", entry.Path);
+        json.WriteNumber("StatusCode", entry.StatusCode);
+        json.WriteNumber("ElapsedMs", entry.ElapsedMs);
+        json.WriteString("Decision", entry.Decision);
+        json.WriteString("Room", entry.Room);
+        json.WriteString("Visitor", entry.Visitor);
+        json.WriteStartObject("EventId");
+        json.WriteNumber("Id", EventId);
+        json.WriteString("Name", EventName);
+        json.WriteEndObject();
+        json.WriteString("SourceContext", SourceContext);
+        json.WriteString("RequestId", entry.RequestId);
+        json.WriteString("RequestPath", entry.Path);
+        json.WriteString("ConnectionId", entry.ConnectionId);
+        json.WriteEndObject();
+        JsonLogLine.End(json, output);
     }
 
     /// <summary>The template rendered as Serilog renders it: strings in double quotes (inner quotes as \"), the time as 0.0.</summary>
