@@ -124,12 +124,7 @@ internal sealed class KestrelLimits
     /// <summary>The line of a bad value, naming the environment variable (<c>Kestrel__Limits__Key</c>).</summary>
     private static string Line(IConfigurationSection section, string key, string value, string allowed)
     {
-        var printable = new string([.. value.Select(c => char.IsControl(c) ? '?' : c)]);
-        if (printable.Length > 80)
-        {
-            printable = string.Concat(printable.AsSpan(0, 77), "...");
-        }
-
+        var printable = WaitingRoomConfigurationException.Printable(value, 80);
         return $"{(section.Path + ":" + key).Replace(":", "__", StringComparison.Ordinal)}='{printable}' is not valid: {allowed}.";
     }
 

@@ -24,9 +24,10 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _check = Task.CompletedTask;
 
-    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, IServiceProvider services, ILogger<StartupReport> logger)
+    /// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
+    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger, StoreAvailability? availability = null)
     {
-        _availability = services.GetService(typeof(StoreAvailability)) as StoreAvailability;
+        _availability = availability;
         _options = options.Value;
         _warnings = warnings;
         _store = store;

@@ -29,4 +29,14 @@ public sealed class WaitingRoomConfigurationException : Exception
     }
 
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>
+    /// A bad value as it may appear in one of the error lines: control characters (a line break
+    /// would split the one-line message) shown as '?', text past <paramref name="maxLength"/> cut with "...".
+    /// </summary>
+    internal static string Printable(string value, int maxLength)
+    {
+        var chars = value.Select(c => char.IsControl(c) ? '?' : c).ToArray();
+        return chars.Length > maxLength ? string.Concat(new string(chars, 0, maxLength - 3), "...") : new string(chars);
+    }
 }

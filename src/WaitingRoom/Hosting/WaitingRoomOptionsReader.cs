@@ -136,8 +136,7 @@ public static class WaitingRoomOptionsReader
                 value = string.Concat(value.AsSpan(0, scheme + 3), "(hidden)", value.AsSpan(at));
             }
 
-            var chars = value.Select(c => char.IsControl(c) ? '?' : c).ToArray();
-            return chars.Length > 80 ? string.Concat(new string(chars, 0, 77), "...") : new string(chars);
+            return WaitingRoomConfigurationException.Printable(value, 80);
         }
 
         private int Integer(string name, int fallback, int min, int max)

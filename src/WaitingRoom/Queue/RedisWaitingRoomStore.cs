@@ -134,17 +134,8 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     public async Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)
     {
-        Enter();
-        try
-        {
-            string? document = await WithinAsync(_connection.GetDatabase().StringGetAsync(RoomKeys.Document(_prefix, name)), StoreAvailability.BackgroundDeadline, cancellationToken);
-            _availability.Answered();
-            return document;
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable(ex);
-        }
+        var key = RoomKeys.Document(_prefix, name);
+        return await CallAsync(database => database.StringGetAsync(key), StoreAvailability.BackgroundDeadline, cancellationToken);
     }
 
     public async Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken)
@@ -162,16 +153,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     public async Task PingAsync(CancellationToken cancellationToken)
     {
-        Enter();
-        try
-        {
-            await WithinAsync(_connection.GetDatabase().PingAsync(), _availability.RequestDeadline, cancellationToken);
-            _availability.Answered();
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            throw Unavailable(ex);
-        }
+        await CallAsync(database => database.PingAsync(), _availability.RequestDeadline, cancellationToken);
     }
 
     private RoomKeys KeysOf(RoomPolicy room)
@@ -201,25 +183,31 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         };
     }
 
+    /// <summary>Runs a script under <paramref name="deadline"/> (see <see cref="CallAsync"/>).</summary>
+    private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, TimeSpan deadline, CancellationToken cancellationToken) =>
+        CallAsync(database => database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
+
     /// <summary>
-    /// Runs a script under <paramref name="deadline"/>. The client sends its text once and EVALSHA
-    /// after; when Redis lost its script cache (restart, SCRIPT FLUSH, failover) the first call
-    /// fails with NOSCRIPT and is retried once.
+    /// Every call to Redis: fails at once while the store is down (<see cref="Enter"/>), runs under
+    /// <paramref name="deadline"/> (<see cref="WithinAsync"/>), and tells the store's availability
+    /// whether Redis answered. Scripts are sent as text once and by EVALSHA after; when Redis lost
+    /// its script cache (restart, SCRIPT FLUSH, failover) the first call fails with NOSCRIPT and is
+    /// sent again once.
     /// </summary>
-    private async Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, TimeSpan deadline, CancellationToken cancellationToken)
+    private async Task<T> CallAsync<T>(Func<IDatabase, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
         Enter();
         var database = _connection.GetDatabase();
         try
         {
-            RedisResult result;
+            T result;
             try
             {
-                result = await WithinAsync(database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
+                result = await WithinAsync(call(database), deadline, cancellationToken);
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
-                result = await WithinAsync(database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
+                result = await WithinAsync(call(database), deadline, cancellationToken);
             }
 
             _availability.Answered();

@@ -294,11 +294,7 @@ public static class RoomsFileReader
     };
 
     /// <summary>Control characters (a line break would split the one-line message) shown as '?', long text cut.</summary>
-    private static string Printable(string text)
-    {
-        var chars = text.Select(c => char.IsControl(c) ? '?' : c).ToArray();
-        return chars.Length > MaxPrintedLength ? string.Concat(new string(chars, 0, MaxPrintedLength - 3), "...") : new string(chars);
-    }
+    private static string Printable(string text) => Hosting.WaitingRoomConfigurationException.Printable(text, MaxPrintedLength);
 
     /// <summary>The known name meant by a near miss: the same name in another case, or one or two letters off.</summary>
     private static string? Suggest(string name, string[] known)
