@@ -96,7 +96,8 @@ internal static class ConfigurationReport
             // With WR_REDIS_URL the host and port come from the URL; the store line says which.
             "WR_REDIS_HOST" => redisFromUrl ? "" : o.RedisHost ?? "",
             "WR_REDIS_PORT" => redisFromUrl ? VariablePort(configuration) : Number(o.RedisPort),
-            "WR_REDIS_USER" => configuration[name]?.Trim() ?? "",
+            "WR_REDIS_USER" => o.RedisUser ?? "",
+            "WR_REDIS_SENTINEL" => o.RedisSentinel ?? "",
             "WR_REDIS_PASS" => Secret(configuration, name),
             "WR_REDIS_URL" => RedisUrl(configuration[name]),
             "WR_REDIS_KEY_PREFIX" => o.KeyPrefix,

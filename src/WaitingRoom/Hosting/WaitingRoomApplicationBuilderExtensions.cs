@@ -282,7 +282,9 @@ public static class WaitingRoomApplicationBuilderExtensions
             ConnectRetry = 3,
             KeepAlive = 10,
             ClientName = "waitingroom",
+            User = options.RedisUser,
             Password = options.RedisPassword,
+            ServiceName = options.RedisSentinel,
             Ssl = options.RedisSsl,
             DefaultDatabase = options.RedisDatabase,
         };

@@ -33,7 +33,13 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_REDIS_PORT.</summary>
     public int RedisPort { get; set; } = 6379;
 
-    /// <summary>WR_REDIS_PASS: password sent with AUTH (as the <c>default</c> user).</summary>
+    /// <summary>WR_REDIS_USER (or the user of WR_REDIS_URL): the ACL user sent with AUTH; null = the <c>default</c> user.</summary>
+    public string? RedisUser { get; set; }
+
+    /// <summary>WR_REDIS_SENTINEL: the master name the sentinels of <see cref="RedisEndpoints"/> monitor; null = no Sentinel.</summary>
+    public string? RedisSentinel { get; set; }
+
+    /// <summary>WR_REDIS_PASS: password sent with AUTH.</summary>
     public string? RedisPassword { get; set; }
 
     /// <summary>TLS to Redis: a rediss:// WR_REDIS_URL, or WR_REDIS_TLS=true with WR_REDIS_HOST.</summary>

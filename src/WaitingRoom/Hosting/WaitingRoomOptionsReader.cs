@@ -17,7 +17,7 @@ public static class WaitingRoomOptionsReader
     public static readonly IReadOnlyList<string> KnownVariables =
     [
         "WR_MAX_ACTIVE", "WR_ACTIVE_TTL", "WR_RELEASE_INTERVAL", "WR_COOKIE_NAME",
-        "WR_REDIS_HOST", "WR_REDIS_PORT", "WR_REDIS_USER", "WR_REDIS_PASS", "WR_REDIS_URL", "WR_REDIS_KEY_PREFIX",
+        "WR_REDIS_HOST", "WR_REDIS_PORT", "WR_REDIS_USER", "WR_REDIS_PASS", "WR_REDIS_URL", "WR_REDIS_KEY_PREFIX", "WR_REDIS_SENTINEL",
         "WR_REDIS_TLS", "WR_REDIS_TLS_CA", "WR_REDIS_TLS_HOST", "WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY",
         "WR_BACKEND_URL", "WR_MAIN_URL", "WR_SECRET", "WR_QUEUE_TTL", "WR_ADMISSION_WINDOW",
         "WR_NEW_USERS_PER_MINUTE", "WR_QUEUE_MODE", "WR_BYPASS_PATHS", "WR_ADMIN_TOKEN", "WR_FAILURE_MODE",
@@ -377,9 +377,33 @@ public static class WaitingRoomOptionsReader
         {
             var host = Value("WR_REDIS_HOST");
             var url = Value("WR_REDIS_URL");
-            var user = Value("WR_REDIS_USER");
-            o.RedisPort = Integer("WR_REDIS_PORT", 6379, 1, 65535);
+            var sentinel = Value("WR_REDIS_SENTINEL");
+            o.RedisUser = Value("WR_REDIS_USER");
+            if (o.RedisUser is { } user && !IsAclUserName(user))
+            {
+                Fail("WR_REDIS_USER", user, "expected a Redis ACL user name (no spaces or control characters, at most 128)");
+                o.RedisUser = null;
+            }
+
             o.RedisPassword = configuration["WR_REDIS_PASS"] is { Length: > 0 } pass ? pass : null;
+
+            // With Sentinel, WR_REDIS_HOST lists the sentinels, whose port is 26379 unless given.
+            o.RedisPort = Integer("WR_REDIS_PORT", sentinel is null ? 6379 : 26379, 1, 65535);
+            if (sentinel is not null)
+            {
+                if (!IsSentinelName(sentinel))
+                {
+                    Fail("WR_REDIS_SENTINEL", sentinel, "expected the master name the sentinels monitor (letters, digits, '.', '-', '_', at most 64)");
+                }
+                else if (host is null)
+                {
+                    Errors.Add($"WR_REDIS_SENTINEL='{Printable(sentinel)}' needs WR_REDIS_HOST: list the sentinels there (host[:port], comma-separated, port 26379 by default).");
+                }
+                else
+                {
+                    o.RedisSentinel = sentinel;
+                }
+            }
 
             if (url is not null)
             {
@@ -388,11 +412,10 @@ public static class WaitingRoomOptionsReader
                     Errors.Add($"WR_REDIS_URL and WR_REDIS_HOST='{Printable(host)}' are both set: set one of them, not both.");
                 }
 
-                var urlUser = ReadRedisUrl(o, url);
-                if (urlUser is not null && !string.Equals(urlUser, "default", StringComparison.Ordinal))
+                // The URL's user (redis://user:pass@host) wins over WR_REDIS_USER, as its password does over WR_REDIS_PASS.
+                if (ReadRedisUrl(o, url) is { } urlUser)
                 {
-                    Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: it names the Redis user '{Printable(urlUser)}', and the Redis client in use (StackExchange.Redis 1.2.6) cannot send an ACL user name; " +
-                        "give the 'default' user the ACL rules the proxy needs and put only the password in the URL (redis://:password@host:port).");
+                    o.RedisUser = urlUser;
                 }
             }
             else
@@ -411,19 +434,19 @@ public static class WaitingRoomOptionsReader
 
                 o.RedisHost = host;
             }
-
-            if (user is not null && !string.Equals(user, "default", StringComparison.Ordinal))
-            {
-                Errors.Add($"WR_REDIS_USER='{Printable(user)}' is not valid: the Redis client in use (StackExchange.Redis 1.2.6) cannot send an ACL user name; " +
-                    "give the 'default' user the ACL rules the proxy needs and set only WR_REDIS_PASS (or leave WR_REDIS_USER unset or 'default').");
-            }
         }
+
+        private static bool IsAclUserName(string name) =>
+            name.Length <= 128 && !name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
+
+        private static bool IsSentinelName(string name) =>
+            name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 
         /// <summary>Reads host, port, TLS, password and database from the URL; returns the user name it carries, if any.</summary>
         private string? ReadRedisUrl(WaitingRoomOptions o, string url)
         {
             string? user = null;
-            const string allowed = "expected redis://[:password@]host[:port][/db] or rediss://... (TLS)";
+            const string allowed = "expected redis://[[user]:password@]host[:port][/db] or rediss://... (TLS)";
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss") || string.IsNullOrEmpty(uri.Host))
             {
                 Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: {allowed}.");

@@ -128,7 +128,7 @@ public sealed class WaitingRoomOptionsReaderTests
     [InlineData("WR_BYPASS_PATHS", "/health, static")]
     [InlineData("WR_BYPASS_PATHS", "/static/../admin")]
     [InlineData("WR_HEALTH_CHECK_PATH", "health")]
-    [InlineData("WR_REDIS_USER", "alice")]
+    [InlineData("WR_REDIS_USER", "two words")]
     [InlineData("WR_REDIS_KEY_PREFIX", "a{b}")]
     [InlineData("WR_REDIS_KEY_PREFIX", "a:b")]
     [InlineData("WR_NEW_USERS_PER_MINUTE", "-3")]
@@ -196,7 +196,7 @@ public sealed class WaitingRoomOptionsReaderTests
             ("WR_COOKIE_NAME", "a b"),
             ("WR_SECRET", "short"),
             ("WR_FAILURE_MODE", "maybe"),
-            ("WR_REDIS_USER", "alice"),
+            ("WR_REDIS_USER", "two words"),
             ("WR_ROOMS_FILE", "rooms.json"));
 
         // Assert
@@ -233,14 +233,44 @@ public sealed class WaitingRoomOptionsReaderTests
     }
 
     [Fact]
-    public void Read_RedisUrlWithUserName_ErrorNamesRedisUrl()
+    public void Read_RedisUrlWithUserName_UserAndPasswordTaken()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_URL", "redis://alice:pw123456@redis.example:6379"), ("WR_REDIS_USER", "bob"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("alice", options.RedisUser);
+        Assert.Equal("pw123456", options.RedisPassword);
+    }
+
+    [Fact]
+    public void Read_RedisSentinel_HostListsSentinelsOnTheirPort()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_REDIS_SENTINEL", "mymaster"), ("WR_REDIS_HOST", "s1,s2:26380"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal("mymaster", options.RedisSentinel);
+        Assert.Equal([26379, 26380], options.RedisEndpoints.Select(e => e.Port));
+    }
+
+    [Theory]
+    [InlineData("my master")]
+    [InlineData("")]
+    public void Read_RedisSentinelBadOrWithoutHost_ErrorNamesSentinel(string name)
     {
         // Arrange & Act
-        var exception = ReadFails(("WR_REDIS_URL", "redis://alice:pw123456@redis.example:6379"));
+        var exception = name.Length == 0 ? ReadFails(("WR_REDIS_SENTINEL", "mymaster")) : ReadFails(("WR_REDIS_SENTINEL", name), ("WR_REDIS_HOST", "s1"));
 
         // Assert
         var line = Assert.Single(exception.Errors);
-        Assert.StartsWith("WR_REDIS_URL=", line, StringComparison.Ordinal);
+        Assert.StartsWith("WR_REDIS_SENTINEL=", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -422,6 +452,7 @@ public sealed class WaitingRoomOptionsReaderTests
     [Theory]
     [InlineData("default")]
     [InlineData("")]
+    [InlineData("alice")]
     public void Read_RedisUserDefaultOrEmpty_Accepted(string user)
     {
         // Arrange

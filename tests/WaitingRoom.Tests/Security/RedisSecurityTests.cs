@@ -284,32 +284,6 @@ public sealed class RedisSecurityTests
         Assert.Equal("0", server.Command("DBSIZE"));
     }
 
-    [Theory]
-    [InlineData("WR_REDIS_USER", "alice")]
-    [InlineData("WR_REDIS_URL", "redis://alice:pw123456@127.0.0.1:6379")]
-    public async Task RedisUser_NotDefault_RealBinaryStopsNamingTheVariableAndWhatToDo(string name, string value)
-    {
-        // Arrange
-        var variables = new Dictionary<string, string> { [name] = value, ["WR_PORT"] = "0" };
-        if (name == "WR_REDIS_USER")
-        {
-            variables["WR_REDIS_HOST"] = "127.0.0.1";
-        }
-
-        using var app = AppProcess.Start(variables);
-
-        // Act
-        var exitCode = await app.ExitCodeAsync(s_timeout);
-
-        // Assert
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(app.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Assert.StartsWith(name + "=", line, StringComparison.Ordinal);
-        Assert.Contains("cannot send an ACL user name", line, StringComparison.Ordinal);
-        Assert.Contains("'default' user", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("pw123456", app.StandardError + app.StandardOutput, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Tls_PrivateCaInWrRedisTlsCa_WholeFlowWorks()
     {
