@@ -186,31 +186,36 @@ hz=$(getconf CLK_TCK)
 own=0
 cores=$(nproc)
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-own_ticks() { # sets own: not called in $(...), so that `times` sees this shell's children
+own_ticks() { # sets own and servers: not called in $(...), so that `times` sees this shell's children
   local total=0 pid stat
   for pid in "${pids[@]}"; do
     [ -r "/proc/$pid/stat" ] || continue
     read -r -a stat <"/proc/$pid/stat" || continue
     total=$(( total + stat[13] + stat[14] ))
   done
+  servers=$total # the servers alone (proxies, backend, Redis): their CPU per request is the cost measured
   times >"$work/times" # not in a subshell: the children's times are this shell's
   own=$(awk -v hz="$hz" -v own="$total" 'END { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", own + (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }' "$work/times")
 }
 
 # load NAME URL SECONDS [COOKIES [ACCEPT]]: one wrk run; keeps its wrk-json line, with the share
-# of the machine other processes used meanwhile (other_cpu_pct), as raw/NAME.json
+# of the machine other processes used meanwhile (other_cpu_pct) and the CPU time the servers
+# (every process this script started: proxies, backend, Redis; not wrk) spent per request
+# (server_cpu_us), as raw/NAME.json. Idle servers of other targets add next to nothing.
 load() {
   local name=$1 url=$2 seconds=$3; shift 3
-  local busy0 own0 t0 busy1 own1 t1 other
-  busy0=$(busy_ticks); own_ticks; own0=$own; t0=$(date +%s%N)
+  local busy0 own0 servers0 t0 busy1 own1 servers1 t1 other requests cpu_us
+  busy0=$(busy_ticks); own_ticks; own0=$own; servers0=$servers; t0=$(date +%s%N)
   wrk -t"$threads" -c"$connections" -d"${seconds}s" -s bench/wrk.lua "$url" -- "$@" >"$logs/wrk-$name.txt" 2>&1
-  busy1=$(busy_ticks); own_ticks; own1=$own; t1=$(date +%s%N)
+  busy1=$(busy_ticks); own_ticks; own1=$own; servers1=$servers; t1=$(date +%s%N)
   other=$(awk -v b=$(( busy1 - busy0 )) -v o=$(( own1 - own0 )) -v ns=$(( t1 - t0 )) -v hz="$hz" -v n="$cores" \
     'BEGIN { x = (b - o) / (ns / 1e9 * hz * n) * 100; if (x < 0) x = 0; printf "%.1f", x }')
-  sed -n 's/^wrk-json //p' "$logs/wrk-$name.txt" | sed "s/}\$/,\"other_cpu_pct\":$other}/" >"$raw/$name.json"
+  requests=$(sed -n 's/^wrk-json {"requests":\([0-9]*\).*/\1/p' "$logs/wrk-$name.txt")
+  cpu_us=$(awk -v t=$(( servers1 - servers0 )) -v hz="$hz" -v r="${requests:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / hz * 1e6 / r; else print 0 }')
+  sed -n 's/^wrk-json //p' "$logs/wrk-$name.txt" | sed "s/}\$/,\"other_cpu_pct\":$other,\"server_cpu_us\":$cpu_us}/" >"$raw/$name.json"
   [ -s "$raw/$name.json" ] || { cat "$logs/wrk-$name.txt" >&2; return 1; }
 }
-summary() { sed -E 's/.*"rps":([0-9.]+).*"p50_ms":([0-9.]+).*"p99_ms":([0-9.]+).*"other_cpu_pct":([0-9.]+).*/\1 req\/s, p50 \2 ms, p99 \3 ms (other processes \4% CPU)/' "$1"; }
+summary() { sed -E 's/.*"rps":([0-9.]+).*"p50_ms":([0-9.]+).*"p99_ms":([0-9.]+).*"other_cpu_pct":([0-9.]+).*"server_cpu_us":([0-9.]+).*/\1 req\/s, p50 \2 ms, p99 \3 ms, servers \5 µs CPU per request (other processes \4% CPU)/' "$1"; }
 rotate() { # rotate ROUND ITEM...: the items, starting ROUND-1 places further, so no target is always first
   local round=$1; shift
   local items=("$@") i

@@ -83,6 +83,21 @@ internal static class ReportCommand
             }
         }
 
+        // CPU time per request of the servers (proxy, backend, Redis): on a shared machine req/s
+        // drifts with the neighbours, CPU per request much less.
+        if (raw.Has("s1-wr") && raw.Number("s1-wr", "server_cpu_us") is { } roomCpu)
+        {
+            foreach (var (file, name) in new[] { ("s1-backend", "backend direct"), ("s1-bare", "minimal YARP app"), ("s1-wr-off", "room off"), ("s1-wr", "WaitingRoom"), ("s1-wr-nolog", "WaitingRoom, log off") })
+            {
+                if (raw.Number(file, "server_cpu_us") is { } cpu)
+                {
+                    rows.Add(Info(S, $"{name}: server CPU µs per request (proxy + backend + Redis)" + of, Us(cpu),
+                        file == "s1-wr" ? $"room off {Us(raw.Number("s1-wr-off", "server_cpu_us"))}, minimal YARP {Us(raw.Number("s1-bare", "server_cpu_us"))}" : "",
+                        file == "s1-wr" ? Ratio(roomCpu, raw.Number("s1-wr-off", "server_cpu_us")) : ""));
+                }
+            }
+        }
+
         // The tail on a shared machine is mostly other processes' stalls, which hit one round and
         // not the next: each target's least disturbed round (its lowest p99) is compared.
         var roomP99 = raw.Min("s1-wr", "p99_ms");
@@ -122,6 +137,10 @@ internal static class ReportCommand
         var bare = raw.Number("s1-bare", "rps");
         rows.Add(Check(S, "decisions/s (every request a new visitor)", Rate(decisions), $"minimal YARP S1 {Rate(bare)}", Ratio(decisions, bare), "≥ 0.50", AtLeast(Divide(decisions, bare), 0.50)));
         rows.Add(Info(S, "p50 / p99 latency", $"{Ms(raw.Number("s2-storm", "p50_ms"))} / {Ms(raw.Number("s2-storm", "p99_ms"))} ms", "", ""));
+        if (raw.Number("s2-storm", "server_cpu_us") is { } stormCpu)
+        {
+            rows.Add(Info(S, "server CPU µs per decision (proxy + backend + Redis)", Us(stormCpu), $"minimal YARP S1 {Us(raw.Number("s1-bare", "server_cpu_us"))}", Ratio(stormCpu, raw.Number("s1-bare", "server_cpu_us"))));
+        }
 
         var capacity = raw.Number("s2-watch", "max");
         var maxUsed = raw.Number("s2-watch", "maxUsed");
@@ -252,6 +271,8 @@ internal static class ReportCommand
     private static string Rate(double? value) => value?.ToString("N0", Invariant) ?? "missing";
 
     private static string Count(double? value) => value?.ToString("N0", Invariant) ?? "missing";
+
+    private static string Us(double? value) => value is null ? "?" : $"{value.Value.ToString("0.0", Invariant)} µs";
 
     private static string Ms(double? value) => value?.ToString("0.00", Invariant) ?? "?";
 
