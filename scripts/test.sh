@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of WaitingRoom: installs what the tests need (redis-server, chromium and
-# chromium-driver from Debian's packages when they are missing), restores, builds and runs the whole suite, then prints one
-# closing line "N passed, M failed" taken from the test results file.
+# chromium-driver from Debian's packages when they are missing), restores, builds and runs both test
+# projects (WaitingRoom.Tests in parallel, WaitingRoom.RealTime.Tests one class at a time). Quiet on
+# success: one line per failed test, then one closing line "N passed, M failed" taken from the test
+# results files (artifacts/test-results/*.trx, which hold every message and stack trace).
+# Arguments are passed to dotnet test (e.g. --filter "FullyQualifiedName~QueueFlowTests").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,13 +30,23 @@ results="$(pwd)/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-dotnet restore WaitingRoom.sln
-dotnet build WaitingRoom.sln --no-restore -c Release
+# Quiet build: nothing on success; on failure, every error with its file and line.
+build_log="$results/build.log"
+if ! { dotnet restore WaitingRoom.sln -v q --nologo && dotnet build WaitingRoom.sln --no-restore -c Release -v q --nologo -clp:ErrorsOnly; } >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  exit 1
+fi
 
-status=0
-dotnet test WaitingRoom.sln --no-build -c Release \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" -- RunConfiguration.TestSessionTimeout=900000 || status=$?
+# The runner's own lines per project stay (which assembly, its counts); its per-failure line is
+# left out, as the loop below prints one per failed test from the results files.
+{
+  status=0
+  dotnet test WaitingRoom.sln --no-build -c Release --nologo -v q \
+    --logger trx --logger "console;verbosity=quiet" \
+    --results-directory "$results" "$@" -- RunConfiguration.TestSessionTimeout=900000 2>&1 || status=$?
+  echo "$status" >"$results/status"
+} | { grep -v -E '^(|A total of [0-9]+ test files? matched the specified pattern\.|Results File: .*|\[xUnit\.net [0-9:.]+\] +[^ ].* \[FAIL\])$' || true; }
+status=$(cat "$results/status")
 
 passed=0
 failed=0
@@ -46,6 +59,8 @@ for trx in "$results"/*.trx; do
   f=$(printf '%s' "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
+  # One line per failed test; its message and stack trace are in the .trx file.
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/failed: \1/p' || true
 done
 
 if [ "$found" -eq 0 ]; then
@@ -53,6 +68,7 @@ if [ "$found" -eq 0 ]; then
   [ "$status" -ne 0 ] || status=1
 fi
 
+[ "$failed" -eq 0 ] || echo "details: $results/*.trx"
 echo "${passed} passed, ${failed} failed"
 if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then
   [ "$status" -ne 0 ] || status=1

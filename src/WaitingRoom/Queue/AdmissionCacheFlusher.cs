@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using WaitingRoom.Hosting;
 
 namespace WaitingRoom.Queue;
 

@@ -1,177 +1,132 @@
-using System.Diagnostics;
-using System.Text.Json;
-using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 
 namespace WaitingRoom.Tests.EndToEnd;
 
 /// <summary>
-/// The queue over real time with short settings: promotion order, dropping waiters who stop
-/// polling, and freeing the slots of released visitors who never come back.
+/// The queue in virtual time through the whole proxy and the Redis store: promotion order,
+/// dropping waiters who stop polling, and freeing the slots of released visitors who never come
+/// back. The clock moves only by <see cref="RoomUnderTest.AdvanceAsync"/>, so no TTL races a request.
 /// </summary>
 public sealed class QueueFlowTests
 {
-    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(40);
+    private static Task<RoomUnderTest> StartAsync(int maxActive, Action<Dictionary<string, string?>> configure) =>
+        RoomUnderTest.StartAsync(maxActive, settings =>
+        {
+            settings["WR_RELEASE_INTERVAL"] = "1";
+            configure(settings);
+        }, RoomUnderTest.NewClock());
 
     [Fact]
     public async Task Promotion_SlotsFreeRepeatedly_VisitorsReleasedStrictlyByPosition()
     {
-        await using var backend = await TestBackend.StartAsync();
-        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        settings["WR_MAX_ACTIVE"] = "2";
-        settings["WR_ACTIVE_TTL"] = "0.6";
-        settings["WR_RELEASE_INTERVAL"] = "0.2";
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-
-        // Two take the slots and leave (their slots free after the active TTL); twelve queue.
+        // Arrange: two take the slots and leave; twelve queue behind them.
+        await using var room = await StartAsync(maxActive: 2, settings =>
+        {
+            settings["WR_ACTIVE_TTL"] = "60";
+            settings["WR_QUEUE_TTL"] = "3600";
+        });
         for (var i = 0; i < 2; i++)
         {
-            Assert.True(Forwarded(await ProxyInstance.GetJsonAsync(client, "/echo")));
+            Assert.True((await room.GetAsync("/echo")).ReachedBackend);
         }
 
-        var waiters = new List<(string Token, long Position)>();
+        var waiters = new List<string>();
+        var positions = new List<long>();
         for (var i = 0; i < 12; i++)
         {
-            var answer = await ProxyInstance.GetJsonAsync(client, "/echo");
-            waiters.Add((answer.Token!, answer.Json!.Value.GetProperty("position").GetInt64()));
+            var answer = await room.GetAsync("/echo");
+            waiters.Add(answer.Token!);
+            positions.Add(answer.Number("position"));
         }
 
-        Assert.Equal(Enumerable.Range(1, 12).Select(p => (long)p), waiters.Select(w => w.Position));
-
-        // Everyone polls; a visitor seen released is recorded (with the poll round) and claims its slot once.
-        var releasedRound = new Dictionary<string, int>();
-        var clock = Stopwatch.StartNew();
-        for (var round = 0; releasedRound.Count < waiters.Count; round++)
+        // Act: six times, the visitors inside stay idle past the active TTL; the round frees their
+        // slots, and whoever is released comes in once and leaves.
+        var releasedPerRound = new List<int[]>();
+        var next = 0;
+        for (var round = 0; round < 6; round++)
         {
-            Assert.True(clock.Elapsed < s_limit, $"only {releasedRound.Count} of {waiters.Count} released in {s_limit}");
-            foreach (var (token, _) in waiters.Where(w => !releasedRound.ContainsKey(w.Token)))
+            await room.AdvanceAsync(TimeSpan.FromSeconds(61));
+            var states = new List<string?>();
+            foreach (var token in waiters.Skip(next))
             {
-                var status = await ProxyInstance.GetJsonAsync(client, "/_wr/status", token);
-                var state = StateOf(status);
-                Assert.NotEqual("unknown", state);
-                if (state == "released")
-                {
-                    // FIFO: when a waiter is released, nobody who was ahead of it may still be queued
-                    // (checked now, because a promotion round can run between two polls of one loop).
-                    foreach (var (ahead, _) in waiters.TakeWhile(w => w.Token != token).Where(w => !releasedRound.ContainsKey(w.Token)))
-                    {
-                        var aheadState = StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", ahead));
-                        Assert.True(aheadState is "released" or "active", $"a waiter ahead is still {aheadState} while a later one is released");
-                    }
-
-                    releasedRound[token] = round;
-                    Assert.True(Forwarded(await ProxyInstance.GetJsonAsync(client, "/echo", token)));
-                }
+                states.Add((await room.StatusAsync(token)).State);
             }
 
-            await Task.Delay(100);
+            var released = states.Select((state, i) => (state, i: i + next)).Where(s => s.state == "released").Select(s => s.i).ToArray();
+            Assert.All(states.Where(s => s != "released"), s => Assert.Equal("queued", s));
+            releasedPerRound.Add(released);
+            foreach (var i in released)
+            {
+                Assert.True((await room.GetAsync("/echo", waiters[i])).ReachedBackend);
+            }
+
+            next += released.Length;
         }
 
-        // Every waiter got in, and none before someone who was ahead of it (checked as each was released).
-        Assert.Equal(waiters.Count, releasedRound.Count);
-        Assert.Equal(14, backend.Requests);
+        // Assert: two by two, strictly by position, each exactly when the slots freed.
+        Assert.Equal(Enumerable.Range(1, 12).Select(p => (long)p), positions);
+        Assert.Equal(Enumerable.Range(0, 6).Select(r => new[] { 2 * r, (2 * r) + 1 }), releasedPerRound);
+        Assert.Equal(14, room.Backend.Requests);
     }
 
     [Fact]
     public async Task Queue_WaiterStopsPolling_LosesPlaceWhileWaiterWhoPollsKeepsIt()
     {
-        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
-        settings["WR_MAX_ACTIVE"] = "1";
-        settings["WR_QUEUE_TTL"] = "1.5";
-        settings["WR_RELEASE_INTERVAL"] = "0.2";
-        await using var backend = await TestBackend.StartAsync();
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        var holder = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
-        var quitter = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
-        var poller = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
+        // Arrange
+        await using var room = await StartAsync(maxActive: 1, settings => settings["WR_QUEUE_TTL"] = "30");
+        var holder = (await room.GetAsync("/")).Token!;
+        var quitter = (await room.GetAsync("/")).Token!;
+        var poller = (await room.GetAsync("/")).Token!;
 
-        // The poller polls (and the holder stays active) well within the TTL, the quitter never polls again.
-        var clock = Stopwatch.StartNew();
-        string? quitterState;
-        do
+        // Act: every 5 s the holder comes back and the poller polls; the quitter never polls again.
+        var queueLengths = new List<long>();
+        for (var step = 0; step < 12; step++)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "the quitter kept its place");
-            await ProxyInstance.GetJsonAsync(client, "/", holder);
-            var poll = await ProxyInstance.GetJsonAsync(client, "/_wr/status", poller);
-            Assert.Equal("queued", StateOf(poll));
-            await Task.Delay(300);
-            quitterState = clock.Elapsed > TimeSpan.FromSeconds(2.25) ? StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", quitter)) : "queued";
+            await room.AdvanceAsync(TimeSpan.FromSeconds(5));
+            queueLengths.Add(await room.CountAsync("queue"));
+            Assert.True((await room.GetAsync("/", holder)).ReachedBackend);
+            Assert.Equal("queued", (await room.StatusAsync(poller)).State);
         }
-        while (quitterState != "unknown");
 
-        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.5));
+        var quitterAfter = await room.StatusAsync(quitter);
+        var pollerAfter = await room.StatusAsync(poller);
 
-        // The quitter's entry is swept by the next promotion round; the poller moves up to 1 and stays queued.
-        var sweep = Stopwatch.StartNew();
-        long position;
-        do
-        {
-            Assert.True(sweep.Elapsed < TimeSpan.FromSeconds(5), "the quitter's place was never swept");
-            await ProxyInstance.GetJsonAsync(client, "/", holder);
-            var kept = await ProxyInstance.GetJsonAsync(client, "/_wr/status", poller);
-            Assert.Equal("queued", StateOf(kept));
-            position = kept.Json!.Value.GetProperty("position").GetInt64();
-            await Task.Delay(100);
-        }
-        while (position != 1);
+        // Assert: the quitter's place is kept for at least its 30 s TTL and swept within one and a half
+        // (polls are kept in generations of half the TTL): at the round at 45 s. The poller moves up to 1.
+        Assert.Equal([2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 1L, 1L, 1L, 1L], queueLengths);
+        Assert.Equal("unknown", quitterAfter.State);
+        Assert.Equal(("queued", 1L), (pollerAfter.State, pollerAfter.Number("position")));
     }
 
     [Fact]
     public async Task Release_VisitorNeverComesBack_SlotFreesAfterAdmissionWindowForTheNext()
     {
-        var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
-        settings["WR_MAX_ACTIVE"] = "1";
-        settings["WR_ACTIVE_TTL"] = "0.5";
-        settings["WR_ADMISSION_WINDOW"] = "2";
-        settings["WR_RELEASE_INTERVAL"] = "0.2";
-        await using var backend = await TestBackend.StartAsync();
-        settings["WR_BACKEND_URL"] = backend.Address.ToString();
-        await using var proxy = await ProxyInstance.StartAsync(settings);
-        using var client = proxy.Anonymous();
-        await ProxyInstance.GetJsonAsync(client, "/");
-        var noShow = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
-        var next = (await ProxyInstance.GetJsonAsync(client, "/")).Token!;
-
-        // The no-show polls until it is released, then never comes; the next keeps polling.
-        var releasedAt = await WaitForStateAsync(client, [noShow, next], noShow, "released");
-        var nextReleasedAt = await WaitForStateAsync(client, [next], next, "released");
-
-        // The no-show is seen released up to one poll cycle after it was; without the window rule
-        // the next visitor would follow one promotion interval (0.2 s) later, not 2 s.
-        Assert.True(nextReleasedAt - releasedAt >= TimeSpan.FromSeconds(1.2), $"next released {nextReleasedAt - releasedAt} after the no-show");
-        Assert.Equal("unknown", StateOf(await ProxyInstance.GetJsonAsync(client, "/_wr/status", noShow)));
-        Assert.True(Forwarded(await ProxyInstance.GetJsonAsync(client, "/echo", next)));
-    }
-
-    private static async Task<TimeSpan> WaitForStateAsync(HttpClient client, string[] pollers, string watched, string wanted)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < s_limit)
+        // Arrange: the holder leaves; the no-show is released first and never comes.
+        await using var room = await StartAsync(maxActive: 1, settings =>
         {
-            foreach (var token in pollers)
-            {
-                var status = await ProxyInstance.GetJsonAsync(client, "/_wr/status", token);
-                if (token == watched && StateOf(status) == wanted)
-                {
-                    return TimeSpan.FromTicks(Stopwatch.GetTimestamp() * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
-                }
-            }
+            settings["WR_ACTIVE_TTL"] = "60";
+            settings["WR_QUEUE_TTL"] = "3600";
+            settings["WR_ADMISSION_WINDOW"] = "30";
+        });
+        Assert.True((await room.GetAsync("/")).ReachedBackend);
+        var noShow = (await room.GetAsync("/")).Token!;
+        var next = (await room.GetAsync("/")).Token!;
 
-            await Task.Delay(100);
-        }
+        // Act
+        await room.AdvanceAsync(TimeSpan.FromSeconds(61));
+        var noShowReleased = (await room.StatusAsync(noShow)).State;
+        await room.AdvanceAsync(TimeSpan.FromSeconds(29));
+        var nextWithinTheWindow = (await room.StatusAsync(next)).State;
+        await room.AdvanceAsync(TimeSpan.FromSeconds(2));
+        var nextAfterTheWindow = (await room.StatusAsync(next)).State;
+        var noShowAfter = (await room.StatusAsync(noShow)).State;
+        var nextVisit = await room.GetAsync("/echo", next);
 
-        throw new TimeoutException($"{watched[..6]} never became {wanted}");
+        // Assert: the slot stays the no-show's for its whole admission window, then goes to the next.
+        Assert.Equal("released", noShowReleased);
+        Assert.Equal("queued", nextWithinTheWindow);
+        Assert.Equal("released", nextAfterTheWindow);
+        Assert.Equal("unknown", noShowAfter);
+        Assert.True(nextVisit.ReachedBackend, nextVisit.Body);
     }
-
-    /// <summary>True when the backend answered (its /echo JSON), i.e. the visitor was admitted and forwarded.</summary>
-    private static bool Forwarded((System.Net.HttpStatusCode Status, JsonElement? Json, string? Token, string Body) answer) =>
-        answer.Status == System.Net.HttpStatusCode.OK && answer.Json?.TryGetProperty("method", out _) == true;
-
-    /// <summary>The room's state in a JSON answer; null for the backend's own answer (the visitor was forwarded).</summary>
-    private static string? StateOf((System.Net.HttpStatusCode Status, JsonElement? Json, string? Token, string Body) answer) =>
-        answer.Json?.TryGetProperty("state", out var state) == true ? state.GetString() : null;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Xunit;
 
@@ -6,12 +5,15 @@ namespace WaitingRoom.Tests.EndToEnd;
 
 /// <summary>
 /// WR_QUEUE_MODE over real HTTP: passthrough, queue-all, reject and random, each through YARP to a
-/// real backend with the Redis store.
+/// real backend with the Redis store, in virtual time.
 /// </summary>
 public sealed class QueueModeTests
 {
+    private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(0.2);
+
+    /// <summary>A room in virtual time: a free slot is given at the round after it frees, and only then.</summary>
     private static Task<RoomUnderTest> StartAsync(string mode, int maxActive) =>
-        RoomUnderTest.StartAsync(maxActive, settings => settings["WR_QUEUE_MODE"] = mode);
+        RoomUnderTest.StartAsync(maxActive, settings => settings["WR_QUEUE_MODE"] = mode, RoomUnderTest.NewClock());
 
     [Fact]
     public async Task Admit_PassthroughModeFiveVisitorsOneSlot_AllReachBackendAndCountAsActive()
@@ -103,11 +105,11 @@ public sealed class QueueModeTests
         // Act: the holder's origin releases it; every waiter, once released, comes in and is released by the origin too.
         var released = await room.GetAsync("/release", holder.Token);
         var admitted = new HashSet<string>(StringComparer.Ordinal);
-        var clock = Stopwatch.StartNew();
-        while (admitted.Count < waiters.Count)
+        for (var round = 0; round < waiters.Count; round++)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"only {admitted.Count} of {waiters.Count} waiters admitted");
-            foreach (var waiter in waiters.Where(w => !admitted.Contains(w.Token!)))
+            await room.AdvanceAsync(s_interval);
+            var before = admitted.Count;
+            foreach (var waiter in waiters.Where(w => !admitted.Contains(w.Token!)).ToList())
             {
                 var status = await room.StatusAsync(waiter.Token!);
                 Assert.NotEqual("unknown", status.State);
@@ -124,7 +126,7 @@ public sealed class QueueModeTests
                 }
             }
 
-            await Task.Delay(50);
+            Assert.Equal(before + 1, admitted.Count);
         }
 
         // Assert
@@ -168,27 +170,21 @@ public sealed class QueueModeTests
 
             Assert.Single(first);
             Assert.True((await room.GetAsync("/release", holder)).ReachedBackend);
-            string? winner = null;
-            await Visit.UntilAsync(
-                async () =>
+            await room.AdvanceAsync(s_interval);
+            var winners = new List<string>();
+            foreach (var token in waiting)
+            {
+                if ((await room.StatusAsync(token)).State == "released")
                 {
-                    foreach (var token in waiting)
-                    {
-                        if ((await room.StatusAsync(token)).State == "released")
-                        {
-                            winner = token;
-                            return true;
-                        }
-                    }
+                    winners.Add(token);
+                }
+            }
 
-                    return false;
-                },
-                TimeSpan.FromSeconds(5),
-                $"round {round}: nobody released");
+            var winner = Assert.Single(winners);
             foretold += winner == first[0] ? 1 : 0;
             Assert.True((await room.GetAsync("/echo", winner)).ReachedBackend);
-            waiting.Remove(winner!);
-            holder = winner!;
+            waiting.Remove(winner);
+            holder = winner;
         }
 
         // Assert

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
@@ -8,7 +7,8 @@ namespace WaitingRoom.Tests.EndToEnd;
 /// <summary>
 /// The room's policies over real HTTP with the Redis store: the admission rate cap across
 /// instances, the origin's release header, the absolute session cap, bypass rules and the
-/// per-address newcomer cap.
+/// per-address newcomer cap. Rate windows and session caps run in virtual time
+/// (<see cref="RoomUnderTest.AdvanceAsync"/>).
 /// </summary>
 public sealed class RoomPolicyTests
 {
@@ -16,9 +16,9 @@ public sealed class RoomPolicyTests
     public async Task Admit_RateCapFiveAcrossThreeInstances_ExactlyFiveAdmittedAndPromotionStaysUnderTheCap()
     {
         // Arrange
-        await using var room = await RoomUnderTest.StartAsync(maxActive: 1000, settings => settings["WR_NEW_USERS_PER_MINUTE"] = "5");
-        await using var second = await ProxyInstance.StartAsync(room.Settings);
-        await using var third = await ProxyInstance.StartAsync(room.Settings);
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1000, settings => settings["WR_NEW_USERS_PER_MINUTE"] = "5", RoomUnderTest.NewClock());
+        await using var second = await room.StartInstanceAsync();
+        await using var third = await room.StartInstanceAsync();
         var clients = new[] { room.Client, second.Anonymous(), third.Anonymous() };
 
         try
@@ -39,8 +39,12 @@ public sealed class RoomPolicyTests
             Assert.Equal(Enumerable.Range(1, 25).Select(p => (long)p), answers.Where(a => a.State == "queued").Select(a => a.Number("position")).Order());
             Assert.Equal(5, room.Backend.Requests);
 
-            // ...and the promotion rounds of three instances (five rounds each in this second) release nobody more.
-            await Task.Delay(TimeSpan.FromSeconds(1.2));
+            // ...and the promotion rounds of three instances (five rounds each within the minute) release nobody more.
+            for (var round = 0; round < 5; round++)
+            {
+                await room.AdvanceAsync(TimeSpan.FromSeconds(10), room.Proxy, second, third);
+            }
+
             Assert.Equal(5, room.Backend.Requests);
             var used = await room.UsedAsync();
             Assert.True(used <= 5, $"{used} active or released");
@@ -63,7 +67,7 @@ public sealed class RoomPolicyTests
     public async Task Promotion_RateCapThreeAndSlotFreedThreeTimes_PromotionsCountAndThirdWaiterWaitsForTheMinute()
     {
         // Arrange: one slot, three admissions a minute; A takes the first, B, C and D wait.
-        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_NEW_USERS_PER_MINUTE"] = "3");
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings => settings["WR_NEW_USERS_PER_MINUTE"] = "3", RoomUnderTest.NewClock());
         var a = await room.GetAsync("/echo", forwardedFor: "198.51.100.1");
         var b = await room.GetAsync("/echo", forwardedFor: "198.51.100.2");
         var c = await room.GetAsync("/echo", forwardedFor: "198.51.100.3");
@@ -73,18 +77,19 @@ public sealed class RoomPolicyTests
 
         // Act: the origin releases each holder in turn; B and C are promoted (admissions 2 and 3).
         Assert.True((await room.GetAsync("/release", a.Token)).ReachedBackend);
-        await Visit.UntilAsync(async () => (await room.StatusAsync(b.Token!)).State == "released", TimeSpan.FromSeconds(5), "B released");
+        await room.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal("released", (await room.StatusAsync(b.Token!)).State);
         Assert.True((await room.GetAsync("/release", b.Token)).ReachedBackend);
-        await Visit.UntilAsync(async () => (await room.StatusAsync(c.Token!)).State == "released", TimeSpan.FromSeconds(5), "C released");
+        await room.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal("released", (await room.StatusAsync(c.Token!)).State);
         Assert.True((await room.GetAsync("/release", c.Token)).ReachedBackend);
 
-        // Assert: the slot is free, but the minute's three admissions are used: D keeps waiting (five rounds).
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(1))
+        // Assert: the slot is free, but the minute's three admissions are used: D keeps waiting (five rounds within the minute).
+        for (var round = 0; round < 5; round++)
         {
+            await room.AdvanceAsync(TimeSpan.FromSeconds(10));
             var status = await room.StatusAsync(d.Token!);
             Assert.Equal(("queued", 1L), (status.State, status.Number("position")));
-            await Task.Delay(100);
         }
 
         var dVisit = await room.GetAsync("/echo", d.Token);
@@ -98,22 +103,21 @@ public sealed class RoomPolicyTests
     public async Task ReleaseHeader_OriginReleasesActiveVisitor_HeaderStrippedAndNextVisitorAdmitted()
     {
         // Arrange
-        await using var room = await RoomUnderTest.StartAsync(maxActive: 1);
+        await using var room = await RoomUnderTest.StartAsync(maxActive: 1, clock: RoomUnderTest.NewClock());
         var (a, b) = await room.HolderAndWaiterAsync();
 
-        // Act
+        // Act: one release interval (0.2 s) after the origin released A.
         var release = await room.GetAsync("/release", a.Token);
         var aAfter = await room.StatusAsync(a.Token!);
-        var clock = Stopwatch.StartNew();
-        await Visit.UntilAsync(async () => (await room.StatusAsync(b.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "B released after A's origin released A");
-        var bReleasedAfter = clock.Elapsed;
+        await room.AdvanceAsync(TimeSpan.FromSeconds(0.2));
+        var bAfterOneInterval = await room.StatusAsync(b.Token!);
         var bVisit = await room.GetAsync("/echo", b.Token);
 
         // Assert
         Assert.True(release.ReachedBackend, release.Body);
         Assert.False(release.HasHeader("WR-Command"), "the origin's WR-Command header reached the visitor");
         Assert.Equal("unknown", aAfter.State);
-        Assert.True(bReleasedAfter < TimeSpan.FromSeconds(2), $"B released {bReleasedAfter} after A (release interval 0.2 s)");
+        Assert.Equal("released", bAfterOneInterval.State);
         Assert.True(bVisit.ReachedBackend, bVisit.Body);
         Assert.Equal(3, room.Backend.Requests);
         Assert.Equal(1, await room.CountAsync("active"));
@@ -145,61 +149,44 @@ public sealed class RoomPolicyTests
     [Fact]
     public async Task SessionMax_ActiveVisitorKeepsRequesting_SessionEndsAtCapAndWaiterGetsTheSlot()
     {
-        // Arrange
+        // Arrange: a 120 s session cap, far longer than A ever stays idle.
         await using var room = await RoomUnderTest.StartAsync(maxActive: 1, settings =>
         {
-            settings["WR_SESSION_MAX"] = "2";
+            settings["WR_SESSION_MAX"] = "120";
             settings["WR_ACTIVE_TTL"] = "60";
-        });
-        var clock = Stopwatch.StartNew();
+            settings["WR_QUEUE_TTL"] = "3600";
+        }, RoomUnderTest.NewClock());
         var (a, b) = await room.HolderAndWaiterAsync();
 
-        // Act: A never goes idle (a request every ~50 ms); B polls until it is released.
-        TimeSpan? aFirstRefused = null;
-        TimeSpan? bReleased = null;
+        // Act: A never goes idle (a request every 10 s); B polls. Then the clock passes A's cap.
         var aForwarded = 0;
-        while (bReleased is null)
+        var bStates = new List<string?>();
+        for (var step = 0; step < 11; step++)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "B was never released: the session cap did not end A's session");
-            var again = await room.GetAsync("/echo", a.Token);
-            if (again.ReachedBackend)
-            {
-                Assert.Null(aFirstRefused);
-                aForwarded++;
-            }
-            else
-            {
-                aFirstRefused ??= clock.Elapsed;
-            }
-
-            if ((await room.StatusAsync(b.Token!)).State is "released" or "active")
-            {
-                bReleased = clock.Elapsed;
-            }
-
-            await Task.Delay(50);
+            await room.AdvanceAsync(TimeSpan.FromSeconds(10));
+            aForwarded += (await room.GetAsync("/echo", a.Token)).ReachedBackend ? 1 : 0;
+            bStates.Add((await room.StatusAsync(b.Token!)).State);
         }
 
+        await room.AdvanceAsync(TimeSpan.FromSeconds(11));
+        var aPastTheCap = await room.GetAsync("/echo", a.Token);
+        var bPastTheCap = await room.StatusAsync(b.Token!);
         var bVisit = await room.GetAsync("/echo", b.Token);
-        var bAdmitted = clock.Elapsed;
         var aWhileBHolds = new List<VisitAnswer>();
         for (var i = 0; i < 3; i++)
         {
             aWhileBHolds.Add(await room.GetAsync("/echo", a.Token));
         }
 
-        var bSessionAge = clock.Elapsed - bAdmitted;
-
-        // Assert: A was in for the whole two seconds, every request forwarded; the cap, not idleness, ended it.
-        Assert.True(aForwarded >= 5, $"A was forwarded only {aForwarded} times before its session ended");
-        Assert.True(aFirstRefused is null || aFirstRefused >= TimeSpan.FromSeconds(1.95), $"A refused at {aFirstRefused}, before its 2 s cap");
-        Assert.True(bReleased >= TimeSpan.FromSeconds(1.95), $"B released at {bReleased}, before A's 2 s cap");
-        Assert.True(bReleased <= TimeSpan.FromSeconds(6), $"B released only at {bReleased}");
+        // Assert: A was in for its whole 120 s, every request forwarded; the cap, not idleness, ended it.
+        Assert.Equal(11, aForwarded);
+        Assert.All(bStates, state => Assert.Equal("queued", state));
+        Assert.False(aPastTheCap.ReachedBackend, "A was forwarded past its session cap");
+        Assert.Equal("released", bPastTheCap.State);
         Assert.True(bVisit.ReachedBackend, bVisit.Body);
 
-        // Once its session ended, A waits while B holds the slot (B's own 2 s cap has not passed).
-        Assert.True(bSessionAge < TimeSpan.FromSeconds(1.9), $"the checks took {bSessionAge}: B's own cap may have passed");
-        Assert.All(aWhileBHolds, answer =>
+        // Once its session ended, A waits while B holds the slot (B's own cap is far off: the clock stands still).
+        Assert.All(aWhileBHolds.Prepend(aPastTheCap), answer =>
         {
             Assert.False(answer.ReachedBackend, "A was admitted again while B held the only slot");
             Assert.Equal("queued", answer.State);

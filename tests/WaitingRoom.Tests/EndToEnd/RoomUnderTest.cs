@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Time.Testing;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 
@@ -11,8 +12,9 @@ namespace WaitingRoom.Tests.EndToEnd;
 /// </summary>
 internal sealed class RoomUnderTest : IAsyncDisposable
 {
-    private RoomUnderTest(TestBackend backend, string prefix, Dictionary<string, string?> settings, ProxyInstance proxy)
+    private RoomUnderTest(TestBackend backend, string prefix, Dictionary<string, string?> settings, ProxyInstance proxy, FakeTimeProvider? clock)
     {
+        Clock = clock;
         Backend = backend;
         Prefix = prefix;
         Settings = settings;
@@ -30,13 +32,20 @@ internal sealed class RoomUnderTest : IAsyncDisposable
 
     public ProxyInstance Proxy { get; }
 
+    /// <summary>The room's clock when it runs in virtual time (see <see cref="AdvanceAsync"/>); null on real time.</summary>
+    public FakeTimeProvider? Clock { get; }
+
     public HttpClient Client { get; }
 
     /// <summary>
     /// Starts the backend and the proxy with WR_MAX_ACTIVE <paramref name="maxActive"/>; <paramref name="configure"/>
     /// changes or adds settings before the proxy starts.
     /// </summary>
-    public static async Task<RoomUnderTest> StartAsync(int maxActive, Action<Dictionary<string, string?>>? configure = null)
+    /// <remarks>
+    /// With <paramref name="clock"/> the room runs in virtual time: expiry, rate windows, events
+    /// and the promotion loop follow the clock only, moved by <see cref="AdvanceAsync"/>.
+    /// </remarks>
+    public static async Task<RoomUnderTest> StartAsync(int maxActive, Action<Dictionary<string, string?>>? configure = null, FakeTimeProvider? clock = null)
     {
         var backend = await TestBackend.StartAsync();
         try
@@ -47,13 +56,34 @@ internal sealed class RoomUnderTest : IAsyncDisposable
             settings["WR_MAX_ACTIVE"] = maxActive.ToString(CultureInfo.InvariantCulture);
             settings["WR_RELEASE_INTERVAL"] = "0.2";
             configure?.Invoke(settings);
-            var proxy = await ProxyInstance.StartAsync(settings);
-            return new RoomUnderTest(backend, prefix, settings, proxy);
+            var proxy = await ProxyInstance.StartAsync(settings, time: clock);
+            return new RoomUnderTest(backend, prefix, settings, proxy, clock);
         }
         catch
         {
             await backend.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>A virtual-time room's clock: fresh at the real time now, so every date it reads is plausible.</summary>
+    public static FakeTimeProvider NewClock() => new(TimeProvider.System.GetUtcNow());
+
+    /// <summary>Another instance of the same room (same settings, same clock).</summary>
+    public Task<ProxyInstance> StartInstanceAsync() => ProxyInstance.StartAsync(Settings, time: Clock);
+
+    /// <summary>
+    /// Moves the virtual clock by <paramref name="by"/>, then runs one promotion round at the new
+    /// time on <paramref name="instances"/> (this room's proxy when none is given) and returns
+    /// once they are done, so what the round decided is in the store.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by, params ProxyInstance[] instances)
+    {
+        var clock = Clock ?? throw new InvalidOperationException("the room runs on real time");
+        clock.Advance(by);
+        foreach (var instance in instances.Length == 0 ? [Proxy] : instances)
+        {
+            await instance.RunPromotionRoundAsync();
         }
     }
 

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WaitingRoom.Queue;
 
 namespace WaitingRoom.Tests.Infrastructure;
 
@@ -28,15 +30,28 @@ public sealed class ProxyInstance : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ProxyInstance> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
+    /// <summary>
+    /// Starts an instance. With <paramref name="time"/> (a FakeTimeProvider) the room's clock and
+    /// its loops' timers (promotion, cache flush, shared-state sync) move only when the test
+    /// advances it; the store's call deadlines stay on real time.
+    /// </summary>
+    public static async Task<ProxyInstance> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
         var all = new Dictionary<string, string?>(settings)
         {
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Warning",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Yarp"] = "Warning",
         };
         builder.Configuration.AddInMemoryCollection(all);
+        if (time is not null)
+        {
+            // Before AddWaitingRoom, whose TryAddSingleton(TimeProvider.System) then keeps this one.
+            builder.Services.AddSingleton(time);
+        }
+
         builder.AddWaitingRoom();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         configureServices?.Invoke(builder.Services);
@@ -46,6 +61,13 @@ public sealed class ProxyInstance : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ProxyInstance(app, new Uri(address));
     }
+
+    /// <summary>
+    /// Runs one promotion round now, at the clock's current time, and returns when it is done
+    /// (the loop's own round on a tick may run as well: rounds are atomic in the store).
+    /// </summary>
+    public Task RunPromotionRoundAsync() =>
+        _app.Services.GetServices<IHostedService>().OfType<PromotionService>().Single().RunRoundAsync(CancellationToken.None);
 
     /// <summary>A client that keeps cookies like a browser: one visitor.</summary>
     public HttpClient Visitor(CookieContainer? cookies = null) =>

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using WaitingRoom.Tests.EndToEnd;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
@@ -13,13 +13,18 @@ public sealed class AdminApiTests
 {
     private const string Token = "admin-test-token-0123456789";
 
-    private static Task<RoomUnderTest> StartAsync(int maxActive, Action<Dictionary<string, string?>>? configure = null) =>
+    private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(0.3);
+
+    /// <summary>Generous: only for what a loop does asynchronously after a tick of the virtual clock.</summary>
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(30);
+
+    private static Task<RoomUnderTest> StartAsync(int maxActive, Action<Dictionary<string, string?>>? configure = null, FakeTimeProvider? clock = null) =>
         RoomUnderTest.StartAsync(maxActive, settings =>
         {
             settings["WR_ADMIN_TOKEN"] = Token;
             settings["WR_RELEASE_INTERVAL"] = "0.3";
             configure?.Invoke(settings);
-        });
+        }, clock);
 
     /// <summary><paramref name="count"/> visitors from distinct addresses; returns their answers in order.</summary>
     private static async Task<List<VisitAnswer>> VisitorsAsync(RoomUnderTest room, int count, int first = 1)
@@ -109,29 +114,30 @@ public sealed class AdminApiTests
     [Fact]
     public async Task PatchRoom_CapacityRaised_EveryInstanceFollowsWithinAnIntervalAndARestartKeepsIt()
     {
-        // Arrange: two instances of one room; the change goes through the first.
-        await using var room = await StartAsync(2);
-        await using var second = await ProxyInstance.StartAsync(room.Settings);
+        // Arrange: two instances of one room on one virtual clock; the change goes through the first.
+        await using var room = await StartAsync(2, clock: RoomUnderTest.NewClock());
+        await using var second = await room.StartInstanceAsync();
         await VisitorsAsync(room, 5);
         using var first = new AdminClient(room.Proxy.Address, Token);
         using var other = new AdminClient(second.Address, Token);
 
-        // Act
+        // Act: the second instance sees the change at its next tick, one interval later.
         var patched = await first.PatchAsync("/_wr/admin/rooms/default", """{"maxActive":4,"newUsersPerMinute":120}""");
-        var clock = Stopwatch.StartNew();
-        await Visit.UntilAsync(async () => (await other.RoomAsync()).GetProperty("maxActive").GetInt32() == 4, TimeSpan.FromSeconds(5), "the second instance takes the new capacity");
-        var followedAfter = clock.Elapsed;
-        await Visit.UntilAsync(async () => (await first.RoomAsync()).GetProperty("queued").GetInt64() == 1, TimeSpan.FromSeconds(5), "two waiters are let in");
-        await using var restarted = await ProxyInstance.StartAsync(room.Settings);
+        var beforeTheTick = (await other.RoomAsync()).GetProperty("maxActive").GetInt32();
+        await room.AdvanceAsync(s_interval);
+        await Visit.UntilAsync(async () => (await other.RoomAsync()).GetProperty("maxActive").GetInt32() == 4, s_patience, "the second instance takes the new capacity at its tick");
+        var queuedAfterTheRound = (await first.RoomAsync()).GetProperty("queued").GetInt64();
+        await using var restarted = await room.StartInstanceAsync();
         using var third = new AdminClient(restarted.Address, Token);
-        await Visit.UntilAsync(async () => (await third.RoomAsync()).GetProperty("maxActive").GetInt32() == 4, TimeSpan.FromSeconds(5), "a new instance loads the stored setting");
+        await Visit.UntilAsync(async () => (await third.RoomAsync()).GetProperty("maxActive").GetInt32() == 4, s_patience, "a new instance loads the stored setting at its first pass");
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, patched.Status);
         Assert.Equal(4, patched.Json.GetProperty("maxActive").GetInt32());
         Assert.Equal(120, patched.Json.GetProperty("newUsersPerMinute").GetInt32());
         Assert.Equal("""{"maxActive":4,"newUsersPerMinute":120}""", patched.Json.GetProperty("overrides").GetRawText());
-        Assert.True(followedAfter < TimeSpan.FromSeconds(0.3 + 1), $"followed after {followedAfter.TotalSeconds:0.00} s (interval 0.3 s)");
+        Assert.Equal(2, beforeTheTick);
+        Assert.Equal(1, queuedAfterTheRound);
         Assert.Equal(4, await room.UsedAsync());
     }
 
@@ -201,7 +207,7 @@ public sealed class AdminApiTests
     public async Task Drain_ActiveVisitorKeepsGoingNewcomersQueue_ThenResumeLetsThemIn()
     {
         // Arrange
-        await using var room = await StartAsync(2);
+        await using var room = await StartAsync(2, clock: RoomUnderTest.NewClock());
         var active = await room.GetAsync("/echo", forwardedFor: "198.51.100.1");
         using var admin = new AdminClient(room.Proxy.Address, Token);
 
@@ -209,8 +215,11 @@ public sealed class AdminApiTests
         var drained = await admin.PostAsync("/_wr/admin/rooms/default/drain");
         var stillIn = await room.GetAsync("/echo", active.Token, "198.51.100.1");
         var newcomer = await room.GetAsync("/echo", forwardedFor: "198.51.100.2");
+        await room.AdvanceAsync(s_interval);
+        var whileDraining = await room.StatusAsync(newcomer.Token!);
         var resumed = await admin.PostAsync("/_wr/admin/rooms/default/resume");
-        await Visit.UntilAsync(async () => (await room.StatusAsync(newcomer.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "the waiter is let in after resume");
+        await room.AdvanceAsync(s_interval);
+        var afterResume = await room.StatusAsync(newcomer.Token!);
 
         // Assert
         Assert.True(active.ReachedBackend, active.Body);
@@ -219,6 +228,8 @@ public sealed class AdminApiTests
         Assert.Equal(0, drained.Json.GetProperty("capacity").GetInt32());
         Assert.True(stillIn.ReachedBackend, stillIn.Body);
         Assert.Equal("queued", newcomer.State);
+        Assert.Equal("queued", whileDraining.State);
+        Assert.Equal("released", afterResume.State);
         Assert.False(resumed.Json.GetProperty("draining").GetBoolean());
         Assert.Equal(2, resumed.Json.GetProperty("capacity").GetInt32());
     }
@@ -253,7 +264,7 @@ public sealed class AdminApiTests
     public async Task Release_ActiveVisitorsToken_FreesTheSlotForTheNextInLine()
     {
         // Arrange
-        await using var room = await StartAsync(1);
+        await using var room = await StartAsync(1, clock: RoomUnderTest.NewClock());
         var (holder, waiter) = await room.HolderAndWaiterAsync();
         using var admin = new AdminClient(room.Proxy.Address, Token);
         var body = $$"""{"token":"{{holder.Token}}"}""";
@@ -262,7 +273,8 @@ public sealed class AdminApiTests
         var released = await admin.PostAsync("/_wr/admin/rooms/default/release", body);
         var again = await admin.PostAsync("/_wr/admin/rooms/default/release", body);
         var forged = await admin.PostAsync("/_wr/admin/rooms/default/release", """{"token":"not-a-signed-token"}""");
-        await Visit.UntilAsync(async () => (await room.StatusAsync(waiter.Token!)).State is "released" or "active", TimeSpan.FromSeconds(5), "the waiter gets the freed slot");
+        await room.AdvanceAsync(s_interval);
+        var waiterAfter = await room.StatusAsync(waiter.Token!);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, released.Status);
@@ -270,6 +282,7 @@ public sealed class AdminApiTests
         Assert.Equal("not-active", again.Json.GetProperty("error").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, forged.Status);
         Assert.Equal("invalid-token", forged.Json.GetProperty("error").GetString());
+        Assert.Equal("released", waiterAfter.State);
     }
 
     [Fact]

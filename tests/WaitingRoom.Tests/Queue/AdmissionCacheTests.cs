@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using WaitingRoom.Queue;
 using WaitingRoom.Tests.Infrastructure;
@@ -83,6 +84,31 @@ public sealed class AdmissionCacheTests : IDisposable
         Assert.Equal(VisitorState.Active, beforeFlush.State);
         Assert.Equal(VisitorState.Queued, afterFlush.State);
         Assert.Equal(1, (await _store.GetCountsAsync(_room, default)).Released);
+    }
+
+    [Fact]
+    public async Task Flusher_OneFlushIntervalOnTheClock_FlushesWithoutAnyCallByTheTest()
+    {
+        // Arrange: the holder is cached, then released elsewhere; the flusher's timer runs on the fake clock.
+        await _cache.AdmitAsync(_room, "holder", null, default);
+        await _cache.AdmitAsync(_room, "holder", null, default);
+        using var flusher = new AdmissionCacheFlusher(_cache, _clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AdmissionCacheFlusher>.Instance);
+        await flusher.StartAsync(default);
+        await _store.ReleaseAsync(_room, "holder", default);
+
+        // Act: one tick of the flusher forgets the visitor the store no longer holds active.
+        _clock.Advance(_cache.FlushInterval);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (_cache.Count > 0)
+        {
+            await Task.Delay(1, timeout.Token);
+        }
+
+        await flusher.StopAsync(default);
+
+        // Assert
+        Assert.Equal(0, _cache.Count);
+        Assert.True(flusher.ExecuteTask!.IsCompletedSuccessfully);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -164,27 +165,60 @@ public sealed class PromotionServiceTests
     [Fact]
     public async Task ExecuteAsync_StoreFailsFirstRound_KeepsPromotingOnLaterTicks()
     {
-        // Arrange: a real clock, so PeriodicTimer ticks; 50 ms between rounds.
+        // Arrange: the PeriodicTimer runs on the fake clock, so every tick is one Advance.
         var store = new ScriptedStore(
             _ => throw new StoreUnavailableException("redis down"),
             _ => throw new InvalidOperationException("unexpected"),
             _ => Promoted(1, 1));
-        using var service = new PromotionService(store, s_rooms, new PromotionRates(TimeProvider.System), TimeProvider.System,
-            Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromMilliseconds(50) }), NullLogger<PromotionService>.Instance);
+        var interval = TimeSpan.FromSeconds(1);
+        using var service = Service(store, options: new WaitingRoomOptions { ReleaseInterval = interval });
 
-        // Act
+        // Act: the first round runs at start, each Advance of one interval runs one more.
         await service.StartAsync(default);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (store.Calls.Count < 5 && DateTime.UtcNow < deadline)
+        await CallsReachAsync(store, 1);
+        for (var round = 2; round <= 5; round++)
         {
-            await Task.Delay(20);
+            _clock.Advance(interval);
+            await CallsReachAsync(store, round);
         }
 
         await service.StopAsync(default);
 
         // Assert
-        Assert.True(store.Calls.Count >= 5, $"only {store.Calls.Count} rounds ran");
+        Assert.Equal(5, store.Calls.Count);
         Assert.True(service.ExecuteTask!.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_LessThanAnInterval_NoSecondRound()
+    {
+        // Arrange
+        var store = new ScriptedStore(_ => Promoted(0, 0));
+        var interval = TimeSpan.FromSeconds(1);
+        using var service = Service(store, options: new WaitingRoomOptions { ReleaseInterval = interval });
+        await service.StartAsync(default);
+        await CallsReachAsync(store, 1);
+
+        // Act
+        _clock.Advance(interval - TimeSpan.FromMilliseconds(1));
+        await Task.Yield();
+        var beforeTheTick = store.Calls.Count;
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await CallsReachAsync(store, 2);
+        await service.StopAsync(default);
+
+        // Assert
+        Assert.Equal(1, beforeTheTick);
+    }
+
+    /// <summary>Waits (real time, generous bound) until the service's loop has made <paramref name="count"/> store calls.</summary>
+    private static async Task CallsReachAsync(ScriptedStore store, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (store.Calls.Count < count)
+        {
+            await Task.Delay(1, timeout.Token);
+        }
     }
 
     /// <summary>A store whose PromoteAsync answers follow a script; the last step repeats.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using WaitingRoom.Queue;
 using WaitingRoom.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using WaitingRoom.Queue;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;

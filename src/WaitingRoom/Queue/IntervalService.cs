@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Queue;
 
 /// <summary>
 /// A background loop: one pass at start, then one per interval (PeriodicTimer on the host's
