@@ -133,6 +133,6 @@ public sealed class StartupTests
         var properties = json.RootElement.GetProperty("Properties");
         Assert.Equal("blue", properties.GetProperty("Deployment").GetString());
         Assert.Equal(200, properties.GetProperty("StatusCode").GetInt32());
-        Assert.Equal("WaitingRoom.Operations.RequestLogMiddleware", properties.GetProperty("SourceContext").GetString());
+        Assert.Equal("Serilog.AspNetCore.RequestLoggingMiddleware", properties.GetProperty("SourceContext").GetString());
     }
 }
