@@ -17,6 +17,12 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Composition of the logs (Serilog) and the metrics (System.Diagnostics.Metrics, OpenTelemetry's Prometheus exporter).</summary>
 internal static class TelemetryServiceCollectionExtensions
 {
+    /// <summary>The category (SourceContext) of the request lines: Serilog.AspNetCore's.</summary>
+    private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
+
+    /// <summary>The request lines' category until they went through Serilog.AspNetCore.</summary>
+    private const string LegacyRequestLogCategory = "WaitingRoom.Operations.RequestLogMiddleware";
+
     /// <summary>Where Prometheus scrapes the room's instruments.</summary>
     public const string MetricsPath = "/_wr/metrics";
 
@@ -73,11 +79,19 @@ internal static class TelemetryServiceCollectionExtensions
             ? level
             : LogEventLevel.Information;
         var framework = (LogEventLevel)Math.Max((int)LogEventLevel.Warning, (int)floor);
-        return new LoggerConfiguration()
+        var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", framework)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", floor)
-            .MinimumLevel.Override("Yarp", framework)
+            .MinimumLevel.Override("Yarp", framework);
+
+        // The request line's category before Serilog.AspNetCore wrote it: an override of it still applies.
+        if (Enum.TryParse<LogEventLevel>(configuration[$"Serilog:MinimumLevel:Override:{LegacyRequestLogCategory}"], ignoreCase: true, out var requestLevel))
+        {
+            logger.MinimumLevel.Override(RequestLogCategory, requestLevel);
+        }
+
+        return logger
             .ReadFrom.Configuration(configuration)
             .WriteTo.Async(
                 console =>

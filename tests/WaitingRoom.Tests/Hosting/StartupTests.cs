@@ -173,6 +173,7 @@ public sealed class StartupTests
     [Theory]
     [InlineData("Serilog__MinimumLevel__Default")]
     [InlineData("Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware")]
+    [InlineData("Serilog__MinimumLevel__Override__WaitingRoom.Operations.RequestLogMiddleware")]
     public async Task Request_SerilogLevelWarning_WritesNoRequestLine(string variable)
     {
         // Arrange
