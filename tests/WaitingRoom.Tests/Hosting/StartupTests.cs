@@ -193,6 +193,25 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Request_ClientGoesAwayBeforeTheAnswer_LoggedWithStatus499()
+    {
+        // Arrange: a backend that takes 10 s to answer.
+        await using var backend = await TestBackend.StartAsync();
+        using var app = await AppProcess.StartAsync(new Dictionary<string, string> { ["WR_BACKEND_URL"] = backend.Address.ToString() }, readyWithin: s_timeout);
+        using var client = new HttpClient { BaseAddress = app.Address };
+
+        // Act: the client gives up long before.
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync(new Uri("/slow?ms=10000", UriKind.Relative), giveUp.Token));
+        await app.OutputContainsAsync("\"Path\":\"/slow\"", s_timeout);
+
+        // Assert
+        var line = app.StandardOutput.Split('\n').Single(l => l.Contains("\"Path\":\"/slow\"", StringComparison.Ordinal));
+        using var json = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal(499, json.RootElement.GetProperty("Properties").GetProperty("StatusCode").GetInt32());
+    }
+
+    [Fact]
     public async Task Request_LogFormatText_OneReadableLinePerRequest()
     {
         // Arrange
