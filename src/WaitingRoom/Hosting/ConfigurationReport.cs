@@ -136,6 +136,7 @@ internal static class ConfigurationReport
             "WR_TRUSTED_PROXIES" => string.Join(',', o.TrustedProxies),
             "WR_QUEUE_TITLE" => room.Title ?? "",
             "WR_QUEUE_MESSAGE" => room.Message ?? "",
+            "WR_LOG_FORMAT" => o.LogFormat,
             "WR_EVENT_START" => e is null ? "" : Time(e.Start),
             "WR_EVENT_END" => e is null ? "" : Time(e.End),
             "WR_EVENT_PREQUEUE_START" => e?.PrequeueStart is { } prequeue ? Time(prequeue) : "",

@@ -7,8 +7,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Events;
 using StackExchange.Redis;
 using WaitingRoom.Admission;
 using WaitingRoom.Hosting;
@@ -33,7 +31,7 @@ public static class WaitingRoomApplicationBuilderExtensions
         var warnings = new List<string>();
         var (options, limits) = ReadConfiguration(builder.Configuration, warnings);
 
-        AddLogging(builder);
+        builder.AddWaitingRoomTelemetry(options);
         ConfigureListening(builder, options);
         builder.WebHost.ConfigureKestrel(kestrel => limits.ApplyTo(kestrel.Limits));
 
@@ -51,14 +49,6 @@ public static class WaitingRoomApplicationBuilderExtensions
         services.AddSingleton<RoomOverrides>();
         services.AddSingleton<RoomMonitor>();
         services.AddSingleton<BackendDestinations>();
-        services.AddMetrics();
-        services.AddSingleton<WaitingRoomMetrics>();
-        services.AddSingleton(sp =>
-        {
-            // Only this host's meter: tests and embedders may run several hosts in one process.
-            var meterFactory = sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-            return new PrometheusExporter(meter => meter.Name == WaitingRoomMetrics.MeterName && ReferenceEquals(meter.Scope, meterFactory));
-        });
         if (options.AdminToken is { } adminToken)
         {
             services.AddSingleton(new AdminToken(adminToken));
@@ -98,11 +88,8 @@ public static class WaitingRoomApplicationBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<IOptions<WaitingRoomOptions>>().Value;
 
-        // The exporter listens from the start, so the first scrape sees everything measured before it.
-        app.Services.GetRequiredService<PrometheusExporter>();
-
         app.UseForwardedHeaders();
-        app.UseMiddleware<RequestLogMiddleware>();
+        app.UseWaitingRoomRequestLog();
         app.UseStaticFiles(AssetFiles(app));
         app.UseRouting();
         app.UseMiddleware<AdmissionMiddleware>();
@@ -159,33 +146,6 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         return options is not null && limits is not null ? (options, limits) : throw new WaitingRoomConfigurationException(errors);
     }
-
-    private static void AddLogging(WebApplicationBuilder builder)
-    {
-        // One JSON line per event (JsonLogLine), written to standard output by a background writer
-        // in batches (BackgroundConsoleSink). The framework's own per-request lines are turned down: the
-        // room writes exactly one line per request itself (RequestLogMiddleware).
-        var console = new BackgroundConsoleSink();
-        var logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
-            .ReadFrom.Configuration(builder.Configuration)
-            .WriteTo.Sink(console)
-            .CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
-
-        // Request lines go straight to the console writer unless the Serilog configuration adds
-        // something a line must pass through (sinks, enrichers, filters, global properties).
-        var serilog = builder.Configuration.GetSection("Serilog");
-        var plain = !s_serilogPipelineSections.Any(name => serilog.GetSection(name).Exists());
-        builder.Services.AddSingleton(new RequestLogOutput(plain ? console : null));
-    }
-
-    /// <summary>Serilog configuration sections that change what happens to an event beyond its level.</summary>
-    private static readonly string[] s_serilogPipelineSections = ["WriteTo", "AuditTo", "Enrich", "Filter", "Properties", "Destructure"];
 
     /// <summary>
     /// The client address (per-client newcomer cap, logs) and scheme (Secure cookie) come from

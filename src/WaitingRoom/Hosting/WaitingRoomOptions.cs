@@ -93,6 +93,9 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_FAILURE_MODE: what to do while the store is unreachable.</summary>
     public FailureMode FailureMode { get; set; } = FailureMode.Closed;
 
+    /// <summary>WR_LOG_FORMAT: <c>json</c> (one JSON line per event) or <c>text</c> (Serilog's readable line); text on a terminal, else json.</summary>
+    public string LogFormat { get; set; } = "json";
+
     /// <summary>WR_PORT, when set explicitly; otherwise ASPNETCORE_URLS or 8080.</summary>
     public int? Port { get; set; }
 

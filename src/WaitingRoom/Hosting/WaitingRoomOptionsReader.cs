@@ -24,7 +24,7 @@ public static class WaitingRoomOptionsReader
         "WR_PORT", "WR_SESSION_MAX", "WR_BYPASS_HEADER", "WR_MAX_NEW_PER_IP_PER_MINUTE", "WR_ROOMS_FILE",
         "WR_QUEUE_PAGE", "WR_QUEUE_LANGUAGE", "WR_LOAD_BALANCING", "WR_HEALTH_CHECK_PATH", "WR_STICKY", "WR_BACKEND_TIMEOUT",
         "WR_HEALTH_CHECK_INTERVAL", "WR_HEALTH_CHECK_TIMEOUT", "WR_SHUTDOWN_TIMEOUT", "WR_SHUTDOWN_DELAY",
-        "WR_TRUSTED_PROXIES", "WR_QUEUE_TITLE", "WR_QUEUE_MESSAGE",
+        "WR_TRUSTED_PROXIES", "WR_QUEUE_TITLE", "WR_QUEUE_MESSAGE", "WR_LOG_FORMAT",
         "WR_EVENT_START", "WR_EVENT_END", "WR_EVENT_PREQUEUE_START", "WR_EVENT_SHUFFLE", "WR_EVENT_MAX_ACTIVE",
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
     ];
@@ -87,6 +87,7 @@ public static class WaitingRoomOptionsReader
                 Secret = Secret("WR_SECRET"),
                 BypassPaths = Paths("WR_BYPASS_PATHS"),
                 FailureMode = Choice("WR_FAILURE_MODE", "closed", ["closed", "open"]) == "open" ? FailureMode.Open : FailureMode.Closed,
+                LogFormat = Choice("WR_LOG_FORMAT", Console.IsOutputRedirected ? "json" : "text", ["json", "text"]),
                 Port = Value("WR_PORT") is null ? null : Integer("WR_PORT", 8080, 0, 65535),
                 QueuePage = QueuePage("WR_QUEUE_PAGE"),
                 QueueLanguage = Choice("WR_QUEUE_LANGUAGE", "auto", ["auto", .. Admission.VisitorText.All.Select(t => t.Language)]) is var language && language != "auto" ? language : null,

@@ -16,7 +16,7 @@ internal static class WaitingRoomEndpoints
     {
         endpoints.MapGet(VisitorResponses.StatusPath, StatusAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
         endpoints.MapMethods("/_wr/health", [HttpMethods.Get, HttpMethods.Head], Health).WithMetadata(WaitingRoomEndpointMetadata.Instance);
-        endpoints.MapGet("/_wr/metrics", Metrics).WithMetadata(WaitingRoomEndpointMetadata.Instance);
+        endpoints.MapWaitingRoomMetrics().WithMetadata(WaitingRoomEndpointMetadata.Instance);
         endpoints.MapMethods("/_wr/ready", [HttpMethods.Get, HttpMethods.Head], (Func<HttpContext, Task<IResult>>)ReadyAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
     }
 
@@ -63,14 +63,6 @@ internal static class WaitingRoomEndpoints
         {
             // The client went away.
         }
-    }
-
-    /// <summary>The Prometheus text exposition of the room's instruments (see <see cref="WaitingRoomMetrics"/>).</summary>
-    private static IResult Metrics(HttpContext context)
-    {
-        context.Response.Headers.CacheControl = "no-store";
-        var text = context.RequestServices.GetRequiredService<PrometheusExporter>().Render();
-        return Results.Text(text, PrometheusExporter.ContentType);
     }
 
     /// <summary>Liveness: the process answers. Never depends on the store.</summary>

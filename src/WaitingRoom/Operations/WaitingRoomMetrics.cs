@@ -8,7 +8,7 @@ namespace WaitingRoom.Operations;
 /// <summary>
 /// The room's instruments (System.Diagnostics.Metrics, meter "WaitingRoom", created through the
 /// host's <see cref="IMeterFactory"/> so each host has its own), exposed at /_wr/metrics by
-/// <see cref="PrometheusExporter"/>. Counters count what THIS instance did (Prometheus sums the
+/// OpenTelemetry's Prometheus exporter. Counters count what THIS instance did (Prometheus sums the
 /// instances); the room gauges are the store's numbers, the same on every instance.
 /// </summary>
 internal sealed class WaitingRoomMetrics

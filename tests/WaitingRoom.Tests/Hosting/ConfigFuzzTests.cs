@@ -80,6 +80,7 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_TRUSTED_PROXIES"] = Bad("10.0.0.0/33", "not-an-ip", "10.0.0.1,x", "300.1.1.1", "::1/129"),
         ["WR_QUEUE_TITLE"] = Bad(new string('t', 201), "two\nlines", "bell\u0007"),
         ["WR_QUEUE_MESSAGE"] = Bad(new string('m', 1001), "two\nlines"),
+        ["WR_LOG_FORMAT"] = Bad("jsonl", "plain", "1", "text json"),
         ["WR_EVENT_START"] = [.. Times().Select(v => (v, new[] { ("WR_EVENT_END", End) }))],
         ["WR_EVENT_END"] = [.. Times().Append("2029-12-31T00:00:00Z").Append(Start).Select(v => (v, new[] { ("WR_EVENT_START", Start) }))],
         ["WR_EVENT_PREQUEUE_START"] = [.. Times().Append("2030-01-01T10:00:00Z").Select(v => (v, s_event))],

@@ -127,12 +127,104 @@ public sealed class StartupTests
         using var response = await client.GetAsync(new Uri("/enriched-path", UriKind.Relative));
         await app.OutputContainsAsync("/enriched-path", s_timeout);
 
-        // Assert: the same request line, plus the operator's property.
+        // Assert: the request line, plus the operator's property.
         var line = app.StandardOutput.Split('\n').Single(l => l.Contains("\"Path\":\"/enriched-path\"", StringComparison.Ordinal));
         using var json = System.Text.Json.JsonDocument.Parse(line);
         var properties = json.RootElement.GetProperty("Properties");
         Assert.Equal("blue", properties.GetProperty("Deployment").GetString());
         Assert.Equal(200, properties.GetProperty("StatusCode").GetInt32());
-        Assert.Equal("WaitingRoom.Operations.RequestLogMiddleware", properties.GetProperty("SourceContext").GetString());
+        Assert.Equal("GET", properties.GetProperty("Method").GetString());
+        Assert.Equal(300, properties.GetProperty("EventId").GetProperty("Id").GetInt32());
+        Assert.Equal("Serilog.AspNetCore.RequestLoggingMiddleware", properties.GetProperty("SourceContext").GetString());
+    }
+
+    [Fact]
+    public async Task Request_SerilogConfigurationAddsASink_RequestLinesReachIt()
+    {
+        // Arrange: a file sink from the configuration, beside the console.
+        var file = Path.Combine(Path.GetTempPath(), $"wr-log-{Guid.NewGuid():N}.txt");
+        try
+        {
+            using var app = await AppProcess.StartAsync(
+                new Dictionary<string, string>
+                {
+                    ["Serilog__WriteTo__0__Name"] = "File",
+                    ["Serilog__WriteTo__0__Args__path"] = file,
+                    ["Serilog__WriteTo__0__Args__outputTemplate"] = "{Message:lj}{NewLine}",
+                },
+                readyWithin: s_timeout);
+            using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(5) };
+
+            // Act: the sinks are flushed when the app stops.
+            using var response = await client.GetAsync(new Uri("/sunk-path", UriKind.Relative));
+            app.Terminate();
+            Assert.True(await app.WaitForExitAsync(s_timeout));
+
+            // Assert: the same request line in both.
+            Assert.Contains("/sunk-path", app.StandardOutput, StringComparison.Ordinal);
+            Assert.Single(File.ReadAllLines(file), l => l.StartsWith("GET /sunk-path 200 ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("Serilog__MinimumLevel__Default")]
+    [InlineData("Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware")]
+    [InlineData("Serilog__MinimumLevel__Override__WaitingRoom.Operations.RequestLogMiddleware")]
+    public async Task Request_SerilogLevelWarning_WritesNoRequestLine(string variable)
+    {
+        // Arrange
+        using var app = await AppProcess.StartAsync(new Dictionary<string, string> { [variable] = "Warning" }, readyWithin: s_timeout);
+        using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(5) };
+
+        // Act: the logger is flushed when the app stops.
+        using var response = await client.GetAsync(new Uri("/quiet-path", UriKind.Relative));
+        app.Terminate();
+        var exited = await app.WaitForExitAsync(s_timeout);
+
+        // Assert: warnings are written, the request line is not.
+        Assert.True(exited);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("WR_REDIS_HOST is unset", app.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("/quiet-path", app.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_ClientGoesAwayBeforeTheAnswer_LoggedWithStatus499()
+    {
+        // Arrange: a backend that takes 10 s to answer.
+        await using var backend = await TestBackend.StartAsync();
+        using var app = await AppProcess.StartAsync(new Dictionary<string, string> { ["WR_BACKEND_URL"] = backend.Address.ToString() }, readyWithin: s_timeout);
+        using var client = new HttpClient { BaseAddress = app.Address };
+
+        // Act: the client gives up long before.
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync(new Uri("/slow?ms=10000", UriKind.Relative), giveUp.Token));
+        await app.OutputContainsAsync("\"Path\":\"/slow\"", s_timeout);
+
+        // Assert
+        var line = app.StandardOutput.Split('\n').Single(l => l.Contains("\"Path\":\"/slow\"", StringComparison.Ordinal));
+        using var json = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal(499, json.RootElement.GetProperty("Properties").GetProperty("StatusCode").GetInt32());
+    }
+
+    [Fact]
+    public async Task Request_LogFormatText_OneReadableLinePerRequest()
+    {
+        // Arrange
+        using var app = await AppProcess.StartAsync(new Dictionary<string, string> { ["WR_LOG_FORMAT"] = "text" }, readyWithin: s_timeout);
+        using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(5) };
+
+        // Act
+        using var response = await client.GetAsync(new Uri("/text-path?q=private-query", UriKind.Relative));
+        await app.OutputContainsAsync("/text-path", s_timeout);
+
+        // Assert: Serilog's console line, no JSON, no query string.
+        var line = Assert.Single(app.StandardOutput.Split('\n'), l => l.Contains("/text-path", StringComparison.Ordinal));
+        Assert.Matches(@"^\[\d\d:\d\d:\d\d INF\] GET /text-path 200 \d+\.\d ms active room=default visitor=\S{8}$", line.TrimEnd());
+        Assert.DoesNotContain("{\"", app.StandardOutput, StringComparison.Ordinal);
     }
 }

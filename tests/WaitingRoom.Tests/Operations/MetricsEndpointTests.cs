@@ -95,4 +95,72 @@ public sealed class MetricsEndpointTests
             redis.Stop();
         }
     }
+
+    [Fact]
+    public async Task Metrics_TwoHostsInOneProcess_EachShowsOnlyItsOwnMeter()
+    {
+        // Arrange: two rooms in this process, each with its own meter named "WaitingRoom".
+        await using var busy = await RoomUnderTest.StartAsync(10);
+        await using var idle = await RoomUnderTest.StartAsync(10);
+        using var busyScraper = new HttpClient { BaseAddress = busy.Proxy.Address };
+        using var idleScraper = new HttpClient { BaseAddress = idle.Proxy.Address };
+        var room1 = ("room", "default");
+
+        // Act
+        for (var i = 0; i < 3; i++)
+        {
+            await busy.GetAsync("/echo", forwardedFor: $"198.51.100.{i + 1}");
+        }
+
+        var busyMetrics = await ScrapeAsync(busyScraper);
+        var idleMetrics = await ScrapeAsync(idleScraper);
+
+        // Assert
+        Assert.Equal(3, ValueOr0(busyMetrics, "wr_admitted_total", room1));
+        Assert.Equal(0, ValueOr0(idleMetrics, "wr_admitted_total", room1));
+        Assert.Equal(0, ValueOr0(idleMetrics, "wr_decisions_total", room1, ("decision", "active")));
+        Assert.Equal(0, ValueOr0(idleMetrics, "wr_backend_requests_total", ("destination", "d1"), ("address", busy.Backend.Address.ToString())));
+    }
+
+    [Fact]
+    public async Task Metrics_AfterTraffic_FamiliesNamedAndTypedAsDashboardsKnowThem()
+    {
+        // Arrange
+        await using var room = await RoomUnderTest.StartAsync(1);
+        using var scraper = new HttpClient { BaseAddress = room.Proxy.Address };
+
+        // Act: one admitted, one queued, a few promotion rounds.
+        await room.HolderAndWaiterAsync();
+        PrometheusText metrics = await ScrapeAsync(scraper);
+        await Visit.UntilAsync(
+            async () => (metrics = await ScrapeAsync(scraper)).TryValue("wr_queued", out var queued, ("room", "default")) && queued == 1,
+            TimeSpan.FromSeconds(5),
+            "the room gauges are observed");
+
+        // Assert: the names of README "Metrics", no exporter's extras (scope labels, target_info).
+        var expected = new Dictionary<string, string>
+        {
+            ["wr_admitted_total"] = "counter",
+            ["wr_decisions_total"] = "counter",
+            ["wr_promoted_total"] = "counter",
+            ["wr_abandoned_total"] = "counter",
+            ["wr_expired_total"] = "counter",
+            ["wr_decision_duration_seconds"] = "histogram",
+            ["wr_store_duration_seconds"] = "histogram",
+            ["wr_active"] = "gauge",
+            ["wr_queued"] = "gauge",
+            ["wr_released"] = "gauge",
+            ["wr_capacity"] = "gauge",
+            ["wr_promotion_rate_per_minute"] = "gauge",
+            ["wr_backend_up"] = "gauge",
+            ["wr_backend_in_flight"] = "gauge",
+            ["wr_backend_requests_total"] = "counter",
+            ["wr_backend_failures_total"] = "counter",
+        };
+        Assert.All(expected, family => Assert.Equal(family.Value, metrics.Family(family.Key).Type));
+        Assert.All(metrics.Families, family => Assert.StartsWith("wr_", family.Name, StringComparison.Ordinal));
+        Assert.All(metrics.AllSamples, sample => Assert.DoesNotContain(sample.Labels.Keys, label => label.StartsWith("otel_", StringComparison.Ordinal)));
+        var bounds = metrics.Samples("wr_decision_duration_seconds_bucket").Select(s => s.Labels["le"]).Distinct();
+        Assert.Equal(["0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"], bounds);
+    }
 }

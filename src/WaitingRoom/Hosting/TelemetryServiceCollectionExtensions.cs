@@ -1,0 +1,111 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Json;
+using WaitingRoom.Hosting;
+using WaitingRoom.Operations;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Composition of the logs (Serilog) and the metrics (System.Diagnostics.Metrics, OpenTelemetry's Prometheus exporter).</summary>
+internal static class TelemetryServiceCollectionExtensions
+{
+    /// <summary>The category (SourceContext) of the request lines: Serilog.AspNetCore's.</summary>
+    private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
+
+    /// <summary>The request lines' category until they went through Serilog.AspNetCore.</summary>
+    private const string LegacyRequestLogCategory = "WaitingRoom.Operations.RequestLogMiddleware";
+
+    /// <summary>Where Prometheus scrapes the room's instruments.</summary>
+    public const string MetricsPath = "/_wr/metrics";
+
+    /// <summary>
+    /// Every log event, the request lines included, goes through one Serilog logger: its levels
+    /// (Serilog:MinimumLevel, Serilog:MinimumLevel:Override:…), filters, enrichers and sinks from
+    /// the configuration, then a background console writer (one JSON line per event, or Serilog's
+    /// readable line with WR_LOG_FORMAT=text). The room's meter is exported for this host only.
+    /// </summary>
+    public static WebApplicationBuilder AddWaitingRoomTelemetry(this WebApplicationBuilder builder, WaitingRoomOptions options)
+    {
+        var logger = CreateLogger(builder.Configuration, options.LogFormat);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+        builder.Services.AddSingleton<Serilog.ILogger>(logger);
+        builder.Services.AddSingleton(new Serilog.Extensions.Hosting.DiagnosticContext(logger));
+
+        // Only meters made by this host's IMeterFactory (tests and embedders run several hosts in one process).
+        builder.Services.AddMetrics(metrics => metrics.EnableMetrics(WaitingRoomMetrics.MeterName, instrumentName: null, listenerName: "OpenTelemetry", MeterScope.Local));
+        builder.Services.AddSingleton<WaitingRoomMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter(prometheus =>
+        {
+            // The series as dashboards know them: wr_admitted_total, wr_decision_duration_seconds, …
+            // without the exporter's scope labels or target_info, and every scrape current.
+            prometheus.ScopeInfoEnabled = false;
+            prometheus.TargetInfoEnabled = false;
+            prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
+        }));
+        return builder;
+    }
+
+    /// <summary>One line per request, written when it ends (see <see cref="RequestLog"/>).</summary>
+    public static WebApplication UseWaitingRoomRequestLog(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
+        return app;
+    }
+
+    /// <summary>The Prometheus text exposition of the room's instruments (see <see cref="WaitingRoomMetrics"/>).</summary>
+    public static IEndpointConventionBuilder MapWaitingRoomMetrics(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: NoStore, optionsName: null);
+
+    private static void NoStore(IApplicationBuilder branch) => branch.Use((context, next) =>
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return next(context);
+    });
+
+    private static Serilog.Core.Logger CreateLogger(ConfigurationManager configuration, string format)
+    {
+        // Framework and proxy logs at warnings, start and stop lines at information, unless the
+        // configuration raises the default level above them (tests set Warning: a quiet app).
+        var floor = Enum.TryParse<LogEventLevel>(configuration["Serilog:MinimumLevel:Default"] ?? configuration["Serilog:MinimumLevel"], ignoreCase: true, out var level)
+            ? level
+            : LogEventLevel.Information;
+        var framework = (LogEventLevel)Math.Max((int)LogEventLevel.Warning, (int)floor);
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", framework)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", floor)
+            .MinimumLevel.Override("Yarp", framework);
+
+        // The request line's category before Serilog.AspNetCore wrote it: an override of it still applies.
+        if (Enum.TryParse<LogEventLevel>(configuration[$"Serilog:MinimumLevel:Override:{LegacyRequestLogCategory}"], ignoreCase: true, out var requestLevel))
+        {
+            logger.MinimumLevel.Override(RequestLogCategory, requestLevel);
+        }
+
+        return logger
+            .ReadFrom.Configuration(configuration)
+            .WriteTo.Async(
+                console =>
+                {
+                    if (format == "json")
+                    {
+                        console.Console(new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        console.Console(formatProvider: CultureInfo.InvariantCulture);
+                    }
+                },
+                bufferSize: 50_000)
+            .CreateLogger();
+    }
+}
