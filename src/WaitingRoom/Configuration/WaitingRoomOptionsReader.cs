@@ -30,6 +30,22 @@ public static class WaitingRoomOptionsReader
     ];
 
 
+    /// <summary>The default room's settings: the variable, and the key of the same setting in the rooms file.</summary>
+    private static readonly (string Variable, string Key)[] s_roomVariables =
+    [
+        ("WR_MAX_ACTIVE", "maxActive"), ("WR_ACTIVE_TTL", "activeTtl"), ("WR_QUEUE_TTL", "queueTtl"), ("WR_ADMISSION_WINDOW", "admissionWindow"),
+        ("WR_QUEUE_MODE", "queueMode"), ("WR_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_SESSION_MAX", "sessionMax"),
+        ("WR_MAX_NEW_PER_IP_PER_MINUTE", "maxNewPerIpPerMinute"), ("WR_QUEUE_TITLE", "title"), ("WR_QUEUE_MESSAGE", "message"),
+    ];
+
+    /// <summary>The default room's event: the variable, and the key of the same setting in a rooms file's event.</summary>
+    private static readonly (string Variable, string Key)[] s_eventVariables =
+    [
+        ("WR_EVENT_START", "start"), ("WR_EVENT_END", "end"), ("WR_EVENT_PREQUEUE_START", "prequeueStart"), ("WR_EVENT_SHUFFLE", "shuffleAtStart"),
+        ("WR_EVENT_MAX_ACTIVE", "maxActive"), ("WR_EVENT_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_EVENT_QUEUE_MODE", "queueMode"),
+        ("WR_EVENT_SESSION_MAX", "sessionMax"), ("WR_EVENT_TITLE", "title"), ("WR_EVENT_MESSAGE", "message"),
+    ];
+
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
     {
         ["round-robin"] = "RoundRobin",
@@ -75,14 +91,15 @@ public static class WaitingRoomOptionsReader
 
         public WaitingRoomOptions Read()
         {
+            var room = ReadDefaultRoom();
             var o = new WaitingRoomOptions
             {
-                MaxActive = Integer("WR_MAX_ACTIVE", 100, 1, 10_000_000),
-                ActiveTtl = Seconds("WR_ACTIVE_TTL", 60, 0.1, 7 * 86400),
+                MaxActive = room.MaxActive,
+                ActiveTtl = room.ActiveTtl,
+                QueueTtl = room.QueueTtl,
+                AdmissionWindow = room.AdmissionWindow,
                 ReleaseInterval = Seconds("WR_RELEASE_INTERVAL", 2, 0.05, 3600),
                 CookieName = Identifier("WR_COOKIE_NAME", "wr_token", 64),
-                QueueTtl = Seconds("WR_QUEUE_TTL", 60, 0.1, 7 * 86400),
-                AdmissionWindow = Seconds("WR_ADMISSION_WINDOW", 120, 0.1, 7 * 86400),
                 MainUrl = MainUrl("WR_MAIN_URL"),
                 Secret = Secret("WR_SECRET"),
                 BypassPaths = Paths("WR_BYPASS_PATHS"),
@@ -107,7 +124,7 @@ public static class WaitingRoomOptionsReader
             ReadRedis(o);
             ReadRedisTls(o);
             o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
-            ReadRooms(o);
+            ReadRoomsFile(o, room);
             CheckHealthCheckTimes(o);
             CheckShutdownTimes(o);
             WarnUnknownVariables();
@@ -304,9 +321,9 @@ public static class WaitingRoomOptionsReader
             var paths = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var path in paths)
             {
-                if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal))
+                if (!RoomSettingsValidator.IsBypassPath(path))
                 {
-                    Fail(name, raw, $"expected comma-separated path prefixes starting with '/', and '{Printable(path)}' is not one");
+                    Fail(name, raw, $"expected comma-separated path prefixes ({RoomSettingsValidator.BypassPathExpected}), and '{Printable(path)}' is not one");
                     return [];
                 }
             }
@@ -599,28 +616,57 @@ public static class WaitingRoomOptionsReader
             message.Split('\n', 2)[0].Trim().TrimEnd('.');
 
         /// <summary>
-        /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), then
-        /// the rooms of WR_ROOMS_FILE, which inherit the default room's numbers.
+        /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), checked
+        /// by the rules of every room (<see cref="RoomSettingsValidator"/>).
         /// </summary>
-        private void ReadRooms(WaitingRoomOptions o)
+        private RoomSettings ReadDefaultRoom()
         {
-            var room = new RoomSettings
+            var rules = new RoomSettingsValidator { FromVariables = true };
+            var room = new RoomSettings { Name = RoomPolicy.DefaultName };
+            foreach (var (variable, key) in s_roomVariables)
             {
-                Name = RoomPolicy.DefaultName,
-                MaxActive = o.MaxActive,
-                ActiveTtl = o.ActiveTtl,
-                QueueTtl = o.QueueTtl,
-                AdmissionWindow = o.AdmissionWindow,
-                QueueMode = Mode("WR_QUEUE_MODE") ?? QueueMode.Fifo,
-                NewUsersPerMinute = Integer("WR_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000),
-                SessionMax = Seconds("WR_SESSION_MAX", 0, 0, 30 * 86400),
-                MaxNewPerIpPerMinute = Integer("WR_MAX_NEW_PER_IP_PER_MINUTE", 60, 0, 1_000_000),
-                Title = Text("WR_QUEUE_TITLE", 200),
-                Message = Text("WR_QUEUE_MESSAGE", 1000),
-                Event = ReadEvent(),
-            };
-            var rooms = new List<RoomSettings> { room };
+                if (Value(variable) is { } raw)
+                {
+                    rules.Apply(room, key, Setting(variable, raw));
+                }
+            }
 
+            var e = new SettingNode(System.Text.Json.JsonTokenType.StartObject, 0);
+            foreach (var (variable, key) in s_eventVariables)
+            {
+                if (Value(variable) is { } raw)
+                {
+                    e.Members.Add(new(key, 0, Setting(variable, raw)));
+                }
+            }
+
+            room.Event = e.Members.Count > 0 ? rules.Event(e) : null;
+            if (rules.Problems.Exists(p => p.Kind == SettingProblemKind.Missing))
+            {
+                // An event needs both ends; the other event variables are still checked.
+                room.Event = null;
+                var set = e.Members.Select(m => m.Value.Variable!).ToList();
+                if (!rules.Problems.Exists(p => p.At?.Variable is "WR_EVENT_START" or "WR_EVENT_END"))
+                {
+                    Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
+                }
+            }
+
+            foreach (var problem in rules.Problems.Where(p => p.Kind != SettingProblemKind.Missing))
+            {
+                var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
+                Errors.Add(problem.Kind == SettingProblemKind.Expected
+                    ? $"{lead} is not valid: expected {problem.Text}."
+                    : $"{lead} {RoomSettingsValidator.Resolve(problem.Text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}.");
+            }
+
+            return room;
+        }
+
+        /// <summary>The default room, then the rooms of WR_ROOMS_FILE, which inherit the default room's numbers.</summary>
+        private void ReadRoomsFile(WaitingRoomOptions o, RoomSettings room)
+        {
+            var rooms = new List<RoomSettings> { room };
             o.RoomsFile = Value("WR_ROOMS_FILE");
             if (o.RoomsFile is { } file)
             {
@@ -635,94 +681,14 @@ public static class WaitingRoomOptionsReader
             o.Rooms = rooms;
         }
 
-        /// <summary>The event of the default room: WR_EVENT_START and WR_EVENT_END, and the optional rest.</summary>
-        private RoomEvent? ReadEvent()
-        {
-            var start = Time("WR_EVENT_START");
-            var end = Time("WR_EVENT_END");
-            var prequeue = Time("WR_EVENT_PREQUEUE_START");
-            var e = new RoomEvent
-            {
-                PrequeueStart = prequeue,
-                ShuffleAtStart = Boolean("WR_EVENT_SHUFFLE", false),
-                MaxActive = Value("WR_EVENT_MAX_ACTIVE") is null ? null : Integer("WR_EVENT_MAX_ACTIVE", 100, 1, 10_000_000),
-                NewUsersPerMinute = Value("WR_EVENT_NEW_USERS_PER_MINUTE") is null ? null : Integer("WR_EVENT_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000),
-                QueueMode = Mode("WR_EVENT_QUEUE_MODE"),
-                SessionMax = Value("WR_EVENT_SESSION_MAX") is null ? null : Seconds("WR_EVENT_SESSION_MAX", 0, 0, 30 * 86400),
-                Title = Text("WR_EVENT_TITLE", 200),
-                Message = Text("WR_EVENT_MESSAGE", 1000),
-            };
+        private static SettingNode Setting(string variable, string raw) =>
+            new(System.Text.Json.JsonTokenType.String, 0, variable) { Text = raw };
 
-            if (start is null || end is null)
-            {
-                var set = KnownVariables.Where(v => v.StartsWith("WR_EVENT_", StringComparison.Ordinal) && Value(v) is not null).ToList();
-                if (set.Count > 0 && !Errors.Exists(e => e.StartsWith("WR_EVENT_START=", StringComparison.Ordinal) || e.StartsWith("WR_EVENT_END=", StringComparison.Ordinal)))
-                {
-                    Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
-                }
-
-                return null;
-            }
-
-            e.Start = start.Value;
-            e.End = end.Value;
-            if (e.End <= e.Start)
-            {
-                Fail("WR_EVENT_END", Value("WR_EVENT_END")!, "expected a time after WR_EVENT_START");
-            }
-
-            if (prequeue is { } p && p >= e.Start)
-            {
-                Fail("WR_EVENT_PREQUEUE_START", Value("WR_EVENT_PREQUEUE_START")!, "expected a time before WR_EVENT_START");
-            }
-
-            if (e.ShuffleAtStart && prequeue is null)
-            {
-                Errors.Add("WR_EVENT_SHUFFLE='true' is not valid: a shuffle at the start needs a pre-queue to shuffle; set WR_EVENT_PREQUEUE_START too.");
-            }
-
-            return e;
-        }
-
-        private DateTimeOffset? Time(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return null;
-            }
-
-            if (RoomsFileReader.TryParseTime(raw, out var time))
-            {
-                return time;
-            }
-
-            Fail(name, raw, "expected an ISO 8601 time with Z or an offset, e.g. 2026-12-01T09:00:00Z");
-            return null;
-        }
-
-        private QueueMode? Mode(string name)
-        {
-            if (Value(name) is null)
-            {
-                return null;
-            }
-
-            return QueueModeNames.ByName[Choice(name, "fifo", [.. QueueModeNames.ByName.Keys])];
-        }
-
-        /// <summary>Page text: one line of at most <paramref name="maxLength"/> characters, no control characters.</summary>
-        private string? Text(string name, int maxLength)
-        {
-            var raw = Value(name);
-            if (raw is null || (raw.Length <= maxLength && !raw.Any(char.IsControl)))
-            {
-                return raw;
-            }
-
-            Fail(name, raw, $"expected one line of at most {maxLength} characters");
-            return null;
-        }
+        /// <summary>The variable of a room setting's key (<c>event.start</c> is WR_EVENT_START).</summary>
+        private static string VariableOf(string key) =>
+            key.StartsWith("event.", StringComparison.Ordinal)
+                ? s_eventVariables.First(v => v.Key == key[6..]).Variable
+                : s_roomVariables.First(v => v.Key == key).Variable;
 
         /// <summary>Comma-separated addresses (a single host) or networks in CIDR notation.</summary>
         private System.Net.IPNetwork[] Networks(string name)
