@@ -72,15 +72,25 @@ public static class WaitingRoomOptionsReader
             throw new WaitingRoomConfigurationException(reader.Errors);
         }
 
-        if (warnings is not null)
+        foreach (var warning in reader.Warnings)
         {
-            foreach (var warning in reader.Warnings)
-            {
-                warnings.Add(warning);
-            }
+            warnings?.Add(warning);
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// The one reading of the configuration behind start-up and <c>--check-config</c>: the options,
+    /// one line per bad value of the WR_* variables and of Kestrel's limits, and the remarks.
+    /// </summary>
+    internal static (WaitingRoomOptions Options, IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings) Check(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var reader = new Reader(configuration);
+        var options = reader.Read();
+        reader.Errors.AddRange(KestrelLimits.Apply(configuration, new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions().Limits));
+        return (options, reader.Errors, reader.Warnings);
     }
 
     private sealed class Reader(IConfiguration configuration)
@@ -656,7 +666,7 @@ public static class WaitingRoomOptionsReader
             {
                 var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
                 Errors.Add(problem.Kind == SettingProblemKind.Expected
-                    ? $"{lead} is not valid: expected {problem.Text}."
+                    ? $"{lead} is not valid: expected {(problem.Text.StartsWith("a string: ", StringComparison.Ordinal) ? problem.Text[10..] : problem.Text)}."
                     : $"{lead} {RoomSettingsValidator.Resolve(problem.Text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}.");
             }
 
