@@ -245,7 +245,7 @@ internal sealed partial class RoomSettingsValidator
 
     private void Add(SettingProblem problem) => Problems.Add(problem);
 
-    private int? Integer(SettingNode value, string label, int min, int max)
+    public int? Integer(SettingNode value, string label, int min, int max)
     {
         var isNumber = value.Kind == JsonTokenType.Number || (FromVariables && value.Kind == JsonTokenType.String && value.Text.All(char.IsAsciiDigit));
         if (isNumber && long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
@@ -257,7 +257,7 @@ internal sealed partial class RoomSettingsValidator
         return null;
     }
 
-    private TimeSpan? Duration(SettingNode value, string label, double min, double max)
+    public TimeSpan? Duration(SettingNode value, string label, double min, double max)
     {
         var styles = value.Kind == JsonTokenType.Number ? NumberStyles.Float
             : FromVariables && value.Kind == JsonTokenType.String ? NumberStyles.AllowDecimalPoint

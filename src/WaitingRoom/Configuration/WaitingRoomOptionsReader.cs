@@ -95,6 +95,8 @@ public static class WaitingRoomOptionsReader
 
     private sealed class Reader(IConfiguration configuration)
     {
+        private readonly RoomSettingsValidator _rules = new() { FromVariables = true };
+
         public List<string> Errors { get; } = [];
 
         public List<string> Warnings { get; } = [];
@@ -166,55 +168,38 @@ public static class WaitingRoomOptionsReader
             return WaitingRoomConfigurationException.Printable(value, 80);
         }
 
-        private int Integer(string name, int fallback, int min, int max)
+        private int Integer(string name, int fallback, int min, int max) =>
+            Value(name) is { } raw ? Checked(_rules.Integer(Setting(name, raw), name, min, max)) ?? fallback : fallback;
+
+        private TimeSpan Seconds(string name, double fallback, double min, double max) =>
+            (Value(name) is { } raw ? Checked(_rules.Duration(Setting(name, raw), name, min, max)) : null) ?? TimeSpan.FromSeconds(fallback);
+
+        private bool Boolean(string name, bool fallback) =>
+            Value(name) is { } raw ? Checked(_rules.Boolean(Setting(name, raw), name)) ?? fallback : fallback;
+
+        /// <summary>The value checked by the rules every source of settings shares, its problem (if any) now an error line.</summary>
+        private T? Checked<T>(T? value)
+            where T : struct
         {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return fallback;
-            }
-
-            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            {
-                return value;
-            }
-
-            Fail(name, raw, $"expected a whole number from {min} to {max}");
-            return fallback;
+            Flush();
+            return value;
         }
 
-        private TimeSpan Seconds(string name, double fallback, double min, double max)
+        /// <summary>
+        /// The problems the shared rules found, in the variables' words: the variable, its value and
+        /// what is allowed, another setting named by its variable.
+        /// </summary>
+        private void Flush()
         {
-            var raw = Value(name);
-            if (raw is null)
+            foreach (var problem in _rules.Problems.Where(p => p.Kind != SettingProblemKind.Missing))
             {
-                return TimeSpan.FromSeconds(fallback);
+                var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
+                Errors.Add(problem.Kind == SettingProblemKind.Expected
+                    ? $"{lead} is not valid: expected {(problem.Text.StartsWith("a string: ", StringComparison.Ordinal) ? problem.Text[10..] : problem.Text)}."
+                    : $"{lead} {RoomSettingsValidator.Resolve(problem.Text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}.");
             }
 
-            if (double.TryParse(raw, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            {
-                return TimeSpan.FromSeconds(value);
-            }
-
-            Fail(name, raw, $"expected a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
-            return TimeSpan.FromSeconds(fallback);
-        }
-
-        private bool Boolean(string name, bool fallback)
-        {
-            var raw = Value(name);
-            switch (raw?.ToLowerInvariant())
-            {
-                case null:
-                    return fallback;
-                case "true" or "1" or "yes" or "on":
-                    return true;
-                case "false" or "0" or "no" or "off":
-                    return false;
-                default:
-                    Fail(name, raw, "expected true or false");
-                    return fallback;
-            }
+            _rules.Problems.Clear();
         }
 
         private string Choice(string name, string fallback, string[] allowed)
@@ -631,13 +616,12 @@ public static class WaitingRoomOptionsReader
         /// </summary>
         private RoomSettings ReadDefaultRoom()
         {
-            var rules = new RoomSettingsValidator { FromVariables = true };
             var room = new RoomSettings { Name = RoomPolicy.DefaultName };
             foreach (var (variable, key) in s_roomVariables)
             {
                 if (Value(variable) is { } raw)
                 {
-                    rules.Apply(room, key, Setting(variable, raw));
+                    _rules.Apply(room, key, Setting(variable, raw));
                 }
             }
 
@@ -650,26 +634,19 @@ public static class WaitingRoomOptionsReader
                 }
             }
 
-            room.Event = e.Members.Count > 0 ? rules.Event(e) : null;
-            if (rules.Problems.Exists(p => p.Kind == SettingProblemKind.Missing))
+            room.Event = e.Members.Count > 0 ? _rules.Event(e) : null;
+            if (_rules.Problems.Exists(p => p.Kind == SettingProblemKind.Missing))
             {
                 // An event needs both ends; the other event variables are still checked.
                 room.Event = null;
                 var set = e.Members.Select(m => m.Value.Variable!).ToList();
-                if (!rules.Problems.Exists(p => p.At?.Variable is "WR_EVENT_START" or "WR_EVENT_END"))
+                if (!_rules.Problems.Exists(p => p.At?.Variable is "WR_EVENT_START" or "WR_EVENT_END"))
                 {
                     Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
                 }
             }
 
-            foreach (var problem in rules.Problems.Where(p => p.Kind != SettingProblemKind.Missing))
-            {
-                var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
-                Errors.Add(problem.Kind == SettingProblemKind.Expected
-                    ? $"{lead} is not valid: expected {(problem.Text.StartsWith("a string: ", StringComparison.Ordinal) ? problem.Text[10..] : problem.Text)}."
-                    : $"{lead} {RoomSettingsValidator.Resolve(problem.Text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}.");
-            }
-
+            Flush();
             return room;
         }
 
