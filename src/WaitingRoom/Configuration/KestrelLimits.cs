@@ -54,7 +54,7 @@ internal static class KestrelLimits
             }
             catch (Exception ex) when (ex is InvalidOperationException or TargetInvocationException or ArgumentException)
             {
-                errors.Add(Line(limit, Reason(ex, typeof(KestrelServerLimits).GetProperty(limit.Key)?.PropertyType)));
+                errors.Add(Line(limit, Reason(ex)));
             }
         }
 
@@ -91,7 +91,7 @@ internal static class KestrelLimits
         catch (ArgumentOutOfRangeException ex)
         {
             var key = ex.ParamName == "gracePeriod" ? nameof(MinDataRate.GracePeriod) : nameof(MinDataRate.BytesPerSecond);
-            errors.Add(Line(rate.GetSection(key), Reason(ex, null)));
+            errors.Add(Line(rate.GetSection(key), Reason(ex)));
         }
     }
 
@@ -104,34 +104,23 @@ internal static class KestrelLimits
         }
         catch (InvalidOperationException ex)
         {
-            errors.Add(Line(setting, Reason(ex, typeof(T))));
+            errors.Add(Line(setting, Reason(ex)));
             return null;
         }
     }
 
-    /// <summary>Why the binder or Kestrel refused a value, in one line: what the type takes, or Kestrel's own reason.</summary>
-    private static string Reason(Exception ex, Type? type)
+    /// <summary>Why the binder or Kestrel refused a value, in one line: the innermost reason, without its parameter name.</summary>
+    private static string Reason(Exception ex)
     {
-        if (ex is TargetInvocationException { InnerException: { } inner })
+        while (ex.InnerException is { } inner)
         {
             ex = inner;
         }
 
-        if (ex is ArgumentOutOfRangeException)
-        {
-            var message = ex.Message.Split('\n', 2)[0];
-            var parameter = message.IndexOf(" (Parameter", StringComparison.Ordinal);
-            var reason = (parameter >= 0 ? message[..parameter] : message).TrimEnd('.');
-            return string.Concat(reason[..1].ToLowerInvariant(), reason[1..]);
-        }
-
-        return (Nullable.GetUnderlyingType(type ?? typeof(object)) ?? type) switch
-        {
-            var t when t == typeof(int) || t == typeof(long) => $"expected a whole number{(type == t ? "" : ", or none")}",
-            var t when t == typeof(TimeSpan) => "expected a time span hh:mm:ss (e.g. 00:00:10)",
-            var t when t == typeof(double) => "expected a number",
-            _ => "not a value Kestrel takes",
-        };
+        var message = ex.Message.Split('\n', 2)[0];
+        var parameter = message.IndexOf(" (Parameter", StringComparison.Ordinal);
+        var reason = (parameter >= 0 ? message[..parameter] : message).TrimEnd('.');
+        return string.Concat(reason[..1].ToLowerInvariant(), reason[1..]);
     }
 
     /// <summary>The line of a bad value, naming the environment variable (<c>Kestrel__Limits__Key</c>).</summary>

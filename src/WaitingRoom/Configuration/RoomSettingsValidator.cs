@@ -146,12 +146,12 @@ internal sealed partial class RoomSettingsValidator
 
         if (startNode is null)
         {
-            Add(new(node.Line, node, "event.start", "", SettingProblemKind.Missing));
+            Add(node.Line, "missing property 'event.start'");
         }
 
         if (endNode is null)
         {
-            Add(new(node.Line, node, "event.end", "", SettingProblemKind.Missing));
+            Add(node.Line, "missing property 'event.end'");
         }
 
         if (start is { } opening && end is { } closing && closing <= opening)
@@ -407,9 +407,6 @@ internal enum SettingProblemKind
 
     /// <summary>The value breaks a rule; the text follows the setting's name.</summary>
     Statement,
-
-    /// <summary>A required setting is missing (the key).</summary>
-    Missing,
 
     /// <summary>A problem in the source's own words (structure of a file, unknown properties).</summary>
     Plain,

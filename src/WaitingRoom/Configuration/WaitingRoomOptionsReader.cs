@@ -191,7 +191,7 @@ public static class WaitingRoomOptionsReader
         /// </summary>
         private void Flush()
         {
-            foreach (var problem in _rules.Problems.Where(p => p.Kind != SettingProblemKind.Missing))
+            foreach (var problem in _rules.Problems)
             {
                 var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
                 Errors.Add(problem.Kind == SettingProblemKind.Expected
@@ -635,10 +635,11 @@ public static class WaitingRoomOptionsReader
             }
 
             room.Event = e.Members.Count > 0 ? _rules.Event(e) : null;
-            if (_rules.Problems.Exists(p => p.Kind == SettingProblemKind.Missing))
+            if (room.Event is not null && !(e.Members.Exists(m => m.Name == "start") && e.Members.Exists(m => m.Name == "end")))
             {
                 // An event needs both ends; the other event variables are still checked.
                 room.Event = null;
+                _rules.Problems.RemoveAll(p => p.At is null);
                 var set = e.Members.Select(m => m.Value.Variable!).ToList();
                 if (!_rules.Problems.Exists(p => p.At?.Variable is "WR_EVENT_START" or "WR_EVENT_END"))
                 {

@@ -249,7 +249,6 @@ public static class RoomsFileReader
     {
         SettingProblemKind.Expected => $"'{problem.Key}' must be {problem.Text}, got {RoomSettingsValidator.Describe(problem.At!)}",
         SettingProblemKind.Statement => $"'{problem.Key}' {RoomSettingsValidator.Resolve(problem.Text, key => $"'{key}'", RoomSettingsValidator.Describe(problem.At!))}",
-        SettingProblemKind.Missing => $"missing property '{problem.Key}'",
         _ => problem.Text,
     };
 
