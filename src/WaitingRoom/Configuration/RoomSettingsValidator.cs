@@ -44,42 +44,47 @@ internal sealed partial class RoomSettingsValidator
     public static bool IsBypassPath(string path) => path.StartsWith('/') && !path.Contains("..", StringComparison.Ordinal);
 
     /// <summary>Applies one of a room's own settings (not its name or match); false when <paramref name="key"/> is not one.</summary>
-    public bool Apply(RoomSettings room, string key, SettingNode value)
+    /// <param name="room">The room the setting is applied to.</param>
+    /// <param name="key">The setting's camelCase name.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="prefix">What the key is named after in a problem (<c>event.</c> for an event's setting).</param>
+    public bool Apply(RoomSettings room, string key, SettingNode value, string prefix = "")
     {
+        var label = prefix + key;
         switch (key)
         {
             case "maxActive":
-                room.MaxActive = Integer(value, key, 1, MaxActiveLimit) ?? room.MaxActive;
+                room.MaxActive = Integer(value, label, 1, MaxActiveLimit) ?? room.MaxActive;
                 break;
             case "newUsersPerMinute":
-                room.NewUsersPerMinute = Integer(value, key, 0, NewUsersPerMinuteLimit) ?? room.NewUsersPerMinute;
+                room.NewUsersPerMinute = Integer(value, label, 0, NewUsersPerMinuteLimit) ?? room.NewUsersPerMinute;
                 break;
             case "maxNewPerIpPerMinute":
-                room.MaxNewPerIpPerMinute = Integer(value, key, 0, NewPerIpPerMinuteLimit) ?? room.MaxNewPerIpPerMinute;
+                room.MaxNewPerIpPerMinute = Integer(value, label, 0, NewPerIpPerMinuteLimit) ?? room.MaxNewPerIpPerMinute;
                 break;
             case "activeTtl":
-                room.ActiveTtl = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.ActiveTtl;
+                room.ActiveTtl = Duration(value, label, MinTtlSeconds, MaxTtlSeconds) ?? room.ActiveTtl;
                 break;
             case "queueTtl":
-                room.QueueTtl = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.QueueTtl;
+                room.QueueTtl = Duration(value, label, MinTtlSeconds, MaxTtlSeconds) ?? room.QueueTtl;
                 break;
             case "admissionWindow":
-                room.AdmissionWindow = Duration(value, key, MinTtlSeconds, MaxTtlSeconds) ?? room.AdmissionWindow;
+                room.AdmissionWindow = Duration(value, label, MinTtlSeconds, MaxTtlSeconds) ?? room.AdmissionWindow;
                 break;
             case "sessionMax":
-                room.SessionMax = Duration(value, key, 0, MaxSessionSeconds) ?? room.SessionMax;
+                room.SessionMax = Duration(value, label, 0, MaxSessionSeconds) ?? room.SessionMax;
                 break;
             case "queueMode":
-                room.QueueMode = Mode(value, key) ?? room.QueueMode;
+                room.QueueMode = Mode(value, label) ?? room.QueueMode;
                 break;
             case "bypassPaths":
                 room.BypassPaths = BypassPaths(value) ?? room.BypassPaths;
                 break;
             case "title":
-                room.Title = Text(value, key, MaxTitleLength) ?? room.Title;
+                room.Title = Text(value, label, MaxTitleLength) ?? room.Title;
                 break;
             case "message":
-                room.Message = Text(value, key, MaxMessageLength) ?? room.Message;
+                room.Message = Text(value, label, MaxMessageLength) ?? room.Message;
                 break;
             case "event":
                 room.Event = Event(value);
@@ -101,6 +106,8 @@ internal sealed partial class RoomSettingsValidator
         }
 
         var roomEvent = new RoomEvent();
+        var during = new RoomSettings();
+        var set = new HashSet<string>(StringComparer.Ordinal);
         SettingNode? startNode = null, endNode = null, prequeueNode = null, shuffleNode = null;
         DateTimeOffset? start = null, end = null, prequeue = null;
         foreach (var (key, keyLine, value) in node.Members)
@@ -120,23 +127,10 @@ internal sealed partial class RoomSettingsValidator
                 case "shuffleAtStart":
                     (shuffleNode, roomEvent.ShuffleAtStart) = (value, Boolean(value, label) ?? false);
                     break;
-                case "maxActive":
-                    roomEvent.MaxActive = Integer(value, label, 1, MaxActiveLimit);
-                    break;
-                case "newUsersPerMinute":
-                    roomEvent.NewUsersPerMinute = Integer(value, label, 0, NewUsersPerMinuteLimit);
-                    break;
-                case "queueMode":
-                    roomEvent.QueueMode = Mode(value, label);
-                    break;
-                case "sessionMax":
-                    roomEvent.SessionMax = Duration(value, label, 0, MaxSessionSeconds);
-                    break;
-                case "title":
-                    roomEvent.Title = Text(value, label, MaxTitleLength);
-                    break;
-                case "message":
-                    roomEvent.Message = Text(value, label, MaxMessageLength);
+                case "maxActive" or "newUsersPerMinute" or "queueMode" or "sessionMax" or "title" or "message":
+                    // The event's own value of a room setting, by the room's rule.
+                    Apply(during, key, value, "event.");
+                    set.Add(key);
                     break;
                 default:
                     Unknown(key, keyLine, "event.", EventProperties);
@@ -169,6 +163,12 @@ internal sealed partial class RoomSettingsValidator
             Statement(shuffleNode!, "event.shuffleAtStart", "is true but there is no {event.prequeueStart}: without a pre-queue there is nobody to shuffle at the start");
         }
 
+        roomEvent.MaxActive = set.Contains("maxActive") ? during.MaxActive : null;
+        roomEvent.NewUsersPerMinute = set.Contains("newUsersPerMinute") ? during.NewUsersPerMinute : null;
+        roomEvent.QueueMode = set.Contains("queueMode") ? during.QueueMode : null;
+        roomEvent.SessionMax = set.Contains("sessionMax") ? during.SessionMax : null;
+        roomEvent.Title = during.Title;
+        roomEvent.Message = during.Message;
         roomEvent.Start = start ?? default;
         roomEvent.End = end ?? default;
         roomEvent.PrequeueStart = prequeue;

@@ -59,20 +59,18 @@ public static class WaitingRoomOptionsReader
         s_loadBalancingPolicies.FirstOrDefault(p => p.Value == policy).Key ?? policy;
 
     /// <summary>
-    /// Reads and validates the options.
+    /// Reads and validates the options (and Kestrel's limits).
     /// </summary>
     /// <exception cref="WaitingRoomConfigurationException">One or more variables hold a bad value.</exception>
     public static WaitingRoomOptions Read(IConfiguration configuration, ICollection<string>? warnings = null)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var reader = new Reader(configuration);
-        var options = reader.Read();
-        if (reader.Errors.Count > 0)
+        var (options, errors, found) = Check(configuration);
+        if (errors.Count > 0)
         {
-            throw new WaitingRoomConfigurationException(reader.Errors);
+            throw new WaitingRoomConfigurationException(errors);
         }
 
-        foreach (var warning in reader.Warnings)
+        foreach (var warning in found)
         {
             warnings?.Add(warning);
         }
