@@ -27,6 +27,13 @@ internal sealed partial class RoomSettingsValidator
     /// <summary>What a bypass path must be (also WR_BYPASS_PATHS).</summary>
     public const string BypassPathExpected = "a path prefix starting with '/', without '..'";
 
+    /// <summary>A room's own settings (<see cref="Apply"/>), in the order the rooms file documents them.</summary>
+    public static readonly string[] Settings =
+    [
+        "maxActive", "newUsersPerMinute", "maxNewPerIpPerMinute", "activeTtl", "queueTtl", "admissionWindow", "sessionMax",
+        "queueMode", "bypassPaths", "title", "message", "event",
+    ];
+
     /// <summary>The settings of an event, in the order the rooms file documents them.</summary>
     public static readonly string[] EventProperties =
     [

@@ -30,18 +30,10 @@ public static class RoomsFileReader
 
     private static readonly string[] s_topProperties = ["rooms"];
 
-    private static readonly string[] s_roomProperties =
-    [
-        "name", "host", "path", "maxActive", "newUsersPerMinute", "maxNewPerIpPerMinute", "activeTtl", "queueTtl",
-        "admissionWindow", "sessionMax", "queueMode", "bypassPaths", "title", "message", "event",
-    ];
+    private static readonly string[] s_roomProperties = ["name", "host", "path", .. RoomSettingsValidator.Settings];
 
-    /// <summary>What the admin API may change at run time: the room's own settings and 'draining'.</summary>
-    private static readonly string[] s_overrideProperties =
-    [
-        "maxActive", "newUsersPerMinute", "maxNewPerIpPerMinute", "activeTtl", "queueTtl", "admissionWindow", "sessionMax",
-        "queueMode", "title", "message", "event", "draining",
-    ];
+    /// <summary>What the admin API may change at run time: the room's own settings but its bypass paths, and 'draining'.</summary>
+    private static readonly string[] s_overrideProperties = [.. RoomSettingsValidator.Settings.Where(s => s != "bypassPaths"), "draining"];
 
     /// <summary>ISO 8601 with seconds (and optional fraction) or minutes only; the offset is checked separately.</summary>
     private static readonly string[] s_timeFormats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
