@@ -39,7 +39,7 @@ internal static class KestrelLimits
         var section = configuration.GetSection(Section);
         foreach (var limit in section.GetChildren())
         {
-            if (limit.Key == nameof(KestrelServerLimits.MinRequestBodyDataRate))
+            if (string.Equals(limit.Key, nameof(KestrelServerLimits.MinRequestBodyDataRate), StringComparison.OrdinalIgnoreCase))
             {
                 BindRate(limit, limits, errors);
                 continue;

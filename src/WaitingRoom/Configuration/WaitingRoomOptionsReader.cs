@@ -8,8 +8,10 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Hosting;
 
 /// <summary>
-/// Reads <see cref="WaitingRoomOptions"/> from the WR_* variables and checks every value.
-/// Each bad value becomes one line: the variable, the value and what is allowed.
+/// Reads <see cref="WaitingRoomOptions"/> from the WR_* variables and checks every value (the
+/// default room's by the rules of every room, <see cref="RoomSettingsValidator"/>). Each bad value
+/// becomes one line: the variable, the value and what is allowed. The app gets the result through
+/// the options pipeline (<see cref="WaitingRoomOptionsValidator"/>, ValidateOnStart).
 /// </summary>
 public static class WaitingRoomOptionsReader
 {
