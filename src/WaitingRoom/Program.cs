@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using WaitingRoom.Hosting;
 
 // WaitingRoom: a reverse proxy that admits at most WR_MAX_ACTIVE visitors and queues the rest.
@@ -13,14 +14,14 @@ if (ConfigurationCommand.Run(args, builder.Configuration) is { } exitCode)
 try
 {
     builder.AddWaitingRoom();
+    var app = builder.Build();
+    app.UseWaitingRoom();
+    await app.RunAsync();
+    return 0;
 }
-catch (WaitingRoomConfigurationException ex)
+catch (OptionsValidationException ex) when (ex.OptionsType == typeof(WaitingRoomOptions))
 {
-    await Console.Error.WriteLineAsync(ex.Message);
-    return 2;
+    // A bad value: one line each on stderr, as --check-config prints them, and no stack trace.
+    await Console.Error.WriteLineAsync(string.Join(Environment.NewLine, ex.Failures));
+    return ConfigurationCommand.InvalidExitCode;
 }
-
-var app = builder.Build();
-app.UseWaitingRoom();
-await app.RunAsync();
-return 0;

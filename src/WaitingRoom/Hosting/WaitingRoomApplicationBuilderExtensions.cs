@@ -24,25 +24,21 @@ public static class WaitingRoomApplicationBuilderExtensions
     /// Reads and validates the WR_* variables, then registers logging, the store, the admission
     /// pipeline, the promotion service and the proxy.
     /// </summary>
-    /// <exception cref="WaitingRoomConfigurationException">A variable holds a bad value.</exception>
+    /// <remarks>A bad value stops the app when it is built and started (<see cref="OptionsValidationException"/>).</remarks>
     public static WebApplicationBuilder AddWaitingRoom(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var warnings = new List<string>();
-        var (options, limits) = ReadConfiguration(builder.Configuration, warnings);
+        var options = builder.Services.AddWaitingRoomConfiguration(builder.Configuration);
 
         builder.AddWaitingRoomTelemetry(options);
         ConfigureListening(builder, options);
-        builder.WebHost.ConfigureKestrel(kestrel => limits.ApplyTo(kestrel.Limits));
 
         var services = builder.Services;
-        services.AddSingleton(Options.Create(options));
 
         // SIGTERM: /_wr/ready answers 503 at once, the listener stays open for WR_SHUTDOWN_DELAY,
         // then requests in flight get the rest of WR_SHUTDOWN_TIMEOUT to finish.
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         services.AddHostedService<ShutdownDrain>();
-        services.AddSingleton(new StartupWarnings(warnings));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new RoomTable(options.Rooms));
         services.AddSingleton<PromotionRates>();
@@ -118,33 +114,6 @@ public static class WaitingRoomApplicationBuilderExtensions
         }
 
         return app;
-    }
-
-    /// <summary>The WR_* options and Kestrel's limits; every bad value of either in one exception.</summary>
-    private static (WaitingRoomOptions Options, KestrelLimits Limits) ReadConfiguration(IConfiguration configuration, List<string> warnings)
-    {
-        var errors = new List<string>();
-        WaitingRoomOptions? options = null;
-        KestrelLimits? limits = null;
-        try
-        {
-            options = WaitingRoomOptionsReader.Read(configuration, warnings);
-        }
-        catch (WaitingRoomConfigurationException ex)
-        {
-            errors.AddRange(ex.Errors);
-        }
-
-        try
-        {
-            limits = KestrelLimits.Read(configuration);
-        }
-        catch (WaitingRoomConfigurationException ex)
-        {
-            errors.AddRange(ex.Errors);
-        }
-
-        return options is not null && limits is not null ? (options, limits) : throw new WaitingRoomConfigurationException(errors);
     }
 
     /// <summary>

@@ -132,8 +132,8 @@ public sealed class RoomsTests
         var settings = RedisServer.Shared.Settings(RedisServer.NewPrefix());
         settings["WR_ROOMS_FILE"] = file.Path;
 
-        // Act
-        var error = await Assert.ThrowsAsync<WaitingRoomConfigurationException>(async () =>
+        // Act: the options are validated by the framework's pipeline when the app is set up.
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
         {
             await using var proxy = await ProxyInstance.StartAsync(settings);
         });
@@ -141,7 +141,7 @@ public sealed class RoomsTests
         // Assert
         Assert.Contains("WR_ROOMS_FILE", error.Message, StringComparison.Ordinal);
         Assert.Contains($"line {line}:", error.Message, StringComparison.Ordinal);
-        Assert.Single(error.Errors);
+        Assert.Single(error.Failures);
     }
 
     /// <summary>A rooms file in the temp folder, deleted afterwards.</summary>

@@ -49,16 +49,10 @@ internal static class ConfigurationCommand
             return null;
         }
 
-        var warnings = new List<string>();
-        WaitingRoomOptions options;
-        try
+        var (options, errors, warnings) = WaitingRoomOptionsReader.Check(configuration);
+        if (errors.Count > 0)
         {
-            options = WaitingRoomOptionsReader.Read(configuration, warnings);
-            KestrelLimits.Read(configuration);
-        }
-        catch (WaitingRoomConfigurationException ex)
-        {
-            foreach (var line in ex.Errors)
+            foreach (var line in errors)
             {
                 error.WriteLine(line);
             }

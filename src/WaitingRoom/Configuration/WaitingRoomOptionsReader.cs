@@ -8,8 +8,10 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Hosting;
 
 /// <summary>
-/// Reads <see cref="WaitingRoomOptions"/> from the WR_* variables and checks every value.
-/// Each bad value becomes one line: the variable, the value and what is allowed.
+/// Reads <see cref="WaitingRoomOptions"/> from the WR_* variables and checks every value (the
+/// default room's by the rules of every room, <see cref="RoomSettingsValidator"/>). Each bad value
+/// becomes one line: the variable, the value and what is allowed. The app gets the result through
+/// the options pipeline (<see cref="WaitingRoomOptionsValidator"/>, ValidateOnStart).
 /// </summary>
 public static class WaitingRoomOptionsReader
 {
@@ -30,6 +32,22 @@ public static class WaitingRoomOptionsReader
     ];
 
 
+    /// <summary>The default room's settings: the variable, and the key of the same setting in the rooms file.</summary>
+    private static readonly (string Variable, string Key)[] s_roomVariables =
+    [
+        ("WR_MAX_ACTIVE", "maxActive"), ("WR_ACTIVE_TTL", "activeTtl"), ("WR_QUEUE_TTL", "queueTtl"), ("WR_ADMISSION_WINDOW", "admissionWindow"),
+        ("WR_QUEUE_MODE", "queueMode"), ("WR_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_SESSION_MAX", "sessionMax"),
+        ("WR_MAX_NEW_PER_IP_PER_MINUTE", "maxNewPerIpPerMinute"), ("WR_QUEUE_TITLE", "title"), ("WR_QUEUE_MESSAGE", "message"),
+    ];
+
+    /// <summary>The default room's event: the variable, and the key of the same setting in a rooms file's event.</summary>
+    private static readonly (string Variable, string Key)[] s_eventVariables =
+    [
+        ("WR_EVENT_START", "start"), ("WR_EVENT_END", "end"), ("WR_EVENT_PREQUEUE_START", "prequeueStart"), ("WR_EVENT_SHUFFLE", "shuffleAtStart"),
+        ("WR_EVENT_MAX_ACTIVE", "maxActive"), ("WR_EVENT_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_EVENT_QUEUE_MODE", "queueMode"),
+        ("WR_EVENT_SESSION_MAX", "sessionMax"), ("WR_EVENT_TITLE", "title"), ("WR_EVENT_MESSAGE", "message"),
+    ];
+
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
     {
         ["round-robin"] = "RoundRobin",
@@ -43,46 +61,57 @@ public static class WaitingRoomOptionsReader
         s_loadBalancingPolicies.FirstOrDefault(p => p.Value == policy).Key ?? policy;
 
     /// <summary>
-    /// Reads and validates the options.
+    /// Reads and validates the options (and Kestrel's limits).
     /// </summary>
     /// <exception cref="WaitingRoomConfigurationException">One or more variables hold a bad value.</exception>
     public static WaitingRoomOptions Read(IConfiguration configuration, ICollection<string>? warnings = null)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var reader = new Reader(configuration);
-        var options = reader.Read();
-        if (reader.Errors.Count > 0)
+        var (options, errors, found) = Check(configuration);
+        if (errors.Count > 0)
         {
-            throw new WaitingRoomConfigurationException(reader.Errors);
+            throw new WaitingRoomConfigurationException(errors);
         }
 
-        if (warnings is not null)
+        foreach (var warning in found)
         {
-            foreach (var warning in reader.Warnings)
-            {
-                warnings.Add(warning);
-            }
+            warnings?.Add(warning);
         }
 
         return options;
     }
 
+    /// <summary>
+    /// The one reading of the configuration behind start-up and <c>--check-config</c>: the options,
+    /// one line per bad value of the WR_* variables and of Kestrel's limits, and the remarks.
+    /// </summary>
+    internal static (WaitingRoomOptions Options, IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings) Check(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var reader = new Reader(configuration);
+        var options = reader.Read();
+        reader.Errors.AddRange(KestrelLimits.Apply(configuration, new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions().Limits));
+        return (options, reader.Errors, reader.Warnings);
+    }
+
     private sealed class Reader(IConfiguration configuration)
     {
+        private readonly RoomSettingsValidator _rules = new() { FromVariables = true };
+
         public List<string> Errors { get; } = [];
 
         public List<string> Warnings { get; } = [];
 
         public WaitingRoomOptions Read()
         {
+            var room = ReadDefaultRoom();
             var o = new WaitingRoomOptions
             {
-                MaxActive = Integer("WR_MAX_ACTIVE", 100, 1, 10_000_000),
-                ActiveTtl = Seconds("WR_ACTIVE_TTL", 60, 0.1, 7 * 86400),
+                MaxActive = room.MaxActive,
+                ActiveTtl = room.ActiveTtl,
+                QueueTtl = room.QueueTtl,
+                AdmissionWindow = room.AdmissionWindow,
                 ReleaseInterval = Seconds("WR_RELEASE_INTERVAL", 2, 0.05, 3600),
                 CookieName = Identifier("WR_COOKIE_NAME", "wr_token", 64),
-                QueueTtl = Seconds("WR_QUEUE_TTL", 60, 0.1, 7 * 86400),
-                AdmissionWindow = Seconds("WR_ADMISSION_WINDOW", 120, 0.1, 7 * 86400),
                 MainUrl = MainUrl("WR_MAIN_URL"),
                 Secret = Secret("WR_SECRET"),
                 BypassPaths = Paths("WR_BYPASS_PATHS"),
@@ -108,7 +137,7 @@ public static class WaitingRoomOptionsReader
             ReadRedis(o);
             ReadRedisTls(o);
             o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
-            ReadRooms(o);
+            ReadRoomsFile(o, room);
             CheckHealthCheckTimes(o);
             CheckShutdownTimes(o);
             WarnUnknownVariables();
@@ -140,55 +169,38 @@ public static class WaitingRoomOptionsReader
             return WaitingRoomConfigurationException.Printable(value, 80);
         }
 
-        private int Integer(string name, int fallback, int min, int max)
+        private int Integer(string name, int fallback, int min, int max) =>
+            Value(name) is { } raw ? Checked(_rules.Integer(Setting(name, raw), name, min, max)) ?? fallback : fallback;
+
+        private TimeSpan Seconds(string name, double fallback, double min, double max) =>
+            (Value(name) is { } raw ? Checked(_rules.Duration(Setting(name, raw), name, min, max)) : null) ?? TimeSpan.FromSeconds(fallback);
+
+        private bool Boolean(string name, bool fallback) =>
+            Value(name) is { } raw ? Checked(_rules.Boolean(Setting(name, raw), name)) ?? fallback : fallback;
+
+        /// <summary>The value checked by the rules every source of settings shares, its problem (if any) now an error line.</summary>
+        private T? Checked<T>(T? value)
+            where T : struct
         {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return fallback;
-            }
-
-            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            {
-                return value;
-            }
-
-            Fail(name, raw, $"expected a whole number from {min} to {max}");
-            return fallback;
+            Flush();
+            return value;
         }
 
-        private TimeSpan Seconds(string name, double fallback, double min, double max)
+        /// <summary>
+        /// The problems the shared rules found, in the variables' words: the variable, its value and
+        /// what is allowed, another setting named by its variable.
+        /// </summary>
+        private void Flush()
         {
-            var raw = Value(name);
-            if (raw is null)
+            foreach (var problem in _rules.Problems)
             {
-                return TimeSpan.FromSeconds(fallback);
+                var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
+                Errors.Add(problem.Kind == SettingProblemKind.Expected
+                    ? $"{lead} is not valid: expected {(problem.Text.StartsWith("a string: ", StringComparison.Ordinal) ? problem.Text[10..] : problem.Text)}."
+                    : $"{lead} {RoomSettingsValidator.Resolve(problem.Text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}.");
             }
 
-            if (double.TryParse(raw, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            {
-                return TimeSpan.FromSeconds(value);
-            }
-
-            Fail(name, raw, $"expected a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
-            return TimeSpan.FromSeconds(fallback);
-        }
-
-        private bool Boolean(string name, bool fallback)
-        {
-            var raw = Value(name);
-            switch (raw?.ToLowerInvariant())
-            {
-                case null:
-                    return fallback;
-                case "true" or "1" or "yes" or "on":
-                    return true;
-                case "false" or "0" or "no" or "off":
-                    return false;
-                default:
-                    Fail(name, raw, "expected true or false");
-                    return fallback;
-            }
+            _rules.Problems.Clear();
         }
 
         private string Choice(string name, string fallback, string[] allowed)
@@ -305,9 +317,9 @@ public static class WaitingRoomOptionsReader
             var paths = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var path in paths)
             {
-                if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal))
+                if (!RoomSettingsValidator.IsBypassPath(path))
                 {
-                    Fail(name, raw, $"expected comma-separated path prefixes starting with '/', and '{Printable(path)}' is not one");
+                    Fail(name, raw, $"expected comma-separated path prefixes ({RoomSettingsValidator.BypassPathExpected}), and '{Printable(path)}' is not one");
                     return [];
                 }
             }
@@ -600,28 +612,50 @@ public static class WaitingRoomOptionsReader
             message.Split('\n', 2)[0].Trim().TrimEnd('.');
 
         /// <summary>
-        /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), then
-        /// the rooms of WR_ROOMS_FILE, which inherit the default room's numbers.
+        /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), checked
+        /// by the rules of every room (<see cref="RoomSettingsValidator"/>).
         /// </summary>
-        private void ReadRooms(WaitingRoomOptions o)
+        private RoomSettings ReadDefaultRoom()
         {
-            var room = new RoomSettings
+            var room = new RoomSettings { Name = RoomPolicy.DefaultName };
+            foreach (var (variable, key) in s_roomVariables)
             {
-                Name = RoomPolicy.DefaultName,
-                MaxActive = o.MaxActive,
-                ActiveTtl = o.ActiveTtl,
-                QueueTtl = o.QueueTtl,
-                AdmissionWindow = o.AdmissionWindow,
-                QueueMode = Mode("WR_QUEUE_MODE") ?? QueueMode.Fifo,
-                NewUsersPerMinute = Integer("WR_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000),
-                SessionMax = Seconds("WR_SESSION_MAX", 0, 0, 30 * 86400),
-                MaxNewPerIpPerMinute = Integer("WR_MAX_NEW_PER_IP_PER_MINUTE", 60, 0, 1_000_000),
-                Title = Text("WR_QUEUE_TITLE", 200),
-                Message = Text("WR_QUEUE_MESSAGE", 1000),
-                Event = ReadEvent(),
-            };
-            var rooms = new List<RoomSettings> { room };
+                if (Value(variable) is { } raw)
+                {
+                    _rules.Apply(room, key, Setting(variable, raw));
+                }
+            }
 
+            var e = new SettingNode(System.Text.Json.JsonTokenType.StartObject, 0);
+            foreach (var (variable, key) in s_eventVariables)
+            {
+                if (Value(variable) is { } raw)
+                {
+                    e.Members.Add(new(key, 0, Setting(variable, raw)));
+                }
+            }
+
+            room.Event = e.Members.Count > 0 ? _rules.Event(e) : null;
+            if (room.Event is not null && !(e.Members.Exists(m => m.Name == "start") && e.Members.Exists(m => m.Name == "end")))
+            {
+                // An event needs both ends; the other event variables are still checked.
+                room.Event = null;
+                _rules.Problems.RemoveAll(p => p.At is null);
+                var set = e.Members.Select(m => m.Value.Variable!).ToList();
+                if (!_rules.Problems.Exists(p => p.At?.Variable is "WR_EVENT_START" or "WR_EVENT_END"))
+                {
+                    Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
+                }
+            }
+
+            Flush();
+            return room;
+        }
+
+        /// <summary>The default room, then the rooms of WR_ROOMS_FILE, which inherit the default room's numbers.</summary>
+        private void ReadRoomsFile(WaitingRoomOptions o, RoomSettings room)
+        {
+            var rooms = new List<RoomSettings> { room };
             o.RoomsFile = Value("WR_ROOMS_FILE");
             if (o.RoomsFile is { } file)
             {
@@ -636,94 +670,14 @@ public static class WaitingRoomOptionsReader
             o.Rooms = rooms;
         }
 
-        /// <summary>The event of the default room: WR_EVENT_START and WR_EVENT_END, and the optional rest.</summary>
-        private RoomEvent? ReadEvent()
-        {
-            var start = Time("WR_EVENT_START");
-            var end = Time("WR_EVENT_END");
-            var prequeue = Time("WR_EVENT_PREQUEUE_START");
-            var e = new RoomEvent
-            {
-                PrequeueStart = prequeue,
-                ShuffleAtStart = Boolean("WR_EVENT_SHUFFLE", false),
-                MaxActive = Value("WR_EVENT_MAX_ACTIVE") is null ? null : Integer("WR_EVENT_MAX_ACTIVE", 100, 1, 10_000_000),
-                NewUsersPerMinute = Value("WR_EVENT_NEW_USERS_PER_MINUTE") is null ? null : Integer("WR_EVENT_NEW_USERS_PER_MINUTE", 0, 0, 10_000_000),
-                QueueMode = Mode("WR_EVENT_QUEUE_MODE"),
-                SessionMax = Value("WR_EVENT_SESSION_MAX") is null ? null : Seconds("WR_EVENT_SESSION_MAX", 0, 0, 30 * 86400),
-                Title = Text("WR_EVENT_TITLE", 200),
-                Message = Text("WR_EVENT_MESSAGE", 1000),
-            };
+        private static SettingNode Setting(string variable, string raw) =>
+            new(System.Text.Json.JsonTokenType.String, 0, variable) { Text = raw };
 
-            if (start is null || end is null)
-            {
-                var set = KnownVariables.Where(v => v.StartsWith("WR_EVENT_", StringComparison.Ordinal) && Value(v) is not null).ToList();
-                if (set.Count > 0 && !Errors.Exists(e => e.StartsWith("WR_EVENT_START=", StringComparison.Ordinal) || e.StartsWith("WR_EVENT_END=", StringComparison.Ordinal)))
-                {
-                    Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
-                }
-
-                return null;
-            }
-
-            e.Start = start.Value;
-            e.End = end.Value;
-            if (e.End <= e.Start)
-            {
-                Fail("WR_EVENT_END", Value("WR_EVENT_END")!, "expected a time after WR_EVENT_START");
-            }
-
-            if (prequeue is { } p && p >= e.Start)
-            {
-                Fail("WR_EVENT_PREQUEUE_START", Value("WR_EVENT_PREQUEUE_START")!, "expected a time before WR_EVENT_START");
-            }
-
-            if (e.ShuffleAtStart && prequeue is null)
-            {
-                Errors.Add("WR_EVENT_SHUFFLE='true' is not valid: a shuffle at the start needs a pre-queue to shuffle; set WR_EVENT_PREQUEUE_START too.");
-            }
-
-            return e;
-        }
-
-        private DateTimeOffset? Time(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return null;
-            }
-
-            if (RoomsFileReader.TryParseTime(raw, out var time))
-            {
-                return time;
-            }
-
-            Fail(name, raw, "expected an ISO 8601 time with Z or an offset, e.g. 2026-12-01T09:00:00Z");
-            return null;
-        }
-
-        private QueueMode? Mode(string name)
-        {
-            if (Value(name) is null)
-            {
-                return null;
-            }
-
-            return QueueModeNames.ByName[Choice(name, "fifo", [.. QueueModeNames.ByName.Keys])];
-        }
-
-        /// <summary>Page text: one line of at most <paramref name="maxLength"/> characters, no control characters.</summary>
-        private string? Text(string name, int maxLength)
-        {
-            var raw = Value(name);
-            if (raw is null || (raw.Length <= maxLength && !raw.Any(char.IsControl)))
-            {
-                return raw;
-            }
-
-            Fail(name, raw, $"expected one line of at most {maxLength} characters");
-            return null;
-        }
+        /// <summary>The variable of a room setting's key (<c>event.start</c> is WR_EVENT_START).</summary>
+        private static string VariableOf(string key) =>
+            key.StartsWith("event.", StringComparison.Ordinal)
+                ? s_eventVariables.First(v => v.Key == key[6..]).Variable
+                : s_roomVariables.First(v => v.Key == key).Variable;
 
         /// <summary>Comma-separated addresses (a single host) or networks in CIDR notation.</summary>
         private System.Net.IPNetwork[] Networks(string name)
