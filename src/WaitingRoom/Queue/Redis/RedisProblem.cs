@@ -1,6 +1,7 @@
 using System.Globalization;
+using WaitingRoom.Hosting;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Queue;
 
 /// <summary>
 /// Turns a failure of the first Redis calls into what the operator has to change: a password

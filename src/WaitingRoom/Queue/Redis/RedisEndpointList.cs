@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Queue;
 
 /// <summary>
 /// The Redis nodes of WR_REDIS_HOST: one host, or several seed nodes of a Redis Cluster,
