@@ -226,6 +226,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         }
         catch (Exception ex) when (StoreAvailability.IsSilence(ex))
         {
+            _availability.Failed(ex);
             throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
         }
     }
@@ -244,10 +245,14 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            await _availability.Pipeline.ExecuteOutcomeAsync(
+            var outcome = await _availability.Pipeline.ExecuteOutcomeAsync(
                 static async (_, store) => Outcome.FromResult(await store.WithinAsync(store._connection.GetDatabase().PingAsync(), store._availability.RequestDeadline)),
                 context,
                 this);
+            if (outcome.Exception is { } exception && StoreAvailability.IsSilence(exception))
+            {
+                _availability.Failed(exception);
+            }
         }
         finally
         {

@@ -53,11 +53,6 @@ internal sealed class StoreAvailability
                 // A generator, as BreakDuration itself may not be shorter than half a second.
                 BreakDurationGenerator = _ => ValueTask.FromResult(ProbeInterval),
                 StateProvider = _circuit,
-                OnOpened = arguments =>
-                {
-                    Volatile.Write(ref _lastFailure, arguments.Outcome.Exception);
-                    return ValueTask.CompletedTask;
-                },
             })
             .Build();
     }
@@ -89,10 +84,13 @@ internal sealed class StoreAvailability
     public void ConnectionFailed(Exception cause) => Volatile.Write(ref _connectionFailure, cause);
 
     /// <summary>
-    /// Why the call that opened the circuit failed: the calls that fail fast during the outage
-    /// carry it, so a refusal (a wrong password, an untrusted certificate) still says what it is.
+    /// Why the last call or probe Redis did not answer failed: the calls that fail fast during the
+    /// outage carry it, so a refusal (a wrong password, an untrusted certificate) still says what it is.
     /// </summary>
     public Exception? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>A call or probe got no answer (see <see cref="LastFailure"/>); the circuit counts it itself.</summary>
+    public void Failed(Exception cause) => Volatile.Write(ref _lastFailure, cause);
 
     /// <summary>While the circuit is open: true for one caller while no probe is under way, which then sends one.</summary>
     public bool TryStartProbe() => Interlocked.Exchange(ref _probing, 1) == 0;
