@@ -137,7 +137,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)
     {
         var key = RoomKeys.Document(_prefix, name);
-        return await CallAsync(database => database.StringGetAsync(key), StoreAvailability.BackgroundDeadline, cancellationToken);
+        return await CallAsync(database => database.StringGetAsync(key, Master), StoreAvailability.BackgroundDeadline, cancellationToken);
     }
 
     public async Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken)
@@ -155,8 +155,15 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     public async Task PingAsync(CancellationToken cancellationToken)
     {
-        await CallAsync(database => database.PingAsync(), _availability.RequestDeadline, cancellationToken);
+        await CallAsync(database => database.PingAsync(Master), _availability.RequestDeadline, cancellationToken);
     }
+
+    /// <summary>
+    /// Every call goes to a master: with Sentinel or replicas the client would otherwise send a
+    /// call to a replica while the master is away (stale reads, READONLY answers that look like a
+    /// Redis that answers); this way a missing master is silence, and the room's outage rules apply.
+    /// </summary>
+    private const CommandFlags Master = CommandFlags.DemandMaster;
 
     private RoomKeys KeysOf(RoomPolicy room)
     {
@@ -187,7 +194,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     /// <summary>Runs a script under <paramref name="deadline"/> (see <see cref="CallAsync"/>); the client sends it by EVALSHA and again as text after NOSCRIPT.</summary>
     private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, TimeSpan deadline, CancellationToken cancellationToken) =>
-        CallAsync(database => database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
+        CallAsync(database => database.ScriptEvaluateAsync(script, keys, values, Master), deadline, cancellationToken);
 
     /// <summary>
     /// Every call to Redis: fails at once while the circuit is open (and starts a probe,
@@ -246,7 +253,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         try
         {
             var outcome = await _availability.Pipeline.ExecuteOutcomeAsync(
-                static async (_, store) => Outcome.FromResult(await store.WithinAsync(store._connection.GetDatabase().PingAsync(), store._availability.RequestDeadline)),
+                static async (_, store) => Outcome.FromResult(await store.WithinAsync(store._connection.GetDatabase().PingAsync(Master), store._availability.RequestDeadline)),
                 context,
                 this);
             if (outcome.Exception is { } exception && StoreAvailability.IsSilence(exception))
