@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
 
 namespace WaitingRoom.Queue;
 
@@ -15,15 +17,14 @@ internal static class RedisEndpointList
     /// <summary>What WR_REDIS_HOST allows, for the error line.</summary>
     public const string Allowed = "expected a host name or address, or several comma-separated host[:port] (IPv6 as [address]:port); use WR_REDIS_URL for a redis:// URL";
 
-    /// <summary>Parses the list; false (and no endpoints) when any part is not a host with an optional port 1–65535.</summary>
+    /// <summary>Parses the list; false (and no endpoints) when any part is not a host with an optional port 1–65535, or a node comes twice.</summary>
     public static bool TryParse(string value, int defaultPort, out IReadOnlyList<DnsEndPoint> endpoints)
     {
         var list = new List<DnsEndPoint>();
         endpoints = list;
-        foreach (var raw in value.Split(','))
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
         {
-            var part = raw.Trim();
-            if (!TryParseOne(part, defaultPort, out var endpoint) || list.Any(e => SameNode(e, endpoint)))
+            if (ParseOne(part, defaultPort) is not { } endpoint || list.Any(e => e.Port == endpoint.Port && string.Equals(e.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase)))
             {
                 list.Clear();
                 return false;
@@ -39,64 +40,36 @@ internal static class RedisEndpointList
     public static string Format(IEnumerable<DnsEndPoint> endpoints) =>
         string.Join(", ", endpoints.Select(e => $"{(e.Host.Contains(':', StringComparison.Ordinal) && !e.Host.StartsWith('[') ? $"[{e.Host}]" : e.Host)}:{e.Port.ToString(CultureInfo.InvariantCulture)}"));
 
-    private static bool TryParseOne(string part, int defaultPort, out DnsEndPoint endpoint)
+    /// <summary>
+    /// The client's parser splits host and port, but it takes any text for a host name, a bracketed
+    /// name, and a port of 0 or none alike, so what WR_REDIS_HOST may hold is checked here.
+    /// </summary>
+    private static DnsEndPoint? ParseOne(string part, int defaultPort)
     {
-        endpoint = null!;
-        string host;
-        var port = defaultPort;
-        if (part.StartsWith('['))
+        EndPoint? parsed;
+        try
         {
-            // [IPv6] or [IPv6]:port
-            var close = part.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0 || !IPAddress.TryParse(part[1..close], out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-            {
-                return false;
-            }
-
-            host = part[1..close];
-            var rest = part[(close + 1)..];
-            if (rest.Length > 0 && (rest[0] != ':' || !TryPort(rest[1..], out port)))
-            {
-                return false;
-            }
+            parsed = EndPointCollection.TryParse(part);
         }
-        else if (part.Count(c => c == ':') > 1)
+        catch (ArgumentOutOfRangeException)
         {
-            // A bare IPv6 address: no port can follow it without brackets.
-            if (!IPAddress.TryParse(part, out _))
-            {
-                return false;
-            }
-
-            host = part;
-        }
-        else
-        {
-            var colon = part.IndexOf(':', StringComparison.Ordinal);
-            host = colon < 0 ? part : part[..colon];
-            if (colon >= 0 && !TryPort(part[(colon + 1)..], out port))
-            {
-                return false;
-            }
-
-            if (!IsHostName(host))
-            {
-                return false;
-            }
+            return null; // a port past 65535
         }
 
-        endpoint = new DnsEndPoint(host, port);
-        return true;
+        var bracketed = part.StartsWith('[');
+        var hasPort = bracketed ? part.Contains("]:", StringComparison.Ordinal) : part.Count(c => c == ':') == 1;
+        var (host, port) = parsed switch
+        {
+            IPEndPoint { Address.AddressFamily: AddressFamily.InterNetworkV6 } ip when !bracketed || hasPort || part.EndsWith(']') => (ip.Address.ToString(), ip.Port),
+            IPEndPoint ip when !bracketed => (part.Split(':')[0], ip.Port),
+            DnsEndPoint dns when !bracketed && IsHostName(dns.Host) => (dns.Host, dns.Port),
+            _ => (null, 0),
+        };
+        return host is null || (hasPort && port is < 1 or > 65535) ? null : new DnsEndPoint(host, hasPort ? port : defaultPort);
     }
 
-    private static bool TryPort(string text, out int port) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
-
-    /// <summary>A DNS name (a final dot allowed) or an IPv4 address: labels of letters, digits, '-' and '_', separated by dots.</summary>
+    /// <summary>A DNS name (a final dot allowed): labels of letters, digits, '-' and '_', separated by dots.</summary>
     private static bool IsHostName(string host) =>
         host.Length is > 0 and <= 253 &&
         (host.EndsWith('.') ? host[..^1] : host).Split('.').All(label => label.Length is > 0 and <= 63 && label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
-
-    private static bool SameNode(DnsEndPoint a, DnsEndPoint b) =>
-        a.Port == b.Port && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase);
 }
