@@ -90,7 +90,14 @@ internal sealed class StoreAvailability
     public Exception? LastFailure => Volatile.Read(ref _lastFailure);
 
     /// <summary>A call or probe got no answer (see <see cref="LastFailure"/>); the circuit counts it itself.</summary>
-    public void Failed(Exception cause) => Volatile.Write(ref _lastFailure, cause);
+    public void Failed(Exception cause)
+    {
+        // Our own deadline passing says less than the client's last error (a refused password, a certificate): keep that one.
+        if (cause.GetType() != typeof(TimeoutException) || Volatile.Read(ref _lastFailure) is not RedisException)
+        {
+            Volatile.Write(ref _lastFailure, cause);
+        }
+    }
 
     /// <summary>While the circuit is open: true for one caller while no probe is under way, which then sends one.</summary>
     public bool TryStartProbe() => Interlocked.Exchange(ref _probing, 1) == 0;
@@ -99,7 +106,14 @@ internal sealed class StoreAvailability
     public void ProbeEnded() => Volatile.Write(ref _probing, 0);
 
     /// <summary>A call answered (with a result or an error of Redis's own).</summary>
-    public void Answered() => Volatile.Write(ref _lastAnswer, Time.GetTimestamp());
+    public void Answered()
+    {
+        Volatile.Write(ref _lastAnswer, Time.GetTimestamp());
+        if (Volatile.Read(ref _lastFailure) is not null)
+        {
+            Volatile.Write(ref _lastFailure, null);
+        }
+    }
 
     /// <summary>
     /// True when some call answered within <paramref name="span"/>: a call past its deadline then
