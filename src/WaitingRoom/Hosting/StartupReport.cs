@@ -48,7 +48,7 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         }
         else
         {
-            var nodes = RedisEndpointList.Format(WaitingRoomApplicationBuilderExtensions.RedisEndpoints(_options));
+            var nodes = RedisEndpointList.Format(RedisConnectionOptions.Endpoints(_options));
             Log.RedisStore(_logger, nodes, _options.RedisSsl, _options.KeyPrefix);
         }
 

@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using WaitingRoom.Admission;
 using WaitingRoom.Hosting;
 using WaitingRoom.Operations;
@@ -53,7 +52,7 @@ public static class WaitingRoomApplicationBuilderExtensions
         services.AddSingleton<VisitorTokenSigner>();
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
-        AddStore(services, options);
+        services.AddWaitingRoomStore(options);
         services.AddHostedService<StartupReport>();
         services.AddHostedService<PromotionService>();
         services.AddHostedService<SharedStateSync>();
@@ -150,114 +149,6 @@ public static class WaitingRoomApplicationBuilderExtensions
             builder.WebHost.UseUrls("http://+:8080");
         }
     }
-
-    private static void AddStore(IServiceCollection services, WaitingRoomOptions options)
-    {
-        // Every store call is measured (round trip, failures) for /_wr/metrics.
-        if (options.UsesInMemoryStore)
-        {
-            services.AddSingleton<InMemoryWaitingRoomStore>();
-            services.AddSingleton<IWaitingRoomStore>(sp => new MeasuredWaitingRoomStore(
-                sp.GetRequiredService<InMemoryWaitingRoomStore>(), sp.GetRequiredService<WaitingRoomMetrics>()));
-            return;
-        }
-
-        // With Redis, active visitors' requests are admitted from a short local cache and their
-        // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
-        // Every call has a deadline, and an outage seen by one call fails the others at once
-        // (StoreAvailability), so a Redis that hangs never holds a request for long.
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
-        {
-            var availability = sp.GetRequiredService<StoreAvailability>();
-            var connection = ConnectionMultiplexer.Connect(
-                RedisConfiguration(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisCertificateValidator>(), availability.ConnectionFailed));
-            connection.ConnectionFailed += (_, failed) =>
-            {
-                if (failed.Exception is { } exception)
-                {
-                    availability.ConnectionFailed(exception);
-                }
-            };
-            return connection;
-        });
-        services.AddSingleton(_ => new StoreAvailability(TimeProvider.System));
-        services.AddSingleton(sp => new AdmissionCache(
-            new MeasuredWaitingRoomStore(
-                new RedisWaitingRoomStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.KeyPrefix, sp.GetRequiredService<StoreAvailability>()),
-                sp.GetRequiredService<WaitingRoomMetrics>()),
-            sp.GetRequiredService<TimeProvider>(),
-            options.ReleaseInterval,
-            sp.GetRequiredService<StoreAvailability>()));
-        services.AddSingleton<IWaitingRoomStore>(sp => sp.GetRequiredService<AdmissionCache>());
-        services.AddHostedService<AdmissionCacheFlusher>();
-    }
-
-    /// <summary>
-    /// StackExchange.Redis settings: never abort on a failed first connect (the room must start and
-    /// recover by itself when Redis comes back), short timeouts so an outage is noticed in seconds.
-    /// With TLS, the server certificate is checked against WR_REDIS_TLS_CA when it is set (else the
-    /// system's trust store) and must name WR_REDIS_TLS_HOST (else the host connected to).
-    /// </summary>
-    /// <param name="options">The room's options.</param>
-    /// <param name="logger">Where a refused server certificate is explained; null = nowhere.</param>
-    /// <param name="certificateRejected">Told of every refused server certificate; null = nobody.</param>
-    internal static ConfigurationOptions RedisConfiguration(WaitingRoomOptions options, Microsoft.Extensions.Logging.ILogger? logger = null, Action<Exception>? certificateRejected = null)
-    {
-        var configuration = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = 2000,
-            SyncTimeout = 2000,
-            ConnectRetry = 3,
-            KeepAlive = 10,
-            ClientName = "waitingroom",
-            User = options.RedisUser,
-            Password = options.RedisPassword,
-            ServiceName = options.RedisSentinel,
-            Ssl = options.RedisSsl,
-            DefaultDatabase = options.RedisDatabase,
-        };
-
-        // Several nodes are a cluster's seeds: the client asks them for the cluster's layout (CLUSTER NODES)
-        // and then connects to every master itself, so the list need not be complete.
-        foreach (var endpoint in RedisEndpoints(options))
-        {
-            configuration.EndPoints.Add(endpoint.Host, endpoint.Port);
-        }
-
-        if (options.RedisSsl)
-        {
-            configuration.SslHost = options.RedisTlsHost;
-            if (options.RedisTlsRoots is { } roots)
-            {
-                configuration.CertificateValidation += new RedisCertificateValidator(roots, options.RedisTlsCaFile!, logger, certificateRejected).Validate;
-            }
-            else if (certificateRejected is not null)
-            {
-                // The system's own check, unchanged; a refusal is only also told to the start-up check.
-                configuration.CertificateValidation += (_, _, _, errors) =>
-                {
-                    if (errors != System.Net.Security.SslPolicyErrors.None)
-                    {
-                        certificateRejected(new System.Security.Authentication.AuthenticationException($"The Redis server certificate was refused by the system's trust store ({errors})."));
-                    }
-
-                    return errors == System.Net.Security.SslPolicyErrors.None;
-                };
-            }
-
-            if (options.RedisTlsClientCertificate is { } client)
-            {
-                configuration.CertificateSelection += (_, _, _, _, _) => client;
-            }
-        }
-
-        return configuration;
-    }
-
-    /// <summary>The nodes to connect to first: WR_REDIS_HOST's list, or WR_REDIS_URL's one host.</summary>
-    internal static IReadOnlyList<System.Net.DnsEndPoint> RedisEndpoints(WaitingRoomOptions options) =>
-        options.RedisEndpoints.Count > 0 ? options.RedisEndpoints : [new System.Net.DnsEndPoint(options.RedisHost!, options.RedisPort)];
 
     private static StaticFileOptions AssetFiles(WebApplication app)
     {

@@ -1,7 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using WaitingRoom.Hosting;
+using WaitingRoom.Queue;
 using Xunit;
 
 namespace WaitingRoom.Tests.Hosting;
@@ -76,7 +76,7 @@ public sealed class RedisSeedNodesTests
         var options = WaitingRoomOptionsReader.Read(Configuration(("WR_REDIS_HOST", "redis-a:7001,redis-b:7002,redis-c")));
 
         // Act
-        var configuration = WaitingRoomApplicationBuilderExtensions.RedisConfiguration(options);
+        var configuration = RedisConnectionOptions.Create(options);
 
         // Assert
         Assert.Equal(
@@ -91,7 +91,7 @@ public sealed class RedisSeedNodesTests
         var options = WaitingRoomOptionsReader.Read(Configuration(("WR_REDIS_URL", "redis://redis.example:6380/1")));
 
         // Act
-        var configuration = WaitingRoomApplicationBuilderExtensions.RedisConfiguration(options);
+        var configuration = RedisConnectionOptions.Create(options);
 
         // Assert
         Assert.Equal(["redis.example:6380"], configuration.EndPoints.Cast<DnsEndPoint>().Select(e => $"{e.Host}:{e.Port}"));

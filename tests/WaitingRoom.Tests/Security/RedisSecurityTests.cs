@@ -10,6 +10,7 @@ using WaitingRoom.Tests.EndToEnd;
 using WaitingRoom.Tests.Infrastructure;
 using WaitingRoom.Tests.Operations;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace WaitingRoom.Tests.Security;
 
@@ -30,12 +31,15 @@ public sealed class RedisSecurityTests
     private const string AdminToken = "admin-token-for-security-tests";
     private const string Password = "s3cret pass:with@odd/chars%";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+    private readonly ITestOutputHelper _output;
 
-    /// <summary>What 1.2.6 asks on connect and gets along without (the ACL refuses it; ACL LOG shows it).</summary>
+    public RedisSecurityTests(ITestOutputHelper output) => _output = output;
+
+    /// <summary>What the client asks on connect and gets along without (the ACL refuses it; ACL LOG shows it).</summary>
     private static readonly HashSet<string> s_toleratedRefusals =
     [
-        "command info", "command cluster|nodes", "command client|setname", "command config|get",
-        "command subscribe", "command unsubscribe", "key __Booksleeve_TieBreak",
+        "command info", "command cluster|nodes", "command cluster|slots", "command client|setname", "command client|id",
+        "command config|get", "command subscribe", "command unsubscribe", "key __Booksleeve_TieBreak",
     ];
 
     /// <summary>The ACL rules of the <c>default</c> user (after <c>on &gt;password</c>) for key prefix <paramref name="prefix"/>.</summary>
@@ -47,7 +51,7 @@ public sealed class RedisSecurityTests
     [Fact]
     public async Task Password_Right_WholeFlowWorksAndStateIsInThatRedis()
     {
-        // Arrange: WR_REDIS_USER=default is the one user name 1.2.6 can stand for.
+        // Arrange: WR_REDIS_USER=default is the user Redis takes when none is named.
         using var server = SecureRedisServer.Start(["--requirepass", Password]);
         await using var backend = await TestBackend.StartAsync();
         var prefix = RedisServer.NewPrefix();
@@ -103,6 +107,74 @@ public sealed class RedisSecurityTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, visit.StatusCode);
         Assert.True(saidAfter < s_timeout, $"said after {saidAfter.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>redis-server arguments: 'default' off, and user alice with <see cref="Password"/> and <see cref="AclRules"/>.</summary>
+    private static string[] AliceArguments(string prefix) => ["--user", "default", "off", "--user", "alice", "on", ">" + Password, .. AclRules(prefix).Split(' ')];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AclUser_NamedInWrRedisUserOrTheUrl_WholeFlowWorksAsThatUser(bool inUrl)
+    {
+        // Arrange: 'default' is off, so only AUTH alice <password> gets in; alice has the documented rules.
+        var prefix = RedisServer.NewPrefix();
+        using var server = SecureRedisServer.Start(AliceArguments(prefix));
+        await using var backend = await TestBackend.StartAsync();
+        var settings = Settings(backend, prefix, inUrl ? null : server.Host, inUrl ? null : server.Port);
+        if (inUrl)
+        {
+            settings["WR_REDIS_URL"] = $"redis://alice:{Uri.EscapeDataString(Password)}@127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}";
+        }
+        else
+        {
+            settings["WR_REDIS_USER"] = "alice";
+            settings["WR_REDIS_PASS"] = Password;
+        }
+
+        // Act: A admitted, B queued then promoted, through the proxy and the admin API.
+        var clock = Stopwatch.StartNew();
+        await using var proxy = await ProxyInstance.StartAsync(settings);
+        var started = clock.Elapsed;
+        await AssertWholeFlowAsync(proxy);
+        var flow = clock.Elapsed - started;
+        var clients = server.Command("CLIENT", "LIST");
+
+        // Assert
+        Assert.Equal("2", server.Command("ZCARD", $"{prefix}:{{default}}:active"));
+        Assert.Contains("user=alice", clients, StringComparison.Ordinal);
+        Assert.DoesNotContain("user=default", clients, StringComparison.Ordinal);
+        _output.WriteLine($"ACL user alice ({(inUrl ? "WR_REDIS_URL" : "WR_REDIS_USER + WR_REDIS_PASS")}): proxy started in {started.TotalMilliseconds:F0} ms, whole flow in {flow.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task AclUser_WrongPassword_RealBinaryNamesTheVariableAndTheUserAndAnswers503()
+    {
+        // Arrange
+        using var server = SecureRedisServer.Start(AliceArguments(RedisServer.NewPrefix()));
+        const string expected = "refused the password: WR_REDIS_PASS (or the password in WR_REDIS_URL) is not the password of Redis user 'alice' (WR_REDIS_USER";
+        var clock = Stopwatch.StartNew();
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["WR_REDIS_HOST"] = server.Host,
+            ["WR_REDIS_PORT"] = server.Port.ToString(CultureInfo.InvariantCulture),
+            ["WR_REDIS_USER"] = "alice",
+            ["WR_REDIS_PASS"] = "not-the-password",
+            ["WR_PORT"] = AppProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+        });
+        using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(5) };
+
+        // Act
+        var said = await app.OutputContainsAsync(expected, s_timeout);
+        var saidAfter = clock.Elapsed;
+        using var ready = await AnswerAsync(client, "/_wr/ready");
+
+        // Assert
+        Assert.True(said, $"no line saying '{expected}':\n{app.StandardOutput}");
+        Assert.Equal("Error", LogLine(app.StandardOutput, expected).GetProperty("Level").GetString());
+        Assert.DoesNotContain("not-the-password", app.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        _output.WriteLine($"ACL user alice, wrong password: named after {saidAfter.TotalMilliseconds:F0} ms from the process start");
     }
 
     [Fact]
@@ -194,6 +266,7 @@ public sealed class RedisSecurityTests
         // Assert
         Assert.Equal("queued", third.State);
         Assert.NotEqual("(nil)", server.Command("GET", $"{prefix}:secret"));
+        _output.WriteLine("refused on connect: " + string.Join(", ", refusals.Distinct()));
         Assert.All(refusals, r => Assert.Contains(r, s_toleratedRefusals));
         Assert.Contains("command info", refusals);
     }
@@ -232,7 +305,7 @@ public sealed class RedisSecurityTests
     public void Acl_Rules_AllowExactlyTheCommandsTheScriptsCall()
     {
         // Arrange: a command added to (or dropped from) a script must be added to (or dropped from) the documented ACL.
-        var scripts = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "WaitingRoom", "Queue", "RedisWaitingRoomStore.Scripts.cs"));
+        var scripts = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "WaitingRoom", "Queue", "Redis", "RedisWaitingRoomStore.Scripts.cs"));
         string[] client = ["ping", "echo", "select", "eval", "evalsha", "script|load"];
 
         // Act

@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Queue;
 
 /// <summary>
 /// Checks a Redis server certificate against the certificates of WR_REDIS_TLS_CA instead of the

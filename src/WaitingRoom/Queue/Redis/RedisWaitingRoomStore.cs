@@ -1,3 +1,5 @@
+using Polly;
+using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
 namespace WaitingRoom.Queue;
@@ -135,7 +137,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     public async Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken)
     {
         var key = RoomKeys.Document(_prefix, name);
-        return await CallAsync(database => database.StringGetAsync(key), StoreAvailability.BackgroundDeadline, cancellationToken);
+        return await CallAsync(database => database.StringGetAsync(key, Master), StoreAvailability.BackgroundDeadline, cancellationToken);
     }
 
     public async Task<bool> TrySetDocumentAsync(string name, string? expected, string value, CancellationToken cancellationToken)
@@ -153,8 +155,15 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     public async Task PingAsync(CancellationToken cancellationToken)
     {
-        await CallAsync(database => database.PingAsync(), _availability.RequestDeadline, cancellationToken);
+        await CallAsync(database => database.PingAsync(Master), _availability.RequestDeadline, cancellationToken);
     }
+
+    /// <summary>
+    /// Every call goes to a master: with Sentinel or replicas the client would otherwise send a
+    /// call to a replica while the master is away (stale reads, READONLY answers that look like a
+    /// Redis that answers); this way a missing master is silence, and the room's outage rules apply.
+    /// </summary>
+    private const CommandFlags Master = CommandFlags.DemandMaster;
 
     private RoomKeys KeysOf(RoomPolicy room)
     {
@@ -183,121 +192,109 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         };
     }
 
-    /// <summary>Runs a script under <paramref name="deadline"/> (see <see cref="CallAsync"/>).</summary>
+    /// <summary>Runs a script under <paramref name="deadline"/> (see <see cref="CallAsync"/>); the client sends it by EVALSHA and again as text after NOSCRIPT.</summary>
     private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, TimeSpan deadline, CancellationToken cancellationToken) =>
-        CallAsync(database => database.ScriptEvaluateAsync(script, keys, values), deadline, cancellationToken);
+        CallAsync(database => database.ScriptEvaluateAsync(script, keys, values, Master), deadline, cancellationToken);
 
     /// <summary>
-    /// Every call to Redis: fails at once while the store is down (<see cref="Enter"/>), runs under
-    /// <paramref name="deadline"/> (<see cref="WithinAsync"/>), and tells the store's availability
-    /// whether Redis answered. Scripts are sent as text once and by EVALSHA after; when Redis lost
-    /// its script cache (restart, SCRIPT FLUSH, failover) the first call fails with NOSCRIPT and is
-    /// sent again once.
+    /// Every call to Redis: fails at once while the circuit is open (and starts a probe,
+    /// <see cref="ProbeAsync"/>), else runs through it under <paramref name="deadline"/>
+    /// (<see cref="WithinAsync"/>). A request that goes away stops waiting, but the call's outcome
+    /// still reaches the circuit: a cancelled call is no answer. A call past its deadline may still
+    /// run on the server later.
     /// </summary>
     private async Task<T> CallAsync<T>(Func<IDatabase, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        Enter();
-        var database = _connection.GetDatabase();
         try
         {
-            T result;
-            try
+            if (_availability.IsDown)
             {
-                result = await WithinAsync(call(database), deadline, cancellationToken);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-            {
-                result = await WithinAsync(call(database), deadline, cancellationToken);
+                if (_availability.TryStartProbe())
+                {
+                    _ = ProbeAsync();
+                }
+
+                throw FailingFast();
             }
 
-            _availability.Answered();
-            return result;
+            return await _availability.Pipeline.ExecuteAsync(
+                static async (state, _) => await state.Store.WithinAsync(state.Call(state.Store._connection.GetDatabase()), state.Deadline),
+                (Store: this, Call: call, Deadline: deadline),
+                CancellationToken.None).AsTask().WaitAsync(cancellationToken);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (BrokenCircuitException)
         {
-            throw Unavailable(ex);
+            throw FailingFast();
+        }
+        catch (RedisServerException ex)
+        {
+            // An error Redis answered with (TRYAGAIN, LOADING, NOPERM): this call fails, Redis is there.
+            throw new StoreUnavailableException($"Redis refused the call: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (StoreAvailability.IsSilence(ex))
+        {
+            _availability.Failed(ex);
+            throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
+        }
+    }
+
+    private StoreUnavailableException FailingFast() => _availability.LastFailure is { } cause
+        ? new StoreUnavailableException($"Redis did not answer the last call ({cause.Message}); failing fast until a probe answers.", cause)
+        : new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
+
+    /// <summary>
+    /// One PING through the circuit, its trial once <see cref="StoreAvailability.ProbeInterval"/>
+    /// has passed (turned away before): an answer closes it. Requests are never the trial, as they
+    /// would be with Polly alone: a visitor would wait a deadline on a Redis still silent.
+    /// </summary>
+    private async Task ProbeAsync()
+    {
+        var context = ResilienceContextPool.Shared.Get();
+        try
+        {
+            var outcome = await _availability.Pipeline.ExecuteOutcomeAsync(
+                static async (_, store) => Outcome.FromResult(await store.WithinAsync(store._connection.GetDatabase().PingAsync(Master), store._availability.RequestDeadline)),
+                context,
+                this);
+            if (outcome.Exception is { } exception && StoreAvailability.IsSilence(exception))
+            {
+                _availability.Failed(exception);
+            }
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+            _availability.ProbeEnded();
         }
     }
 
     /// <summary>
     /// Waits for <paramref name="call"/> up to <paramref name="deadline"/>. Past it, a Redis that
     /// answered other calls within the last <see cref="StoreAvailability.BusyStep"/> is busy, not
-    /// gone: the call is waited for in steps, up to <see cref="StoreAvailability.BackgroundDeadline"/>,
-    /// while answers keep coming and no other call has found the store down. A silent Redis still
-    /// costs a request one deadline and a step at most.
+    /// gone: the call is waited for in steps while answers keep coming and the circuit is closed,
+    /// up to the client's own timeout. A silent Redis still costs a request one deadline and a
+    /// step at most. (Polly's timeout is one fixed deadline: it cannot wait longer for a busy Redis.)
     /// </summary>
-    private async Task<T> WithinAsync<T>(Task<T> call, TimeSpan deadline, CancellationToken cancellationToken)
+    private async Task<T> WithinAsync<T>(Task<T> call, TimeSpan deadline)
     {
-        var waited = deadline;
         var step = deadline;
         while (true)
         {
             try
             {
-                return await call.WaitAsync(step, _availability.Time, cancellationToken);
+                var result = await call.WaitAsync(step, _availability.Time);
+                _availability.Answered();
+                return result;
             }
-            catch (TimeoutException) when (waited < StoreAvailability.BackgroundDeadline && !_availability.IsDown && _availability.AnsweredWithin(StoreAvailability.BusyStep))
+            catch (TimeoutException) when (!call.IsCompleted && !_availability.IsDown && _availability.AnsweredWithin(StoreAvailability.BusyStep))
             {
                 step = StoreAvailability.BusyStep;
-                waited += step;
             }
-        }
-    }
-
-    /// <summary>
-    /// Before a call: while the store is down, fail at once; now and then (one per
-    /// <see cref="StoreAvailability.ProbeInterval"/>) a PING goes to Redis in the background, and
-    /// its answer ends the outage. No request waits on a probe. The client library notices a
-    /// silent server only after its own timeout and a heartbeat (seconds), so every call has a
-    /// deadline of ours; a call past it may still run on the server later.
-    /// </summary>
-    private void Enter()
-    {
-        if (_availability.IsDown)
-        {
-            if (_availability.TryClaimProbe())
+            catch (RedisServerException)
             {
-                _ = ProbeAsync();
+                _availability.Answered();
+                throw;
             }
-
-            throw _availability.LastFailure is { } cause
-                ? new StoreUnavailableException($"Redis did not answer the last call ({cause.Message}); failing fast until a probe answers.", cause)
-                : new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
         }
     }
-
-    /// <summary>One PING under the request deadline; an answer ends the outage, a failure changes nothing.</summary>
-    private async Task ProbeAsync()
-    {
-        try
-        {
-            await _connection.GetDatabase().PingAsync().WaitAsync(_availability.RequestDeadline, _availability.Time);
-            _availability.Answered();
-        }
-        catch (Exception ex) when (IsUnavailable(ex))
-        {
-            // Still down (and perhaps for another reason now): the next probe tries again.
-            _availability.Failed(ex);
-        }
-    }
-
-    /// <summary>
-    /// A call failed or missed its deadline: the store is down until a call answers. An error
-    /// Redis answered with (TRYAGAIN while a cluster slot moves, LOADING, NOPERM) fails this call
-    /// only: Redis is there, so the others need not fail fast.
-    /// </summary>
-    private StoreUnavailableException Unavailable(Exception ex)
-    {
-        if (ex is RedisServerException)
-        {
-            _availability.Answered();
-            return new StoreUnavailableException($"Redis refused the call: {ex.Message}", ex);
-        }
-
-        _availability.Failed(ex);
-        return new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
-    }
-
-    private static bool IsUnavailable(Exception ex) =>
-        ex is RedisConnectionException or RedisTimeoutException or TimeoutException or RedisServerException or ObjectDisposedException;
 }

@@ -1,12 +1,13 @@
 using System.Globalization;
+using WaitingRoom.Hosting;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Queue;
 
 /// <summary>
 /// Turns a failure of the first Redis calls into what the operator has to change: a password
 /// Redis refuses, an ACL that lacks a command or key, a server certificate that is not trusted.
-/// StackExchange.Redis 1.2.6 keeps retrying such a connection for ever (it is not aborted), so
-/// without this the room would only look "down".
+/// The client keeps retrying such a connection (a first connect is never aborted), so without
+/// this the room would only look "down".
 /// </summary>
 internal static class RedisProblem
 {
@@ -21,18 +22,18 @@ internal static class RedisProblem
         var text = Messages(exception);
         var where = string.Create(CultureInfo.InvariantCulture, $"Redis at {options.RedisHost}:{options.RedisPort}");
 
-        // 1.2.6 reports a refused AUTH as the NOAUTH of the command after it, whether the password
-        // is missing or wrong; Redis 7 answers WRONGPASS to the AUTH itself.
+        // Redis answers NOAUTH when no password was sent, WRONGPASS to a wrong one or an unknown or disabled user.
+        var user = options.RedisUser ?? "default";
         if (Contains(text, "NOAUTH") || Contains(text, "WRONGPASS"))
         {
             return options.RedisPassword is null
-                ? $"{where} requires a password and none is set: set WR_REDIS_PASS (or put it in WR_REDIS_URL, redis://:password@host:port)."
-                : $"{where} refused the password: WR_REDIS_PASS (or the password in WR_REDIS_URL) is not the password of Redis's 'default' user, or that user is off. The Redis client in use (StackExchange.Redis 1.2.6) authenticates as 'default' only.";
+                ? $"{where} requires a password and none is set: set WR_REDIS_PASS (or put it in WR_REDIS_URL, redis://[user]:password@host:port)."
+                : $"{where} refused the password: WR_REDIS_PASS (or the password in WR_REDIS_URL) is not the password of Redis user '{user}' (WR_REDIS_USER, or the user in WR_REDIS_URL), or that user does not exist or is off.";
         }
 
         if (Contains(text, "NOPERM"))
         {
-            return $"{where} refused a command or key for lack of permission (ACL: {FirstLine(text, "NOPERM")}): give the 'default' user the rules the room needs for key prefix '{options.KeyPrefix}' (README, Redis security).";
+            return $"{where} refused a command or key for lack of permission (ACL: {FirstLine(text, "NOPERM")}): give Redis user '{user}' the rules the room needs for key prefix '{options.KeyPrefix}' (README, Redis security).";
         }
 
         if (options.RedisSsl && (Contains(text, "certificate") || Contains(text, "SSL") || Contains(text, "TLS") || exception is System.Security.Authentication.AuthenticationException))

@@ -1,0 +1,128 @@
+using Polly;
+using Polly.CircuitBreaker;
+using StackExchange.Redis;
+
+namespace WaitingRoom.Queue;
+
+/// <summary>
+/// Whether Redis answers, shared by the Redis store and the admission cache of one instance. Every
+/// store call on a request's path has a deadline (<see cref="RequestDeadline"/>): a Redis that
+/// hangs (a stopped process, a dead network path, a full server) costs a request at most that
+/// long, never the client library's coarse timeout. A call that Redis did not answer opens a
+/// circuit (<see cref="Pipeline"/>, Polly's circuit breaker): calls fail at once, the admission
+/// cache admits nobody from memory, so WR_FAILURE_MODE applies to every request, and a PING goes
+/// to Redis in the background as the circuit's trial once per <see cref="ProbeInterval"/>. Its
+/// answer ends the outage; no request waits on it.
+/// </summary>
+/// <remarks>The clock must run in real time: it bounds how long a request waits.</remarks>
+internal sealed class StoreAvailability
+{
+    /// <summary>The product's <see cref="RequestDeadline"/>: a silent Redis costs a request half a second at most, and a step.</summary>
+    public static readonly TimeSpan DefaultRequestDeadline = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>While a call past its deadline waits on a busy Redis: how often it looks again, and how recent an answer must be.</summary>
+    public static readonly TimeSpan BusyStep = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a background or administrative call (promotion, counts, documents, reset) may take: the client's own async timeout.</summary>
+    public static readonly TimeSpan BackgroundDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>While the circuit is open, one call per this interval goes to Redis to see whether it is back.</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly CircuitBreakerStateProvider _circuit = new();
+    private long _lastAnswer;
+    private Exception? _connectionFailure;
+    private Exception? _lastFailure;
+    private int _probing;
+
+    /// <param name="time">The clock of deadlines and probes (real time).</param>
+    /// <param name="requestDeadline">The request-path deadline; <see cref="DefaultRequestDeadline"/> when null.</param>
+    public StoreAvailability(TimeProvider time, TimeSpan? requestDeadline = null)
+    {
+        Time = time;
+        RequestDeadline = requestDeadline ?? DefaultRequestDeadline;
+        Pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                // Any silent call among the last ones opens it; an error Redis answered with
+                // (TRYAGAIN while a cluster slot moves, LOADING, NOPERM) fails that call only.
+                FailureRatio = 0,
+                MinimumThroughput = 2,
+                ShouldHandle = arguments => ValueTask.FromResult(arguments.Outcome.Exception is { } exception && IsSilence(exception)),
+
+                // A generator, as BreakDuration itself may not be shorter than half a second.
+                BreakDurationGenerator = _ => ValueTask.FromResult(ProbeInterval),
+                StateProvider = _circuit,
+            })
+            .Build();
+    }
+
+    /// <summary>
+    /// How long a request-path call (admission, status, touch, release, ping) may take before it
+    /// counts as an outage, unless Redis answered other calls meanwhile: a busy Redis (a storm of
+    /// arrivals, a loaded machine) is waited for, in steps of <see cref="BusyStep"/>, up to the
+    /// client's timeout, as long as answers keep coming and the circuit is closed.
+    /// </summary>
+    public TimeSpan RequestDeadline { get; }
+
+    /// <summary>The clock deadlines and probes are measured on.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Every call to Redis runs through it: fails at once while the circuit is open.</summary>
+    public ResiliencePipeline Pipeline { get; }
+
+    /// <summary>True from a call Redis did not answer until a probe answers.</summary>
+    public bool IsDown => _circuit.CircuitState != CircuitState.Closed;
+
+    /// <summary>
+    /// Why the client's last connection attempt failed (a refused password or certificate says so
+    /// here even while the calls themselves only time out on a connection being set up).
+    /// </summary>
+    public Exception? ConnectionFailure => Volatile.Read(ref _connectionFailure);
+
+    /// <summary>The client reported a failed connection (see <see cref="ConnectionFailure"/>).</summary>
+    public void ConnectionFailed(Exception cause) => Volatile.Write(ref _connectionFailure, cause);
+
+    /// <summary>
+    /// Why the last call or probe Redis did not answer failed: the calls that fail fast during the
+    /// outage carry it, so a refusal (a wrong password, an untrusted certificate) still says what it is.
+    /// </summary>
+    public Exception? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>A call or probe got no answer (see <see cref="LastFailure"/>); the circuit counts it itself.</summary>
+    public void Failed(Exception cause)
+    {
+        // Our own deadline passing says less than the client's last error (a refused password, a certificate): keep that one.
+        if (cause.GetType() != typeof(TimeoutException) || Volatile.Read(ref _lastFailure) is not RedisException)
+        {
+            Volatile.Write(ref _lastFailure, cause);
+        }
+    }
+
+    /// <summary>While the circuit is open: true for one caller while no probe is under way, which then sends one.</summary>
+    public bool TryStartProbe() => Interlocked.Exchange(ref _probing, 1) == 0;
+
+    /// <summary>The probe of <see cref="TryStartProbe"/> ended (answered, failed or turned away by the circuit).</summary>
+    public void ProbeEnded() => Volatile.Write(ref _probing, 0);
+
+    /// <summary>A call answered (with a result or an error of Redis's own).</summary>
+    public void Answered()
+    {
+        Volatile.Write(ref _lastAnswer, Time.GetTimestamp());
+        if (Volatile.Read(ref _lastFailure) is not null)
+        {
+            Volatile.Write(ref _lastFailure, null);
+        }
+    }
+
+    /// <summary>
+    /// True when some call answered within <paramref name="span"/>: a call past its deadline then
+    /// meets a busy Redis, not a silent one (see <see cref="RequestDeadline"/>).
+    /// </summary>
+    public bool AnsweredWithin(TimeSpan span) =>
+        Time.GetElapsedTime(Volatile.Read(ref _lastAnswer)) <= span;
+
+    /// <summary>Redis did not answer: no connection, a deadline or the client's timeout passed, the client closed.</summary>
+    public static bool IsSilence(Exception exception) =>
+        exception is RedisConnectionException or TimeoutException or ObjectDisposedException;
+}
