@@ -1,5 +1,5 @@
 using StackExchange.Redis;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Queue;
 
 namespace WaitingRoom.Bench;

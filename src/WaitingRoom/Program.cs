@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 
 // WaitingRoom: a reverse proxy that admits at most WR_MAX_ACTIVE visitors and queues the rest.
 // The content root is the app's own folder, so `dotnet WaitingRoom.dll` finds wwwroot from any directory.

@@ -2,7 +2,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 
 namespace WaitingRoom.Admission;
 
@@ -134,11 +134,11 @@ internal sealed partial class VisitorPages
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, EventName = "CustomQueuePageUnusable",
+        [LoggerMessage(EventId = EventIds.CustomQueuePageUnusable, Level = LogLevel.Warning, EventName = nameof(EventIds.CustomQueuePageUnusable),
             Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); wwwroot/queue.html (or, failing that, a minimal built-in page) is served instead.")]
         public static partial void CustomPageUnusable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 111, Level = LogLevel.Warning, EventName = "PageUnreadable",
+        [LoggerMessage(EventId = EventIds.PageUnreadable, Level = LogLevel.Warning, EventName = nameof(EventIds.PageUnreadable),
             Message = "Page {Name} could not be read ({Reason}); a minimal built-in page is served instead.")]
         public static partial void PageUnreadable(ILogger logger, string name, string reason);
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
 

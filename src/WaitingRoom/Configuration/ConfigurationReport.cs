@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// The effective configuration as plain text (<c>--print-config</c>): one line per WR_* variable,

@@ -1,4 +1,4 @@
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>What the room does while its store cannot be reached (WR_FAILURE_MODE).</summary>
 public enum FailureMode

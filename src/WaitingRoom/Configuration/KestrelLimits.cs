@@ -3,7 +3,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// The limits Kestrel applies to every client connection (README "Kestrel limits"): Kestrel's own

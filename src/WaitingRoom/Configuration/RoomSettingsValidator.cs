@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// The one set of rules for a room's own settings (capacity, TTLs, mode, rates, session cap, page

@@ -1,4 +1,4 @@
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// A WR_* variable holds a value the room cannot run with. The message is one line per bad

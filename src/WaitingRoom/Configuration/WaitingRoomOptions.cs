@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// The effective configuration of one WaitingRoom process, read once from the WR_* variables

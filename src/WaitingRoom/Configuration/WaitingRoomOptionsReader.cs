@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// Reads <see cref="WaitingRoomOptions"/> from the WR_* variables and checks every value (the

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// The options' validation in the framework's pipeline: the verdict of <see cref="WaitingRoomOptionsReader"/>,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Operations;
 using WaitingRoom.Queue;
 

@@ -9,7 +9,7 @@ using OpenTelemetry.Metrics;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Json;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Operations;
 
 namespace Microsoft.AspNetCore.Builder;

@@ -6,7 +6,7 @@ internal static partial class AdminEndpoints
 {
     private static partial class Log
     {
-        [LoggerMessage(EventId = 600, Level = LogLevel.Information, EventName = "AdminChange",
+        [LoggerMessage(EventId = EventIds.AdminChange, Level = LogLevel.Information, EventName = nameof(EventIds.AdminChange),
             Message = "Audit: {Actor} from {Client} did {Action} on {Target}: {Before} -> {After}")]
         public static partial void Change(ILogger logger, string actor, string client, string action, string target, string before, string after);
     }

@@ -10,6 +10,7 @@ using WaitingRoom.Admission;
 using WaitingRoom.Proxy;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
+using WaitingRoom.Configuration;
 
 namespace WaitingRoom.Operations;
 
@@ -258,7 +259,7 @@ internal static partial class AdminEndpoints
     {
         var services = context.RequestServices;
         var backends = services.GetRequiredService<BackendDestinations>();
-        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.WaitingRoomOptions>>().Value;
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WaitingRoomOptions>>().Value;
         var list = new JsonArray();
         foreach (var destination in backends.Current)
         {
@@ -268,7 +269,7 @@ internal static partial class AdminEndpoints
         return Json(StatusCodes.Status200OK, new JsonObject
         {
             ["cluster"] = backends.HasCluster,
-            ["loadBalancing"] = Hosting.WaitingRoomOptionsReader.LoadBalancingName(options.LoadBalancingPolicy),
+            ["loadBalancing"] = WaitingRoomOptionsReader.LoadBalancingName(options.LoadBalancingPolicy),
             ["sticky"] = options.Sticky,
             ["healthCheckPath"] = options.HealthCheckPath,
             ["destinations"] = list,

@@ -18,7 +18,7 @@ internal static class RequestLog
     public const string Template = "{Method} {Path} {StatusCode} {ElapsedMs:0.0} ms {Decision} room={Room} visitor={Visitor}";
 
     /// <summary>The event id of the request line (its <c>EventId</c> property, as before it went through Serilog).</summary>
-    public const int EventId = 300;
+    public const int EventId = EventIds.Request;
 
     /// <summary>The status logged for a request whose client went away before an answer started (nginx's).</summary>
     public const int ClientClosedRequest = 499;

@@ -107,11 +107,11 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 400, Level = LogLevel.Information, EventName = "OriginReleased",
+        [LoggerMessage(EventId = EventIds.OriginReleased, Level = LogLevel.Information, EventName = nameof(EventIds.OriginReleased),
             Message = "The origin released a visitor of room {Room} (visitor={Visitor}, was active: {WasActive}).")]
         public static partial void Released(ILogger logger, string room, string visitor, bool wasActive);
 
-        [LoggerMessage(EventId = 401, Level = LogLevel.Warning, EventName = "OriginReleaseFailed",
+        [LoggerMessage(EventId = EventIds.OriginReleaseFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginReleaseFailed),
             Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
         public static partial void ReleaseFailed(ILogger logger, Exception exception);
     }

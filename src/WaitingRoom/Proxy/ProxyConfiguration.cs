@@ -1,5 +1,5 @@
 using System.Globalization;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;

@@ -25,7 +25,7 @@ internal sealed partial class AdmissionCacheFlusher : IntervalService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 210, Level = LogLevel.Warning, EventName = "AdmissionCacheFlushFailed",
+        [LoggerMessage(EventId = EventIds.AdmissionCacheFlushFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.AdmissionCacheFlushFailed),
             Message = "Could not write admitted visitors' last-seen to the store; their requests go to the store again once their cache entries run out.")]
         public static partial void FlushFailed(ILogger logger, Exception exception);
     }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Rooms;
 
 namespace WaitingRoom.Queue;

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Admission;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Queue;
 using Xunit;
 

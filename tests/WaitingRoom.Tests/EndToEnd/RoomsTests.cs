@@ -1,5 +1,5 @@
 using System.Net;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 

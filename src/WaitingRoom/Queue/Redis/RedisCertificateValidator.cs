@@ -94,7 +94,7 @@ internal sealed partial class RedisCertificateValidator
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Error, EventName = "RedisCertificateRejected",
+        [LoggerMessage(EventId = EventIds.RedisCertificateRejected, Level = LogLevel.Error, EventName = nameof(EventIds.RedisCertificateRejected),
             Message = "TLS to Redis: the server certificate is refused: {Reason}. It must chain to a certificate of WR_REDIS_TLS_CA ({CaFile}).")]
         public static partial void Rejected(ILogger logger, string reason, string caFile);
     }

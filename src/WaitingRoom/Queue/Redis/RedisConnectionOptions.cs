@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 
 namespace WaitingRoom.Queue;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 
 namespace WaitingRoom.Queue;
 

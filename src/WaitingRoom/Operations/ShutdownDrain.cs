@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using WaitingRoom.Configuration;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Operations;
 
 /// <summary>
 /// The first step of a graceful stop (SIGTERM): for WR_SHUTDOWN_DELAY the room keeps listening

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Queue;
 using Xunit;
 
-namespace WaitingRoom.Tests.Hosting;
+namespace WaitingRoom.Tests.Configuration;
 
 public sealed class WaitingRoomOptionsReaderTests
 {

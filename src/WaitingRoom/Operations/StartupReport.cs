@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
+using WaitingRoom.Configuration;
 
-namespace WaitingRoom.Hosting;
+namespace WaitingRoom.Operations;
 
 /// <summary>
 /// Says at start what the room runs with (store, capacity, backends) and loads the shared cookie
@@ -165,8 +166,12 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
 
     private string? Describe(Exception? failure) => failure is null ? null : RedisProblem.Describe(_options, failure);
 
-    /// <summary>How long the start-up check asks again before a store that fails without a reason counts as down.</summary>
-    private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long the start-up check asks again before a store that fails without a reason counts as
+    /// down. The client tells why a connection failed (WRONGPASS, NOAUTH) only once its backlog
+    /// times out, about 2 s after the first call, later on a loaded machine: 15 s leaves room.
+    /// </summary>
+    private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(15);
 
     public void Dispose() => _stopping.Dispose();
 
@@ -178,53 +183,53 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Warning, EventName = "ConfigurationWarning", Message = "{Warning}")]
+        [LoggerMessage(EventId = EventIds.ConfigurationWarning, Level = LogLevel.Warning, EventName = nameof(EventIds.ConfigurationWarning), Message = "{Warning}")]
         public static partial void ConfigurationWarning(ILogger logger, string warning);
 
-        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, EventName = "InMemoryStore",
+        [LoggerMessage(EventId = EventIds.InMemoryStore, Level = LogLevel.Warning, EventName = nameof(EventIds.InMemoryStore),
             Message = "WR_REDIS_HOST is unset: using the embedded in-memory store. It serves ONE instance only and forgets every visitor on restart; set WR_REDIS_HOST to share one room between instances.")]
         public static partial void InMemoryStore(ILogger logger);
 
-        [LoggerMessage(EventId = 3, Level = LogLevel.Information, EventName = "RedisStore",
+        [LoggerMessage(EventId = EventIds.RedisStore, Level = LogLevel.Information, EventName = nameof(EventIds.RedisStore),
             Message = "Using Redis at {Nodes} (TLS {Ssl}), key prefix '{Prefix}'.")]
         public static partial void RedisStore(ILogger logger, string nodes, bool ssl, string prefix);
 
-        [LoggerMessage(EventId = 4, Level = LogLevel.Information, EventName = "Room",
+        [LoggerMessage(EventId = EventIds.Room, Level = LogLevel.Information, EventName = nameof(EventIds.Room),
             Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
         public static partial void Room(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
 
-        [LoggerMessage(EventId = 10, Level = LogLevel.Information, EventName = "RoomEvent",
+        [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
             Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
         public static partial void RoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
 
-        [LoggerMessage(EventId = 11, Level = LogLevel.Information, EventName = "Promotion",
+        [LoggerMessage(EventId = EventIds.Promotion, Level = LogLevel.Information, EventName = nameof(EventIds.Promotion),
             Message = "Promotion every {Interval} s.")]
         public static partial void Promotion(ILogger logger, double interval);
 
-        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, EventName = "DemoOrigin",
+        [LoggerMessage(EventId = EventIds.DemoOrigin, Level = LogLevel.Warning, EventName = nameof(EventIds.DemoOrigin),
             Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]
         public static partial void DemoOrigin(ILogger logger);
 
-        [LoggerMessage(EventId = 6, Level = LogLevel.Information, EventName = "Backends", Message = "Forwarding admitted visitors to {Backends}.")]
+        [LoggerMessage(EventId = EventIds.Backends, Level = LogLevel.Information, EventName = nameof(EventIds.Backends), Message = "Forwarding admitted visitors to {Backends}.")]
         public static partial void Backends(ILogger logger, string backends);
 
-        [LoggerMessage(EventId = 12, Level = LogLevel.Information, EventName = "AdminApiOff",
+        [LoggerMessage(EventId = EventIds.AdminApiOff, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOff),
             Message = "Admin API and dashboard off (WR_ADMIN_TOKEN is unset); /_wr/metrics is served.")]
         public static partial void AdminOff(ILogger logger);
 
-        [LoggerMessage(EventId = 13, Level = LogLevel.Information, EventName = "AdminApiOn",
+        [LoggerMessage(EventId = EventIds.AdminApiOn, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOn),
             Message = "Admin API and dashboard at /_wr/admin/ for the bearer token {TokenId}; /_wr/metrics is served.")]
         public static partial void AdminOn(ILogger logger, string tokenId);
 
-        [LoggerMessage(EventId = 7, Level = LogLevel.Information, EventName = "SharedSecret",
+        [LoggerMessage(EventId = EventIds.SharedSecret, Level = LogLevel.Information, EventName = nameof(EventIds.SharedSecret),
             Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
         public static partial void SharedSecret(ILogger logger);
 
-        [LoggerMessage(EventId = 14, Level = LogLevel.Error, EventName = "RedisRefused",
+        [LoggerMessage(EventId = EventIds.RedisRefused, Level = LogLevel.Error, EventName = nameof(EventIds.RedisRefused),
             Message = "{Problem} Until it is fixed /_wr/ready answers 503 and the room follows WR_FAILURE_MODE.")]
         public static partial void RedisRefused(ILogger logger, string problem);
 
-        [LoggerMessage(EventId = 8, Level = LogLevel.Warning, EventName = "StoreDownAtStart",
+        [LoggerMessage(EventId = EventIds.StoreDownAtStart, Level = LogLevel.Warning, EventName = nameof(EventIds.StoreDownAtStart),
             Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]
         public static partial void StoreDownAtStart(ILogger logger, Exception exception);
     }

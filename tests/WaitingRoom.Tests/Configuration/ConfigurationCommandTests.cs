@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
 
-namespace WaitingRoom.Tests.Hosting;
+namespace WaitingRoom.Tests.Configuration;
 
 /// <summary>
 /// <c>--print-config</c> and <c>--check-config</c>: the report itself (<see cref="ConfigurationReport"/>),

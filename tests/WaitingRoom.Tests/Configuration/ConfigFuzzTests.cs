@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Configuration;
-using WaitingRoom.Hosting;
+using WaitingRoom.Configuration;
 using WaitingRoom.Tests.Infrastructure;
 using WaitingRoom.Tests.Security;
 using Xunit;
 
-namespace WaitingRoom.Tests.Hosting;
+namespace WaitingRoom.Tests.Configuration;
 
 /// <summary>
 /// Every WR_* variable with bad values: start-up stops and the message names the variable. The

@@ -1,0 +1,55 @@
+namespace WaitingRoom;
+
+/// <summary>
+/// Every log event id of the product, one range per area, so an id names one event for good
+/// (operators filter and alert on them; README names 100, 101, 300 and 600).
+/// </summary>
+internal static class EventIds
+{
+    // 1–99: Start-up and configuration (Hosting/StartupReport).
+    public const int ConfigurationWarning = 1;
+    public const int InMemoryStore = 2;
+    public const int RedisStore = 3;
+    public const int Room = 4;
+    public const int DemoOrigin = 5;
+    public const int Backends = 6;
+    public const int SharedSecret = 7;
+    public const int StoreDownAtStart = 8;
+    public const int RoomEvent = 10;
+    public const int Promotion = 11;
+    public const int AdminApiOff = 12;
+    public const int AdminApiOn = 13;
+    public const int RedisRefused = 14;
+
+    // 100–199: Admission: the store as visitors meet it, the pages.
+    public const int StoreUnavailable = 100;
+    public const int StoreRecovered = 101;
+    public const int CustomQueuePageUnusable = 110;
+    public const int PageUnreadable = 111;
+
+    // 200–299: Queue: promotion and the admission cache.
+    public const int PromotionRound = 200;
+    public const int PromotionRoundFailed = 201;
+    public const int AdmissionCacheFlushFailed = 210;
+
+    // 300–399: Request log.
+    public const int Request = 300;
+
+    // 400–499: Proxy: commands from the origin.
+    public const int OriginReleased = 400;
+    public const int OriginReleaseFailed = 401;
+
+    // 500–599: Run-time state: backends, room settings, shared documents.
+    public const int BackendsLoaded = 500;
+    public const int BackendsUnreadable = 501;
+    public const int RoomSettingsApplied = 510;
+    public const int RoomSettingsInvalid = 511;
+    public const int SharedStateFailed = 520;
+    public const int SharedStateRecovered = 521;
+
+    // 600–699: Admin API audit.
+    public const int AdminChange = 600;
+
+    // 700–799: Redis connection.
+    public const int RedisCertificateRejected = 700;
+}
