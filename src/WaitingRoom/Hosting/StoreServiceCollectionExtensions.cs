@@ -6,12 +6,14 @@ using WaitingRoom.Queue;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the room's store: in memory, or Redis behind the admission cache.</summary>
+/// <summary>Registers the room's store (in memory, or Redis behind the admission cache) and the promotion service.</summary>
 internal static class StoreServiceCollectionExtensions
 {
     /// <summary>Every store call is measured (round trip, failures) for /_wr/metrics.</summary>
     internal static IServiceCollection AddWaitingRoomStore(this IServiceCollection services, WaitingRoomOptions options)
     {
+        services.AddSingleton<PromotionRates>();
+        services.AddHostedService<PromotionService>();
         if (options.UsesInMemoryStore)
         {
             services.AddSingleton<InMemoryWaitingRoomStore>();

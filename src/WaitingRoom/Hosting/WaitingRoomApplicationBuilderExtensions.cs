@@ -32,45 +32,13 @@ public static class WaitingRoomApplicationBuilderExtensions
         builder.AddWaitingRoomTelemetry(options);
         ConfigureListening(builder, options);
 
-        var services = builder.Services;
-
-        // SIGTERM: /_wr/ready answers 503 at once, the listener stays open for WR_SHUTDOWN_DELAY,
-        // then requests in flight get the rest of WR_SHUTDOWN_TIMEOUT to finish.
-        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
-        services.AddHostedService<ShutdownDrain>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(new RoomTable(options.Rooms));
-        services.AddSingleton<PromotionRates>();
-        services.AddSingleton<RoomOverrides>();
-        services.AddSingleton<RoomMonitor>();
-        services.AddSingleton<BackendDestinations>();
-        if (options.AdminToken is { } adminToken)
-        {
-            services.AddSingleton(new AdminToken(adminToken));
-        }
-
-        services.AddSingleton<VisitorTokenSigner>();
-        services.AddSingleton<VisitorPages>();
-        services.AddSingleton<VisitorResponses>();
-        services.AddWaitingRoomStore(options);
-        services.AddHostedService<StartupReport>();
-        services.AddHostedService<PromotionService>();
-        services.AddHostedService<SharedStateSync>();
-
-        ConfigureForwardedHeaders(services, options);
-        if (options.BackendUrls.Count > 0)
-        {
-            services.AddSingleton<OriginCommandTransform>();
-            services.Configure<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>(passive => ProxyConfiguration.ConfigurePassiveChecks(passive, options));
-            services.AddReverseProxy()
-                .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(options, ProxyConfiguration.Configured(options)))
-                .AddTransforms(context =>
-                {
-                    context.RequestTransforms.Add(new StripVisitorCookieTransform(options.CookieName));
-                    context.ResponseTransforms.Add(context.Services.GetRequiredService<OriginCommandTransform>());
-                });
-        }
-
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services
+            .AddWaitingRoomOperations(options)
+            .AddWaitingRoomAdmission(options)
+            .AddWaitingRoomStore(options)
+            .AddWaitingRoomBackgroundChecks()
+            .AddWaitingRoomProxy(options);
         return builder;
     }
 
@@ -113,28 +81,6 @@ public static class WaitingRoomApplicationBuilderExtensions
         }
 
         return app;
-    }
-
-    /// <summary>
-    /// The client address (per-client newcomer cap, logs) and scheme (Secure cookie) come from
-    /// X-Forwarded-For / X-Forwarded-Proto only when the connection comes from a trusted proxy:
-    /// loopback by default, or the addresses and networks of WR_TRUSTED_PROXIES.
-    /// </summary>
-    private static void ConfigureForwardedHeaders(IServiceCollection services, WaitingRoomOptions options)
-    {
-        services.Configure<ForwardedHeadersOptions>(forwarded =>
-        {
-            forwarded.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
-            if (options.TrustedProxies.Count > 0)
-            {
-                forwarded.KnownProxies.Clear();
-                forwarded.KnownIPNetworks.Clear();
-                foreach (var network in options.TrustedProxies)
-                {
-                    forwarded.KnownIPNetworks.Add(network);
-                }
-            }
-        });
     }
 
     private static void ConfigureListening(WebApplicationBuilder builder, WaitingRoomOptions options)
