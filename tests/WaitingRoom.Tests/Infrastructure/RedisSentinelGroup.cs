@@ -77,9 +77,10 @@ public sealed class RedisSentinelGroup : IDisposable
                     return endpoint.Port;
                 }
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // That sentinel is busy or not connected yet: ask the next.
+                // That sentinel is busy, slow to answer (RedisTimeoutException is a TimeoutException,
+                // not a RedisException) or not connected yet: ask the next.
             }
         }
 
@@ -183,7 +184,7 @@ public sealed class RedisSentinelGroup : IDisposable
         {
             return condition();
         }
-        catch (Exception ex) when (ex is RedisException or InvalidOperationException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
         {
             return false;
         }
