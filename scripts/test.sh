@@ -2,7 +2,7 @@
 # Runs every test of WaitingRoom: installs what the tests need (redis-server, chromium and
 # chromium-driver from Debian's packages when they are missing), restores, builds and runs both test
 # projects (WaitingRoom.Tests in parallel, WaitingRoom.RealTime.Tests one class at a time). Quiet on
-# success: one line per failed test, then one closing line "N passed, M failed" taken from the test
+# success: per failed test its name and the first lines of its message, then one closing line "N passed, M failed" taken from the test
 # results files (artifacts/test-results/*.trx, which hold every message and stack trace).
 # Arguments are passed to dotnet test (e.g. --filter "FullyQualifiedName~QueueFlowTests").
 set -euo pipefail
@@ -63,8 +63,19 @@ for trx in "$results"/*.trx; do
   f=$(printf '%s' "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
-  # One line per failed test; its message and stack trace are in the .trx file.
-  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/failed: \1/p' || true
+  # Per failed test its name and the first lines of its message (the stack trace stays in the .trx
+  # file), so a failure on a machine whose files are gone still says what failed.
+  awk '
+    function unescape(s) { gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&#xD;/, "", s); gsub(/&#xA;/, "", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / && /outcome="Failed"/ { name = $0; sub(/.* testName="/, "", name); sub(/".*/, "", name); print "failed: " unescape(name); failing = 1; shown = 0; next }
+    failing && /<Message>/ { inside = 1; sub(/.*<Message>/, "") }
+    failing && inside {
+      last = sub(/<\/Message>.*/, "")
+      if (shown < 12) { print "  " unescape($0); shown++ } else if (shown == 12) { print "  (more in the .trx file)"; shown++ }
+      if (last) { inside = 0; failing = 0 }
+    }
+    /<\/UnitTestResult>/ { failing = 0; inside = 0 }
+  ' "$trx"
 done
 
 if [ "$found" -eq 0 ]; then

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
@@ -22,13 +23,16 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
     private readonly VisitorTokenSigner _signer;
     private readonly ILogger<StartupReport> _logger;
     private readonly StoreAvailability? _availability;
+    private readonly IConnectionMultiplexer? _connection;
     private readonly CancellationTokenSource _stopping = new();
     private Task _check = Task.CompletedTask;
 
     /// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
-    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger, StoreAvailability? availability = null)
+    /// <param name="connection">The Redis client; none with the in-memory store.</param>
+    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger, StoreAvailability? availability = null, IConnectionMultiplexer? connection = null)
     {
         _availability = availability;
+        _connection = connection;
         _options = options.Value;
         _warnings = warnings;
         _store = store;
@@ -137,11 +141,22 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         {
             try
             {
-                await _store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                // The first ping goes to the client itself, without the room's short deadline and
+                // circuit: when it fails, its exception carries why the connection failed (WRONGPASS,
+                // a certificate), however long the connection attempt took on a loaded machine.
+                if (_connection is not null)
+                {
+                    await _connection.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                }
+                else
+                {
+                    await _store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                }
+
                 await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 return true;
             }
-            catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
+            catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException or RedisException)
             {
                 // A call may only say it found no connection; the connection attempt says why.
                 if ((RedisProblem.Describe(_options, ex) ?? Describe(_availability?.ConnectionFailure)) is { } problem)
