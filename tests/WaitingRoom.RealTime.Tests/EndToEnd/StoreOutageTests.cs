@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using WaitingRoom.Queue;
 using WaitingRoom.Tests.Faults;
 using WaitingRoom.Tests.Infrastructure;
 using Xunit;
@@ -134,7 +135,7 @@ public sealed class StoreOutageTests
         settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0";
         settings["WR_FAILURE_MODE"] = failureMode;
         settings["WR_SECRET"] = "a-test-secret-of-enough-length";
-        return ProxyInstance.StartAsync(settings, services => services.AddSingleton<ILoggerProvider>(logs));
+        return ProxyInstance.StartAsync(settings, services => services.AddSingleton<ILoggerProvider>(logs), storeDeadline: StoreAvailability.DefaultRequestDeadline);
     }
 
     /// <summary>Fills the room (three admitted visitors) and queues six more; returns their tokens and places.</summary>

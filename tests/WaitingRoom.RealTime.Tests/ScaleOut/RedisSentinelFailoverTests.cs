@@ -45,7 +45,7 @@ public sealed class RedisSentinelFailoverTests
             ["WR_RELEASE_INTERVAL"] = "0.5",
             ["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0",
             ["WR_SECRET"] = "a-test-secret-of-enough-length",
-        });
+        }, storeDeadline: StoreAvailability.DefaultRequestDeadline);
         using var client = proxy.Anonymous();
         var active = await VisitorsAsync(client, MaxActive, answer => Assert.True(answer.Json?.TryGetProperty("method", out _) == true, answer.Body));
         var queued = await VisitorsAsync(client, 5, answer => Assert.Equal("queued", answer.Json?.GetProperty("state").GetString()));

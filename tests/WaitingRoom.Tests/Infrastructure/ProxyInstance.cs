@@ -30,12 +30,18 @@ public sealed class ProxyInstance : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The Redis call deadline of instances that do not test outages (see <see cref="StartAsync"/>).</summary>
+    public static readonly TimeSpan LoadedMachineDeadline = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Starts an instance. With <paramref name="time"/> (a FakeTimeProvider) the room's clock and
     /// its loops' timers (promotion, cache flush, shared-state sync) move only when the test
     /// advances it; the store's call deadlines stay on real time.
+    /// <paramref name="storeDeadline"/> is how long a Redis call may take before it counts as no
+    /// answer: <see cref="LoadedMachineDeadline"/> unless given, so hundreds of tests sharing two
+    /// cores are not an outage; tests of outages pass <see cref="StoreAvailability.DefaultRequestDeadline"/>.
     /// </summary>
-    public static async Task<ProxyInstance> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null, TimeProvider? time = null)
+    public static async Task<ProxyInstance> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null, TimeProvider? time = null, TimeSpan? storeDeadline = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
         var all = new Dictionary<string, string?>(settings)
@@ -54,6 +60,11 @@ public sealed class ProxyInstance : IAsyncDisposable
 
         builder.AddWaitingRoom();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (settings.ContainsKey("WR_REDIS_HOST") || settings.ContainsKey("WR_REDIS_URL"))
+        {
+            builder.Services.AddSingleton(new StoreAvailability(TimeProvider.System, storeDeadline ?? LoadedMachineDeadline));
+        }
+
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseWaitingRoom();
