@@ -192,20 +192,28 @@ public sealed class RedisSecurityTests
         // Act
         Assert.Equal("OK", server.Command("CONFIG", "SET", "requirepass", Password));
         var clock = Stopwatch.StartNew();
+        // Calls begun before the fix may still fail after it (within the store's deadline): the
+        // room counts as recovered once it is ready and a visitor gets through.
+        VisitAnswer? visit = null;
         await Visit.UntilAsync(
             async () =>
             {
                 using var ready = await client.GetAsync(new Uri("/_wr/ready", UriKind.Relative));
-                return ready.StatusCode == HttpStatusCode.OK;
+                if (ready.StatusCode != HttpStatusCode.OK)
+                {
+                    return false;
+                }
+
+                visit = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
+                return visit.ReachedBackend;
             },
             s_timeout,
-            "the room is ready once Redis takes the password");
+            "the room is ready and lets a visitor in once Redis takes the password");
         var recoveredAfter = clock.Elapsed;
-        var visit = await Visit.GetAsync(client, "/echo", forwardedFor: "198.51.100.1");
 
         // Assert
         Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
-        Assert.True(visit.ReachedBackend, visit.Body);
+        Assert.True(visit!.ReachedBackend, visit.Body);
         Assert.True(recoveredAfter < s_timeout, $"recovered after {recoveredAfter.TotalSeconds:0.0} s");
     }
 
