@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 using WaitingRoom.Configuration;
@@ -29,7 +30,7 @@ internal static class TelemetryServiceCollectionExtensions
     /// <summary>
     /// Every log event, the request lines included, goes through one Serilog logger: its levels
     /// (Serilog:MinimumLevel, Serilog:MinimumLevel:Override:…), filters, enrichers and sinks from
-    /// the configuration, then a background console writer (one JSON line per event, or Serilog's
+    /// the configuration, then a background stdout writer (one JSON line per event, or Serilog's
     /// readable line with WR_LOG_FORMAT=text). The room's meter is exported for this host only.
     /// </summary>
     public static WebApplicationBuilder AddWaitingRoomTelemetry(this WebApplicationBuilder builder, WaitingRoomOptions options)
@@ -91,21 +92,20 @@ internal static class TelemetryServiceCollectionExtensions
             logger.MinimumLevel.Override(RequestLogCategory, requestLevel);
         }
 
+        logger.ReadFrom.Configuration(configuration);
+        if (format == "json")
+        {
+            // A batch at least every 50 ms, written to stdout in one call (see StandardOutputSink).
+            logger.WriteTo.Sink(
+                new StandardOutputSink(new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)),
+                new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromMilliseconds(50), QueueLimit = 50_000 });
+        }
+        else
+        {
+            logger.WriteTo.Async(console => console.Console(formatProvider: CultureInfo.InvariantCulture), bufferSize: 50_000);
+        }
+
         return logger
-            .ReadFrom.Configuration(configuration)
-            .WriteTo.Async(
-                console =>
-                {
-                    if (format == "json")
-                    {
-                        console.Console(new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        console.Console(formatProvider: CultureInfo.InvariantCulture);
-                    }
-                },
-                bufferSize: 50_000)
             .CreateLogger();
     }
 }
