@@ -49,7 +49,7 @@ public sealed class RedisSentinelFailoverTests
         using var client = proxy.Anonymous();
         var active = await VisitorsAsync(client, MaxActive, answer => Assert.True(answer.Json?.TryGetProperty("method", out _) == true, answer.Body));
         var queued = await VisitorsAsync(client, 5, answer => Assert.Equal("queued", answer.Json?.GetProperty("state").GetString()));
-        var before = await PositionsAsync(client, queued);
+        var before = await EndToEnd.StoreOutageTests.PositionsAsync(client, queued);
         var keys = new RoomKeys(prefix, "default");
         using var stopMonitor = new CancellationTokenSource();
         var counts = new System.Collections.Concurrent.ConcurrentQueue<(TimeSpan At, long Count)>();
@@ -71,7 +71,7 @@ public sealed class RedisSentinelFailoverTests
         var arrivalServed = await load.WaitForAsync(s => s.Started > (served?.Started ?? TimeSpan.MaxValue) && s.Kind == VisitorLoad.Kind.Arrival && s.Status == HttpStatusCode.OK, s_limit);
         await WhenAsync(() => Task.FromResult(counts.Any(c => c.At > switchedAt)), clock, s_limit, "the capacity is read on the new master");
         await load.StopAsync();
-        var after = await PositionsAsync(client, queued);
+        var after = await EndToEnd.StoreOutageTests.PositionsAsync(client, queued);
         var stillActive = await Task.WhenAll(active.Select(token => ProxyInstance.GetJsonAsync(client, "/echo", token)));
         await stopMonitor.CancelAsync();
         await capacity;
@@ -112,19 +112,6 @@ public sealed class RedisSentinelFailoverTests
         }
 
         return tokens;
-    }
-
-    private static async Task<Dictionary<string, long>> PositionsAsync(HttpClient client, IEnumerable<string> tokens)
-    {
-        var positions = new Dictionary<string, long>();
-        foreach (var token in tokens)
-        {
-            var status = await ProxyInstance.GetJsonAsync(client, "/_wr/status", token);
-            Assert.True(status.Status == HttpStatusCode.OK && status.Json?.GetProperty("state").GetString() == "queued", $"{(int)status.Status} {status.Body}");
-            positions[token] = status.Json!.Value.GetProperty("position").GetInt64();
-        }
-
-        return positions;
     }
 
     /// <summary>Polls every 50 ms until <paramref name="condition"/> holds; the time it first did on <paramref name="clock"/>.</summary>
