@@ -31,7 +31,8 @@ started=$(date +%s)
 
 passed=0
 failed=0
-pass() { passed=$((passed + 1)); printf 'ok    %s\n' "$1"; }
+# Seconds since the start, per step, in timings.log (the figures the README quotes).
+pass() { passed=$((passed + 1)); printf 'ok    %s\n' "$1"; echo "$(( $(date +%s) - started )) s  $1" >>"$logs/timings.log"; }
 fail() {
   failed=$((failed + 1)); printf 'FAIL  %s\n' "$1"
   shift
@@ -48,15 +49,16 @@ quiet() { local log=$1; shift; "$@" >>"$log" 2>&1; }
 
 # ---- packages ----------------------------------------------------------------------------------
 need=()
-for pair in podman:podman buildah:buildah runc:runc debootstrap:debootstrap podman-compose:podman-compose \
-            redis-server:redis-server curl:curl node:nodejs npm:npm; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+for package in podman buildah runc debootstrap podman-compose netavark aardvark-dns iptables redis-server curl; do
+  dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q '^install ok installed$' || need+=("$package")
 done
+# Node.js may come from elsewhere than Debian (with its own npm): only a missing command counts.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing from Debian's packages: ${need[*]}"
   quiet "$logs/apt.log" apt-get update -q || die "apt-get update" "$logs/apt.log"
-  quiet "$logs/apt.log" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    "${need[@]}" netavark aardvark-dns iptables uidmap slirp4netns fuse-overlayfs ca-certificates \
+  quiet "$logs/apt.log" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" \
     || die "apt-get install ${need[*]}" "$logs/apt.log"
   # The redis-server package starts a system-wide server; the tests start their own.
   systemctl stop redis-server >/dev/null 2>&1 || true
@@ -65,7 +67,7 @@ fi
 # ---- podman's configuration --------------------------------------------------------------------
 # This machine's podman runs as root with vfs storage, runc and cgroupfs (crun fails on its
 # cgroups), and needs explicit ulimits. Written once here instead of on every command; export the
-# two variables to run the image by hand (README, "Container").
+# three variables to run the image by hand (README, "Container").
 cat >"$cache/containers.conf" <<'EOF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
@@ -75,6 +77,13 @@ log_driver = "k8s-file"
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+# No registry is reachable: every image must be local, and a missing one fails at once.
+pull_policy = "never"
+EOF
+# Short names (redis:7-alpine, traefik/whoami in the Compose file) mean Docker Hub, as with Docker.
+cat >"$cache/registries.conf" <<'EOF'
+unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
 EOF
 cat >"$cache/storage.conf" <<'EOF'
 [storage]
@@ -82,7 +91,8 @@ driver = "vfs"
 runroot = "/run/containers/storage"
 graphroot = "/var/lib/containers/storage"
 EOF
-export CONTAINERS_CONF="$cache/containers.conf" CONTAINERS_STORAGE_CONF="$cache/storage.conf"
+export CONTAINERS_CONF="$cache/containers.conf" CONTAINERS_STORAGE_CONF="$cache/storage.conf" \
+       CONTAINERS_REGISTRIES_CONF="$cache/registries.conf"
 # Any build (also one started by podman-compose) keeps HEALTHCHECK: the OCI format drops it.
 export BUILDAH_FORMAT=docker
 quiet "$logs/podman-info.log" podman info || die "podman info (podman's configuration)" "$logs/podman-info.log"
@@ -166,12 +176,17 @@ if [ "$(current_key mcr.microsoft.com/dotnet/aspnet:10.0)" != "$aspnet_key" ]; t
 fi
 build_standin mcr.microsoft.com/dotnet/aspnet:10.0 "$standins/aspnet.Containerfile" "$cache/context-aspnet" "$aspnet_key" \
   --build-arg "DOTNET_VERSION=$runtime_version" --build-arg "ASPNET_VERSION=$aspnet_version"
-sdk_key=$(image_key "$standins/sdk.Containerfile" "$(image_id mcr.microsoft.com/dotnet/aspnet:10.0)" "$sdk_version")
+revocation=${NUGET_CERT_REVOCATION_MODE:-online}
+host_cas=$(cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum)
+sdk_key=$(image_key "$standins/sdk.Containerfile" "$(image_id mcr.microsoft.com/dotnet/aspnet:10.0)" "$sdk_version" "$revocation" "$host_cas")
 if [ "$(current_key mcr.microsoft.com/dotnet/sdk:10.0)" != "$sdk_key" ]; then
-  link_into "$cache/context-sdk" packs "sdk/$sdk_version" sdk-manifests templates
+  rm -rf "$cache/context-sdk"
+  link_into "$cache/context-sdk/dotnet" packs "sdk/$sdk_version" sdk-manifests templates
+  mkdir -p "$cache/context-sdk/ca"
+  cp /usr/local/share/ca-certificates/*.crt "$cache/context-sdk/ca/" 2>/dev/null || true
 fi
 build_standin mcr.microsoft.com/dotnet/sdk:10.0 "$standins/sdk.Containerfile" "$cache/context-sdk" "$sdk_key" \
-  --build-arg "DOTNET_SDK_VERSION=$sdk_version"
+  --build-arg "DOTNET_SDK_VERSION=$sdk_version" --build-arg "NUGET_CERT_REVOCATION_MODE=$revocation"
 build_standin docker.io/library/redis:7-alpine "$standins/redis.Containerfile" "$standins" \
   "$(image_key "$standins/redis.Containerfile" "$(image_id "$base_tag")")"
 build_standin docker.io/traefik/whoami:latest "$standins/whoami.Containerfile" "$standins" \
@@ -270,7 +285,7 @@ if [ "$uid" = 1654 ] && [ "$caps" = 0000000000000000 ]; then
 else
   fail "process uid $uid, effective capabilities $caps (expected 1654 and none)"
 fi
-if podman exec "$room" bash -c 'touch /app/x' >/dev/null 2>&1 || ! podman exec "$room" bash -c 'touch /tmp/x' >/dev/null 2>&1; then
+if podman exec "$room" bash -c 'touch /home/app/x' >/dev/null 2>&1 || ! podman exec "$room" bash -c 'touch /tmp/x' >/dev/null 2>&1; then
   fail "root filesystem read-only and /tmp writable"
 else
   pass "root filesystem read-only, /tmp writable"
@@ -284,11 +299,12 @@ if [ "$code" = 200 ] && grep -q 'demo origin' "$body"; then pass "first visitor 
 code=$(http "http://127.0.0.1:$port/" -c "$jar_b" -b "$jar_b" -H 'Accept: application/json')
 if grep -q '"state":"queued","position":1' "$body"; then pass "second visitor queued at position 1 (WR_MAX_ACTIVE=1)"; else fail "second visitor: $code $(head -c 200 "$body")" "$(room_log)"; fi
 code=$(http "http://127.0.0.1:$port/" -b "$jar_b" -H 'Accept: text/html')
+grep -q 'id="wr-text"' "$body" && page=found || page=missing
 css=$(http "http://127.0.0.1:$port/_wr/assets/queue.css")
-if grep -q 'id="wr-text"' "$body" 2>/dev/null && [ "$css" = 200 ]; then
+if [ "$page" = found ] && [ "$css" = 200 ]; then
   pass "queue page and /_wr/assets/queue.css served from the image's wwwroot/"
 else
-  fail "queue page from wwwroot/ (page $code, queue.css $css)" "$(room_log)"
+  fail "queue page from wwwroot/ (page $code, its text $page; queue.css $css)" "$(room_log)"
 fi
 promoted() { http "http://127.0.0.1:$port/_wr/status" -b "$jar_b" >/dev/null; grep -q '"state":"\(released\|active\)"' "$body"; }
 if wait_for 20 promoted && [ "$(http "http://127.0.0.1:$port/" -b "$jar_b" -c "$jar_b")" = 200 ] && grep -q 'demo origin' "$body"; then
@@ -333,21 +349,25 @@ else
 fi
 
 # ---- Compose: Redis + backend + three WaitingRoom replicas ------------------------------------
-# docker-compose.yml as shipped, plus an override that publishes each replica on a loopback port of
-# its own (scripts/container-test.compose.yml). WR_MAX_ACTIVE=2 across all three.
+# docker-compose.yml as shipped (WR_MAX_ACTIVE=2), plus scripts/container-test.compose.yml: three
+# replicas of the room, each published on a loopback port of its own.
 compose_override="$repo/scripts/container-test.compose.yml"
 compose_project=wrtest
-export WAITINGROOM_PORT="127.0.0.1:$(free_port)" WR_TEST_PORT_2="127.0.0.1:$(free_port)" WR_TEST_PORT_3="127.0.0.1:$(free_port)"
-export WR_SECRET="$secret"
+export WAITINGROOM_PORT="127.0.0.1:" WR_SECRET="$secret"
 compose() { (cd "$repo" && podman-compose -p "$compose_project" -f docker-compose.yml -f "$compose_override" "$@"); }
 compose down -v >>"$logs/compose.log" 2>&1 || true
 if ! compose up -d >>"$logs/compose.log" 2>&1; then
   die "podman-compose up" "$logs/compose.log"
 fi
-replicas=("$WAITINGROOM_PORT" "$WR_TEST_PORT_2" "$WR_TEST_PORT_3")
+replicas=()
+for n in 1 2 3; do
+  address=$(podman port "${compose_project}_waitingroom_$n" 8080/tcp 2>>"$logs/compose.log" | head -n 1)
+  [ -n "$address" ] || die "compose: replica $n is not published" "$logs/compose.log"
+  replicas+=("$address")
+done
 all_ready() { local r; for r in "${replicas[@]}"; do [ "$(http "http://$r/_wr/ready")" = 200 ] || return 1; done; }
 if wait_for 60 all_ready; then
-  pass "compose: three replicas ready on one Redis"
+  pass "compose: redis, backend and three waitingroom replicas up; all ready (${replicas[*]})"
 else
   podman ps -a >>"$logs/compose.log" 2>&1 || true
   for c in $(podman ps -a --format '{{.Names}}' | grep "^${compose_project}_"); do
@@ -397,7 +417,7 @@ if [ "$k8s_ok" = yes ]; then
   # installed once into the cache; plus unknown fields, which those schemas let through.
   check="$cache/k8s-check"
   mkdir -p "$check"
-  cp deploy/kubernetes/check/package.json deploy/kubernetes/check/package-lock.json "$check/" 2>/dev/null || cp deploy/kubernetes/check/package.json "$check/"
+  cp deploy/kubernetes/check/package.json "$check/"
   if [ ! -d "$check/node_modules/kubernetes-models" ] || ! cmp -s deploy/kubernetes/check/package.json "$check/package.json.installed"; then
     if (cd "$check" && npm install --no-audit --no-fund --loglevel=error) >"$logs/npm.log" 2>&1; then
       cp deploy/kubernetes/check/package.json "$check/package.json.installed"
@@ -408,12 +428,24 @@ if [ "$k8s_ok" = yes ]; then
 fi
 if [ "$k8s_ok" = yes ]; then
   for overlay in production try-it; do
-    if NODE_PATH="$check/node_modules" node deploy/kubernetes/check/validate.cjs "$logs/k8s-$overlay.yaml" \
+    cp deploy/kubernetes/check/validate.mjs "$check/"
+    if node "$check/validate.mjs" "$logs/k8s-$overlay.yaml" \
         "$logs/k8s-$overlay-config" >"$logs/k8s-$overlay.check" 2>&1; then
       pass "kubernetes $overlay: $(tail -n 1 "$logs/k8s-$overlay.check")"
     else
       fail "kubernetes $overlay: schema check" "$logs/k8s-$overlay.check"
       continue
+    fi
+    if [ "$overlay" = try-it ]; then
+      # The check itself must catch mistakes: a misspelt field and a wrong type.
+      sed 's/readinessProbe:/readinesProbe:/; s/allowPrivilegeEscalation: false/allowPrivilegeEscalation: "no"/' \
+        "$logs/k8s-$overlay.yaml" >"$logs/k8s-broken.yaml"
+      node "$check/validate.mjs" "$logs/k8s-broken.yaml" "$logs/k8s-broken-config" >"$logs/k8s-broken.check" 2>&1 || true
+      if grep -q 'readinesProbe: no such field' "$logs/k8s-broken.check" && grep -q 'allowPrivilegeEscalation must be boolean' "$logs/k8s-broken.check"; then
+        pass "kubernetes schema check refuses a misspelt field (readinesProbe) and a wrong type"
+      else
+        fail "kubernetes schema check let a misspelt field or a wrong type through" "$logs/k8s-broken.check"
+      fi
     fi
     # The overlay's settings and rooms file, checked by the image itself.
     set +e

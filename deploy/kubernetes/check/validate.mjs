@@ -8,11 +8,14 @@
 //      that point at objects that exist.
 // Then it writes the room's settings (ConfigMap + Secret) as an env file and the rooms file into
 // the folder given as the second argument, for the image's --check-config.
-// Usage: node validate.cjs rendered.yaml out-dir
-"use strict";
-const fs = require("fs");
-const path = require("path");
-const YAML = require("yaml");
+// Usage: node validate.mjs rendered.yaml out-dir, with kubernetes-models and yaml (package.json
+// here) installed in a node_modules beside this file: container-test.sh copies it into its cache.
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const modelsRoot = path.join(here, "node_modules", "kubernetes-models");
 
 const [renderedFile, outDir] = process.argv.slice(2);
 const docs = YAML.parseAllDocuments(fs.readFileSync(renderedFile, "utf8"))
@@ -27,27 +30,62 @@ const problem = (obj, text) => problems.push(`${obj.kind}/${obj.metadata?.name}:
 
 // ---- 1. schemas ----------------------------------------------------------------------------------
 // kubernetes-models lays its classes out as <group>/<version>/<Kind> ("v1/Service" for the core group).
-function modelOf(obj) {
-  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["", obj.apiVersion];
-  const file = path.posix.join("kubernetes-models", group, version, obj.kind);
+function groupVersion(obj) {
+  return obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["", obj.apiVersion];
+}
+async function modelOf(obj) {
+  const [group, version] = groupVersion(obj);
   try {
-    return require(file)[obj.kind];
+    return (await import(path.posix.join("kubernetes-models", group, version, obj.kind)))[obj.kind];
   } catch (e) {
     return undefined;
   }
 }
 
-// The JSON schema of a definition, as kubernetes-models registers it (used for unknown fields).
-const { getSchema } = (() => {
-  try {
-    return require("@kubernetes-models/validate");
-  } catch (e) {
-    return {};
+// Unknown fields: the schemas allow them (as the API server does, dropping them), so they are
+// checked against the field lists of the generated type declarations (<Kind>.d.ts), which follow
+// the same OpenAPI definitions: `"name"?: Type;` per field, Array<IType> for lists, `{` for maps,
+// and an import line naming the file of every IType.
+const declarations = new Map();
+function declaration(file) {
+  if (declarations.has(file)) return declarations.get(file);
+  const text = fs.readFileSync(file, "utf8");
+  const imports = new Map();
+  for (const m of text.matchAll(/^import \{ ([^}]+) \} from "([^"]+)";$/gm)) {
+    let target = m[2];
+    if (target.startsWith(".")) target = path.join(path.dirname(file), target.replace(/\.js$/, ".d.ts"));
+    else if (target.startsWith("@kubernetes-models/")) {
+      const [scope, name, ...rest] = target.split("/");
+      target = path.join(here, "node_modules", scope, name, ...rest) + ".d.ts";
+    } else continue;
+    for (const name of m[1].split(",")) imports.set(name.trim(), target);
   }
-})();
+  const body = text.match(/^export interface \w+(?: extends \w+)? \{\n([\s\S]*?)^\}/m);
+  const fields = body ? new Map([...body[1].matchAll(/^ {4}"([^"]+)"\??: (.*)$/gm)].map((m) => [m[1], m[2]])) : null;
+  const result = { imports, fields };
+  declarations.set(file, result);
+  return result;
+}
+function unknownFields(obj, file, where, found) {
+  const { imports, fields } = declaration(file);
+  if (!fields || obj === null || typeof obj !== "object" || Array.isArray(obj)) return;
+  for (const [key, value] of Object.entries(obj)) {
+    const type = fields.get(key);
+    if (type === undefined) {
+      found.push(`${where}.${key}: no such field`);
+      continue;
+    }
+    const element = type.match(/^Array<(\w+)>;$/);
+    const named = element ? element[1] : type.match(/^(\w+);$/)?.[1];
+    const target = named && imports.get(named);
+    if (!target) continue; // a scalar, an enum, a map or an alias such as IntOrString
+    if (element && Array.isArray(value)) value.forEach((item, i) => unknownFields(item, target, `${where}.${key}[${i}]`, found));
+    else if (!element) unknownFields(value, target, `${where}.${key}`, found);
+  }
+}
 
 for (const obj of docs) {
-  const Model = modelOf(obj);
+  const Model = await modelOf(obj);
   if (!Model) {
     problem(obj, `unknown kind ${obj.apiVersion} ${obj.kind}`);
     continue;
@@ -57,6 +95,10 @@ for (const obj of docs) {
   } catch (e) {
     problem(obj, e.message);
   }
+  const [group, version] = groupVersion(obj);
+  const found = [];
+  unknownFields(obj, path.join(modelsRoot, group, version, `${obj.kind}.d.ts`), "", found);
+  for (const f of found) problem(obj, f);
 }
 
 // ---- 2. this deployment's promises ---------------------------------------------------------------
@@ -126,4 +168,4 @@ const rooms = find("ConfigMap", "waitingroom-rooms");
 for (const [name, text] of Object.entries(rooms?.data || {})) fs.writeFileSync(path.join(outDir, "rooms", name), text);
 
 const kinds = [...new Set(docs.map((d) => d.kind))].join(", ");
-console.log(`${docs.length} objects (${kinds}) match the Kubernetes schemas and the deployment's rules`);
+console.log(`${docs.length} objects (${kinds}): schemas, no unknown fields, the deployment's rules`);
