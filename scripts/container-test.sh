@@ -112,7 +112,7 @@ build_standin() { # tag containerfile context key [build args]
   fi
   local log="$logs/standin-$(basename "$file" .Containerfile).log"
   if quiet "$log" podman build --pull=never --format docker --network host \
-      --label "waitingroom.standin.key=$key" --label "waitingroom.standin=test stand-in, not the real image" \
+      --label "waitingroom.standin.key=$key" --label "waitingroom.standin=built on a test stand-in of $tag (scripts/standin-images)" \
       -t "$tag" -f "$file" "$@" "$context"; then
     pass "stand-in $tag (built)"
   else
@@ -202,6 +202,15 @@ if quiet "$logs/build.log" podman build --pull=never --format docker --network h
 else
   die "podman build of the Dockerfile" "$logs/build.log"
 fi
+# vfs keeps every layer as a full copy (the SDK's are ~0.8 GB each), so untagged images that this
+# build did not use (earlier builds' layers, replaced stand-ins) are removed: the store stays at the
+# stand-ins plus one build's cache instead of growing with every change to src/.
+keep=$(sed -n 's/^--> \([0-9a-f]\{10,\}\)$/\1/p' "$logs/build.log")
+for id in $(podman images --filter dangling=true --no-trunc --format '{{.ID}}'); do
+  used=no
+  for k in $keep; do case "${id#sha256:}" in "$k"*) used=yes ;; esac; done
+  [ "$used" = yes ] || podman rmi "$id" >>"$logs/prune.log" 2>&1 || true
+done
 config=$(podman image inspect --format '{{.Config.User}}|{{json .Config.Healthcheck}}|{{json .Config.ExposedPorts}}|{{json .Config.Entrypoint}}' "$image")
 image_size=$(podman image inspect --format '{{.Size}}' "$image")
 case "$config" in
@@ -217,6 +226,7 @@ cleanup() {
   for c in "${ours[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
   if [ -n "${compose_project:-}" ]; then
     (cd "$repo" && podman-compose -p "$compose_project" -f docker-compose.yml -f "$compose_override" down -v) >>"$logs/compose.log" 2>&1 || true
+    podman network rm "${compose_project}_default" >>"$logs/compose.log" 2>&1 || true
   fi
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
   return 0
@@ -403,6 +413,7 @@ else
   fail "compose: admitted $admitted, queued $queued, admitted again $again, wr_token forwarded $leaked (expected 2, 7, 2, 0)" "$logs/compose.log"
 fi
 compose down -v >>"$logs/compose.log" 2>&1 || true
+podman network rm "${compose_project}_default" >>"$logs/compose.log" 2>&1 || true
 compose_project=""
 
 # ---- Kubernetes manifests ----------------------------------------------------------------------
