@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # WaitingRoom: ASP.NET Core + YARP reverse proxy with a waiting room.
-#   docker build -t waitingroom .
-#   docker run -p 8080:8080 -e WR_REDIS_HOST=redis -e WR_BACKEND_URL=http://backend:80 waitingroom
+#   podman build --pull=never --format docker --network host -t waitingroom .   (docker build -t waitingroom .)
+#   podman run -d --network host --read-only --read-only-tmpfs=false --tmpfs /tmp -e WR_REDIS_HOST=127.0.0.1 waitingroom
+# Both proven by scripts/container-test.sh (README, "Container").
 
 # ---- build ------------------------------------------------------------------
 # $BUILDPLATFORM: the output is portable IL (no RID), so cross-arch builds
