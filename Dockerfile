@@ -1,12 +1,10 @@
 # syntax=docker/dockerfile:1
 # WaitingRoom: ASP.NET Core + YARP reverse proxy with a waiting room.
-#   docker build -t waitingroom .
-#   docker run -p 8080:8080 -e WR_REDIS_HOST=redis -e WR_BACKEND_URL=http://backend:80 waitingroom
+#   podman build --pull=never --format docker --network host -t waitingroom .   (docker build -t waitingroom .)
+#   podman run -d --network host --read-only --read-only-tmpfs=false --tmpfs /tmp -e WR_REDIS_HOST=127.0.0.1 waitingroom
+# Both proven by scripts/container-test.sh (README, "Container").
 
 # ---- build ------------------------------------------------------------------
-# The SDK image also ships System.IO.Hashing.dll under sdk/<version>/, which
-# Directory.Build.targets references instead of the NuGet package (our
-# package mirror lacks it); without the file the package comes from the registry as usual.
 # $BUILDPLATFORM: the output is portable IL (no RID), so cross-arch builds
 # run the SDK natively instead of under emulation.
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -15,7 +13,7 @@ WORKDIR /src
 # Restore first, from the files that decide the package graph only, so this
 # layer is reused until a package or build setting changes. The project is
 # restored directly (not the .sln, whose test project is not in the context).
-COPY NuGet.config Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY NuGet.config Directory.Build.props Directory.Packages.props ./
 COPY src/WaitingRoom/WaitingRoom.csproj src/WaitingRoom/
 RUN dotnet restore src/WaitingRoom/WaitingRoom.csproj
 
