@@ -31,6 +31,12 @@ internal static class RedisConnectionOptions
             AsyncTimeout = (int)StoreAvailability.BackgroundDeadline.TotalMilliseconds,
             ConnectRetry = 3,
             KeepAlive = 10,
+
+            // A Redis that died and came back is reconnected to within about half a second: the
+            // client's default backoff (exponential from 1 s, tried on a 1 s heartbeat) left the room
+            // on its failure mode for up to 2 s after Redis was back.
+            ReconnectRetryPolicy = new LinearRetry(500),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(500),
             ClientName = "waitingroom",
             User = options.RedisUser,
             Password = options.RedisPassword,
