@@ -2,8 +2,9 @@
 # Runs every test of WaitingRoom: installs what the tests need (redis-server, chromium and
 # chromium-driver from Debian's packages when they are missing), restores, builds and runs both test
 # projects (WaitingRoom.Tests in parallel, WaitingRoom.RealTime.Tests one class at a time). Quiet on
-# success: per failed test its name and the first lines of its message, then one closing line "N passed, M failed" taken from the test
-# results files (artifacts/test-results/*.trx, which hold every message and stack trace).
+# success: per failed test its name and the first lines of its message, then one closing line
+# "N passed, M failed" taken from the test results files (artifacts/test-results/*.trx, which hold
+# every message and stack trace).
 # Arguments are passed to dotnet test (e.g. --filter "FullyQualifiedName~QueueFlowTests").
 set -euo pipefail
 cd "$(dirname "$0")/.."

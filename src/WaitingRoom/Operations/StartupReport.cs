@@ -141,18 +141,11 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         {
             try
             {
-                // The first ping goes to the client itself, without the room's short deadline and
-                // circuit: when it fails, its exception carries why the connection failed (WRONGPASS,
-                // a certificate), however long the connection attempt took on a loaded machine.
-                if (_connection is not null)
-                {
-                    await _connection.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-                }
-                else
-                {
-                    await _store.PingAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-                }
-
+                // The first ping goes to the client itself (registered whenever the store is Redis),
+                // without the room's short deadline and circuit: when it fails, its exception carries
+                // why the connection failed (WRONGPASS, a certificate), however long the connection
+                // attempt took on a loaded machine.
+                await _connection!.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
                 await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 return true;
             }

@@ -60,8 +60,9 @@ public sealed class ProxyInstance : IAsyncDisposable
 
         builder.AddWaitingRoom();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        if (settings.ContainsKey("WR_REDIS_HOST") || settings.ContainsKey("WR_REDIS_URL"))
+        if (builder.Services.Any(service => service.ServiceType == typeof(StoreAvailability)))
         {
+            // The Redis store's: the last registration is the one resolved.
             builder.Services.AddSingleton(new StoreAvailability(TimeProvider.System, storeDeadline ?? LoadedMachineDeadline));
         }
 
