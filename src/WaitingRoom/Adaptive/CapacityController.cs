@@ -13,12 +13,13 @@ namespace WaitingRoom.Adaptive;
 /// <list type="number">
 /// <item><b>Hold</b> when the origin is down or failing (<see cref="HoldRun"/> failures in a row, or
 /// <see cref="HoldShare"/> of a window failed): nobody new is admitted, nobody is dropped. It ends
-/// at the first window with few enough failures, or after <see cref="ProbeAfter"/> windows without
+/// at the first window whose last request succeeded and whose failures are under <see cref="ResumeShare"/>, or after <see cref="ProbeAfter"/> windows without
 /// a request (then at the lower bound, a probe). Either way the capacity restarts from the visitors
 /// in the room, so the ramp back is bounded like any other increase.</item>
 /// <item><b>Wait</b> while more visitors are in than the capacity: a cut only takes effect as
 /// visitors leave (nobody is thrown out), so the controller does not cut again on the load of
-/// visitors it has already stopped admitting. This is what keeps it from overshooting.</item>
+/// visitors it has already stopped admitting (this is what keeps it from overshooting); if the
+/// origin is healthy with them, the cut went too deep and the capacity grows back.</item>
 /// <item><b>Errors</b> (share above WR_ADAPTIVE_MAX_ERRORS): multiplicative decrease, × <see cref="ErrorCut"/>.</item>
 /// <item><b>Latency</b> (p95 above WR_ADAPTIVE_TARGET_P95): the gradient target ÷ p95, smoothed by
 /// half and at most halving: capacity × (1 + target/p95) / 2.</item>
@@ -46,6 +47,9 @@ internal sealed class CapacityController
 
     /// <summary>Windows on hold without any request after which the room admits its lower bound again, to find out.</summary>
     public const int ProbeAfter = 5;
+
+    /// <summary>On hold, a window with fewer failures than this share (and a success last) ends the hold.</summary>
+    public const double ResumeShare = 0.5;
 
     /// <summary>Multiplicative decrease on errors.</summary>
     public const double ErrorCut = 0.75;
@@ -102,10 +106,12 @@ internal sealed class CapacityController
                 return ++_quietWindows >= ProbeAfter ? Resume(min, "probe") : CapacityStep.Keep(state, used: true);
             }
 
+            // Every window on hold stands alone (a few old failures must not outlive the outage): health
+            // is back once the latest requests succeed and most of the window did.
             _quietWindows = 0;
-            return window.Requests >= 3 && window.ErrorShare <= settings.MaxErrors
+            return window.Succeeded >= 1 && window.FailingRun == 0 && window.ErrorShare < ResumeShare
                 ? Resume(refill, "resume")
-                : CapacityStep.Keep(state, used: window.Requests >= MinSamples);
+                : CapacityStep.Keep(state, used: true);
         }
 
         if (window.Requests < MinSamples)
@@ -113,19 +119,22 @@ internal sealed class CapacityController
             return CapacityStep.Keep(state, used: false);
         }
 
-        if (used > capacity)
-        {
-            // The last cut is still taking effect: visitors leave by themselves, nobody is thrown out.
-            return CapacityStep.Keep(state, used: true);
-        }
-
+        // More visitors in than the capacity: the last cut is still taking effect (visitors leave by
+        // themselves, nobody is thrown out), so it is not cut again on their load; if the origin is
+        // healthy with them, the cut went too deep and the capacity grows back as usual.
+        var waiting = used > capacity;
         if (window.ErrorShare > settings.MaxErrors)
         {
-            return new CapacityStep(true, Bound(Math.Min(capacity - 1, (int)(capacity * ErrorCut)), min, max), false, "errors");
+            return waiting ? CapacityStep.Keep(state, used: true) : new CapacityStep(true, Bound(Math.Min(capacity - 1, (int)(capacity * ErrorCut)), min, max), false, "errors");
         }
 
         var target = settings.TargetP95;
         var p95 = window.P95;
+        if (p95 > target && waiting)
+        {
+            return CapacityStep.Keep(state, used: true);
+        }
+
         if (p95 > target)
         {
             var gradient = Math.Max(0.5, (1 + target / p95) / 2);

@@ -106,6 +106,34 @@ public sealed class CapacityControllerTests
     }
 
     [Fact]
+    public void Decide_MoreVisitorsInThanTheCapacityAndHealthy_TheCutWentTooDeepAndItGrowsBack()
+    {
+        var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(20), active: 24, used: 24, Window(100, 0.1), s_settled);
+
+        Assert.Equal(new CapacityStep(true, 25, false, "healthy"), step);
+    }
+
+    [Fact]
+    public void Decide_OnHoldAFewFailuresThenNobody_ForgetsThemAndProbes()
+    {
+        var controller = new CapacityController(TimeSpan.FromSeconds(1));
+
+        var afterFailures = controller.Decide(s_room, s_settings, At(40, hold: true), 3, 3, Window(0, 0, failed: 2, run: 2), s_settled);
+        var steps = Enumerable.Range(0, CapacityController.ProbeAfter).Select(_ => controller.Decide(s_room, s_settings, At(40, hold: true), 3, 3, default, s_settled)).ToList();
+
+        Assert.True(afterFailures.UsedWindow);
+        Assert.Equal(new CapacityStep(true, 5, false, "probe"), steps[^1]);
+    }
+
+    [Fact]
+    public void Decide_OnHoldTheLatestRequestsSucceed_Resumes()
+    {
+        var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40, hold: true), 30, 30, Window(3, 0.1, failed: 2), s_settled);
+
+        Assert.Equal(new CapacityStep(true, 30, false, "resume"), step);
+    }
+
+    [Fact]
     public void Decide_HealthyFullRoomAtTheBaseline_GrowsByAQuarter()
     {
         var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.1), s_settled);
