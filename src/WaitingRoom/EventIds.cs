@@ -20,6 +20,7 @@ internal static class EventIds
     public const int AdminApiOff = 12;
     public const int AdminApiOn = 13;
     public const int RedisRefused = 14;
+    public const int AdaptiveRoom = 15;
 
     // 100–199: Admission: the store as visitors meet it, the pages.
     public const int StoreUnavailable = 100;
@@ -38,6 +39,9 @@ internal static class EventIds
     // 400–499: Proxy: commands from the origin.
     public const int OriginReleased = 400;
     public const int OriginReleaseFailed = 401;
+    public const int OriginCapacity = 402;
+    public const int OriginSoldOut = 403;
+    public const int OriginCommandFailed = 404;
 
     // 500–599: Run-time state: backends, room settings, shared documents.
     public const int BackendsLoaded = 500;
@@ -46,6 +50,10 @@ internal static class EventIds
     public const int RoomSettingsInvalid = 511;
     public const int SharedStateFailed = 520;
     public const int SharedStateRecovered = 521;
+    public const int CapacityChanged = 530;
+    public const int CapacityHold = 531;
+    public const int CapacityStepFailed = 532;
+    public const int CapacityStepRecovered = 533;
 
     // 600–699: Admin API audit.
     public const int AdminChange = 600;

@@ -12,7 +12,7 @@
  *   #dashboard (main)   #signout   #updated (time of the last good rooms poll)
  *   #connection (the "connection lost, retrying" notice; [hidden] while the API answers)
  *   #rooms > article[data-room="<name>"] — one card per room, with
- *     [data-field=name|route|title|phase|mode|draining|event|active|capacity|capacity-note|queued|
+ *     [data-field=name|route|title|phase|mode|draining|event|adaptive|active|capacity|capacity-note|queued|
  *      released|rate|admitted]   (numbers also carry their raw value in data-value)
  *     svg[data-chart="<name>"] with data-points="<n>" and data-state="empty|data";
  *       path[data-series=queued|active|admittedPerMinute|capacity]
@@ -299,6 +299,7 @@
     c.f.mode = field(badges, 'span', 'mode', 'badge');
     c.f.draining = field(badges, 'span', 'draining', 'badge warn', 'Draining');
     c.f.event = field(badges, 'span', 'event', 'badge info');
+    c.f.adaptive = field(badges, 'span', 'adaptive', 'badge info');
     head.appendChild(badges);
     card.appendChild(head);
 
@@ -587,7 +588,12 @@
     num(f.active, r.active, int(r.active));
     num(f.capacity, r.capacity, int(r.capacity));
     var note = '';
+    var ad = r.adaptive && typeof r.adaptive === 'object' && r.adaptive.on === true ? r.adaptive : null;
+    setText(f.adaptive, ad ? 'adaptive' + (ad.hold ? ': holding' : ad.pinnedBy ? ': pinned by ' + ad.pinnedBy : '') : '');
+    f.adaptive.classList.toggle('warn', !!ad && ad.hold === true);
+    show(f.adaptive, !!ad);
     if (c.draining) note = 'Draining: the limit is 0 until resumed (configured ' + int(r.maxActive) + ').';
+    else if (ad) note = adaptiveNote(ad);
     else if (isNum(r.maxActive) && isNum(r.capacity) && r.maxActive !== r.capacity) note = 'The event’s limit applies (room’s own: ' + int(r.maxActive) + ').';
     setText(f['capacity-note'], note);
     show(f['capacity-note'], note !== '');
@@ -608,6 +614,18 @@
     setText(c.drain, c.draining ? 'Resume' : 'Drain');
     c.drain.classList.toggle('warn', c.draining);
     setText(c.drainHint, c.draining ? 'Nobody new is let in; active visitors finish.' : 'Let visitors in up to the capacity.');
+  }
+
+  // The signal behind an adaptive capacity: bounds, this instance's last p95 and error share, why it last changed.
+  function adaptiveNote(ad) {
+    var parts = ['Adaptive between ' + int(ad.min) + ' and ' + int(ad.max)];
+    var sec = function (n) { return isNum(n) ? String(Math.round(n * 1000) / 1000) : '–'; };
+    if (isNum(ad.p95)) parts.push('p95 ' + sec(ad.p95) + ' s (target ' + sec(ad.targetP95) + ' s)');
+    if (isNum(ad.errorShare)) parts.push('errors ' + dec(ad.errorShare * 100) + ' % (at most ' + dec(ad.maxErrors * 100) + ' %)');
+    if (ad.hold) parts.push('holding: the origin fails, nobody new is let in');
+    else if (ad.pinnedBy) parts.push('pinned at ' + int(ad.pinned) + ' by the ' + ad.pinnedBy);
+    else if (ad.reason) parts.push('last change: ' + ad.reason);
+    return parts.join('; ') + '.';
   }
 
   function span(start, end) {

@@ -147,6 +147,10 @@ internal static class ConfigurationReport
             "WR_EVENT_SESSION_MAX" => e?.SessionMax is { } sessionMax ? Seconds(sessionMax) : "",
             "WR_EVENT_TITLE" => e?.Title ?? "",
             "WR_EVENT_MESSAGE" => e?.Message ?? "",
+            "WR_ADAPTIVE" => room.Adaptive.On ? "on" : "off",
+            "WR_MIN_ACTIVE" => Number(room.Adaptive.MinActive),
+            "WR_ADAPTIVE_TARGET_P95" => Seconds(room.Adaptive.TargetP95),
+            "WR_ADAPTIVE_MAX_ERRORS" => room.Adaptive.MaxErrors.ToString(System.Globalization.CultureInfo.InvariantCulture),
 
             // A variable added to the reader but not here: never guess, a secret could leak.
             _ => NotShown,
@@ -283,6 +287,14 @@ internal static class ConfigurationReport
     {
         Line(text, $"room '{room.Name}' (host {room.Host}, path {room.Path})");
         Line(text, $"  capacity: at most {Number(room.MaxActive)} active visitors");
+        if (room.Adaptive.On)
+        {
+            var adaptive = room.Adaptive;
+            Line(text, $"  adaptive: the capacity follows the origin between {Number(Math.Min(adaptive.MinActive, room.MaxActive))} and {Number(room.MaxActive)}, " +
+                $"keeping its p95 under {Seconds(adaptive.TargetP95)} s and its errors under {adaptive.MaxErrors.ToString(CultureInfo.InvariantCulture)}" +
+                (adaptive.Pinned is { } pinned ? $"; pinned at {Number(pinned)}" : ""));
+        }
+
         Line(text, $"  mode: {QueueModeNames.Of(room.QueueMode)}");
         Line(text, $"  rates: {Number(room.NewUsersPerMinute)} new per minute (0 = no cap), " +
             $"{Number(room.MaxNewPerIpPerMinute)} new entries per client address per minute (0 = no cap)");

@@ -23,6 +23,12 @@ internal sealed partial class RoomSettingsValidator
     private const double MaxSessionSeconds = 30 * 86400;
     private const int MaxTitleLength = 200;
     private const int MaxMessageLength = 1000;
+    private const double MinTargetSeconds = 0.001;
+    private const double MaxTargetSeconds = 600;
+
+    /// <summary>Where the adaptive bounds were given (for the check against maxActive once every setting is read).</summary>
+    private SettingNode? _adaptiveMinAt;
+    private SettingNode? _adaptivePinnedAt;
 
     /// <summary>What a bypass path must be (also WR_BYPASS_PATHS).</summary>
     public const string BypassPathExpected = "a path prefix starting with '/', without '..'";
@@ -31,8 +37,11 @@ internal sealed partial class RoomSettingsValidator
     public static readonly string[] Settings =
     [
         "maxActive", "newUsersPerMinute", "maxNewPerIpPerMinute", "activeTtl", "queueTtl", "admissionWindow", "sessionMax",
-        "queueMode", "bypassPaths", "title", "message", "event",
+        "queueMode", "bypassPaths", "title", "message", "event", "adaptive",
     ];
+
+    /// <summary>The settings of the adaptive capacity, in the order the rooms file documents them.</summary>
+    public static readonly string[] AdaptiveProperties = ["on", "min", "targetP95", "maxErrors", "pinned"];
 
     /// <summary>The settings of an event, in the order the rooms file documents them.</summary>
     public static readonly string[] EventProperties =
@@ -95,6 +104,9 @@ internal sealed partial class RoomSettingsValidator
                 break;
             case "event":
                 room.Event = Event(value);
+                break;
+            case "adaptive":
+                room.Adaptive = Adaptive(value, room.Adaptive) ?? room.Adaptive;
                 break;
             default:
                 return false;
@@ -180,6 +192,95 @@ internal sealed partial class RoomSettingsValidator
         roomEvent.End = end ?? default;
         roomEvent.PrequeueStart = prequeue;
         return roomEvent;
+    }
+
+    /// <summary>
+    /// The adaptive capacity: <c>true</c>/<c>false</c>, or an object of <see cref="AdaptiveProperties"/>
+    /// applied over <paramref name="current"/> (a setting left out keeps its value; <c>pinned: null</c> unpins).
+    /// </summary>
+    public AdaptiveSettings? Adaptive(SettingNode node, AdaptiveSettings current)
+    {
+        if (node.Kind is JsonTokenType.True or JsonTokenType.False)
+        {
+            return current with { On = node.Kind == JsonTokenType.True };
+        }
+
+        if (node.Kind != JsonTokenType.StartObject)
+        {
+            Expected(node, "adaptive", "true, false or an object with " + string.Join(", ", AdaptiveProperties));
+            return null;
+        }
+
+        var adaptive = current;
+        foreach (var (key, keyLine, value) in node.Members)
+        {
+            var label = "adaptive." + key;
+            switch (key)
+            {
+                case "on":
+                    adaptive = adaptive with { On = Boolean(value, label) ?? adaptive.On };
+                    break;
+                case "min":
+                    adaptive = adaptive with { MinActive = Integer(value, label, 1, MaxActiveLimit) ?? adaptive.MinActive };
+                    _adaptiveMinAt = value;
+                    break;
+                case "targetP95":
+                    adaptive = adaptive with { TargetP95 = Duration(value, label, MinTargetSeconds, MaxTargetSeconds) ?? adaptive.TargetP95 };
+                    break;
+                case "maxErrors":
+                    adaptive = adaptive with { MaxErrors = Fraction(value, label) ?? adaptive.MaxErrors };
+                    break;
+                case "pinned" when value.Kind == JsonTokenType.Null:
+                    adaptive = adaptive with { Pinned = null };
+                    break;
+                case "pinned":
+                    adaptive = adaptive with { Pinned = Integer(value, label, 1, MaxActiveLimit) ?? adaptive.Pinned };
+                    _adaptivePinnedAt = value;
+                    break;
+                default:
+                    Unknown(key, keyLine, "adaptive.", AdaptiveProperties);
+                    break;
+            }
+        }
+
+        return adaptive;
+    }
+
+    /// <summary>
+    /// Once every setting of a room is read: the adaptive bounds in order (min at most maxActive)
+    /// and a pinned capacity between them. The order of the settings in a file does not matter.
+    /// </summary>
+    public void CheckAdaptive(RoomSettings room)
+    {
+        var adaptive = room.Adaptive;
+        var max = room.MaxActive.ToString(CultureInfo.InvariantCulture);
+        if (_adaptiveMinAt is { } minAt && adaptive.MinActive > room.MaxActive)
+        {
+            Statement(minAt, "adaptive.min", $"{{value}} is above {{maxActive}} ({max}): the adaptive capacity's lower bound must be at most its upper bound");
+        }
+
+        if (_adaptivePinnedAt is { } pinnedAt && adaptive.Pinned is { } pinned && (pinned > room.MaxActive || pinned < adaptive.MinActive))
+        {
+            var min = adaptive.MinActive.ToString(CultureInfo.InvariantCulture);
+            Statement(pinnedAt, "adaptive.pinned", $"{{value}} is outside the adaptive bounds {{adaptive.min}} ({min}) to {{maxActive}} ({max})");
+        }
+
+        (_adaptiveMinAt, _adaptivePinnedAt) = (null, null);
+    }
+
+    /// <summary>A share from 0 to 1 (a number; in a variable, digits and a decimal point).</summary>
+    public double? Fraction(SettingNode value, string label)
+    {
+        var styles = value.Kind == JsonTokenType.Number ? NumberStyles.Float
+            : FromVariables && value.Kind == JsonTokenType.String ? NumberStyles.AllowDecimalPoint
+            : (NumberStyles?)null;
+        if (styles is { } allowed && double.TryParse(value.Text, allowed, CultureInfo.InvariantCulture, out var share) && share is >= 0 and <= 1)
+        {
+            return share;
+        }
+
+        Expected(value, label, "a share from 0 to 1, such as 0.05 for 5 %");
+        return null;
     }
 
     public bool? Boolean(SettingNode value, string label)

@@ -29,6 +29,7 @@ public static class WaitingRoomOptionsReader
         "WR_TRUSTED_PROXIES", "WR_QUEUE_TITLE", "WR_QUEUE_MESSAGE", "WR_LOG_FORMAT",
         "WR_EVENT_START", "WR_EVENT_END", "WR_EVENT_PREQUEUE_START", "WR_EVENT_SHUFFLE", "WR_EVENT_MAX_ACTIVE",
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
+        "WR_ADAPTIVE", "WR_MIN_ACTIVE", "WR_ADAPTIVE_TARGET_P95", "WR_ADAPTIVE_MAX_ERRORS",
     ];
 
 
@@ -46,6 +47,12 @@ public static class WaitingRoomOptionsReader
         ("WR_EVENT_START", "start"), ("WR_EVENT_END", "end"), ("WR_EVENT_PREQUEUE_START", "prequeueStart"), ("WR_EVENT_SHUFFLE", "shuffleAtStart"),
         ("WR_EVENT_MAX_ACTIVE", "maxActive"), ("WR_EVENT_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_EVENT_QUEUE_MODE", "queueMode"),
         ("WR_EVENT_SESSION_MAX", "sessionMax"), ("WR_EVENT_TITLE", "title"), ("WR_EVENT_MESSAGE", "message"),
+    ];
+
+    /// <summary>The default room's adaptive capacity: the variable, and the key of the same setting in a rooms file's <c>adaptive</c>.</summary>
+    private static readonly (string Variable, string Key)[] s_adaptiveVariables =
+    [
+        ("WR_ADAPTIVE", "on"), ("WR_MIN_ACTIVE", "min"), ("WR_ADAPTIVE_TARGET_P95", "targetP95"), ("WR_ADAPTIVE_MAX_ERRORS", "maxErrors"),
     ];
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
@@ -635,6 +642,22 @@ public static class WaitingRoomOptionsReader
                 }
             }
 
+            // After WR_MAX_ACTIVE, so the bounds are checked against the room's capacity.
+            var adaptive = new SettingNode(System.Text.Json.JsonTokenType.StartObject, 0);
+            foreach (var (variable, key) in s_adaptiveVariables)
+            {
+                if (Value(variable) is { } raw)
+                {
+                    adaptive.Members.Add(new(key, 0, Setting(variable, raw)));
+                }
+            }
+
+            if (adaptive.Members.Count > 0)
+            {
+                _rules.Apply(room, "adaptive", adaptive);
+                _rules.CheckAdaptive(room);
+            }
+
             room.Event = e.Members.Count > 0 ? _rules.Event(e) : null;
             if (room.Event is not null && !(e.Members.Exists(m => m.Name == "start") && e.Members.Exists(m => m.Name == "end")))
             {
@@ -675,9 +698,9 @@ public static class WaitingRoomOptionsReader
 
         /// <summary>The variable of a room setting's key (<c>event.start</c> is WR_EVENT_START).</summary>
         private static string VariableOf(string key) =>
-            key.StartsWith("event.", StringComparison.Ordinal)
-                ? s_eventVariables.First(v => v.Key == key[6..]).Variable
-                : s_roomVariables.First(v => v.Key == key).Variable;
+            key.StartsWith("event.", StringComparison.Ordinal) ? s_eventVariables.First(v => v.Key == key[6..]).Variable
+            : key.StartsWith("adaptive.", StringComparison.Ordinal) ? s_adaptiveVariables.First(v => v.Key == key[9..]).Variable
+            : s_roomVariables.First(v => v.Key == key).Variable;
 
         /// <summary>Comma-separated addresses (a single host) or networks in CIDR notation.</summary>
         private System.Net.IPNetwork[] Networks(string name)

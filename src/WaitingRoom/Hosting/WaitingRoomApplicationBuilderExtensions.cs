@@ -38,6 +38,7 @@ public static class WaitingRoomApplicationBuilderExtensions
             .AddWaitingRoomAdmission(options)
             .AddWaitingRoomStore(options)
             .AddWaitingRoomBackgroundChecks()
+            .AddWaitingRoomAdaptiveCapacity()
             .AddWaitingRoomProxy(options);
         return builder;
     }

@@ -354,7 +354,9 @@ internal static partial class AdminEndpoints
         var services = context.RequestServices;
         var phase = room.PhaseAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
         var policy = room.PolicyOf(phase);
-        var counts = await services.GetRequiredService<IWaitingRoomStore>().GetCountsAsync(policy, context.RequestAborted);
+        var store = services.GetRequiredService<IWaitingRoomStore>();
+        var counts = await store.GetCountsAsync(policy, context.RequestAborted);
+        var capacity = policy.Adaptive ? await store.GetCapacityAsync(policy, context.RequestAborted) : null;
         var rate = services.GetRequiredService<PromotionRates>().For(room.Name).RatePerMinute();
         return new JsonObject
         {
@@ -363,7 +365,7 @@ internal static partial class AdminEndpoints
             ["path"] = room.Path,
             ["phase"] = VisitorResponses.PhaseName(phase),
             ["maxActive"] = room.MaxActive,
-            ["capacity"] = policy.MaxActive,
+            ["capacity"] = capacity is null ? policy.MaxActive : Math.Min(policy.MaxActive, capacity.Effective),
             ["active"] = counts.Active,
             ["released"] = counts.Released,
             ["queued"] = counts.Queued,
@@ -381,7 +383,33 @@ internal static partial class AdminEndpoints
             ["title"] = room.Title,
             ["message"] = room.Message,
             ["event"] = EventJson(room.Event),
+            ["adaptive"] = AdaptiveJson(room, policy, capacity, services.GetRequiredService<Adaptive.AdaptiveSignals>().Of(room.Name)),
             ["overrides"] = services.GetRequiredService<RoomOverrides>().OverridesOf(room.Name),
+        };
+    }
+
+    /// <summary>
+    /// The adaptive capacity: its settings, the state every instance admits against (capacity, hold,
+    /// who pinned it, why and when it last changed) and this instance's last signal (p95, error share, baseline).
+    /// </summary>
+    private static JsonObject AdaptiveJson(RoomSettings room, RoomPolicy policy, CapacityState? state, Adaptive.AdaptiveSignal? signal)
+    {
+        var adaptive = room.Adaptive;
+        return new JsonObject
+        {
+            ["on"] = adaptive.On,
+            ["min"] = adaptive.On ? policy.MinActive : adaptive.MinActive,
+            ["max"] = policy.MaxActive,
+            ["targetP95"] = adaptive.TargetP95.TotalSeconds,
+            ["maxErrors"] = adaptive.MaxErrors,
+            ["p95"] = signal is null ? null : Math.Round(signal.P95.TotalSeconds, 4),
+            ["errorShare"] = signal is null ? null : Math.Round(signal.ErrorShare, 4),
+            ["baselineP95"] = signal?.Baseline is { } baseline ? Math.Round(baseline.TotalSeconds, 4) : null,
+            ["pinned"] = state?.PinnedBy is not null ? state.Capacity : adaptive.Pinned,
+            ["pinnedBy"] = state?.PinnedBy,
+            ["hold"] = state?.Hold ?? false,
+            ["reason"] = state?.Reason,
+            ["changedAt"] = state?.ChangedAt is { } at ? VisitorResponses.Iso(at) : null,
         };
     }
 

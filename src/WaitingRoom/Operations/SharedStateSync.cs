@@ -58,7 +58,8 @@ internal sealed partial class SharedStateSync : IntervalService
         {
             var policy = room.PolicyAt(now);
             var counts = await _store.GetCountsAsync(policy, cancellationToken);
-            _monitor.Record(room.Name, counts, policy.MaxActive, now);
+            var capacity = policy.Adaptive ? (await _store.GetCapacityAsync(policy, cancellationToken)).Effective : policy.MaxActive;
+            _monitor.Record(room.Name, counts, Math.Min(capacity, policy.MaxActive), now);
         }
     }
 }

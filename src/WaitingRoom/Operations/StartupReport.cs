@@ -65,6 +65,13 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
             var queueTtl = room.QueueTtl.TotalSeconds;
             var window = room.AdmissionWindow.TotalSeconds;
             Log.Room(_logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, sessionMax, room.MaxNewPerIpPerMinute, activeTtl, queueTtl, window);
+            if (room.Adaptive is { On: true } adaptive)
+            {
+                var min = Math.Min(adaptive.MinActive, room.MaxActive);
+                var target = adaptive.TargetP95.TotalSeconds;
+                Log.AdaptiveRoom(_logger, room.Name, min, room.MaxActive, target, adaptive.MaxErrors);
+            }
+
             if (room.Event is { } e)
             {
                 Log.RoomEvent(_logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
@@ -205,6 +212,10 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         [LoggerMessage(EventId = EventIds.Room, Level = LogLevel.Information, EventName = nameof(EventIds.Room),
             Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
         public static partial void Room(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
+
+        [LoggerMessage(EventId = EventIds.AdaptiveRoom, Level = LogLevel.Information, EventName = nameof(EventIds.AdaptiveRoom),
+            Message = "Room '{Room}' is adaptive: the capacity follows the origin between {Min} and {Max}, keeping its p95 under {TargetP95} s and its error share under {MaxErrors}; it starts at the lower bound.")]
+        public static partial void AdaptiveRoom(ILogger logger, string room, int min, int max, double targetP95, double maxErrors);
 
         [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
             Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using WaitingRoom.Adaptive;
 using WaitingRoom.Proxy;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
@@ -28,6 +29,7 @@ internal sealed class WaitingRoomMetrics
     private readonly Histogram<double> _decisionDuration;
     private readonly Counter<long> _storeErrors;
     private readonly Histogram<double> _storeDuration;
+    private readonly Counter<long> _capacityChanges;
 
     public WaitingRoomMetrics(IMeterFactory meterFactory, RoomTable rooms, RoomMonitor monitor, PromotionRates rates, IServiceProvider services)
     {
@@ -36,6 +38,7 @@ internal sealed class WaitingRoomMetrics
         // The destinations are looked up when observed: they need the store, which is measured here.
         var backends = new Lazy<BackendDestinations>(() => (BackendDestinations)services.GetService(typeof(BackendDestinations))!);
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = s_latencyBuckets };
+        var signals = new Lazy<AdaptiveSignals?>(() => (AdaptiveSignals?)services.GetService(typeof(AdaptiveSignals)));
 
         _admitted = Meter.CreateCounter<long>("wr_admitted", description: "Visitors admitted straight away (a free slot, nobody waiting) by this instance.");
         _promoted = Meter.CreateCounter<long>("wr_promoted", description: "Waiters released from the queue by this instance's promotion rounds.");
@@ -50,7 +53,10 @@ internal sealed class WaitingRoomMetrics
         Meter.CreateObservableGauge("wr_active", () => RoomGauge(rooms, monitor, s => s.Counts.Active), description: "Active visitors of the room (store-wide).");
         Meter.CreateObservableGauge("wr_queued", () => RoomGauge(rooms, monitor, s => s.Counts.Queued), description: "Visitors waiting in the room's queue (store-wide).");
         Meter.CreateObservableGauge("wr_released", () => RoomGauge(rooms, monitor, s => s.Counts.Released), description: "Visitors released from the queue who have not arrived yet (store-wide).");
-        Meter.CreateObservableGauge("wr_capacity", () => RoomGauge(rooms, monitor, s => s.Capacity), description: "The room's capacity in force (0 while draining).");
+        Meter.CreateObservableGauge("wr_capacity", () => RoomGauge(rooms, monitor, s => s.Capacity), description: "The room's capacity in force: the effective capacity of an adaptive room (0 while draining or holding).");
+        _capacityChanges = Meter.CreateCounter<long>("wr_capacity_changes", description: "Changes of an adaptive room's capacity made by this instance's controller, by reason (latency, errors, healthy, hold, resume, probe, operator, unpinned).");
+        Meter.CreateObservableGauge("wr_origin_p95_seconds", () => Signals(rooms, signals.Value, s => s.P95.TotalSeconds), unit: "s", description: "p95 latency of the adaptive room's forwarded requests in the controller's last window on this instance.");
+        Meter.CreateObservableGauge("wr_origin_error_share", () => Signals(rooms, signals.Value, s => s.ErrorShare), description: "Share of the adaptive room's forwarded requests that failed (5xx, transport) in the controller's last window on this instance.");
         Meter.CreateObservableGauge("wr_promotion_rate_per_minute", () => PromotionRates(rooms, rates), description: "Recent rate at which the room's queue moves, visitors per minute.");
         Meter.CreateObservableGauge("wr_backend_up", () => Backends(backends.Value, v => v.Destination.Disabled || v.Health == Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy ? 0 : 1), description: "1 when the destination takes traffic (enabled and not unhealthy), else 0.");
         Meter.CreateObservableGauge("wr_backend_in_flight", () => Backends(backends.Value, v => v.ConcurrentRequests), description: "Requests in flight to the destination from this instance.");
@@ -80,6 +86,9 @@ internal sealed class WaitingRoomMetrics
         _expired.Add(result.ExpiredReleased, roomTag, new KeyValuePair<string, object?>("reason", "unclaimed"));
     }
 
+    public void CapacityChanged(string room, string reason) =>
+        _capacityChanges.Add(1, new KeyValuePair<string, object?>("room", room), new KeyValuePair<string, object?>("reason", reason));
+
     public void ReleasedByOrigin(string room) => _releasedByOrigin.Add(1, new KeyValuePair<string, object?>("room", room));
 
     public void StoreCall(string operation, double seconds, bool failed)
@@ -99,6 +108,17 @@ internal sealed class WaitingRoomMetrics
             if (monitor.LatestOf(room.Name) is { } sample)
             {
                 yield return new Measurement<long>(value(sample), new KeyValuePair<string, object?>("room", room.Name));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> Signals(RoomTable rooms, AdaptiveSignals? signals, Func<AdaptiveSignal, double> value)
+    {
+        foreach (var room in rooms.All)
+        {
+            if (room.Adaptive.On && signals?.Of(room.Name) is { } signal)
+            {
+                yield return new Measurement<double>(value(signal), new KeyValuePair<string, object?>("room", room.Name));
             }
         }
     }

@@ -1,33 +1,50 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using WaitingRoom.Adaptive;
 using WaitingRoom.Admission;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// First step of YARP's proxy pipeline: counts every forwarded request by the destination YARP
-/// chose, and when forwarding failed before the response started (no destination available,
-/// connection refused, the backend timed out) answers the room's clear "temporarily unavailable"
-/// page with Retry-After, instead of YARP's empty 502/503/504.
+/// First step of YARP's proxy pipeline: measures every forwarded request for its room's adaptive
+/// capacity (latency, outcome, in flight: <see cref="ForwardingStats"/>), counts it by the
+/// destination YARP chose, and when forwarding failed before the response started (no destination
+/// available, connection refused, the backend timed out) answers the room's clear "temporarily
+/// unavailable" page with Retry-After, instead of YARP's empty 502/503/504.
 /// </summary>
 internal sealed class BackendOutcomeMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly BackendDestinations _destinations;
     private readonly VisitorResponses _responses;
+    private readonly ForwardingMeasurements _measurements;
 
-    public BackendOutcomeMiddleware(RequestDelegate next, BackendDestinations destinations, VisitorResponses responses)
+    public BackendOutcomeMiddleware(RequestDelegate next, BackendDestinations destinations, VisitorResponses responses, ForwardingMeasurements measurements)
     {
         _next = next;
         _destinations = destinations;
         _responses = responses;
+        _measurements = measurements;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        await _next(context);
+        var stats = _measurements.For(context.Features.Get<WaitingRoomRequestFeature>()?.Room ?? Queue.RoomPolicy.DefaultName);
+        stats.Started();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _next(context);
+        }
+        catch
+        {
+            stats.Ended();
+            throw;
+        }
 
         var error = context.Features.Get<IForwarderErrorFeature>();
+        Measure(stats, context.Response.StatusCode, error?.Error, started);
         if (context.GetReverseProxyFeature().ProxiedDestination is { } destination)
         {
             _destinations.RecordRequest(destination.DestinationId, error is not null);
@@ -45,5 +62,33 @@ internal sealed class BackendOutcomeMiddleware
 
         var timedOut = error.Error == ForwarderError.RequestTimedOut;
         await _responses.WriteUnavailableAsync(context, timedOut ? "backend-timeout" : "backend-unavailable", timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>
+    /// The origin's share of the outcome: a 5xx or a failure on its side counts against it; a client
+    /// that went away or a WebSocket (whose lifetime is no latency) counts neither way.
+    /// </summary>
+    private static void Measure(ForwardingStats stats, int status, ForwarderError? error, long started)
+    {
+        switch (error)
+        {
+            case null when status == StatusCodes.Status101SwitchingProtocols:
+                stats.Ended();
+                break;
+            case null when status >= 500:
+                stats.Failed();
+                break;
+            case null:
+                stats.Succeeded(Stopwatch.GetElapsedTime(started));
+                break;
+            case ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestBodyDestination or ForwarderError.ResponseHeaders
+                or ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination
+                or ForwarderError.NoAvailableDestinations or ForwarderError.UpgradeActivityTimeout:
+                stats.Failed();
+                break;
+            default:
+                stats.Ended();
+                break;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using WaitingRoom.Adaptive;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
@@ -8,10 +9,16 @@ using Yarp.ReverseProxy.Transforms;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// Lets the origin end a visitor's session: a response carrying <c>WR-Command: release</c> frees
-/// that visitor's slot at once (Cloudflare's revoke, Queue-it's cancel), so the next visitor in
-/// line gets it on the next promotion round. The header is the room's, not the visitor's: it is
-/// removed from every response, whatever its value.
+/// Lets the origin steer the room by a response header, on any response (<see cref="OriginCommand"/>):
+/// <list type="bullet">
+/// <item><c>WR-Command: release</c> frees that visitor's slot at once (Cloudflare's revoke,
+/// Queue-it's cancel), so the next visitor in line gets it on the next promotion round;</item>
+/// <item><c>WR-Command: capacity=N</c> pins an adaptive room's capacity at N (within its bounds)
+/// for every instance, until <c>capacity=auto</c> hands it back to the controller;</item>
+/// <item><c>WR-Command: sold-out</c> switches the room to reject mode (its closed page for
+/// newcomers; visitors already in and in line keep their places), as the admin API would.</item>
+/// </list>
+/// The header is the room's, not the visitor's: it is removed from every response, whatever its value.
 /// </summary>
 internal sealed partial class OriginCommandTransform : ResponseTransform
 {
@@ -21,16 +28,18 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
     private readonly IWaitingRoomStore _store;
     private readonly VisitorTokenSigner _signer;
     private readonly RoomTable _rooms;
+    private readonly RoomOverrides _overrides;
     private readonly TimeProvider _time;
     private readonly Operations.WaitingRoomMetrics _metrics;
     private readonly ILogger<OriginCommandTransform> _logger;
 
-    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, TimeProvider time, Operations.WaitingRoomMetrics metrics, ILogger<OriginCommandTransform> logger)
+    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, RoomOverrides overrides, TimeProvider time, Operations.WaitingRoomMetrics metrics, ILogger<OriginCommandTransform> logger)
     {
         _metrics = metrics;
         _store = store;
         _signer = signer;
         _rooms = rooms;
+        _overrides = overrides;
         _time = time;
         _logger = logger;
     }
@@ -44,44 +53,31 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         }
 
         response.Headers.Remove(HeaderName);
-        if (!IsRelease(values))
-        {
-            return;
-        }
-
+        var command = OriginCommand.Parse(values);
         try
         {
-            // An admitted request carries its visitor and room. A bypassed one (say /api, where a
-            // checkout completes) was never decided: read its cookie now, in the room of its path.
-            string? visitor;
-            RoomPolicy policy;
-            if (context.HttpContext.Features.Get<WaitingRoomRequestFeature>() is { VisitorId: { } decided, Policy: { } decidedIn })
+            if (command.Release)
             {
-                (visitor, policy) = (decided, decidedIn);
-            }
-            else
-            {
-                await _signer.EnsureReadyAsync(context.CancellationToken);
-                if (!_signer.TryRead(context.HttpContext.Request, out visitor))
-                {
-                    return;
-                }
-
-                policy = _rooms.Match(context.HttpContext.Request).PolicyAt(_time.GetUtcNow());
+                await ReleaseAsync(context);
             }
 
-            var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
-            var tag = VisitorTokenSigner.LogTag(visitor);
-            Log.Released(_logger, policy.Name, tag, released);
-            if (released)
+            if (command.Capacity is not null || command.Auto || command.SoldOut)
             {
-                _metrics.ReleasedByOrigin(policy.Name);
+                var decided = context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Policy?.Name;
+                await SteerAsync(_rooms.Find(decided) ?? _rooms.Match(context.HttpContext.Request), command, context.CancellationToken);
             }
         }
         catch (StoreUnavailableException ex)
         {
-            // The visitor still gets the origin's answer; its slot frees when it goes idle.
-            Log.ReleaseFailed(_logger, ex);
+            // The visitor still gets the origin's answer; a released slot frees when the visitor goes idle.
+            if (command.Release)
+            {
+                Log.ReleaseFailed(_logger, ex);
+            }
+            else
+            {
+                Log.CommandFailed(_logger, ex);
+            }
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
@@ -89,20 +85,64 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         }
     }
 
-    private static bool IsRelease(Microsoft.Extensions.Primitives.StringValues values)
+    private async Task ReleaseAsync(ResponseTransformContext context)
     {
-        foreach (var value in values)
+        // An admitted request carries its visitor and room. A bypassed one (say /api, where a
+        // checkout completes) was never decided: read its cookie now, in the room of its path.
+        string? visitor;
+        RoomPolicy policy;
+        if (context.HttpContext.Features.Get<WaitingRoomRequestFeature>() is { VisitorId: { } decided, Policy: { } decidedIn })
         {
-            foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries))
+            (visitor, policy) = (decided, decidedIn);
+        }
+        else
+        {
+            await _signer.EnsureReadyAsync(context.CancellationToken);
+            if (!_signer.TryRead(context.HttpContext.Request, out visitor))
             {
-                if (part.Equals("release", StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
+                return;
+            }
+
+            policy = _rooms.Match(context.HttpContext.Request).PolicyAt(_time.GetUtcNow());
+        }
+
+        var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
+        var tag = VisitorTokenSigner.LogTag(visitor);
+        Log.Released(_logger, policy.Name, tag, released);
+        if (released)
+        {
+            _metrics.ReleasedByOrigin(policy.Name);
+        }
+    }
+
+    /// <summary>capacity=N, capacity=auto and sold-out; each changes the shared state only when it is not so already.</summary>
+    private async Task SteerAsync(RoomSettings room, OriginCommand command, CancellationToken cancellationToken)
+    {
+        var policy = room.PolicyAt(_time.GetUtcNow());
+        if ((command.Capacity is not null || command.Auto) && policy.Adaptive && !room.Draining)
+        {
+            var state = await _store.GetCapacityAsync(policy, cancellationToken);
+            var byOrigin = state.PinnedBy == AdaptiveCapacityService.PinnedByOrigin;
+            CapacityChange? change = command.Capacity is { } wanted
+                ? byOrigin && state.Capacity == CapacityState.Bounded(policy, wanted) && !state.Hold
+                    ? null
+                    : new CapacityChange(null, wanted, false, AdaptiveCapacityService.PinnedByOrigin, AdaptiveCapacityService.PinnedByOrigin)
+                : byOrigin ? new CapacityChange(state.Version, state.Capacity, false, null, "origin-auto") : null;
+            if (change is not null && await _store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
+            {
+                _metrics.CapacityChanged(room.Name, stored.Reason);
+                Log.Capacity(_logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
-        return false;
+        if (command.SoldOut && room.QueueMode != QueueMode.Reject)
+        {
+            var outcome = await _overrides.PatchAsync(room.Name, new System.Text.Json.Nodes.JsonObject { ["queueMode"] = "reject" }, cancellationToken);
+            if (outcome.After is not null)
+            {
+                Log.SoldOut(_logger, room.Name, QueueModeNames.Of(room.QueueMode));
+            }
+        }
     }
 
     private static partial class Log
@@ -114,5 +154,17 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         [LoggerMessage(EventId = EventIds.OriginReleaseFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginReleaseFailed),
             Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
         public static partial void ReleaseFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = EventIds.OriginCapacity, Level = LogLevel.Information, EventName = nameof(EventIds.OriginCapacity),
+            Message = "The origin set the capacity of room {Room}: {Before} -> {After} (WR-Command: capacity).")]
+        public static partial void Capacity(ILogger logger, string room, int before, string after);
+
+        [LoggerMessage(EventId = EventIds.OriginSoldOut, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginSoldOut),
+            Message = "The origin declared room {Room} sold out: queue mode {Before} -> reject (WR-Command: sold-out); newcomers get the closed page.")]
+        public static partial void SoldOut(ILogger logger, string room, string before);
+
+        [LoggerMessage(EventId = EventIds.OriginCommandFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginCommandFailed),
+            Message = "The origin sent a WR-Command, but the store is unreachable; the command is not applied.")]
+        public static partial void CommandFailed(ILogger logger, Exception exception);
     }
 }

@@ -180,6 +180,12 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) =>
         _inner.TouchAsync(room, visitorIds, cancellationToken);
 
+    public Task<CapacityState> GetCapacityAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        _inner.GetCapacityAsync(room, cancellationToken);
+
+    public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) =>
+        _inner.TrySetCapacityAsync(room, change, cancellationToken);
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         _inner.GetCountsAsync(room, cancellationToken);
 

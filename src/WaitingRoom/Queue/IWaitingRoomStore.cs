@@ -59,6 +59,21 @@ public interface IWaitingRoomStore
     /// <returns>The visitors of <paramref name="visitorIds"/> that are not active any more.</returns>
     Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The room's adaptive capacity as stored, within the policy's bounds (its lower bound while
+    /// none was stored). An adaptive policy's admissions and promotions use exactly this number,
+    /// atomically with the decision (nobody new while it holds); a lower number never removes anyone
+    /// already admitted: it only stops admissions until enough visitors have left.
+    /// </summary>
+    Task<CapacityState> GetCapacityAsync(RoomPolicy room, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a new adaptive capacity (clamped to the policy's bounds) by compare-and-set on the
+    /// version (see <see cref="CapacityChange"/>). Returns the state stored, or null when the version
+    /// moved or the last change is younger than the change's minimum gap.
+    /// </summary>
+    Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken);
+
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 

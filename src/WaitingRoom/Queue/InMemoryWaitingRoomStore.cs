@@ -89,9 +89,10 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         }
 
         var used = state.Active.Count + state.Released.Count;
+        var capacity = CapacityOf(state, room);
         if (rank >= 0)
         {
-            if (rank == 0 && used < room.MaxActive && mode is not QueueMode.QueueAll and not QueueMode.Random && WithinRate(state, room, now))
+            if (rank == 0 && used < capacity && mode is not QueueMode.QueueAll and not QueueMode.Random && WithinRate(state, room, now))
             {
                 state.Queue.Remove(visitorId);
                 state.Seen.Remove(visitorId);
@@ -104,7 +105,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         }
 
         var length = state.Queue.Count;
-        if (length == 0 && used < room.MaxActive && mode != QueueMode.QueueAll && WithinRate(state, room, now))
+        if (length == 0 && used < capacity && mode != QueueMode.QueueAll && WithinRate(state, room, now))
         {
             if (!pushedBack && ClientOver(state, room, clientKey, now) is { } wait)
             {
@@ -267,7 +268,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
             else if (room.Mode != QueueMode.QueueAll)
             {
-                free = room.MaxActive - state.Active.Count - state.Released.Count;
+                free = CapacityOf(state, room) - state.Active.Count - state.Released.Count;
                 if (free > 0)
                 {
                     free = Math.Min(free, AdmissionsLeft(state, room, now));
@@ -347,6 +348,41 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         return Task.FromResult<IReadOnlyList<string>>(gone ?? []);
     }
+
+    public Task<CapacityState> GetCapacityAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        lock (state.Lock)
+        {
+            return Task.FromResult(state.Capacity is { } stored ? stored with { Capacity = CapacityState.Bounded(room, stored.Capacity) } : CapacityState.Initial(room));
+        }
+    }
+
+    public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        var now = _time.GetUtcNow();
+        lock (state.Lock)
+        {
+            var stored = state.Capacity;
+            var version = stored?.Version ?? 0;
+            if ((change.ExpectedVersion is { } expected && expected != version) ||
+                (stored?.ChangedAt is { } at && now - at < change.MinGap))
+            {
+                return Task.FromResult<CapacityState?>(null);
+            }
+
+            state.Capacity = new CapacityState(CapacityState.Bounded(room, change.Capacity), change.Hold, change.PinnedBy, change.Reason, version + 1, now);
+            return Task.FromResult<CapacityState?>(state.Capacity);
+        }
+    }
+
+    /// <summary>What the room admits against: its capacity, or for an adaptive room the stored one (see the Redis store's CapacityFunctions).</summary>
+    private static long CapacityOf(Room state, RoomPolicy room) =>
+        !room.Adaptive ? room.MaxActive
+        : state.Capacity is not { } stored ? Math.Min(room.MaxActive, room.MinActive)
+        : stored.Hold ? 0
+        : Math.Min(room.MaxActive, Math.Max(room.MinActive, stored.Capacity));
 
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
@@ -444,5 +480,8 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         public long PromotedTotal { get; set; }
 
         public long AdmittedTotal { get; set; }
+
+        /// <summary>The adaptive capacity as last stored (unbounded: the bounds are the policy's at each decision); null before any.</summary>
+        public CapacityState? Capacity { get; set; }
     }
 }

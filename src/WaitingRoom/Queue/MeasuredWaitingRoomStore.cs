@@ -38,6 +38,12 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) =>
         MeasureAsync("touch", Stopwatch.GetTimestamp(), _inner.TouchAsync(room, visitorIds, cancellationToken));
 
+    public Task<CapacityState> GetCapacityAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        MeasureAsync("capacity-get", Stopwatch.GetTimestamp(), _inner.GetCapacityAsync(room, cancellationToken));
+
+    public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) =>
+        MeasureAsync("capacity-set", Stopwatch.GetTimestamp(), _inner.TrySetCapacityAsync(room, change, cancellationToken));
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("counts", Stopwatch.GetTimestamp(), _inner.GetCountsAsync(room, cancellationToken));
 

@@ -18,6 +18,7 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:client:<address>:<minute>  STRING counter, 120 s TTL   new entries from one client address in one clock minute (WR_MAX_NEW_PER_IP_PER_MINUTE)
 /// <prefix>:{<room>}:admitted  STRING counter                       visitors ever admitted straight away (not from the queue)
 /// <prefix>:{<room>}:settings  STRING JSON                           run-time settings set through the admin API
+/// <prefix>:{<room>}:capacity  HASH cap, hold, pin, why, at, v        the adaptive capacity every instance admits against (WR_ADAPTIVE)
 /// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
@@ -37,6 +38,7 @@ internal sealed class RoomKeys
         Since = tag + "since";
         Admits = tag + "admits";
         Admitted = tag + "admitted";
+        Capacity = tag + "capacity";
         _clientPrefix = tag + "client:";
     }
 
@@ -63,6 +65,9 @@ internal sealed class RoomKeys
     public string Admits { get; }
 
     public string Admitted { get; }
+
+    /// <summary>The adaptive capacity: <c>cap</c>, <c>hold</c> (1 while holding), <c>pin</c> (who pinned it), <c>why</c>, <c>at</c> (ms), <c>v</c> (version).</summary>
+    public string Capacity { get; }
 
     /// <summary>The document name (see <see cref="IWaitingRoomStore.GetDocumentAsync"/>) of a room's run-time settings: <c>{room}:settings</c>.</summary>
     public static string SettingsDocument(string room) => $"{{{room}}}:settings";

@@ -33,4 +33,14 @@ public sealed record RoomPolicy(string Name, int MaxActive, TimeSpan ActiveTtl, 
     /// different: it keeps arrival tickets and draws afresh each time places free up.)
     /// </summary>
     public bool ShuffleArrivals { get; init; }
+
+    /// <summary>
+    /// The capacity is the room's adaptive one, stored beside its visitors (see
+    /// <see cref="IWaitingRoomStore.TrySetCapacityAsync"/>): the store admits against it, between
+    /// <see cref="MinActive"/> and <see cref="MaxActive"/>, and against nobody new while it holds.
+    /// </summary>
+    public bool Adaptive { get; init; }
+
+    /// <summary>Lower bound of the adaptive capacity (at most <see cref="MaxActive"/>).</summary>
+    public int MinActive { get; init; }
 }

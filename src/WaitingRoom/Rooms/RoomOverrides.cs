@@ -78,6 +78,21 @@ internal sealed partial class RoomOverrides
                     {
                         after.Remove(key);
                     }
+                    else if (key == "adaptive" && value is JsonObject changes && after[key] is JsonObject kept)
+                    {
+                        // The adaptive settings are merged one by one: pinning keeps "on", a null unpins.
+                        foreach (var (name, setting) in changes)
+                        {
+                            if (setting is null)
+                            {
+                                kept.Remove(name);
+                            }
+                            else
+                            {
+                                kept[name] = setting.DeepClone();
+                            }
+                        }
+                    }
                     else
                     {
                         after[key] = value.DeepClone();

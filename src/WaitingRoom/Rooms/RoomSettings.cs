@@ -48,6 +48,9 @@ public sealed class RoomSettings
 
     public RoomEvent? Event { get; set; }
 
+    /// <summary>Adaptive capacity: off unless WR_ADAPTIVE=on or the room's <c>adaptive</c> says so.</summary>
+    public AdaptiveSettings Adaptive { get; set; } = AdaptiveSettings.Off;
+
     /// <summary>
     /// Set through the admin API (drain): nobody new is let in, directly or from the queue, while
     /// the visitors already in finish; newcomers queue. Applied as capacity 0 in every phase.
@@ -72,6 +75,9 @@ public sealed class RoomSettings
         NewUsersPerMinute = NewUsersPerMinute,
         SessionMax = SessionMax,
         MaxNewPerIpPerMinute = MaxNewPerIpPerMinute,
+
+        // The controller's bounds and target are numbers too; an operator's pin is the room's own.
+        Adaptive = Adaptive with { Pinned = null },
     };
 
     /// <summary>A copy with every setting (the admin API's run-time settings are applied to a copy of the configured room).</summary>
@@ -120,7 +126,11 @@ public sealed class RoomSettings
 
     /// <summary>While draining: no capacity for anyone new, and passthrough (which ignores capacity) queues instead.</summary>
     private RoomPolicy Drained(RoomPolicy policy) =>
-        !Draining ? policy : policy with { MaxActive = 0, Mode = policy.Mode == QueueMode.Passthrough ? QueueMode.Fifo : policy.Mode };
+        !Draining ? policy : policy with { MaxActive = 0, MinActive = 0, Mode = policy.Mode == QueueMode.Passthrough ? QueueMode.Fifo : policy.Mode };
+
+    /// <summary>The adaptive bounds of a policy: the lower one never above its capacity (an event's may be smaller).</summary>
+    private RoomPolicy Bounded(RoomPolicy policy) =>
+        !Adaptive.On ? policy : policy with { Adaptive = true, MinActive = Math.Min(Adaptive.MinActive, policy.MaxActive) };
 
     private RoomPolicy[] BuildPolicies()
     {
@@ -134,7 +144,7 @@ public sealed class RoomSettings
 
         if (Event is not { } e)
         {
-            normal = Drained(normal);
+            normal = Drained(Bounded(normal));
             return [normal, normal, normal];
         }
 
@@ -147,6 +157,6 @@ public sealed class RoomSettings
             SessionMax = e.SessionMax ?? SessionMax,
         };
         var prequeue = during with { Mode = QueueMode.QueueAll, ShuffleArrivals = e.ShuffleAtStart };
-        return [Drained(normal), Drained(prequeue), Drained(during)];
+        return [Drained(Bounded(normal)), Drained(Bounded(prequeue)), Drained(Bounded(during))];
     }
 }

@@ -371,6 +371,7 @@ public static class RoomsFileReader
                 }
             }
 
+            _settings.CheckAdaptive(room);
             if (matchIsValid)
             {
                 CheckMatch(node, room);
@@ -423,6 +424,7 @@ public static class RoomsFileReader
                 }
             }
 
+            _settings.CheckAdaptive(room);
             return room;
         }
 

@@ -375,6 +375,10 @@ public sealed class VisitorTokenSignerTests
 
         public Task<PromotionResult> PromoteAsync(RoomPolicy room, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<CapacityState> GetCapacityAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -91,6 +91,10 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_EVENT_SESSION_MAX"] = With(s_event, Durations(0, 2592000)),
         ["WR_EVENT_TITLE"] = With(s_event, new string('t', 201), "two\nlines"),
         ["WR_EVENT_MESSAGE"] = With(s_event, new string('m', 1001), "two\nlines"),
+        ["WR_ADAPTIVE"] = Bad("maybe", "2", "adaptive"),
+        ["WR_MIN_ACTIVE"] = [.. Bad(Integers(1, 10_000_000)), ("101", []), ("20", [("WR_MAX_ACTIVE", "10")])],
+        ["WR_ADAPTIVE_TARGET_P95"] = Bad(Durations(0.001, 600)),
+        ["WR_ADAPTIVE_MAX_ERRORS"] = Bad("abc", "-0.1", "1.5", "5%", "1e-2", "NaN", "0,05"),
     };
 
     [Fact]

@@ -22,6 +22,47 @@ public sealed class WaitingRoomOptionsReaderTests
     private static string[] LinesOf(string message) => message.Replace("\r", "", StringComparison.Ordinal).Split('\n');
 
     [Fact]
+    public void Read_AdaptiveVariables_SetTheDefaultRoomsAdaptiveCapacity()
+    {
+        // Arrange
+        var configuration = Configuration(("WR_ADAPTIVE", "on"), ("WR_MIN_ACTIVE", "5"), ("WR_MAX_ACTIVE", "300"), ("WR_ADAPTIVE_TARGET_P95", "0.4"), ("WR_ADAPTIVE_MAX_ERRORS", "0.1"));
+
+        // Act
+        var options = WaitingRoomOptionsReader.Read(configuration);
+
+        // Assert
+        Assert.Equal(new WaitingRoom.Rooms.AdaptiveSettings { On = true, MinActive = 5, TargetP95 = TimeSpan.FromSeconds(0.4), MaxErrors = 0.1 }, options.DefaultRoom.Adaptive);
+        var policy = options.DefaultRoom.PolicyAt(DateTimeOffset.UnixEpoch);
+        Assert.Equal((true, 5, 300), (policy.Adaptive, policy.MinActive, policy.MaxActive));
+    }
+
+    [Fact]
+    public void Read_NoAdaptiveVariables_OffWithTheSpecDefaults()
+    {
+        // Act
+        var options = WaitingRoomOptionsReader.Read(Configuration());
+
+        // Assert
+        Assert.Equal(new WaitingRoom.Rooms.AdaptiveSettings { On = false, MinActive = 1, TargetP95 = TimeSpan.FromSeconds(1), MaxErrors = 0.05 }, options.DefaultRoom.Adaptive);
+        Assert.False(options.DefaultRoom.PolicyAt(DateTimeOffset.UnixEpoch).Adaptive);
+    }
+
+    [Theory]
+    [InlineData("WR_ADAPTIVE", "maybe", "WR_ADAPTIVE='maybe' is not valid: expected true or false.")]
+    [InlineData("WR_MIN_ACTIVE", "0", "WR_MIN_ACTIVE='0' is not valid: expected a whole number from 1 to 10000000.")]
+    [InlineData("WR_MIN_ACTIVE", "150", "WR_MIN_ACTIVE='150' is above WR_MAX_ACTIVE (100): the adaptive capacity's lower bound must be at most its upper bound.")]
+    [InlineData("WR_ADAPTIVE_TARGET_P95", "0", "WR_ADAPTIVE_TARGET_P95='0' is not valid: expected a number of seconds from 0.001 to 600.")]
+    [InlineData("WR_ADAPTIVE_MAX_ERRORS", "5%", "WR_ADAPTIVE_MAX_ERRORS='5%' is not valid: expected a share from 0 to 1, such as 0.05 for 5 %.")]
+    public void Read_BadAdaptiveVariable_OneLineNamingIt(string name, string value, string expected)
+    {
+        // Act
+        var error = name == "WR_ADAPTIVE" ? ReadFails((name, value)) : ReadFails(("WR_ADAPTIVE", "on"), (name, value));
+
+        // Assert
+        Assert.Equal([expected], error.Errors);
+    }
+
+    [Fact]
     public void Read_NoVariables_UsesSpecDefaults()
     {
         // Arrange

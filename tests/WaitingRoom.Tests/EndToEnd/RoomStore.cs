@@ -37,6 +37,10 @@ internal static class RoomStore
         return await active + await released;
     }
 
+    /// <summary>The room's adaptive capacity hash (cap, hold, pin, why, at, v) as stored; empty when none.</summary>
+    public static async Task<Dictionary<string, string>> CapacityAsync(string prefix, string room = "default") =>
+        (await Database.HashGetAllAsync(Key(prefix, room, "capacity")).WaitAsync(s_timeout)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+
     /// <summary>The queue in line order: visitor id and score (ZRANGE queue 0 -1 WITHSCORES).</summary>
     public static Task<SortedSetEntry[]> QueueAsync(string prefix, string room = "default") =>
         Database.SortedSetRangeByRankWithScoresAsync(Key(prefix, room, "queue")).WaitAsync(s_timeout);

@@ -15,13 +15,14 @@ internal sealed record VisitAnswer(
     HttpContentHeaders ContentHeaders)
 {
     /// <summary>
-    /// True when the test backend answered (its /echo JSON, "backend:{path}" or /release's "released"),
+    /// True when the test backend answered (its /echo JSON, "backend:{path}", /release's "released" or /command's "commanded"),
     /// i.e. the proxy forwarded the request.
     /// </summary>
     public bool ReachedBackend =>
         Status == HttpStatusCode.OK &&
         (Body.StartsWith("backend:", StringComparison.Ordinal) ||
          string.Equals(Body, "released", StringComparison.Ordinal) ||
+         string.Equals(Body, "commanded", StringComparison.Ordinal) ||
          Json?.TryGetProperty("method", out _) == true);
 
     /// <summary>The room's "state" in a JSON answer; null when the answer is not the room's JSON.</summary>

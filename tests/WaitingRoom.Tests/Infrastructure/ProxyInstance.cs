@@ -81,6 +81,10 @@ public sealed class ProxyInstance : IAsyncDisposable
     public Task RunPromotionRoundAsync() =>
         _app.Services.GetServices<IHostedService>().OfType<PromotionService>().Single().RunRoundAsync(CancellationToken.None);
 
+    /// <summary>Runs one step of the adaptive capacity's controller now, at the clock's current time.</summary>
+    public Task RunAdaptiveStepAsync() =>
+        _app.Services.GetServices<IHostedService>().OfType<WaitingRoom.Adaptive.AdaptiveCapacityService>().Single().RunOnceAsync(CancellationToken.None);
+
     /// <summary>A client that keeps cookies like a browser: one visitor.</summary>
     public HttpClient Visitor(CookieContainer? cookies = null) =>
         new(new SocketsHttpHandler { CookieContainer = cookies ?? new CookieContainer(), UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = Address };

@@ -14,7 +14,7 @@ namespace WaitingRoom.Tests.Infrastructure;
 /// <summary>
 /// A real origin on Kestrel at 127.0.0.1: counts every request it serves and answers
 /// /echo (what it received, as JSON), /stream (a slow chunked body), /ws (WebSocket echo),
-/// /slow?ms=N (answers "slow" after N ms) and anything else with "backend:{path}".
+/// /slow?ms=N (answers "slow" after N ms), /command?c=… (answers with WR-Command: …) and anything else with "backend:{path}".
 /// /healthz answers 200 "ok" while <see cref="Healthy"/>, else 503; it is counted apart, in
 /// <see cref="HealthChecks"/>. A backend started with a name tags every answer with X-Backend.
 /// </summary>
@@ -84,7 +84,13 @@ public sealed class TestBackend : IAsyncDisposable
             context.Response.Headers["WR-Command"] = "release";
             return "released";
         });
-        app.Map("{**path}", (HttpContext context) => "backend:" + context.Request.Path);
+        app.Map("/command", (HttpContext context) =>
+        {
+            // The origin's WR-Command header, as the test asks for it (?c=capacity=4).
+            context.Response.Headers["WR-Command"] = context.Request.Query["c"].ToString();
+            return "commanded";
+        });
+                app.Map("{**path}", (HttpContext context) => "backend:" + context.Request.Path);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         backend.Address = new Uri(address);

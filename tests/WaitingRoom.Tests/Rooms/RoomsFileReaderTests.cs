@@ -260,9 +260,9 @@ public sealed class RoomsFileReaderTests
     [InlineData("\"host\": \"example..com\"", "line 5: 'host' must be a string: \"*\", a host name without port (letters, digits, '-', '.') or \"*.example.com\", got \"example..com\"")]
     [InlineData("\"host\": [\"a.example\"]", "line 5: 'host' must be a string: \"*\", a host name without port (letters, digits, '-', '.') or \"*.example.com\", got an array")]
     [InlineData("\"event\": \"tomorrow\"", "line 5: 'event' must be an object, got \"tomorrow\"")]
-    [InlineData("\"maxActiv\": 500", "line 5: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event")]
-    [InlineData("\"MaxActive\": 500", "line 5: unknown property 'MaxActive' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event")]
-    [InlineData("\"colour\": \"red\"", "line 5: unknown property 'colour'; known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event")]
+    [InlineData("\"maxActiv\": 500", "line 5: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event, adaptive")]
+    [InlineData("\"MaxActive\": 500", "line 5: unknown property 'MaxActive' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event, adaptive")]
+    [InlineData("\"colour\": \"red\"", "line 5: unknown property 'colour'; known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event, adaptive")]
     [InlineData("\"name\": \"other\"", "line 5: duplicate property 'name' (first on line 4)")]
     public void Parse_BadRoomProperty_OneErrorOnItsLine(string property, string expected)
     {
@@ -275,6 +275,80 @@ public sealed class RoomsFileReaderTests
         // Assert
         Assert.Equal([expected], errors);
         Assert.Empty(rooms);
+    }
+
+    [Fact]
+    public void Parse_AdaptiveObject_ReadsEverySetting()
+    {
+        // Arrange
+        var json = OneRoomWith("\"adaptive\": {\"on\": true, \"min\": 10, \"targetP95\": 0.25, \"maxErrors\": 0.02, \"pinned\": 30}");
+
+        // Act
+        var (rooms, errors) = Parse(json);
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.Equal(new AdaptiveSettings { On = true, MinActive = 10, TargetP95 = TimeSpan.FromSeconds(0.25), MaxErrors = 0.02, Pinned = 30 }, rooms[0].Adaptive);
+        var policy = rooms[0].PolicyAt(DateTimeOffset.UnixEpoch);
+        Assert.True(policy.Adaptive);
+        Assert.Equal((10, 77), (policy.MinActive, policy.MaxActive));
+    }
+
+    [Fact]
+    public void Parse_AdaptiveTrue_TurnsItOnWithTheDefaultRoomsBoundsAndTarget()
+    {
+        // Arrange
+        var defaults = Defaults();
+        defaults.Adaptive = new AdaptiveSettings { MinActive = 4, TargetP95 = TimeSpan.FromSeconds(2), Pinned = 9 };
+        var errors = new List<string>();
+
+        // Act
+        var rooms = RoomsFileReader.Parse(OneRoomWith("\"adaptive\": true"), defaults, errors);
+
+        // Assert: the pin is the default room's own, not inherited.
+        Assert.Empty(errors);
+        Assert.Equal(new AdaptiveSettings { On = true, MinActive = 4, TargetP95 = TimeSpan.FromSeconds(2) }, rooms[0].Adaptive);
+    }
+
+    [Fact]
+    public void Parse_NoAdaptive_IsOffAndTheCapacityIsFixed()
+    {
+        // Act
+        var (rooms, errors) = Parse(OneRoomWith("\"maxActive\": 50"));
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.False(rooms[0].Adaptive.On);
+        Assert.False(rooms[0].PolicyAt(DateTimeOffset.UnixEpoch).Adaptive);
+    }
+
+    [Theory]
+    [InlineData("\"adaptive\": 5", "line 5: 'adaptive' must be true, false or an object with on, min, targetP95, maxErrors, pinned, got 5")]
+    [InlineData("\"adaptive\": {\"on\": \"yes\"}", "line 5: 'adaptive.on' must be true or false, got \"yes\"")]
+    [InlineData("\"adaptive\": {\"min\": 0}", "line 5: 'adaptive.min' must be a whole number from 1 to 10000000, got 0")]
+    [InlineData("\"adaptive\": {\"targetP95\": \"1\"}", "line 5: 'adaptive.targetP95' must be a number of seconds from 0.001 to 600, got \"1\"")]
+    [InlineData("\"adaptive\": {\"maxErrors\": 1.5}", "line 5: 'adaptive.maxErrors' must be a share from 0 to 1, such as 0.05 for 5 %, got 1.5")]
+    [InlineData("\"adaptive\": {\"mn\": 3}", "line 5: unknown property 'adaptive.mn'; known properties: on, min, targetP95, maxErrors, pinned")]
+    [InlineData("\"adaptive\": {\"on\": true, \"min\": 80}", "line 5: 'adaptive.min' 80 is above 'maxActive' (77): the adaptive capacity's lower bound must be at most its upper bound")]
+    [InlineData("\"adaptive\": {\"on\": true, \"min\": 10, \"pinned\": 5}", "line 5: 'adaptive.pinned' 5 is outside the adaptive bounds 'adaptive.min' (10) to 'maxActive' (77)")]
+    public void Parse_BadAdaptive_OneErrorOnItsLine(string property, string expected)
+    {
+        // Act
+        var (rooms, errors) = Parse(OneRoomWith(property));
+
+        // Assert
+        Assert.Equal([expected], errors);
+        Assert.Empty(rooms);
+    }
+
+    [Fact]
+    public void Parse_AdaptiveMinBeforeALowerMaxActive_CheckedAgainstTheRoomsOwnMaxActive()
+    {
+        // Act: the order of the settings does not matter.
+        var (_, errors) = Parse(OneRoomWith("\"adaptive\": {\"min\": 40}, \"maxActive\": 30"));
+
+        // Assert
+        Assert.Equal(["line 5: 'adaptive.min' 40 is above 'maxActive' (30): the adaptive capacity's lower bound must be at most its upper bound"], errors);
     }
 
     [Theory]
@@ -595,7 +669,7 @@ public sealed class RoomsFileReaderTests
             "line 7: 'queueMode' must be a string: one of fifo, random, passthrough, queue-all, reject, got \"lifo\"",
             "line 9: host \"*\" and path \"/sale\" are already used by the room on line 3",
             "line 10: 'name' \"Sale\" is already used by the room on line 4 (names are compared case-insensitively)",
-            "line 12: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event",
+            "line 12: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, title, message, event, adaptive",
             "line 14: missing property 'name'",
             "line 18: unknown property 'version'; known properties: rooms",
         ], errors);

@@ -17,6 +17,21 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
+    /// The adaptive capacity in force, shared by the admission and promotion scripts (placed before
+    /// each, called only for an adaptive room): the stored capacity (HASH field <c>cap</c>) within
+    /// [min, max], min before any is stored, and 0 while the room holds (field <c>hold</c>). Read in
+    /// the same script as the decision, so every instance admits against the same number. O(1).
+    /// </summary>
+    private const string CapacityFunctions = """
+        local function capacity_of(key, max, min)
+          local c = redis.call('HMGET', key, 'cap', 'hold')
+          if c[2] == '1' then return 0 end
+          return math.min(max, math.max(min, tonumber(c[1]) or min))
+        end
+
+        """;
+
+    /// <summary>
     /// The generations of polls, shared by the admission, status and promotion scripts (placed
     /// before each). A waiter's queue score is <c>2^50 + order × 256 + g</c> (see <see cref="QueueScores"/>),
     /// g = the generation of its last poll mod 256. The generations hash holds <c>cur</c> (the latest
@@ -138,12 +153,13 @@ internal sealed partial class RedisWaitingRoomStore
     /// <summary>
     /// The admission decision for one request.
     /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total,
-    /// 10 poll log.
+    /// 10 poll log, 11 adaptive capacity.
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
     /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^42, 0)), 10 new users per minute (0 = no cap),
     /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends,
-    /// 14 generation width (ms).
+    /// 14 generation width (ms), 15 adaptive (1: max active is the adaptive capacity's upper bound, see
+    /// <see cref="CapacityFunctions"/>), 16 its lower bound.
     /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 1 active, 3 queued, 4 rejected,
     /// 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total).
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
@@ -156,10 +172,11 @@ internal sealed partial class RedisWaitingRoomStore
     /// directly: the promotion's draw decides. Every command is O(log N) or O(1) (the minute's
     /// admissions are at most the rate cap).
     /// </summary>
-    private const string AdmitScript = ActiveFunctions + GenerationFunctions + """
+    private const string AdmitScript = ActiveFunctions + GenerationFunctions + CapacityFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local max = tonumber(ARGV[3])
+        if ARGV[15] == '1' then max = capacity_of(KEYS[11], max, tonumber(ARGV[16])) end
         local mode = tonumber(ARGV[7])
         local shuffle = ARGV[8] == '1'
         local rate = tonumber(ARGV[10])
@@ -309,11 +326,11 @@ internal sealed partial class RedisWaitingRoomStore
 
     /// <summary>
     /// One promotion round.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits, 8 poll log.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits, 8 poll log, 9 adaptive capacity.
     /// ARGV: 1 now (ms), 2 max active, 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 limit,
     /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none),
     /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it),
-    /// 11 generation width (ms).
+    /// 11 generation width (ms), 12 adaptive (as in the admission script), 13 its lower bound.
     /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore}.
     /// Atomic, so any number of instances may run it at the same moment: each sees the capacity and
     /// the minute's admissions the previous one left, and the head of the queue is popped exactly
@@ -321,9 +338,10 @@ internal sealed partial class RedisWaitingRoomStore
     /// everyone waiting has the same chance each time, however long it has waited. Cost
     /// O((M + 1) log N) for M visitors moved or poll log entries swept, M bounded by the limit per kind.
     /// </summary>
-    private const string PromoteScript = GenerationFunctions + """
+    private const string PromoteScript = GenerationFunctions + CapacityFunctions + """
         local now = tonumber(ARGV[1])
         local max = tonumber(ARGV[2])
+        if ARGV[12] == '1' then max = capacity_of(KEYS[9], max, tonumber(ARGV[13])) end
         local limit = tonumber(ARGV[6])
         local mode = tonumber(ARGV[7])
         local rate = tonumber(ARGV[8])
@@ -427,6 +445,24 @@ internal sealed partial class RedisWaitingRoomStore
     private const string CountsScript = """
         return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),
           tonumber(redis.call('GET', KEYS[4]) or '0'), tonumber(redis.call('GET', KEYS[5]) or '0')}
+        """;
+
+    /// <summary>
+    /// A change of the adaptive capacity by compare-and-set. KEYS: 1 adaptive capacity (HASH cap, hold,
+    /// pin, why, at, v). ARGV: 1 now (ms), 2 the version expected ('' = any), 3 capacity, 4 hold (0/1),
+    /// 5 pinned by ('' = not pinned), 6 reason, 7 minimum gap since the last change (ms).
+    /// Returns {1, version} when stored, {0, version} when the version moved or the last change is
+    /// too recent. Atomic, so instances deciding at the same moment make one step between them.
+    /// </summary>
+    private const string SetCapacityScript = """
+        local s = redis.call('HMGET', KEYS[1], 'v', 'at')
+        local v = tonumber(s[1]) or 0
+        local now = tonumber(ARGV[1])
+        if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= v then return {0, v} end
+        if s[2] and now - tonumber(s[2]) < tonumber(ARGV[7]) then return {0, v} end
+        v = v + 1
+        redis.call('HSET', KEYS[1], 'cap', ARGV[3], 'hold', ARGV[4], 'pin', ARGV[5], 'why', ARGV[6], 'at', now, 'v', v)
+        return {1, v}
         """;
 
     /// <summary>

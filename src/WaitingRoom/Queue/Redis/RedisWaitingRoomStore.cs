@@ -45,11 +45,11 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var (window, windowLeft) = ClientWindow.Of(now);
         var result = await EvaluateAsync(
             AdmitScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted, keys.PollLog],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted, keys.PollLog, keys.Capacity],
             [
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
-                windowLeft, QueueScores.GenerationWidth(room.QueueTtl),
+                windowLeft, QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive,
             ],
             _availability.RequestDeadline,
             cancellationToken);
@@ -77,11 +77,11 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = (RedisResult[])(await EvaluateAsync(
             PromoteScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Promoted, keys.Since, keys.Admits, keys.PollLog],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Promoted, keys.Since, keys.Admits, keys.PollLog, keys.Capacity],
             [
                 Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit,
                 (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax), System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
-                QueueScores.GenerationWidth(room.QueueTtl),
+                QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive,
             ],
             StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
@@ -115,6 +115,44 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var gone = (RedisResult[])(await EvaluateAsync(TouchScript, [keys.Active, keys.Since], args, _availability.RequestDeadline, cancellationToken))!;
         return gone.Length == 0 ? [] : [.. gone.Select(id => (string)id!)];
     }
+
+    public async Task<CapacityState> GetCapacityAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var key = KeysOf(room).Capacity;
+        var values = await CallAsync(database => database.HashGetAsync(key, s_capacityFields, Master), StoreAvailability.BackgroundDeadline, cancellationToken);
+        if (values[5].IsNull)
+        {
+            return CapacityState.Initial(room);
+        }
+
+        var pinnedBy = values[2].IsNullOrEmpty ? null : (string?)values[2];
+        var changedAt = values[4].TryParse(out long at) ? DateTimeOffset.FromUnixTimeMilliseconds(at) : (DateTimeOffset?)null;
+        return new CapacityState(
+            CapacityState.Bounded(room, values[0].TryParse(out long capacity) ? capacity : room.MinActive),
+            values[1] == "1",
+            pinnedBy,
+            (string?)values[3] ?? "",
+            values[5].TryParse(out long version) ? version : 0,
+            changedAt);
+    }
+
+    public async Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var capacity = CapacityState.Bounded(room, change.Capacity);
+        var result = (RedisResult[])(await EvaluateAsync(
+            SetCapacityScript,
+            [KeysOf(room).Capacity],
+            [now, change.ExpectedVersion is { } expected ? (RedisValue)expected : RedisValue.EmptyString, capacity, change.Hold ? 1 : 0, change.PinnedBy ?? "", change.Reason, Milliseconds(change.MinGap)],
+            StoreAvailability.BackgroundDeadline,
+            cancellationToken))!;
+        return (long)result[0] == 1
+            ? new CapacityState(capacity, change.Hold, change.PinnedBy, change.Reason, (long)result[1], DateTimeOffset.FromUnixTimeMilliseconds(now))
+            : null;
+    }
+
+    /// <summary>The fields of the adaptive capacity's hash, in the order <see cref="GetCapacityAsync"/> reads them.</summary>
+    private static readonly RedisValue[] s_capacityFields = ["cap", "hold", "pin", "why", "at", "v"];
 
     public async Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
     {

@@ -1,0 +1,85 @@
+using HdrHistogram;
+
+namespace WaitingRoom.Adaptive;
+
+/// <summary>
+/// One room's forwarded requests as this instance sees them, recorded on the hot path without a
+/// lock or an allocation: in flight, outcomes and latency (HdrHistogram's <see cref="Recorder"/>,
+/// which hands out interval histograms without stalling writers). The controller reads a window
+/// (<see cref="Read"/>) every interval and starts a new one once it has used it (<see cref="Restart"/>).
+/// </summary>
+internal sealed class ForwardingStats
+{
+    /// <summary>Latencies are recorded in microseconds up to an hour (longer ones count as an hour), to two significant digits.</summary>
+    private const long MaxMicroseconds = 3_600_000_000;
+
+    private readonly Recorder _latency = CreateRecorder();
+    private readonly Lock _readLock = new();
+    private readonly HistogramBase _window = HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(MaxMicroseconds).WithPrecisionOf(2).Create();
+    private HistogramBase? _interval;
+    private long _inFlight;
+    private long _succeeded;
+    private long _failed;
+    private int _failingRun;
+    private long _windowSucceeded;
+    private long _windowFailed;
+
+    /// <summary>Requests of the room being forwarded now.</summary>
+    public long InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>A request is being forwarded.</summary>
+    public void Started() => Interlocked.Increment(ref _inFlight);
+
+    /// <summary>The origin answered below 500 after <paramref name="elapsed"/>.</summary>
+    public void Succeeded(TimeSpan elapsed)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        var microseconds = elapsed.Ticks / TimeSpan.TicksPerMicrosecond;
+        _latency.RecordValue(Math.Clamp(microseconds, 1, MaxMicroseconds));
+        Interlocked.Increment(ref _succeeded);
+        if (Volatile.Read(ref _failingRun) != 0)
+        {
+            Volatile.Write(ref _failingRun, 0);
+        }
+    }
+
+    /// <summary>The origin answered 5xx, or forwarding failed on the origin's side.</summary>
+    public void Failed()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _failed);
+        Interlocked.Increment(ref _failingRun);
+    }
+
+    /// <summary>Neither: the client went away, or the request became a WebSocket (its lifetime is no latency).</summary>
+    public void Ended() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Everything since the last <see cref="Restart"/>: one reader at a time.</summary>
+    public ForwardingWindow Read()
+    {
+        lock (_readLock)
+        {
+            // The interval histogram is recycled: reading a window allocates nothing after the first.
+            _interval = _interval is null ? _latency.GetIntervalHistogram() : _latency.GetIntervalHistogram(_interval);
+            _window.Add(_interval);
+            _windowSucceeded += Interlocked.Exchange(ref _succeeded, 0);
+            _windowFailed += Interlocked.Exchange(ref _failed, 0);
+            var p95 = _window.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(_window.GetValueAtPercentile(95) * TimeSpan.TicksPerMicrosecond);
+            return new ForwardingWindow(_windowSucceeded, _windowFailed, p95, InFlight, Volatile.Read(ref _failingRun));
+        }
+    }
+
+    /// <summary>Forgets the window the controller has used: the next one starts now.</summary>
+    public void Restart()
+    {
+        lock (_readLock)
+        {
+            _window.Reset();
+            _windowSucceeded = 0;
+            _windowFailed = 0;
+        }
+    }
+
+    private static Recorder CreateRecorder() =>
+        HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(MaxMicroseconds).WithPrecisionOf(2).WithThreadSafeWrites().WithThreadSafeReads().Create();
+}

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Globalization;
+using WaitingRoom.Tests.Infrastructure;
+using WaitingRoom.Tests.ScaleOut;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace WaitingRoom.Tests.Adaptive;
+
+/// <summary>
+/// The adaptive capacity with real processes on loopback: the built app (1 or 3 instances) on one
+/// redis-server, a crowd that browses through a client-side round-robin, and an origin whose latency
+/// grows steeply past K requests in flight (<see cref="KneeOrigin"/>, K changed while it runs).
+/// </summary>
+/// <remarks>
+/// The reference capacity: with K workers of S seconds each, the origin serves K/S requests a second
+/// once it is saturated, and a visitor's cycle is its latency plus its think time Z, so C visitors
+/// hold the origin's latency at L = C·S/K − Z: the latency reaches the target T at
+/// C = K·(T + Z)/S. With S = 0.1 s, Z = 1 s on average and T = 0.5 s, that is 60 visitors at K = 4
+/// and 30 at K = 2. The capacity must settle within ±20 % of it.
+/// </remarks>
+public sealed class AdaptiveCapacityTests(ITestOutputHelper output)
+{
+    private const double Target = 0.5;
+    private const double ServiceTime = 0.1;
+    private const double Think = 1.0;
+    private const int Min = 5;
+    private const int Max = 150;
+    private const int CrowdSize = 110;
+    private const int ActiveTtl = 8;
+
+    private static double Reference(int workers) => workers * (Target + Think) / ServiceTime;
+
+    [Fact]
+    public async Task OneInstance_SettlesNearTheReferenceFollowsKHalvingAndRecovers()
+    {
+        await using var run = await Run.StartAsync(instances: 1, output);
+
+        // Settle at K = 4, then K halves, then K comes back.
+        await run.UntilAsync(60);
+        run.Origin.Workers = 2;
+        await run.UntilAsync(90);
+        run.Origin.Workers = 4;
+        await run.UntilAsync(120);
+        await run.StopAsync("one-instance");
+
+        run.AssertSettled(from: 40, to: 60, Reference(4), "K = 4", changedAt: 0);
+        run.AssertSettled(from: 80, to: 90, Reference(2), "K = 2", changedAt: 60);
+        run.AssertOriginUnderTarget(from: 80, to: 90);
+        run.AssertSettled(from: 110, to: 120, Reference(4), "K = 4 again", changedAt: 90);
+        run.AssertInvariants();
+    }
+
+    [Fact]
+    public async Task ThreeInstances_SettleNearTheReferenceAndFollowKHalving()
+    {
+        await using var run = await Run.StartAsync(instances: 3, output);
+
+        await run.UntilAsync(60);
+        run.Origin.Workers = 2;
+        await run.UntilAsync(90);
+        await run.StopAsync("three-instances");
+
+        run.AssertSettled(from: 40, to: 60, Reference(4), "K = 4", changedAt: 0);
+        run.AssertSettled(from: 80, to: 90, Reference(2), "K = 2", changedAt: 60);
+        run.AssertOriginUnderTarget(from: 80, to: 90);
+        run.AssertInvariants();
+    }
+
+    [Fact]
+    public async Task OriginAnswers503_NewcomersStopWithinOneIntervalPlacesAreKeptAndTheRoomRecovers()
+    {
+        await using var run = await Run.StartAsync(instances: 1, output);
+        await run.UntilAsync(30);
+        var before = run.Trace.Between(25, 30).Average(s => s.Capacity);
+
+        // Act: the origin answers 503 for 10 s.
+        run.Origin.Failing = true;
+        var failedAt = run.Now;
+        await run.UntilAsync(40);
+        var lastAdmissionSent = run.Crowd.LastAdmissionSentAt;
+        var letInWhileFailing = run.Trace.Between(failedAt + 1.5, 40).Select(s => s.LetIn).Distinct().Count();
+        run.Origin.Failing = false;
+        var healedAt = run.Now;
+        await run.UntilAsync(65);
+        await run.StopAsync("origin-503");
+
+        // Assert: nobody new after one interval (1 s) and the time the store step takes.
+        output.WriteLine($"failed at {failedAt:F2} s; last newcomer's request sent at {lastAdmissionSent:F2} s before healing");
+        Assert.True(lastAdmissionSent <= failedAt + 1.25, $"a newcomer was let in {lastAdmissionSent - failedAt:F2} s after the origin began to fail");
+        Assert.All(run.Trace.Between(failedAt + 1.25, 40), s => Assert.True(s.Hold, $"not holding at {s.Time:F1} s while the origin failed"));
+        Assert.Equal(1, letInWhileFailing);
+        var resumed = run.Trace.Samples.First(s => s.Time > healedAt && !s.Hold).Time;
+        Assert.True(resumed - healedAt <= 2.5, $"resumed {resumed - healedAt:F1} s after the origin healed");
+        // Visitors who left while it failed got no release from the origin: their slots free at
+        // WR_ACTIVE_TTL, then the line moves again.
+        var healedLetIn = run.Trace.Samples.First(s => s.Time >= healedAt).LetIn;
+        var movedAt = run.Trace.Samples.First(s => s.Time > healedAt && s.LetIn > healedLetIn).Time;
+        output.WriteLine($"healed at {healedAt:F2} s, resumed at {resumed:F2} s, newcomers let in again at {movedAt:F2} s");
+        Assert.True(movedAt - healedAt <= ActiveTtl + 4, $"newcomers let in again only {movedAt - healedAt:F1} s after the origin healed");
+        var after = run.Trace.Between(60, 65).Average(s => s.Capacity);
+        Assert.True(after >= before * 0.8, $"capacity {after:F0} 20 s after healing, {before:F0} before the failure");
+        run.AssertInvariants(minAdmissions: 50);
+    }
+
+    /// <summary>One run: origin, instances, crowd and trace, all started together and stopped together.</summary>
+    private sealed class Run : IAsyncDisposable
+    {
+        private readonly ITestOutputHelper _output;
+        private readonly List<AppProcess> _instances;
+        private readonly RoundRobin _balancer;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Stopwatch _clock;
+        private readonly Task _crowdRun;
+        private readonly Task _traceRun;
+        private bool _stopped;
+
+        private Run(ITestOutputHelper output, KneeOrigin origin, List<AppProcess> instances, Stopwatch clock, string prefix)
+        {
+            _output = output;
+            Origin = origin;
+            _instances = instances;
+            _clock = clock;
+            _balancer = new RoundRobin(instances.Select(i => i.Address), "wr_token");
+            Crowd = new BrowsingCrowd(_balancer, clock) { ThinkMin = TimeSpan.FromSeconds(Think - 0.2), ThinkMax = TimeSpan.FromSeconds(Think + 0.2) };
+            Trace = new CapacityTrace(RedisServer.Shared.Connection.GetDatabase(), prefix, origin, clock, Min);
+            _traceRun = Trace.RunAsync(_stop.Token);
+            _crowdRun = Crowd.RunAsync(CrowdSize, _stop.Token);
+        }
+
+        public KneeOrigin Origin { get; }
+
+        public BrowsingCrowd Crowd { get; }
+
+        public CapacityTrace Trace { get; }
+
+        public double Now => _clock.Elapsed.TotalSeconds;
+
+        public static async Task<Run> StartAsync(int instances, ITestOutputHelper output)
+        {
+            var origin = await KneeOrigin.StartAsync(4, TimeSpan.FromSeconds(ServiceTime));
+            var prefix = RedisServer.NewPrefix();
+            var variables = new Dictionary<string, string>
+            {
+                ["WR_REDIS_HOST"] = RedisServer.Shared.Host,
+                ["WR_REDIS_PORT"] = RedisServer.Shared.Port.ToString(CultureInfo.InvariantCulture),
+                ["WR_REDIS_KEY_PREFIX"] = prefix,
+                ["WR_BACKEND_URL"] = origin.Address.ToString(),
+                ["WR_SECRET"] = "adaptive-secret-0123456789abcdef",
+                ["WR_ADAPTIVE"] = "on",
+                ["WR_MIN_ACTIVE"] = Min.ToString(CultureInfo.InvariantCulture),
+                ["WR_MAX_ACTIVE"] = Max.ToString(CultureInfo.InvariantCulture),
+                ["WR_ADAPTIVE_TARGET_P95"] = Target.ToString(CultureInfo.InvariantCulture),
+                ["WR_RELEASE_INTERVAL"] = "1",
+                // Visitors send a request at least every 4 s (think time and the origin's latency), so
+                // 8 s never expires one that browses, and frees the slots of those who left meanwhile.
+                ["WR_ACTIVE_TTL"] = ActiveTtl.ToString(CultureInfo.InvariantCulture),
+                ["WR_QUEUE_TTL"] = "60",
+                ["WR_ADMISSION_WINDOW"] = "10",
+                ["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0",
+                ["WR_BACKEND_TIMEOUT"] = "30",
+
+                // One JSON line per request to stdout costs CPU the two cores need for the load.
+                ["Serilog__MinimumLevel__Default"] = "Warning",
+            };
+
+            var started = new List<AppProcess>();
+            try
+            {
+                var starting = Enumerable.Range(0, instances).Select(_ => AppProcess.StartAsync(variables, readyWithin: TimeSpan.FromSeconds(60))).ToList();
+                try
+                {
+                    await Task.WhenAll(starting);
+                }
+                finally
+                {
+                    started.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+                }
+            }
+            catch
+            {
+                started.ForEach(i => i.Dispose());
+                await origin.DisposeAsync();
+                throw;
+            }
+
+            return new Run(output, origin, started, Stopwatch.StartNew(), prefix);
+        }
+
+        /// <summary>Waits until <paramref name="seconds"/> on the run's clock.</summary>
+        public async Task UntilAsync(double seconds)
+        {
+            var left = TimeSpan.FromSeconds(seconds) - _clock.Elapsed;
+            if (left > TimeSpan.Zero)
+            {
+                await Task.Delay(left);
+            }
+        }
+
+        public async Task StopAsync(string name)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            await _stop.CancelAsync();
+            await Task.WhenAll(_crowdRun, _traceRun).WaitAsync(TimeSpan.FromSeconds(60));
+            _output.WriteLine(Trace.Describe());
+            await Trace.WriteCsvAsync(name);
+            await Trace.WriteSvgAsync(name, $"Adaptive capacity, {_instances.Count} instance{(_instances.Count == 1 ? "" : "s")}: {name}", Reference, Target);
+            _output.WriteLine($"admissions {Crowd.Admissions}, requests {_balancer.Requests}, 5xx {_balancer.ServerErrors}, origin served {Origin.Served}, refused {Origin.Refused}");
+        }
+
+        /// <summary>
+        /// The capacity between <paramref name="from"/> and <paramref name="to"/> s: its mean within
+        /// ±20 % of <paramref name="reference"/>, every sample within ±40 %. Returns the settling
+        /// time: from <paramref name="changedAt"/> until the capacity came within ±20 % and stayed there up to <paramref name="to"/>.
+        /// </summary>
+        public double AssertSettled(double from, double to, double reference, string what, double changedAt)
+        {
+            var window = Trace.Between(from, to);
+            var mean = window.Average(s => s.Capacity);
+            var after = Trace.Between(changedAt, to);
+            var outside = after.LastOrDefault(s => Math.Abs(s.Capacity - reference) > reference * 0.2);
+            var settled = outside is null ? 0 : outside.Time - changedAt;
+            _output.WriteLine($"{what}: capacity {window.Min(s => s.Capacity)}–{window.Max(s => s.Capacity)}, mean {mean:F1} over {from}–{to} s; reference {reference:F0} ({mean / reference - 1:+0%;-0%}); within ±20 % for good {settled:F1} s after {changedAt} s");
+            Assert.InRange(mean, reference * 0.8, reference * 1.2);
+            Assert.All(window, s => Assert.InRange(s.Capacity, reference * 0.6, reference * 1.4));
+            return settled;
+        }
+
+        /// <summary>
+        /// The origin's own p95 (its own measurement, arrival to answer), second by second from
+        /// <paramref name="from"/> to <paramref name="to"/> s: the median second under the target, so
+        /// one stall of a machine shared with the instances does not decide.
+        /// </summary>
+        public void AssertOriginUnderTarget(double from, double to)
+        {
+            var seconds = Trace.Between(from, to).GroupBy(s => Math.Floor(s.Time)).Select(g => g.Last().OriginP95).Order().ToList();
+            var median = seconds[seconds.Count / 2];
+            var under = seconds.Count(p => p <= Target) / (double)seconds.Count;
+            _output.WriteLine($"origin p95 second by second over {from}–{to} s: median {median:F3} s, max {seconds[^1]:F3} s, {under:P0} of the seconds under the target {Target} s");
+            Assert.True(median <= Target, $"the origin's median p95 is {median:F3} s over {from}–{to} s, the target {Target} s");
+        }
+
+        public void AssertInvariants(int minAdmissions = 100)
+        {
+            Assert.Equal(0, Crowd.ThrownOut);
+            Assert.Equal(0, Crowd.LostPlace);
+            Assert.Equal(0, Crowd.PositionRises);
+            Assert.Empty(Trace.AdmittedOverCapacity);
+            Assert.All(Trace.Samples, s => Assert.InRange(s.Capacity, Min, Max));
+            Assert.True(Crowd.Admissions > minAdmissions, $"only {Crowd.Admissions} visitors were let in");
+            Assert.True(_balancer.TransportErrors == 0, string.Join("\n", _balancer.Errors));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_stopped)
+            {
+                await _stop.CancelAsync();
+                await Task.WhenAny(Task.WhenAll(_crowdRun, _traceRun), Task.Delay(TimeSpan.FromSeconds(30)));
+            }
+
+            _balancer.Dispose();
+            foreach (var instance in _instances)
+            {
+                instance.Dispose();
+            }
+
+            await Origin.DisposeAsync();
+            _stop.Dispose();
+        }
+    }
+}
