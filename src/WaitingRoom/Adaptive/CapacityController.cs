@@ -10,6 +10,9 @@ namespace WaitingRoom.Adaptive;
 /// concurrency-limits' Gradient2 and AIMD, Envoy's adaptive concurrency), for whole visitor sessions:
 /// </summary>
 /// <remarks>
+/// The controller aims at <see cref="Setpoint"/> of WR_ADAPTIVE_TARGET_P95 (the aim), not at the
+/// target itself: a room held at its target is over it half the time, and the target is the latency
+/// the origin should stay under.
 /// <list type="number">
 /// <item><b>Hold</b> when the origin is down or failing (<see cref="HoldRun"/> failures in a row, or
 /// <see cref="HoldShare"/> of a window failed): nobody new is admitted, nobody is dropped. It ends
@@ -21,15 +24,15 @@ namespace WaitingRoom.Adaptive;
 /// visitors it has already stopped admitting (this is what keeps it from overshooting); if the
 /// origin is healthy with them, the cut went too deep and the capacity grows back.</item>
 /// <item><b>Errors</b> (share above WR_ADAPTIVE_MAX_ERRORS): multiplicative decrease, × <see cref="ErrorCut"/>.</item>
-/// <item><b>Latency</b> (p95 above WR_ADAPTIVE_TARGET_P95): the gradient target ÷ p95, smoothed by
-/// half and at most halving: capacity × (1 + target/p95) / 2.</item>
+/// <item><b>Latency</b> (p95 above the aim): the gradient aim ÷ p95, smoothed by half and at most
+/// halving: capacity × (1 + aim/p95) / 2.</item>
 /// <item><b>Healthy</b>: an increase in proportion to the headroom left between the measured no-load
-/// p95 (the baseline, the lowest window p95, forgotten by 1 % a window) and the target: full speed
-/// (+25 %, at least +2) near the baseline, nothing within the last tenth before the target. Only when
+/// p95 (the baseline, the lowest window p95, forgotten by 1 % a window) and the aim: full speed
+/// (+25 %, at least +2) near the baseline, nothing within the last tenth before the aim. Only when
 /// the capacity is in use, mostly by visitors who have arrived (a capacity nobody uses says nothing
-/// about the origin), and the
-/// last change is <see cref="GrowthSpacing"/> intervals old (the window must show the load of the
-/// visitors the last increase let in, or the controller grows on a load that is already gone).</item>
+/// about the origin), and the last change is
+/// <see cref="GrowthSpacing"/> intervals old (the window must show the load of the visitors the
+/// last increase let in, or the controller grows on a load that is already gone).</item>
 /// </list>
 /// A window is only judged with <see cref="MinSamples"/> requests or more; until then it grows.
 /// Every result is within the policy's bounds.
@@ -57,7 +60,10 @@ internal sealed class CapacityController
     /// <summary>Largest increase per window, as a share of the capacity.</summary>
     public const double MaxGrowth = 0.25;
 
-    /// <summary>How much of the target's headroom is kept free: no increase once the p95 is this close to the target.</summary>
+    /// <summary>The share of WR_ADAPTIVE_TARGET_P95 the controller aims at.</summary>
+    public const double Setpoint = 0.9;
+
+    /// <summary>How much of the aim's headroom is kept free: no increase once the p95 is this close to the aim.</summary>
     public const double SteadyHeadroom = 0.1;
 
     /// <summary>How fast an old, low baseline is forgotten: it rises by this share per judged window, never above the window's p95.</summary>
@@ -128,7 +134,7 @@ internal sealed class CapacityController
             return waiting ? CapacityStep.Keep(state, used: true) : new CapacityStep(true, Bound(Math.Min(capacity - 1, (int)(capacity * ErrorCut)), min, max), false, "errors");
         }
 
-        var target = settings.TargetP95;
+        var target = settings.TargetP95 * Setpoint;
         var p95 = window.P95;
         if (p95 > target && waiting)
         {
@@ -151,8 +157,8 @@ internal sealed class CapacityController
             return CapacityStep.Keep(state, used: true);
         }
 
-        // Headroom between the no-load p95 and the target; when the origin is slow even without
-        // load (baseline near the target), against the target alone.
+        // Headroom between the no-load p95 and the aim; when the origin is slow even without
+        // load (baseline near the aim), against the aim alone.
         var span = target - baseline;
         var headroom = span > target * SteadyHeadroom ? (target - p95) / span : (target - p95) / target;
         if (headroom < SteadyHeadroom)

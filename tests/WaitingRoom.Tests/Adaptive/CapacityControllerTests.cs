@@ -76,8 +76,8 @@ public sealed class CapacityControllerTests
     {
         var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 1.0), s_settled);
 
-        // (1 + 0.5 / 1.0) / 2 = 0.75
-        Assert.Equal(new CapacityStep(true, 30, false, "latency"), step);
+        // The aim is 0.9 × 0.5 = 0.45 s: (1 + 0.45 / 1.0) / 2 = 0.725.
+        Assert.Equal(new CapacityStep(true, 29, false, "latency"), step);
     }
 
     [Fact]
@@ -89,9 +89,9 @@ public sealed class CapacityControllerTests
     }
 
     [Fact]
-    public void Decide_P95JustAboveTheTarget_CutsAtLeastOne()
+    public void Decide_P95JustAboveTheAim_CutsAtLeastOne()
     {
-        var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.501), s_settled);
+        var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, (0.5 * CapacityController.Setpoint) + 0.001), s_settled);
 
         Assert.Equal(39, step.Capacity);
     }
@@ -155,19 +155,20 @@ public sealed class CapacityControllerTests
         var controller = new CapacityController(TimeSpan.FromSeconds(1));
         controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.1), s_settled);
 
-        // Headroom (0.5 - 0.3) / (0.5 - 0.1) = 0.5 of the full step of 10 (the baseline has drifted by 1 %: just over half).
-        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.3), s_settled);
+        // Headroom (0.45 - 0.275) / (0.45 - 0.1) = 0.5 of the full step of 10 toward the aim of
+        // 0.9 × 0.5 s (the baseline has drifted by 1 %: just over half).
+        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.275), s_settled);
 
         Assert.Equal(46, step.Capacity);
     }
 
     [Fact]
-    public void Decide_CloseToTheTarget_HoldsSteady()
+    public void Decide_CloseToTheAim_HoldsSteady()
     {
         var controller = new CapacityController(TimeSpan.FromSeconds(1));
         controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.1), s_settled);
 
-        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.48), s_settled);
+        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.43), s_settled);
 
         Assert.False(step.Changes(At(40)));
     }
@@ -205,7 +206,7 @@ public sealed class CapacityControllerTests
     {
         var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 1.0), TimeSpan.FromSeconds(0.8));
 
-        Assert.Equal(30, step.Capacity);
+        Assert.Equal(29, step.Capacity);
     }
 
     [Fact]
