@@ -70,10 +70,7 @@ internal static class KestrelLimits
         return errors;
     }
 
-    /// <summary>
-    /// A MinDataRate has no setters, so the binder builds it from both values: the one not
-    /// configured is the current one's. A rate of 0 is no minimum.
-    /// </summary>
+    /// <summary>A MinDataRate has no setters, so the binder builds it from both values: the one not configured is the current one's. A rate of 0 is no minimum.</summary>
     private static void BindRate(IConfigurationSection rate, KestrelServerLimits limits, List<string> errors)
     {
         var current = limits.MinRequestBodyDataRate ?? new MinDataRate(240, TimeSpan.FromSeconds(5));

@@ -144,9 +144,7 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_ROOMS_FILE: path of the rooms file, when set.</summary>
     public string? RoomsFile { get; set; }
 
-    /// <summary>
-    /// Every room: the default room (from the WR_* variables, first) and the rooms of the rooms file.
-    /// </summary>
+    /// <summary>Every room: the default room (from the WR_* variables, first) and the rooms of the rooms file.</summary>
     public IReadOnlyList<Rooms.RoomSettings> Rooms { get; set; } = [new Rooms.RoomSettings()];
 
     /// <summary>The room of requests that match no other room, from the WR_* variables.</summary>
