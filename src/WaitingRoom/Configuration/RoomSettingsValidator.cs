@@ -132,7 +132,8 @@ internal sealed partial class RoomSettingsValidator
 
         if (shuffle == true && !times.ContainsKey("prequeueStart"))
         {
-            Statement(node.Members.Find(m => m.Name == "shuffleAtStart").Value, "event.shuffleAtStart", "is true but there is no {event.prequeueStart}: without a pre-queue there is nobody to shuffle at the start");
+            var shuffleAt = node.Members.Find(m => m.Name == "shuffleAtStart").Value;
+            Statement(shuffleAt, "event.shuffleAtStart", "is true but there is no {event.prequeueStart}: without a pre-queue there is nobody to shuffle at the start");
         }
 
         bool Has(string key) => node.Members.Exists(m => m.Name == key);
@@ -271,8 +272,10 @@ internal sealed partial class RoomSettingsValidator
     /// </summary>
     private void Statement(SettingNode value, string key, string text) =>
         Add(value.Line, value.Variable is { } variable
-            ? $"{variable}='{WaitingRoomConfigurationException.Shown(value.Text)}' {Resolve(text.Replace("{value} ", "", StringComparison.Ordinal), k => Array.Find(Variables, v => v.Key == k).Variable, "")}."
+            ? $"{variable}='{WaitingRoomConfigurationException.Shown(value.Text)}' {Resolve(text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}."
             : $"'{key}' {Resolve(text, k => $"'{k}'", Describe(value))}");
+
+    private static string VariableOf(string key) => Array.Find(Variables, v => v.Key == key).Variable;
 
     private static string Resolve(string text, Func<string, string> name, string value) =>
         Placeholder().Replace(text, m => m.Groups[1].Value == "value" ? value : name(m.Groups[1].Value));

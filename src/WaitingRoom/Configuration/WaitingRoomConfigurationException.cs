@@ -1,9 +1,6 @@
 namespace WaitingRoom.Configuration;
 
-/// <summary>
-/// A WR_* variable holds a value the room cannot run with. The message is one line per bad
-/// variable, each naming the variable, the value and what is allowed.
-/// </summary>
+/// <summary>A WR_* variable holds a value the room cannot run with. The message is one line per bad variable, each naming the variable, the value and what is allowed.</summary>
 public sealed class WaitingRoomConfigurationException : Exception
 {
     public WaitingRoomConfigurationException(IReadOnlyList<string> errors)

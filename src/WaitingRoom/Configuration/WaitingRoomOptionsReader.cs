@@ -101,7 +101,8 @@ public static class WaitingRoomOptionsReader
                 CookieName = Identifier("WR_COOKIE_NAME", "wr_token", 64),
                 MainUrl = Text("WR_MAIN_URL", IsMainUrl, "expected a path starting with '/' (not '//') or an absolute http(s) URL") ?? "/",
                 Secret = Secret("WR_SECRET", 16, "at least 16 characters (a long random string)"),
-                BypassPaths = List("WR_BYPASS_PATHS", (string text, out string path) => RoomSettingsValidator.IsBypassPath(path = text), $"expected comma-separated path prefixes ({RoomSettingsValidator.BypassPathExpected})"),
+                BypassPaths = List("WR_BYPASS_PATHS", (string text, out string path) => RoomSettingsValidator.IsBypassPath(path = text),
+                    $"expected comma-separated path prefixes ({RoomSettingsValidator.BypassPathExpected})"),
                 FailureMode = Choice("WR_FAILURE_MODE", "closed", ["closed", "open"]) == "open" ? FailureMode.Open : FailureMode.Closed,
                 LogFormat = Choice("WR_LOG_FORMAT", Console.IsOutputRedirected ? "json" : "text", ["json", "text"]),
                 Port = Value("WR_PORT") is null ? null : Integer("WR_PORT", 8080, 0, 65535),
@@ -116,7 +117,8 @@ public static class WaitingRoomOptionsReader
                 ShutdownDelay = Seconds("WR_SHUTDOWN_DELAY", 0, 0, 3600),
                 HealthCheckInterval = Seconds("WR_HEALTH_CHECK_INTERVAL", 10, 0.1, 3600),
                 HealthCheckTimeout = Seconds("WR_HEALTH_CHECK_TIMEOUT", 5, 0.1, 600),
-                AdminToken = Secret("WR_ADMIN_TOKEN", 16, "16 to 512 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)", t => t.Length <= 512 && t.All(c => c is > ' ' and <= '~')),
+                AdminToken = Secret("WR_ADMIN_TOKEN", 16, "16 to 512 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)",
+                    t => t.Length <= 512 && t.All(c => c is > ' ' and <= '~')),
                 KeyPrefix = Identifier("WR_REDIS_KEY_PREFIX", "wr", 32),
             };
 
@@ -172,8 +174,16 @@ public static class WaitingRoomOptionsReader
 
         private string? Value(string name) => configuration[name] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
-        private void Fail(string name, string value, string allowed) =>
-            Errors.Add($"{name}='{WaitingRoomConfigurationException.Shown(value)}' is not valid: {allowed}.");
+        /// <summary>True, and an error line naming the variable and its value, when there is a <paramref name="problem"/> (what is allowed).</summary>
+        private bool Fail(string name, string? value, string? problem)
+        {
+            if (problem is not null)
+            {
+                Errors.Add($"{name}='{WaitingRoomConfigurationException.Shown(value!)}' is not valid: {problem}.");
+            }
+
+            return problem is not null;
+        }
 
         private static SettingNode Setting(string name, string raw) => new(JsonTokenType.String, 0, name) { Text = raw };
 
@@ -204,13 +214,7 @@ public static class WaitingRoomOptionsReader
         private string? Text(string name, Func<string, bool> isValid, string allowed)
         {
             var raw = Value(name);
-            if (raw is not null && !isValid(raw))
-            {
-                Fail(name, raw, allowed);
-                return null;
-            }
-
-            return raw;
+            return Fail(name, raw, raw is not null && !isValid(raw) ? allowed : null) ? null : raw;
         }
 
         private string Choice(string name, string fallback, string[] allowed)
@@ -271,13 +275,7 @@ public static class WaitingRoomOptionsReader
                 problem = $"expected a readable HTML file ({ex.Message})";
             }
 
-            if (problem is not null)
-            {
-                Fail(name, path!, problem);
-                return null;
-            }
-
-            return path;
+            return Fail(name, path, problem) ? null : path;
         }
 
         private void ReadBypassHeader(WaitingRoomOptions o)
@@ -305,12 +303,14 @@ public static class WaitingRoomOptionsReader
             var host = Value("WR_REDIS_HOST");
             var url = Value("WR_REDIS_URL");
             var sentinel = Value("WR_REDIS_SENTINEL");
-            o.RedisUser = Text("WR_REDIS_USER", user => user.Length <= 128 && !user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)), "expected a Redis ACL user name (no spaces or control characters, at most 128)");
+            o.RedisUser = Text("WR_REDIS_USER", user => user.Length <= 128 && !user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)),
+                "expected a Redis ACL user name (no spaces or control characters, at most 128)");
             o.RedisPassword = configuration["WR_REDIS_PASS"] is { Length: > 0 } pass ? pass : null;
 
             // With Sentinel, WR_REDIS_HOST lists the sentinels, whose port is 26379 unless given.
             o.RedisPort = Integer("WR_REDIS_PORT", sentinel is null ? 6379 : 26379, 1, 65535);
-            if (Text("WR_REDIS_SENTINEL", name => name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'), "expected the master name the sentinels monitor (letters, digits, '.', '-', '_', at most 64)") is { } master)
+            var sentinelName = "expected the master name the sentinels monitor (letters, digits, '.', '-', '_', at most 64)";
+            if (Text("WR_REDIS_SENTINEL", name => name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'), sentinelName) is { } master)
             {
                 if (host is null)
                 {
@@ -443,28 +443,22 @@ public static class WaitingRoomOptionsReader
         private X509Certificate2Collection? CertificateFile(string name, string path)
         {
             var certificates = new X509Certificate2Collection();
+            string? problem;
             try
             {
                 certificates.ImportFromPemFile(path);
+                problem = certificates.Count == 0 ? "expected a PEM certificate file (-----BEGIN CERTIFICATE-----); it holds no certificate" : null;
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                Fail(name, path, "expected the path of a PEM certificate file; there is no such file");
-                return null;
+                problem = "expected the path of a PEM certificate file; there is no such file";
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
             {
-                Fail(name, path, $"expected a readable PEM certificate file ({FirstLine(ex.Message)})");
-                return null;
+                problem = $"expected a readable PEM certificate file ({FirstLine(ex.Message)})";
             }
 
-            if (certificates.Count == 0)
-            {
-                Fail(name, path, "expected a PEM certificate file (-----BEGIN CERTIFICATE-----); it holds no certificate");
-                return null;
-            }
-
-            return certificates;
+            return Fail(name, path, problem) ? null : certificates;
         }
 
         /// <summary>

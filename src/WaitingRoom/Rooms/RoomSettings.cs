@@ -134,11 +134,10 @@ public sealed class RoomSettings
             return [normal, normal, normal];
         }
 
-        var eventMode = e.QueueMode ?? QueueMode;
         var during = normal with
         {
             MaxActive = e.MaxActive ?? MaxActive,
-            Mode = eventMode,
+            Mode = e.QueueMode ?? QueueMode,
             NewUsersPerMinute = e.NewUsersPerMinute ?? NewUsersPerMinute,
             SessionMax = e.SessionMax ?? SessionMax,
         };

@@ -16,10 +16,10 @@ namespace WaitingRoom.Rooms;
 /// </summary>
 /// <remarks>
 /// Every mistake is reported at once, one line each (<c>line N: reason</c>, in line order), and a
-/// message may name the line of an earlier token ("first on line 4"). A deserializer stops at the
-/// first mistake and keeps no positions, so System.Text.Json's <see cref="Utf8JsonReader"/> reads
-/// the file into a small tree that remembers the line of every token (a syntax error, the reader's
-/// <see cref="JsonException"/> with its line, stops the reading: nothing after it can be trusted).
+/// message may name the line of an earlier token ("first on line 4"). JsonSerializer stops at the
+/// first mistake and records no position of what it read, so System.Text.Json's
+/// <see cref="Utf8JsonReader"/> reads the file into a small tree that remembers the line of every
+/// token; a syntax error (the reader's <see cref="JsonException"/>, with its line) stops the reading.
 /// </remarks>
 public static class RoomsFileReader
 {
