@@ -27,22 +27,17 @@ internal static class ConfigurationCommand
         return [.. args.Where(a => !IsFlag(a))];
     }
 
-    /// <summary>Runs a flag of <paramref name="args"/> against the console.</summary>
-    /// <returns>The exit code, or null when no flag is given and the room should start.</returns>
-    public static int? Run(string[] args, IConfiguration configuration) => Run(args, configuration, Console.Out, Console.Error);
-
     /// <summary>
-    /// Runs a flag of <paramref name="args"/>: <c>--print-config</c> wins when both are given (the
-    /// report is printed only for a valid configuration, so it checks too).
+    /// Runs a flag of <paramref name="args"/> (against the console unless writers are given):
+    /// <c>--print-config</c> wins when both are given (the report is printed only for a valid
+    /// configuration, so it checks too).
     /// </summary>
     /// <returns>The exit code, or null when no flag is given and the room should start.</returns>
-    public static int? Run(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
+    public static int? Run(string[] args, IConfiguration configuration, TextWriter? output = null, TextWriter? error = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(error);
-
+        (output, error) = (output ?? Console.Out, error ?? Console.Error);
         var print = args.Contains(PrintFlag, StringComparer.Ordinal);
         if (!print && !args.Contains(CheckFlag, StringComparer.Ordinal))
         {

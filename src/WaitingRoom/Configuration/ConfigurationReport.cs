@@ -7,16 +7,12 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Configuration;
 
 /// <summary>
-/// The effective configuration as plain text (<c>--print-config</c>): one line per WR_* variable,
-/// in the order of <see cref="WaitingRoomOptionsReader.KnownVariables"/>, with the value the room
-/// runs with and whether it was set or is the default; then the store, the listening address,
-/// the backends and one block per room; then the warnings.
+/// The effective configuration as plain text (<c>--print-config</c>): one line per WR_* variable
+/// (in the order of <see cref="WaitingRoomOptionsReader.KnownVariables"/>) with the value in use and
+/// whether it was set, then the store, the listening address, the backends, one block per room and
+/// the warnings. Values are written as an operator writes them; a secret is never printed, only
+/// whether it is set. No timestamps: the same variables give the same text.
 /// </summary>
-/// <remarks>
-/// Values are written as an operator writes them (seconds as numbers, modes and policies by their
-/// variable names, lists comma-separated). A secret is never printed, only whether it is set; the
-/// password of WR_REDIS_URL is hidden. No timestamps: the same variables give the same text.
-/// </remarks>
 internal static class ConfigurationReport
 {
     private const string Hidden = "(set, hidden)";
@@ -26,10 +22,7 @@ internal static class ConfigurationReport
     /// <summary>Variables whose value is a secret: only whether they are set is printed.</summary>
     private static readonly string[] s_secrets = ["WR_SECRET", "WR_REDIS_PASS", "WR_ADMIN_TOKEN"];
 
-    /// <summary>
-    /// The report of <paramref name="options"/>, read from <paramref name="configuration"/> (which
-    /// tells which variables were set), followed by <paramref name="warnings"/>.
-    /// </summary>
+    /// <summary>The report of <paramref name="options"/>, read from <paramref name="configuration"/> (which tells which variables were set).</summary>
     public static string Render(WaitingRoomOptions options, IConfiguration configuration, IEnumerable<string> warnings)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,25 +50,17 @@ internal static class ConfigurationReport
             AppendRoom(text, room);
         }
 
-        var first = true;
-        foreach (var warning in warnings)
-        {
-            if (first)
-            {
-                text.Append('\n');
-                first = false;
-            }
-
-            Line(text, WarningLine(warning));
-        }
-
+        var lines = warnings.Select(WarningLine).ToList();
+        text.Append(lines.Count > 0 ? "\n" : "");
+        lines.ForEach(line => Line(text, line));
         return text.ToString();
     }
 
     /// <summary>A configuration warning as a report line.</summary>
     public static string WarningLine(string warning) => $"# warning: {warning}";
 
-    private static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
+    /// <summary>A line of the report; none when <paramref name="line"/> is null (a setting the room does not have).</summary>
+    private static void Line(StringBuilder text, string? line) => text.Append(line).Append(line is null ? "" : "\n");
 
     /// <summary>Set as the reader sees it: a secret when not empty, any other variable when not blank.</summary>
     private static bool IsSet(IConfiguration configuration, string name) =>
@@ -150,7 +135,7 @@ internal static class ConfigurationReport
             "WR_ADAPTIVE" => room.Adaptive.On ? "on" : "off",
             "WR_MIN_ACTIVE" => Number(room.Adaptive.MinActive),
             "WR_ADAPTIVE_TARGET_P95" => Seconds(room.Adaptive.TargetP95),
-            "WR_ADAPTIVE_MAX_ERRORS" => room.Adaptive.MaxErrors.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "WR_ADAPTIVE_MAX_ERRORS" => room.Adaptive.MaxErrors.ToString(CultureInfo.InvariantCulture),
 
             // A variable added to the reader but not here: never guess, a secret could leak.
             _ => NotShown,
@@ -158,14 +143,8 @@ internal static class ConfigurationReport
     }
 
     /// <summary>A note on a variable whose value is not the one in use because WR_REDIS_URL says otherwise.</summary>
-    private static string Overridden(string name, WaitingRoomOptions o, IConfiguration configuration)
-    {
-        if (!IsSet(configuration, "WR_REDIS_URL"))
-        {
-            return "";
-        }
-
-        return name switch
+    private static string Overridden(string name, WaitingRoomOptions o, IConfiguration configuration) =>
+        !IsSet(configuration, "WR_REDIS_URL") ? "" : name switch
         {
             "WR_REDIS_PORT" => "; the port of WR_REDIS_URL is used",
             "WR_REDIS_TLS" => "; the scheme of WR_REDIS_URL decides",
@@ -173,7 +152,6 @@ internal static class ConfigurationReport
                 "; the password of WR_REDIS_URL is used",
             _ => "",
         };
-    }
 
     private static string Secret(IConfiguration configuration, string name) => IsSet(configuration, name) ? Hidden : Unset;
 
@@ -183,10 +161,7 @@ internal static class ConfigurationReport
             ? Number(port)
             : "6379";
 
-    /// <summary>
-    /// The URL rebuilt from its parts without the password (and without anything the reader ignores),
-    /// so no spelling of the password can slip through.
-    /// </summary>
+    /// <summary>The URL rebuilt from its parts without the password (and without anything the reader ignores), so no spelling of the password can slip through.</summary>
     private static string RedisUrl(string? raw)
     {
         if (string.IsNullOrWhiteSpace(raw))
@@ -199,14 +174,9 @@ internal static class ConfigurationReport
             return "(hidden)";
         }
 
-        var credentials = "";
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-        {
-            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-            var user = Uri.UnescapeDataString(colon >= 0 ? uri.UserInfo[..colon] : uri.UserInfo);
-            var hasPassword = colon >= 0 && colon < uri.UserInfo.Length - 1;
-            credentials = (hasPassword ? $"{user}:(hidden)" : user) + "@";
-        }
+        var parts = uri.UserInfo.Split(':', 2);
+        var user = Uri.UnescapeDataString(parts[0]);
+        var credentials = uri.UserInfo.Length == 0 ? "" : (parts.Length == 2 && parts[1].Length > 0 ? $"{user}:(hidden)" : user) + "@";
 
         var database = uri.AbsolutePath.Trim('/');
         return $"{uri.Scheme}://{credentials}{uri.Authority}{(database.Length > 0 ? "/" + database : "")}";
@@ -228,28 +198,14 @@ internal static class ConfigurationReport
     }
 
     /// <summary>TLS to Redis: off, or on with what the server certificate is checked against and whether a client certificate is shown.</summary>
-    private static string Tls(WaitingRoomOptions o)
-    {
-        if (!o.RedisSsl)
-        {
-            return "off";
-        }
-
-        var trust = o.RedisTlsRoots is null ? "the system's trust store" : $"the CA of WR_REDIS_TLS_CA ({o.RedisTlsCaFile})";
-        var client = o.RedisTlsClientCertificate is null ? "" : ", client certificate of WR_REDIS_TLS_CERT";
-        return $"on (server certificate checked against {trust}, name {o.RedisTlsHost ?? o.RedisHost}{client})";
-    }
+    private static string Tls(WaitingRoomOptions o) => !o.RedisSsl ? "off" :
+        $"on (server certificate checked against {(o.RedisTlsRoots is null ? "the system's trust store" : $"the CA of WR_REDIS_TLS_CA ({o.RedisTlsCaFile})")}, " +
+        $"name {o.RedisTlsHost ?? o.RedisHost}{(o.RedisTlsClientCertificate is null ? "" : ", client certificate of WR_REDIS_TLS_CERT")})";
 
     /// <summary>ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS, which are honoured when WR_PORT is unset.</summary>
-    private static string? AspNetCoreListening(IConfiguration configuration)
-    {
-        if (!string.IsNullOrWhiteSpace(configuration["urls"]))
-        {
-            return $"{configuration["urls"]!.Trim()} (ASPNETCORE_URLS or --urls)";
-        }
-
-        return string.IsNullOrWhiteSpace(configuration["http_ports"]) ? null : $"port {configuration["http_ports"]!.Trim()} (ASPNETCORE_HTTP_PORTS)";
-    }
+    private static string? AspNetCoreListening(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["urls"]) ? $"{configuration["urls"]!.Trim()} (ASPNETCORE_URLS or --urls)"
+        : string.IsNullOrWhiteSpace(configuration["http_ports"]) ? null : $"port {configuration["http_ports"]!.Trim()} (ASPNETCORE_HTTP_PORTS)";
 
     private static string Listening(WaitingRoomOptions o, IConfiguration configuration) =>
         o.Port is { } port ? $"http://+:{Number(port)} (WR_PORT)" : AspNetCoreListening(configuration) ?? "http://+:8080";
@@ -268,53 +224,31 @@ internal static class ConfigurationReport
             $"sticky {Boolean(o.Sticky)}, timeout {Seconds(o.BackendTimeout)} s, {health})";
     }
 
-    private static string CookieKey(WaitingRoomOptions o)
-    {
-        if (o.Secret is not null)
-        {
-            return "WR_SECRET";
-        }
-
-        return o.UsesInMemoryStore
+    private static string CookieKey(WaitingRoomOptions o) =>
+        o.Secret is not null ? "WR_SECRET"
+        : o.UsesInMemoryStore
             ? "created at start and kept in memory (WR_SECRET is unset): cookies do not survive a restart"
             : "created once and shared through the store (WR_SECRET is unset), so every instance accepts every other's cookies";
-    }
 
     private static string FailureModeName(FailureMode mode) =>
         mode == FailureMode.Open ? "open (every request is forwarded, unchecked)" : "closed (a 503 page with Retry-After)";
 
     private static void AppendRoom(StringBuilder text, RoomSettings room)
     {
+        var adaptive = room.Adaptive;
         Line(text, $"room '{room.Name}' (host {room.Host}, path {room.Path})");
         Line(text, $"  capacity: at most {Number(room.MaxActive)} active visitors");
-        if (room.Adaptive.On)
-        {
-            var adaptive = room.Adaptive;
-            Line(text, $"  adaptive: the capacity follows the origin between {Number(Math.Min(adaptive.MinActive, room.MaxActive))} and {Number(room.MaxActive)}, " +
-                $"keeping its p95 under {Seconds(adaptive.TargetP95)} s and its errors under {adaptive.MaxErrors.ToString(CultureInfo.InvariantCulture)}" +
-                (adaptive.Pinned is { } pinned ? $"; pinned at {Number(pinned)}" : ""));
-        }
-
+        Line(text, !adaptive.On ? null : $"  adaptive: the capacity follows the origin between {Number(Math.Min(adaptive.MinActive, room.MaxActive))} and {Number(room.MaxActive)}, " +
+            $"keeping its p95 under {Seconds(adaptive.TargetP95)} s and its errors under {adaptive.MaxErrors.ToString(CultureInfo.InvariantCulture)}" +
+            (adaptive.Pinned is { } pinned ? $"; pinned at {Number(pinned)}" : ""));
         Line(text, $"  mode: {QueueModeNames.Of(room.QueueMode)}");
         Line(text, $"  rates: {Number(room.NewUsersPerMinute)} new per minute (0 = no cap), " +
             $"{Number(room.MaxNewPerIpPerMinute)} new entries per client address per minute (0 = no cap)");
         Line(text, $"  session cap: {Seconds(room.SessionMax)} s (0 = none)");
         Line(text, $"  TTLs: active {Seconds(room.ActiveTtl)} s, queue {Seconds(room.QueueTtl)} s, admission window {Seconds(room.AdmissionWindow)} s");
-        if (room.BypassPaths.Count > 0)
-        {
-            Line(text, $"  bypass paths: {string.Join(',', room.BypassPaths)}");
-        }
-
-        if (room.Title is not null)
-        {
-            Line(text, $"  title: {room.Title}");
-        }
-
-        if (room.Message is not null)
-        {
-            Line(text, $"  message: {room.Message}");
-        }
-
+        Line(text, room.BypassPaths.Count == 0 ? null : $"  bypass paths: {string.Join(',', room.BypassPaths)}");
+        Line(text, room.Title is null ? null : $"  title: {room.Title}");
+        Line(text, room.Message is null ? null : $"  message: {room.Message}");
         if (room.Event is not { } e)
         {
             Line(text, "  event: none");
@@ -323,37 +257,17 @@ internal static class ConfigurationReport
 
         var prequeue = e.PrequeueStart is { } start ? $"pre-queue from {Time(start)}" : "no pre-queue";
         Line(text, $"  event: {prequeue}, open from {Time(e.Start)} to {Time(e.End)}, shuffle at start {Boolean(e.ShuffleAtStart)}");
-        var changes = new List<string>();
-        if (e.MaxActive is { } max)
-        {
-            changes.Add($"at most {Number(max)} active visitors");
-        }
-
-        if (e.QueueMode is { } mode)
-        {
-            changes.Add($"mode {QueueModeNames.Of(mode)}");
-        }
-
-        if (e.NewUsersPerMinute is { } rate)
-        {
-            changes.Add($"{Number(rate)} new per minute");
-        }
-
-        if (e.SessionMax is { } sessionMax)
-        {
-            changes.Add($"session cap {Seconds(sessionMax)} s");
-        }
-
-        Line(text, $"  during the event: {(changes.Count == 0 ? "the room's own settings" : string.Join(", ", changes))}");
-        if (e.Title is not null)
-        {
-            Line(text, $"  event title: {e.Title}");
-        }
-
-        if (e.Message is not null)
-        {
-            Line(text, $"  event message: {e.Message}");
-        }
+        string?[] changes =
+        [
+            e.MaxActive is { } max ? $"at most {Number(max)} active visitors" : null,
+            e.QueueMode is { } mode ? $"mode {QueueModeNames.Of(mode)}" : null,
+            e.NewUsersPerMinute is { } rate ? $"{Number(rate)} new per minute" : null,
+            e.SessionMax is { } sessionMax ? $"session cap {Seconds(sessionMax)} s" : null,
+        ];
+        var during = string.Join(", ", changes.OfType<string>());
+        Line(text, $"  during the event: {(during.Length == 0 ? "the room's own settings" : during)}");
+        Line(text, e.Title is null ? null : $"  event title: {e.Title}");
+        Line(text, e.Message is null ? null : $"  event message: {e.Message}");
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);

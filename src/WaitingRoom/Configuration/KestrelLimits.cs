@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Reflection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -24,8 +23,7 @@ internal static class KestrelLimits
     public static KestrelServerLimits Read(IConfiguration configuration)
     {
         var limits = new KestrelServerOptions().Limits;
-        var errors = Apply(configuration, limits);
-        return errors.Count == 0 ? limits : throw new WaitingRoomConfigurationException(errors);
+        return Apply(configuration, limits) is { Count: > 0 } errors ? throw new WaitingRoomConfigurationException(errors) : limits;
     }
 
     /// <summary>Sets the room's defaults on <paramref name="limits"/>, then binds every <c>Kestrel:Limits:…</c> value.</summary>
@@ -70,10 +68,7 @@ internal static class KestrelLimits
         return errors;
     }
 
-    /// <summary>
-    /// A MinDataRate has no setters, so the binder builds it from both values: the one not
-    /// configured is the current one's. A rate of 0 is no minimum.
-    /// </summary>
+    /// <summary>A MinDataRate has no setters, so the binder builds it from both values: the one not configured is the current one's. A rate of 0 is no minimum.</summary>
     private static void BindRate(IConfigurationSection rate, KestrelServerLimits limits, List<string> errors)
     {
         var current = limits.MinRequestBodyDataRate ?? new MinDataRate(240, TimeSpan.FromSeconds(5));
@@ -112,21 +107,13 @@ internal static class KestrelLimits
     /// <summary>Why the binder or Kestrel refused a value, in one line: the innermost reason, without its parameter name.</summary>
     private static string Reason(Exception ex)
     {
-        while (ex.InnerException is { } inner)
-        {
-            ex = inner;
-        }
-
-        var message = ex.Message.Split('\n', 2)[0];
+        var message = ex.GetBaseException().Message.Split('\n', 2)[0];
         var parameter = message.IndexOf(" (Parameter", StringComparison.Ordinal);
         var reason = (parameter >= 0 ? message[..parameter] : message).TrimEnd('.');
         return string.Concat(reason[..1].ToLowerInvariant(), reason[1..]);
     }
 
     /// <summary>The line of a bad value, naming the environment variable (<c>Kestrel__Limits__Key</c>).</summary>
-    private static string Line(IConfigurationSection setting, string reason)
-    {
-        var value = WaitingRoomConfigurationException.Printable(setting.Value ?? "", 80);
-        return string.Create(CultureInfo.InvariantCulture, $"{setting.Path.Replace(":", "__", StringComparison.Ordinal)}='{value}' is not valid: {reason}.");
-    }
+    private static string Line(IConfigurationSection setting, string reason) =>
+        $"{setting.Path.Replace(":", "__", StringComparison.Ordinal)}='{WaitingRoomConfigurationException.Printable(setting.Value ?? "", 80)}' is not valid: {reason}.";
 }

@@ -8,37 +8,39 @@ namespace WaitingRoom.Configuration;
 
 /// <summary>
 /// The one set of rules for a room's own settings (capacity, TTLs, mode, rates, session cap, page
-/// text, bypass paths and the event), used by every source of settings: the WR_* variables of the
-/// default room, the rooms file and the admin API's PATCH. Each problem is recorded with the value
-/// and the setting's key (<c>maxActive</c>, <c>event.end</c>); the source names it its own way
-/// (<c>line 5: 'maxActive' must be …</c>, <c>WR_MAX_ACTIVE='x' is not valid: expected …</c>).
+/// text, bypass paths, the event and the adaptive capacity), used by every source of settings: the
+/// WR_* variables of the default room, the rooms file and the admin API's PATCH. Each problem is
+/// one line in the words of its source: <c>'maxActive' must be …, got "x"</c> for a JSON value
+/// (with its line), <c>WR_MAX_ACTIVE='x' is not valid: expected ….</c> for a variable.
 /// </summary>
 internal sealed partial class RoomSettingsValidator
 {
     private const int MaxActiveLimit = 10_000_000;
-    private const int NewUsersPerMinuteLimit = 10_000_000;
-    private const int NewPerIpPerMinuteLimit = 1_000_000;
-    private const double MinTtlSeconds = 0.1;
     private const double MaxTtlSeconds = 7 * 86400;
-    private const double MaxSessionSeconds = 30 * 86400;
-    private const int MaxTitleLength = 200;
-    private const int MaxMessageLength = 1000;
-    private const double MinTargetSeconds = 0.001;
-    private const double MaxTargetSeconds = 600;
-
-    /// <summary>Where the adaptive bounds were given (for the check against maxActive once every setting is read).</summary>
-    private SettingNode? _adaptiveMinAt;
-    private SettingNode? _adaptivePinnedAt;
 
     /// <summary>What a bypass path must be (also WR_BYPASS_PATHS).</summary>
     public const string BypassPathExpected = "a path prefix starting with '/', without '..'";
 
-    /// <summary>A room's own settings (<see cref="Apply"/>), in the order the rooms file documents them.</summary>
-    public static readonly string[] Settings =
+    /// <summary>A room's own settings, in the order the rooms file documents them, each with its rule.</summary>
+    private static readonly (string Key, Action<RoomSettingsValidator, RoomSettings, SettingNode, string> Apply)[] s_rules =
     [
-        "maxActive", "newUsersPerMinute", "maxNewPerIpPerMinute", "activeTtl", "queueTtl", "admissionWindow", "sessionMax",
-        "queueMode", "bypassPaths", "title", "message", "event", "adaptive",
+        ("maxActive", (v, room, node, key) => room.MaxActive = v.Integer(node, key, 1, MaxActiveLimit) ?? room.MaxActive),
+        ("newUsersPerMinute", (v, room, node, key) => room.NewUsersPerMinute = v.Integer(node, key, 0, 10_000_000) ?? room.NewUsersPerMinute),
+        ("maxNewPerIpPerMinute", (v, room, node, key) => room.MaxNewPerIpPerMinute = v.Integer(node, key, 0, 1_000_000) ?? room.MaxNewPerIpPerMinute),
+        ("activeTtl", (v, room, node, key) => room.ActiveTtl = v.Duration(node, key, 0.1, MaxTtlSeconds) ?? room.ActiveTtl),
+        ("queueTtl", (v, room, node, key) => room.QueueTtl = v.Duration(node, key, 0.1, MaxTtlSeconds) ?? room.QueueTtl),
+        ("admissionWindow", (v, room, node, key) => room.AdmissionWindow = v.Duration(node, key, 0.1, MaxTtlSeconds) ?? room.AdmissionWindow),
+        ("sessionMax", (v, room, node, key) => room.SessionMax = v.Duration(node, key, 0, 30 * 86400) ?? room.SessionMax),
+        ("queueMode", (v, room, node, key) => room.QueueMode = v.Mode(node, key) ?? room.QueueMode),
+        ("bypassPaths", (v, room, node, key) => room.BypassPaths = v.BypassPaths(node) ?? room.BypassPaths),
+        ("title", (v, room, node, key) => room.Title = v.Text(node, key, 200) ?? room.Title),
+        ("message", (v, room, node, key) => room.Message = v.Text(node, key, 1000) ?? room.Message),
+        ("event", (v, room, node, key) => room.Event = v.Event(node)),
+        ("adaptive", (v, room, node, key) => room.Adaptive = v.Adaptive(node, room.Adaptive) ?? room.Adaptive),
     ];
+
+    /// <summary>A room's own settings (<see cref="Apply"/>), in the order the rooms file documents them.</summary>
+    public static readonly string[] Settings = [.. s_rules.Select(r => r.Key)];
 
     /// <summary>The settings of the adaptive capacity, in the order the rooms file documents them.</summary>
     public static readonly string[] AdaptiveProperties = ["on", "min", "targetP95", "maxErrors", "pinned"];
@@ -49,70 +51,33 @@ internal sealed partial class RoomSettingsValidator
         "start", "end", "prequeueStart", "shuffleAtStart", "maxActive", "newUsersPerMinute", "queueMode", "sessionMax", "title", "message",
     ];
 
-    /// <summary>
-    /// Values from WR_* variables: numbers and true/false are text there, read with the variables'
-    /// stricter syntax (digits and a decimal point only; true/false, 1/0, yes/no, on/off).
-    /// </summary>
-    public bool FromVariables { get; init; }
+    /// <summary>The WR_* variable of each setting of the default room (<c>event.start</c> is WR_EVENT_START), in the order they are read.</summary>
+    public static readonly (string Key, string Variable)[] Variables =
+    [
+        ("maxActive", "WR_MAX_ACTIVE"), ("activeTtl", "WR_ACTIVE_TTL"), ("queueTtl", "WR_QUEUE_TTL"), ("admissionWindow", "WR_ADMISSION_WINDOW"),
+        ("queueMode", "WR_QUEUE_MODE"), ("newUsersPerMinute", "WR_NEW_USERS_PER_MINUTE"), ("sessionMax", "WR_SESSION_MAX"),
+        ("maxNewPerIpPerMinute", "WR_MAX_NEW_PER_IP_PER_MINUTE"), ("title", "WR_QUEUE_TITLE"), ("message", "WR_QUEUE_MESSAGE"),
+        ("event.start", "WR_EVENT_START"), ("event.end", "WR_EVENT_END"), ("event.prequeueStart", "WR_EVENT_PREQUEUE_START"),
+        ("event.shuffleAtStart", "WR_EVENT_SHUFFLE"), ("event.maxActive", "WR_EVENT_MAX_ACTIVE"), ("event.newUsersPerMinute", "WR_EVENT_NEW_USERS_PER_MINUTE"),
+        ("event.queueMode", "WR_EVENT_QUEUE_MODE"), ("event.sessionMax", "WR_EVENT_SESSION_MAX"), ("event.title", "WR_EVENT_TITLE"), ("event.message", "WR_EVENT_MESSAGE"),
+        ("adaptive.on", "WR_ADAPTIVE"), ("adaptive.min", "WR_MIN_ACTIVE"), ("adaptive.targetP95", "WR_ADAPTIVE_TARGET_P95"), ("adaptive.maxErrors", "WR_ADAPTIVE_MAX_ERRORS"),
+    ];
 
-    public List<SettingProblem> Problems { get; } = [];
+    /// <summary>The adaptive settings last read, for the check against maxActive once every setting of the room is read.</summary>
+    private SettingNode? _adaptive;
+
+    /// <summary>Each problem: its line (0 for a variable) and the message in its source's words.</summary>
+    public List<(int Line, string Text)> Problems { get; } = [];
 
     public static bool IsBypassPath(string path) => path.StartsWith('/') && !path.Contains("..", StringComparison.Ordinal);
 
     /// <summary>Applies one of a room's own settings (not its name or match); false when <paramref name="key"/> is not one.</summary>
-    /// <param name="room">The room the setting is applied to.</param>
-    /// <param name="key">The setting's camelCase name.</param>
-    /// <param name="value">The value.</param>
     /// <param name="prefix">What the key is named after in a problem (<c>event.</c> for an event's setting).</param>
     public bool Apply(RoomSettings room, string key, SettingNode value, string prefix = "")
     {
-        var label = prefix + key;
-        switch (key)
-        {
-            case "maxActive":
-                room.MaxActive = Integer(value, label, 1, MaxActiveLimit) ?? room.MaxActive;
-                break;
-            case "newUsersPerMinute":
-                room.NewUsersPerMinute = Integer(value, label, 0, NewUsersPerMinuteLimit) ?? room.NewUsersPerMinute;
-                break;
-            case "maxNewPerIpPerMinute":
-                room.MaxNewPerIpPerMinute = Integer(value, label, 0, NewPerIpPerMinuteLimit) ?? room.MaxNewPerIpPerMinute;
-                break;
-            case "activeTtl":
-                room.ActiveTtl = Duration(value, label, MinTtlSeconds, MaxTtlSeconds) ?? room.ActiveTtl;
-                break;
-            case "queueTtl":
-                room.QueueTtl = Duration(value, label, MinTtlSeconds, MaxTtlSeconds) ?? room.QueueTtl;
-                break;
-            case "admissionWindow":
-                room.AdmissionWindow = Duration(value, label, MinTtlSeconds, MaxTtlSeconds) ?? room.AdmissionWindow;
-                break;
-            case "sessionMax":
-                room.SessionMax = Duration(value, label, 0, MaxSessionSeconds) ?? room.SessionMax;
-                break;
-            case "queueMode":
-                room.QueueMode = Mode(value, label) ?? room.QueueMode;
-                break;
-            case "bypassPaths":
-                room.BypassPaths = BypassPaths(value) ?? room.BypassPaths;
-                break;
-            case "title":
-                room.Title = Text(value, label, MaxTitleLength) ?? room.Title;
-                break;
-            case "message":
-                room.Message = Text(value, label, MaxMessageLength) ?? room.Message;
-                break;
-            case "event":
-                room.Event = Event(value);
-                break;
-            case "adaptive":
-                room.Adaptive = Adaptive(value, room.Adaptive) ?? room.Adaptive;
-                break;
-            default:
-                return false;
-        }
-
-        return true;
+        var rule = Array.Find(s_rules, r => r.Key == key);
+        rule.Apply?.Invoke(this, room, value, prefix + key);
+        return rule.Apply is not null;
     }
 
     /// <summary>An event: start and end are required, the end after the start, the pre-queue before it, a shuffle only with a pre-queue.</summary>
@@ -120,36 +85,25 @@ internal sealed partial class RoomSettingsValidator
     {
         if (node.Kind != JsonTokenType.StartObject)
         {
-            Expected(node, "event", "an object");
-            return null;
+            return Refused<RoomEvent>(node, "event", "an object");
         }
 
-        var roomEvent = new RoomEvent();
         var during = new RoomSettings();
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        SettingNode? startNode = null, endNode = null, prequeueNode = null, shuffleNode = null;
-        DateTimeOffset? start = null, end = null, prequeue = null;
+        var times = new Dictionary<string, (SettingNode Node, DateTimeOffset? Time)>(StringComparer.Ordinal);
+        bool? shuffle = null;
         foreach (var (key, keyLine, value) in node.Members)
         {
-            var label = "event." + key;
             switch (key)
             {
-                case "start":
-                    (startNode, start) = (value, Time(value, label));
-                    break;
-                case "end":
-                    (endNode, end) = (value, Time(value, label));
-                    break;
-                case "prequeueStart":
-                    (prequeueNode, prequeue) = (value, Time(value, label));
+                case "start" or "end" or "prequeueStart":
+                    times[key] = (value, Time(value, "event." + key));
                     break;
                 case "shuffleAtStart":
-                    (shuffleNode, roomEvent.ShuffleAtStart) = (value, Boolean(value, label) ?? false);
+                    shuffle = Boolean(value, "event." + key) ?? false;
                     break;
                 case "maxActive" or "newUsersPerMinute" or "queueMode" or "sessionMax" or "title" or "message":
                     // The event's own value of a room setting, by the room's rule.
                     Apply(during, key, value, "event.");
-                    set.Add(key);
                     break;
                 default:
                     Unknown(key, keyLine, "event.", EventProperties);
@@ -157,41 +111,45 @@ internal sealed partial class RoomSettingsValidator
             }
         }
 
-        if (startNode is null)
+        foreach (var required in (string[])["start", "end"])
         {
-            Add(node.Line, "missing property 'event.start'");
+            if (!times.ContainsKey(required))
+            {
+                Add(node.Line, $"missing property 'event.{required}'");
+            }
         }
 
-        if (endNode is null)
+        var (start, end, prequeue) = (times.GetValueOrDefault("start").Time, times.GetValueOrDefault("end").Time, times.GetValueOrDefault("prequeueStart").Time);
+        if (start is { } opening && end <= opening)
         {
-            Add(node.Line, "missing property 'event.end'");
+            Statement(times["end"].Node, "event.end", "must be after {event.start}");
         }
 
-        if (start is { } opening && end is { } closing && closing <= opening)
+        if (start is { } first && prequeue >= first)
         {
-            Statement(endNode!, "event.end", "must be after {event.start}");
+            Statement(times["prequeueStart"].Node, "event.prequeueStart", "must be before {event.start}");
         }
 
-        if (start is { } first && prequeue is { } waiting && waiting >= first)
+        if (shuffle == true && !times.ContainsKey("prequeueStart"))
         {
-            Statement(prequeueNode!, "event.prequeueStart", "must be before {event.start}");
+            var shuffleAt = node.Members.Find(m => m.Name == "shuffleAtStart").Value;
+            Statement(shuffleAt, "event.shuffleAtStart", "is true but there is no {event.prequeueStart}: without a pre-queue there is nobody to shuffle at the start");
         }
 
-        if (roomEvent.ShuffleAtStart && prequeueNode is null)
+        bool Has(string key) => node.Members.Exists(m => m.Name == key);
+        return new RoomEvent
         {
-            Statement(shuffleNode!, "event.shuffleAtStart", "is true but there is no {event.prequeueStart}: without a pre-queue there is nobody to shuffle at the start");
-        }
-
-        roomEvent.MaxActive = set.Contains("maxActive") ? during.MaxActive : null;
-        roomEvent.NewUsersPerMinute = set.Contains("newUsersPerMinute") ? during.NewUsersPerMinute : null;
-        roomEvent.QueueMode = set.Contains("queueMode") ? during.QueueMode : null;
-        roomEvent.SessionMax = set.Contains("sessionMax") ? during.SessionMax : null;
-        roomEvent.Title = during.Title;
-        roomEvent.Message = during.Message;
-        roomEvent.Start = start ?? default;
-        roomEvent.End = end ?? default;
-        roomEvent.PrequeueStart = prequeue;
-        return roomEvent;
+            Start = start ?? default,
+            End = end ?? default,
+            PrequeueStart = prequeue,
+            ShuffleAtStart = shuffle ?? false,
+            MaxActive = Has("maxActive") ? during.MaxActive : null,
+            NewUsersPerMinute = Has("newUsersPerMinute") ? during.NewUsersPerMinute : null,
+            QueueMode = Has("queueMode") ? during.QueueMode : null,
+            SessionMax = Has("sessionMax") ? during.SessionMax : null,
+            Title = during.Title,
+            Message = during.Message,
+        };
     }
 
     /// <summary>
@@ -207,40 +165,29 @@ internal sealed partial class RoomSettingsValidator
 
         if (node.Kind != JsonTokenType.StartObject)
         {
-            Expected(node, "adaptive", "true, false or an object with " + string.Join(", ", AdaptiveProperties));
-            return null;
+            return Refused<AdaptiveSettings>(node, "adaptive", "true, false or an object with " + string.Join(", ", AdaptiveProperties));
         }
 
+        _adaptive = node;
         var adaptive = current;
         foreach (var (key, keyLine, value) in node.Members)
         {
-            var label = "adaptive." + key;
-            switch (key)
+            if (!AdaptiveProperties.Contains(key))
             {
-                case "on":
-                    adaptive = adaptive with { On = Boolean(value, label) ?? adaptive.On };
-                    break;
-                case "min":
-                    adaptive = adaptive with { MinActive = Integer(value, label, 1, MaxActiveLimit) ?? adaptive.MinActive };
-                    _adaptiveMinAt = value;
-                    break;
-                case "targetP95":
-                    adaptive = adaptive with { TargetP95 = Duration(value, label, MinTargetSeconds, MaxTargetSeconds) ?? adaptive.TargetP95 };
-                    break;
-                case "maxErrors":
-                    adaptive = adaptive with { MaxErrors = Fraction(value, label) ?? adaptive.MaxErrors };
-                    break;
-                case "pinned" when value.Kind == JsonTokenType.Null:
-                    adaptive = adaptive with { Pinned = null };
-                    break;
-                case "pinned":
-                    adaptive = adaptive with { Pinned = Integer(value, label, 1, MaxActiveLimit) ?? adaptive.Pinned };
-                    _adaptivePinnedAt = value;
-                    break;
-                default:
-                    Unknown(key, keyLine, "adaptive.", AdaptiveProperties);
-                    break;
+                Unknown(key, keyLine, "adaptive.", AdaptiveProperties);
+                continue;
             }
+
+            var label = "adaptive." + key;
+            adaptive = key switch
+            {
+                "on" => adaptive with { On = Boolean(value, label) ?? adaptive.On },
+                "min" => adaptive with { MinActive = Integer(value, label, 1, MaxActiveLimit) ?? adaptive.MinActive },
+                "targetP95" => adaptive with { TargetP95 = Duration(value, label, 0.001, 600) ?? adaptive.TargetP95 },
+                "maxErrors" => adaptive with { MaxErrors = Fraction(value, label) ?? adaptive.MaxErrors },
+                "pinned" when value.Kind == JsonTokenType.Null => adaptive with { Pinned = null },
+                _ => adaptive with { Pinned = Integer(value, label, 1, MaxActiveLimit) ?? adaptive.Pinned },
+            };
         }
 
         return adaptive;
@@ -252,62 +199,45 @@ internal sealed partial class RoomSettingsValidator
     /// </summary>
     public void CheckAdaptive(RoomSettings room)
     {
-        var adaptive = room.Adaptive;
-        var max = room.MaxActive.ToString(CultureInfo.InvariantCulture);
-        if (_adaptiveMinAt is { } minAt && adaptive.MinActive > room.MaxActive)
+        var (adaptive, max) = (room.Adaptive, room.MaxActive.ToString(CultureInfo.InvariantCulture));
+        if (_adaptive?.Members.Find(m => m.Name == "min").Value is { } minAt && adaptive.MinActive > room.MaxActive)
         {
             Statement(minAt, "adaptive.min", $"{{value}} is above {{maxActive}} ({max}): the adaptive capacity's lower bound must be at most its upper bound");
         }
 
-        if (_adaptivePinnedAt is { } pinnedAt && adaptive.Pinned is { } pinned && (pinned > room.MaxActive || pinned < adaptive.MinActive))
+        if (_adaptive?.Members.Find(m => m.Name == "pinned").Value is { } pinnedAt && adaptive.Pinned is { } pinned && (pinned > room.MaxActive || pinned < adaptive.MinActive))
         {
             var min = adaptive.MinActive.ToString(CultureInfo.InvariantCulture);
             Statement(pinnedAt, "adaptive.pinned", $"{{value}} is outside the adaptive bounds {{adaptive.min}} ({min}) to {{maxActive}} ({max})");
         }
 
-        (_adaptiveMinAt, _adaptivePinnedAt) = (null, null);
+        _adaptive = null;
     }
 
-    /// <summary>A share from 0 to 1 (a number; in a variable, digits and a decimal point).</summary>
-    public double? Fraction(SettingNode value, string label)
+    /// <summary>true or false (in a variable also 1/0, yes/no, on/off).</summary>
+    public bool? Boolean(SettingNode value, string key) => value.Kind switch
     {
-        var styles = value.Kind == JsonTokenType.Number ? NumberStyles.Float
-            : FromVariables && value.Kind == JsonTokenType.String ? NumberStyles.AllowDecimalPoint
-            : (NumberStyles?)null;
-        if (styles is { } allowed && double.TryParse(value.Text, allowed, CultureInfo.InvariantCulture, out var share) && share is >= 0 and <= 1)
-        {
-            return share;
-        }
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        _ when value.Variable is not null && value.Text.ToUpperInvariant() is "TRUE" or "1" or "YES" or "ON" => true,
+        _ when value.Variable is not null && value.Text.ToUpperInvariant() is "FALSE" or "0" or "NO" or "OFF" => false,
+        _ => Refused<bool?>(value, key, "true or false"),
+    };
 
-        Expected(value, label, "a share from 0 to 1, such as 0.05 for 5 %");
-        return null;
-    }
+    /// <summary>A whole number (in a variable, digits only).</summary>
+    public int? Integer(SettingNode value, string key, int min, int max) =>
+        (value.Kind == JsonTokenType.Number || (value.Variable is not null && value.Text.All(char.IsAsciiDigit))) &&
+        long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? (int)number
+            : Refused<int?>(value, key, $"a whole number from {min} to {max}");
 
-    public bool? Boolean(SettingNode value, string label)
-    {
-        switch (value.Kind)
-        {
-            case JsonTokenType.True:
-                return true;
-            case JsonTokenType.False:
-                return false;
-            case JsonTokenType.String when FromVariables:
-                switch (value.Text.ToLowerInvariant())
-                {
-                    case "true" or "1" or "yes" or "on":
-                        return true;
-                    case "false" or "0" or "no" or "off":
-                        return false;
-                }
+    /// <summary>A number of seconds (in a variable, digits and a decimal point).</summary>
+    public TimeSpan? Duration(SettingNode value, string key, double min, double max) =>
+        Number(value) is { } seconds && seconds >= min && seconds <= max
+            ? TimeSpan.FromSeconds(seconds)
+            : Refused<TimeSpan?>(value, key, string.Create(CultureInfo.InvariantCulture, $"a number of seconds from {min} to {max}"));
 
-                break;
-        }
-
-        Expected(value, label, "true or false");
-        return null;
-    }
-
-    /// <summary>A known property name meant by a near miss, with the list of known ones.</summary>
+    /// <summary>The key of a property that is not one of <paramref name="known"/>, with a near miss it may mean.</summary>
     public void Unknown(string key, int line, string prefix, string[] known)
     {
         var hint = Suggest(key, known) is { } suggestion ? $" (did you mean '{suggestion}'?)" : "";
@@ -315,135 +245,100 @@ internal sealed partial class RoomSettingsValidator
     }
 
     /// <summary>A problem that only one source has, already in that source's words.</summary>
-    public void Add(int line, string message) => Add(new(line, null, "", message, SettingProblemKind.Plain));
+    public void Add(int line, string message) => Problems.Add((line, message));
 
     /// <summary>The value is not what the setting takes: <paramref name="expected"/> says what it does.</summary>
     public void Expected(SettingNode value, string key, string expected, bool aString = false) =>
-        Add(new(value.Line, value, key, aString ? "a string: " + expected : expected, SettingProblemKind.Expected));
-
-    /// <summary>
-    /// The value breaks a rule about it: <paramref name="text"/> follows the setting's name, with
-    /// <c>{value}</c> for the value and <c>{key}</c> for another setting, each named by the source.
-    /// </summary>
-    public void Statement(SettingNode value, string key, string text) =>
-        Add(new(value.Line, value, key, text, SettingProblemKind.Statement));
+        Add(value.Line, value.Variable is { } variable
+            ? $"{variable}='{WaitingRoomConfigurationException.Shown(value.Text)}' is not valid: expected {expected}."
+            : $"'{key}' must be {(aString ? "a string: " : "")}{expected}, got {Describe(value)}");
 
     /// <summary>A value as the JSON sources show it in an error line: strings quoted and cut, other kinds named.</summary>
     public static string Describe(SettingNode node) => node.Kind switch
     {
         JsonTokenType.String => $"\"{Printable(node.Text)}\"",
         JsonTokenType.Number => Printable(node.Text),
-        JsonTokenType.True => "true",
-        JsonTokenType.False => "false",
-        JsonTokenType.Null => "null",
         JsonTokenType.StartObject => "an object",
         JsonTokenType.StartArray => "an array",
-        _ => node.Kind.ToString(),
+        _ => node.Kind.ToString().ToLowerInvariant(),
     };
 
     /// <summary>Control characters (a line break would split the one-line message) shown as '?', long text cut.</summary>
     public static string Printable(string text) => WaitingRoomConfigurationException.Printable(text, 60);
 
-    /// <summary>The text of a statement with each <c>{key}</c> named by <paramref name="name"/> and <c>{value}</c> by <paramref name="value"/>.</summary>
-    public static string Resolve(string text, Func<string, string> name, string value) =>
+    /// <summary>
+    /// The value breaks a rule about it: <paramref name="text"/> follows the setting's name, with
+    /// <c>{value}</c> for the value and <c>{key}</c> for another setting, each named by the source.
+    /// </summary>
+    private void Statement(SettingNode value, string key, string text) =>
+        Add(value.Line, value.Variable is { } variable
+            ? $"{variable}='{WaitingRoomConfigurationException.Shown(value.Text)}' {Resolve(text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}."
+            : $"'{key}' {Resolve(text, k => $"'{k}'", Describe(value))}");
+
+    private static string VariableOf(string key) => Array.Find(Variables, v => v.Key == key).Variable;
+
+    private static string Resolve(string text, Func<string, string> name, string value) =>
         Placeholder().Replace(text, m => m.Groups[1].Value == "value" ? value : name(m.Groups[1].Value));
 
     [GeneratedRegex(@"\{([A-Za-z.]+)\}")]
     private static partial Regex Placeholder();
 
-    private void Add(SettingProblem problem) => Problems.Add(problem);
-
-    public int? Integer(SettingNode value, string label, int min, int max)
+    /// <summary>Records that the value is not what the setting takes; the setting keeps its value.</summary>
+    private T? Refused<T>(SettingNode value, string key, string expected, bool aString = false)
     {
-        var isNumber = value.Kind == JsonTokenType.Number || (FromVariables && value.Kind == JsonTokenType.String && value.Text.All(char.IsAsciiDigit));
-        if (isNumber && long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
-        {
-            return (int)number;
-        }
-
-        Expected(value, label, $"a whole number from {min} to {max}");
-        return null;
+        Expected(value, key, expected, aString);
+        return default;
     }
 
-    public TimeSpan? Duration(SettingNode value, string label, double min, double max)
-    {
-        var styles = value.Kind == JsonTokenType.Number ? NumberStyles.Float
-            : FromVariables && value.Kind == JsonTokenType.String ? NumberStyles.AllowDecimalPoint
-            : (NumberStyles?)null;
-        if (styles is { } allowed && double.TryParse(value.Text, allowed, CultureInfo.InvariantCulture, out var seconds) && seconds >= min && seconds <= max)
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
+    private static double? Number(SettingNode value) =>
+        (value.Kind == JsonTokenType.Number || value.Variable is not null) &&
+        double.TryParse(value.Text, value.Variable is null ? NumberStyles.Float : NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
 
-        Expected(value, label, $"a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
-        return null;
-    }
+    private double? Fraction(SettingNode value, string key) =>
+        Number(value) is { } share && share is >= 0 and <= 1 ? share : Refused<double?>(value, key, "a share from 0 to 1, such as 0.05 for 5 %");
 
-    private QueueMode? Mode(SettingNode value, string label)
-    {
-        if (value.Kind == JsonTokenType.String && QueueModeNames.ByName.TryGetValue(value.Text, out var mode))
-        {
-            return mode;
-        }
+    private QueueMode? Mode(SettingNode value, string key) =>
+        value.Kind == JsonTokenType.String && QueueModeNames.ByName.TryGetValue(value.Text, out var mode)
+            ? mode
+            : Refused<QueueMode?>(value, key, "one of fifo, random, passthrough, queue-all, reject", aString: true);
 
-        Expected(value, label, "one of fifo, random, passthrough, queue-all, reject", aString: true);
-        return null;
-    }
-
-    private string? Text(SettingNode value, string label, int maxLength)
-    {
-        if (value.Kind == JsonTokenType.String && value.Text.Length <= maxLength && !value.Text.Any(char.IsControl))
-        {
-            return value.Text;
-        }
-
-        Expected(value, label, $"a string of at most {maxLength} characters, without control characters");
-        return null;
-    }
+    private string? Text(SettingNode value, string key, int maxLength) =>
+        value.Kind == JsonTokenType.String && value.Text.Length <= maxLength && !value.Text.Any(char.IsControl)
+            ? value.Text
+            : Refused<string>(value, key, $"a string of at most {maxLength} characters, without control characters");
 
     private string[]? BypassPaths(SettingNode value)
     {
         if (value.Kind != JsonTokenType.StartArray)
         {
-            Expected(value, "bypassPaths", "an array of path prefixes");
+            return Refused<string[]>(value, "bypassPaths", "an array of path prefixes");
+        }
+
+        var bad = value.Items.Select((item, i) => (Item: item, Index: i)).Where(p => p.Item.Kind != JsonTokenType.String || !IsBypassPath(p.Item.Text)).ToList();
+        foreach (var (item, i) in bad)
+        {
+            Expected(item, $"bypassPaths[{i}]", BypassPathExpected, aString: true);
+        }
+
+        return bad.Count == 0 ? [.. value.Items.Select(i => i.Text)] : null;
+    }
+
+    private DateTimeOffset? Time(SettingNode value, string key)
+    {
+        if (value.Kind == JsonTokenType.String && RoomsFileReader.TryParseTime(value.Text, out var time))
+        {
+            return time;
+        }
+
+        if (value.Kind == JsonTokenType.String && RoomsFileReader.TryParseTime(value.Text + "Z", out _))
+        {
+            Statement(value, key, "{value} has no offset: add Z or an offset, such as \"2026-12-01T09:00:00Z\" or \"2026-12-01T10:00:00+01:00\"");
             return null;
         }
 
-        var paths = new List<string>();
-        for (var i = 0; i < value.Items.Count; i++)
-        {
-            var item = value.Items[i];
-            if (item.Kind == JsonTokenType.String && IsBypassPath(item.Text))
-            {
-                paths.Add(item.Text);
-            }
-            else
-            {
-                Expected(item, $"bypassPaths[{i}]", BypassPathExpected, aString: true);
-            }
-        }
-
-        return paths.Count == value.Items.Count ? [.. paths] : null;
-    }
-
-    private DateTimeOffset? Time(SettingNode value, string label)
-    {
-        if (value.Kind == JsonTokenType.String)
-        {
-            if (RoomsFileReader.TryParseTime(value.Text, out var time))
-            {
-                return time;
-            }
-
-            if (RoomsFileReader.TryParseTime(value.Text + "Z", out _))
-            {
-                Statement(value, label, "{value} has no offset: add Z or an offset, such as \"2026-12-01T09:00:00Z\" or \"2026-12-01T10:00:00+01:00\"");
-                return null;
-            }
-        }
-
-        Expected(value, label, "an ISO 8601 time with an offset or Z, such as \"2026-12-01T09:00:00Z\"", aString: true);
-        return null;
+        return Refused<DateTimeOffset?>(value, key, "an ISO 8601 time with an offset or Z, such as \"2026-12-01T09:00:00Z\"", aString: true);
     }
 
     /// <summary>The known name meant by a near miss: the same name in another case, or one or two letters off.</summary>
@@ -461,20 +356,14 @@ internal sealed partial class RoomSettingsValidator
 
     private static int EditDistance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
         var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
         for (var i = 1; i <= a.Length; i++)
         {
             current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+                current[j] = Math.Min(previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), Math.Min(previous[j], current[j - 1]) + 1);
             }
 
             (previous, current) = (current, previous);
@@ -486,19 +375,12 @@ internal sealed partial class RoomSettingsValidator
 
 /// <summary>
 /// One value of a setting and where it is: a JSON token (with its 1-based line; objects keep their
-/// members in order) or the text of a WR_* variable (<see cref="Variable"/>).
+/// members in order) or the text of a WR_* variable (<see cref="Variable"/>, line 0).
 /// </summary>
-internal sealed class SettingNode(JsonTokenType kind, int line, string? variable = null)
+internal sealed record SettingNode(JsonTokenType Kind, int Line, string? Variable = null)
 {
-    public JsonTokenType Kind { get; } = kind;
-
-    public int Line { get; } = line;
-
-    /// <summary>The variable the value was read from; null for JSON.</summary>
-    public string? Variable { get; } = variable;
-
     /// <summary>A string's value or a number's text as written.</summary>
-    public string Text { get; set; } = "";
+    public string Text { get; init; } = "";
 
     public List<SettingMember> Members { get; } = [];
 
@@ -507,18 +389,3 @@ internal sealed class SettingNode(JsonTokenType kind, int line, string? variable
 
 /// <summary>One property of an object: its name, the line of the name, its value.</summary>
 internal readonly record struct SettingMember(string Name, int Line, SettingNode Value);
-
-internal enum SettingProblemKind
-{
-    /// <summary>The value is not of the kind or range the setting takes; the text says what is.</summary>
-    Expected,
-
-    /// <summary>The value breaks a rule; the text follows the setting's name.</summary>
-    Statement,
-
-    /// <summary>A problem in the source's own words (structure of a file, unknown properties).</summary>
-    Plain,
-}
-
-/// <summary>One problem of a room's settings: the line, the value, the setting's key and what is wrong.</summary>
-internal readonly record struct SettingProblem(int Line, SettingNode? At, string Key, string Text, SettingProblemKind Kind);

@@ -45,10 +45,7 @@ public sealed class WaitingRoomOptions
     /// <summary>TLS to Redis: a rediss:// WR_REDIS_URL, or WR_REDIS_TLS=true with WR_REDIS_HOST.</summary>
     public bool RedisSsl { get; set; }
 
-    /// <summary>
-    /// WR_REDIS_TLS_CA: the certificates (PEM) a Redis server certificate must chain to, instead of
-    /// the system's trust store; null = the system's trust store.
-    /// </summary>
+    /// <summary>WR_REDIS_TLS_CA: the certificates (PEM) a Redis server certificate must chain to, instead of the system's trust store; null = the system's trust store.</summary>
     public X509Certificate2Collection? RedisTlsRoots { get; set; }
 
     /// <summary>WR_REDIS_TLS_CA as given: the file <see cref="RedisTlsRoots"/> was read from.</summary>
@@ -144,9 +141,7 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_ROOMS_FILE: path of the rooms file, when set.</summary>
     public string? RoomsFile { get; set; }
 
-    /// <summary>
-    /// Every room: the default room (from the WR_* variables, first) and the rooms of the rooms file.
-    /// </summary>
+    /// <summary>Every room: the default room (from the WR_* variables, first) and the rooms of the rooms file.</summary>
     public IReadOnlyList<Rooms.RoomSettings> Rooms { get; set; } = [new Rooms.RoomSettings()];
 
     /// <summary>The room of requests that match no other room, from the WR_* variables.</summary>

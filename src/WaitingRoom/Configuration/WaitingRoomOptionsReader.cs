@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
@@ -32,29 +34,6 @@ public static class WaitingRoomOptionsReader
         "WR_ADAPTIVE", "WR_MIN_ACTIVE", "WR_ADAPTIVE_TARGET_P95", "WR_ADAPTIVE_MAX_ERRORS",
     ];
 
-
-    /// <summary>The default room's settings: the variable, and the key of the same setting in the rooms file.</summary>
-    private static readonly (string Variable, string Key)[] s_roomVariables =
-    [
-        ("WR_MAX_ACTIVE", "maxActive"), ("WR_ACTIVE_TTL", "activeTtl"), ("WR_QUEUE_TTL", "queueTtl"), ("WR_ADMISSION_WINDOW", "admissionWindow"),
-        ("WR_QUEUE_MODE", "queueMode"), ("WR_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_SESSION_MAX", "sessionMax"),
-        ("WR_MAX_NEW_PER_IP_PER_MINUTE", "maxNewPerIpPerMinute"), ("WR_QUEUE_TITLE", "title"), ("WR_QUEUE_MESSAGE", "message"),
-    ];
-
-    /// <summary>The default room's event: the variable, and the key of the same setting in a rooms file's event.</summary>
-    private static readonly (string Variable, string Key)[] s_eventVariables =
-    [
-        ("WR_EVENT_START", "start"), ("WR_EVENT_END", "end"), ("WR_EVENT_PREQUEUE_START", "prequeueStart"), ("WR_EVENT_SHUFFLE", "shuffleAtStart"),
-        ("WR_EVENT_MAX_ACTIVE", "maxActive"), ("WR_EVENT_NEW_USERS_PER_MINUTE", "newUsersPerMinute"), ("WR_EVENT_QUEUE_MODE", "queueMode"),
-        ("WR_EVENT_SESSION_MAX", "sessionMax"), ("WR_EVENT_TITLE", "title"), ("WR_EVENT_MESSAGE", "message"),
-    ];
-
-    /// <summary>The default room's adaptive capacity: the variable, and the key of the same setting in a rooms file's <c>adaptive</c>.</summary>
-    private static readonly (string Variable, string Key)[] s_adaptiveVariables =
-    [
-        ("WR_ADAPTIVE", "on"), ("WR_MIN_ACTIVE", "min"), ("WR_ADAPTIVE_TARGET_P95", "targetP95"), ("WR_ADAPTIVE_MAX_ERRORS", "maxErrors"),
-    ];
-
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
     {
         ["round-robin"] = "RoundRobin",
@@ -63,13 +42,14 @@ public static class WaitingRoomOptionsReader
         ["random"] = "Random",
     };
 
+    /// <summary>Reads a value of a variable; false when the text is not one.</summary>
+    private delegate bool Parser<T>(string text, out T value);
+
     /// <summary>The WR_LOAD_BALANCING name (round-robin, ...) of a YARP policy name.</summary>
     internal static string LoadBalancingName(string policy) =>
         s_loadBalancingPolicies.FirstOrDefault(p => p.Value == policy).Key ?? policy;
 
-    /// <summary>
-    /// Reads and validates the options (and Kestrel's limits).
-    /// </summary>
+    /// <summary>Reads and validates the options (and Kestrel's limits).</summary>
     /// <exception cref="WaitingRoomConfigurationException">One or more variables hold a bad value.</exception>
     public static WaitingRoomOptions Read(IConfiguration configuration, ICollection<string>? warnings = null)
     {
@@ -102,7 +82,7 @@ public static class WaitingRoomOptionsReader
 
     private sealed class Reader(IConfiguration configuration)
     {
-        private readonly RoomSettingsValidator _rules = new() { FromVariables = true };
+        private readonly RoomSettingsValidator _rules = new();
 
         public List<string> Errors { get; } = [];
 
@@ -119,262 +99,188 @@ public static class WaitingRoomOptionsReader
                 AdmissionWindow = room.AdmissionWindow,
                 ReleaseInterval = Seconds("WR_RELEASE_INTERVAL", 2, 0.05, 3600),
                 CookieName = Identifier("WR_COOKIE_NAME", "wr_token", 64),
-                MainUrl = MainUrl("WR_MAIN_URL"),
-                Secret = Secret("WR_SECRET"),
-                BypassPaths = Paths("WR_BYPASS_PATHS"),
+                MainUrl = Text("WR_MAIN_URL", IsMainUrl, "expected a path starting with '/' (not '//') or an absolute http(s) URL") ?? "/",
+                Secret = Secret("WR_SECRET", 16, "at least 16 characters (a long random string)"),
+                BypassPaths = List("WR_BYPASS_PATHS", (string text, out string path) => RoomSettingsValidator.IsBypassPath(path = text),
+                    $"expected comma-separated path prefixes ({RoomSettingsValidator.BypassPathExpected})"),
                 FailureMode = Choice("WR_FAILURE_MODE", "closed", ["closed", "open"]) == "open" ? FailureMode.Open : FailureMode.Closed,
                 LogFormat = Choice("WR_LOG_FORMAT", Console.IsOutputRedirected ? "json" : "text", ["json", "text"]),
                 Port = Value("WR_PORT") is null ? null : Integer("WR_PORT", 8080, 0, 65535),
                 QueuePage = QueuePage("WR_QUEUE_PAGE"),
                 QueueLanguage = Choice("WR_QUEUE_LANGUAGE", "auto", ["auto", .. Admission.VisitorText.All.Select(t => t.Language)]) is var language && language != "auto" ? language : null,
-                BackendUrls = BackendUrls("WR_BACKEND_URL"),
+                BackendUrls = List<Uri?>("WR_BACKEND_URL", Proxy.ProxyConfiguration.IsBackendUrl, "expected comma-separated absolute http(s) URLs without query or credentials")!,
                 LoadBalancingPolicy = s_loadBalancingPolicies[Choice("WR_LOAD_BALANCING", "round-robin", [.. s_loadBalancingPolicies.Keys])],
-                HealthCheckPath = HealthCheckPath("WR_HEALTH_CHECK_PATH"),
+                HealthCheckPath = Text("WR_HEALTH_CHECK_PATH", path => path.StartsWith('/'), "expected a path starting with '/'"),
                 Sticky = Boolean("WR_STICKY", false),
                 BackendTimeout = Seconds("WR_BACKEND_TIMEOUT", 100, 1, 3600),
                 ShutdownTimeout = Seconds("WR_SHUTDOWN_TIMEOUT", 25, 0, 3600),
                 ShutdownDelay = Seconds("WR_SHUTDOWN_DELAY", 0, 0, 3600),
                 HealthCheckInterval = Seconds("WR_HEALTH_CHECK_INTERVAL", 10, 0.1, 3600),
                 HealthCheckTimeout = Seconds("WR_HEALTH_CHECK_TIMEOUT", 5, 0.1, 600),
-                AdminToken = AdminToken("WR_ADMIN_TOKEN"),
+                AdminToken = Secret("WR_ADMIN_TOKEN", 16, "16 to 512 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)",
+                    t => t.Length <= 512 && t.All(c => c is > ' ' and <= '~')),
                 KeyPrefix = Identifier("WR_REDIS_KEY_PREFIX", "wr", 32),
             };
 
             ReadBypassHeader(o);
             ReadRedis(o);
             ReadRedisTls(o);
-            o.TrustedProxies = Networks("WR_TRUSTED_PROXIES");
-            ReadRoomsFile(o, room);
-            CheckHealthCheckTimes(o);
-            CheckShutdownTimes(o);
-            WarnUnknownVariables();
+            o.TrustedProxies = List<IPNetwork>("WR_TRUSTED_PROXIES", IsNetwork, "expected comma-separated IP addresses or networks (10.0.0.0/8)");
+            o.RoomsFile = Value("WR_ROOMS_FILE");
+            o.Rooms = [room, .. o.RoomsFile is { } file ? RoomsFile(file, room) : []];
+            if (o.HealthCheckTimeout > o.HealthCheckInterval && Value("WR_HEALTH_CHECK_TIMEOUT") is { } timeout)
+            {
+                Fail("WR_HEALTH_CHECK_TIMEOUT", timeout, $"expected at most WR_HEALTH_CHECK_INTERVAL ({Seconds(o.HealthCheckInterval)} s), or one probe would overlap the next");
+            }
+
+            // The delay before the listener closes is part of the shutdown timeout, so it must leave time for the requests in flight.
+            if (o.ShutdownDelay > TimeSpan.Zero && o.ShutdownDelay >= o.ShutdownTimeout && Value("WR_SHUTDOWN_DELAY") is { } delay)
+            {
+                Fail("WR_SHUTDOWN_DELAY", delay, $"expected less than WR_SHUTDOWN_TIMEOUT ({Seconds(o.ShutdownTimeout)} s), which it is part of");
+            }
+
+            foreach (var (key, _) in configuration.AsEnumerable())
+            {
+                if (key.StartsWith("WR_", StringComparison.Ordinal) && !key.StartsWith("WR_TEST_", StringComparison.Ordinal) &&
+                    !key.Contains(':', StringComparison.Ordinal) && !KnownVariables.Contains(key))
+                {
+                    Warnings.Add($"{key} is not a WaitingRoom variable and is ignored (a typo?).");
+                }
+            }
+
             return o;
         }
 
-        private string? Value(string name)
-        {
-            var value = configuration[name];
-            return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-        }
+        private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
-        private void Fail(string name, string value, string allowed) =>
-            Errors.Add($"{name}='{Printable(value)}' is not valid: {allowed}.");
+        private static bool IsMainUrl(string url) =>
+            Admission.RedirectTarget.IsLocalPath(url) ||
+            (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps));
 
-        /// <summary>
-        /// The value as it may appear in an error line: credentials inside a URL hidden, control
-        /// characters (a line break would split the one-line message) shown as '?', long values cut.
-        /// </summary>
-        private static string Printable(string value)
+        /// <summary>An address (a single host) or a network in CIDR notation.</summary>
+        private static bool IsNetwork(string text, out IPNetwork network)
         {
-            var scheme = value.IndexOf("://", StringComparison.Ordinal);
-            var at = scheme < 0 ? -1 : value.IndexOf('@', scheme + 3);
-            if (at > 0)
+            if (IPNetwork.TryParse(text, out network))
             {
-                value = string.Concat(value.AsSpan(0, scheme + 3), "(hidden)", value.AsSpan(at));
+                return true;
             }
 
-            return WaitingRoomConfigurationException.Printable(value, 80);
+            var isAddress = IPAddress.TryParse(text, out var address);
+            network = isAddress ? new IPNetwork(address!, address!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128) : default;
+            return isAddress;
         }
 
+        private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim().TrimEnd('.');
+
+        private string? Value(string name) => configuration[name] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+        /// <summary>True, and an error line naming the variable and its value, when there is a <paramref name="problem"/> (what is allowed).</summary>
+        private bool Fail(string name, string? value, string? problem)
+        {
+            if (problem is not null)
+            {
+                Errors.Add($"{name}='{WaitingRoomConfigurationException.Shown(value!)}' is not valid: {problem}.");
+            }
+
+            return problem is not null;
+        }
+
+        private static SettingNode Setting(string name, string raw) => new(JsonTokenType.String, 0, name) { Text = raw };
+
         private int Integer(string name, int fallback, int min, int max) =>
-            Value(name) is { } raw ? Checked(_rules.Integer(Setting(name, raw), name, min, max)) ?? fallback : fallback;
+            Value(name) is { } raw ? Flushed(_rules.Integer(Setting(name, raw), name, min, max)) ?? fallback : fallback;
 
         private TimeSpan Seconds(string name, double fallback, double min, double max) =>
-            (Value(name) is { } raw ? Checked(_rules.Duration(Setting(name, raw), name, min, max)) : null) ?? TimeSpan.FromSeconds(fallback);
+            (Value(name) is { } raw ? Flushed(_rules.Duration(Setting(name, raw), name, min, max)) : null) ?? TimeSpan.FromSeconds(fallback);
 
         private bool Boolean(string name, bool fallback) =>
-            Value(name) is { } raw ? Checked(_rules.Boolean(Setting(name, raw), name)) ?? fallback : fallback;
+            Value(name) is { } raw ? Flushed(_rules.Boolean(Setting(name, raw), name)) ?? fallback : fallback;
 
         /// <summary>The value checked by the rules every source of settings shares, its problem (if any) now an error line.</summary>
-        private T? Checked<T>(T? value)
+        private T? Flushed<T>(T? value)
             where T : struct
         {
             Flush();
             return value;
         }
 
-        /// <summary>
-        /// The problems the shared rules found, in the variables' words: the variable, its value and
-        /// what is allowed, another setting named by its variable.
-        /// </summary>
         private void Flush()
         {
-            foreach (var problem in _rules.Problems)
-            {
-                var lead = $"{problem.At!.Variable}='{Printable(problem.At.Text)}'";
-                Errors.Add(problem.Kind == SettingProblemKind.Expected
-                    ? $"{lead} is not valid: expected {(problem.Text.StartsWith("a string: ", StringComparison.Ordinal) ? problem.Text[10..] : problem.Text)}."
-                    : $"{lead} {RoomSettingsValidator.Resolve(problem.Text.Replace("{value} ", "", StringComparison.Ordinal), VariableOf, "")}.");
-            }
-
+            Errors.AddRange(_rules.Problems.Select(p => p.Text));
             _rules.Problems.Clear();
+        }
+
+        /// <summary>The value when <paramref name="isValid"/>; null (and an error line) when not, or when the variable is unset.</summary>
+        private string? Text(string name, Func<string, bool> isValid, string allowed)
+        {
+            var raw = Value(name);
+            return Fail(name, raw, raw is not null && !isValid(raw) ? allowed : null) ? null : raw;
         }
 
         private string Choice(string name, string fallback, string[] allowed)
         {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return fallback;
-            }
-
-            foreach (var choice in allowed)
-            {
-                if (string.Equals(raw, choice, StringComparison.OrdinalIgnoreCase))
-                {
-                    return choice;
-                }
-            }
-
-            Fail(name, raw, $"expected one of {string.Join(", ", allowed)}");
-            return fallback;
+            var raw = Text(name, text => allowed.Contains(text, StringComparer.OrdinalIgnoreCase), $"expected one of {string.Join(", ", allowed)}");
+            return raw is null ? fallback : allowed.First(choice => string.Equals(choice, raw, StringComparison.OrdinalIgnoreCase));
         }
 
         /// <summary>A name that ends up in a cookie or a Redis key: letters, digits, '_', '-' and '.' only.</summary>
-        private string Identifier(string name, string fallback, int maxLength)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return fallback;
-            }
+        private string Identifier(string name, string fallback, int maxLength) =>
+            Text(name, text => text.Length <= maxLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'), $"expected 1 to {maxLength} letters, digits, '_', '-' or '.'") ?? fallback;
 
-            if (raw.Length <= maxLength && raw.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-            {
-                return raw;
-            }
-
-            Fail(name, raw, $"expected 1 to {maxLength} letters, digits, '_', '-' or '.'");
-            return fallback;
-        }
-
-        private string MainUrl(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return "/";
-            }
-
-            if (Admission.RedirectTarget.IsLocalPath(raw) ||
-                (Uri.TryCreate(raw, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
-            {
-                return raw;
-            }
-
-            Fail(name, raw, "expected a path starting with '/' (not '//') or an absolute http(s) URL");
-            return "/";
-        }
-
-        private string? Secret(string name)
+        /// <summary>A secret of at least <paramref name="minLength"/> characters; its value is never echoed, even a short one.</summary>
+        private string? Secret(string name, int minLength, string expected, Func<string, bool>? isValid = null)
         {
             var raw = configuration[name];
-            if (string.IsNullOrEmpty(raw))
+            if (string.IsNullOrEmpty(raw) || (raw.Length >= minLength && (isValid?.Invoke(raw) ?? true)))
             {
-                return null;
+                return string.IsNullOrEmpty(raw) ? null : raw;
             }
 
-            if (raw.Length >= 16)
-            {
-                return raw;
-            }
-
-            // Never echo a secret, even a short one.
-            Errors.Add($"{name}='(hidden, {raw.Length} characters)' is not valid: expected at least 16 characters (a long random string).");
+            Errors.Add($"{name}='(hidden{(isValid is null ? $", {raw.Length} characters" : "")})' is not valid: expected {expected}.");
             return null;
+        }
+
+        /// <summary>Comma-separated values, each read by <paramref name="parse"/>; empty (and one error line naming the bad part) when one is not.</summary>
+        private T[] List<T>(string name, Parser<T> parse, string allowed)
+        {
+            var raw = Value(name);
+            var values = new List<T>();
+            foreach (var part in raw?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [])
+            {
+                if (!parse(part, out var value))
+                {
+                    Fail(name, raw!, $"{allowed}, and '{WaitingRoomConfigurationException.Shown(part)}' is not one");
+                    return [];
+                }
+
+                values.Add(value);
+            }
+
+            return [.. values];
         }
 
         /// <summary>A custom queue page: a readable file that shows the visitor's place ({{position}}).</summary>
         private string? QueuePage(string name)
         {
             var path = Value(name);
-            if (path is null)
-            {
-                return null;
-            }
-
-            string page;
+            string? problem;
             try
             {
-                page = File.ReadAllText(path);
+                problem = path is null || new Admission.PageTemplate(File.ReadAllText(path)).Placeholders.Contains("position", StringComparer.Ordinal)
+                    ? null
+                    : "expected an HTML page with the {{position}} placeholder (a queue page that does not show the place in line)";
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                Fail(name, path, $"expected a readable HTML file ({ex.Message})");
-                return null;
+                problem = $"expected a readable HTML file ({ex.Message})";
             }
 
-            if (!new Admission.PageTemplate(page).Placeholders.Contains("position", StringComparer.Ordinal))
-            {
-                Fail(name, path, "expected an HTML page with the {{position}} placeholder (a queue page that does not show the place in line)");
-                return null;
-            }
-
-            return path;
-        }
-
-        private string[] Paths(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return [];
-            }
-
-            var paths = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var path in paths)
-            {
-                if (!RoomSettingsValidator.IsBypassPath(path))
-                {
-                    Fail(name, raw, $"expected comma-separated path prefixes ({RoomSettingsValidator.BypassPathExpected}), and '{Printable(path)}' is not one");
-                    return [];
-                }
-            }
-
-            return paths;
-        }
-
-        private string? HealthCheckPath(string name)
-        {
-            var raw = Value(name);
-            if (raw is null || raw.StartsWith('/'))
-            {
-                return raw;
-            }
-
-            Fail(name, raw, "expected a path starting with '/'");
-            return null;
-        }
-
-        private Uri[] BackendUrls(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return [];
-            }
-
-            var urls = new List<Uri>();
-            foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (Proxy.ProxyConfiguration.IsBackendUrl(part, out var uri))
-                {
-                    urls.Add(uri);
-                }
-                else
-                {
-                    Fail(name, raw, $"expected comma-separated absolute http(s) URLs without query or credentials, and '{Printable(part)}' is not one");
-                    return [];
-                }
-            }
-
-            return [.. urls];
+            return Fail(name, path, problem) ? null : path;
         }
 
         private void ReadBypassHeader(WaitingRoomOptions o)
         {
-            const string name = "WR_BYPASS_HEADER";
-            var raw = configuration[name];
+            var raw = configuration["WR_BYPASS_HEADER"];
             if (string.IsNullOrWhiteSpace(raw))
             {
                 return;
@@ -385,12 +291,11 @@ public static class WaitingRoomOptionsReader
             var secret = colon > 0 ? raw[(colon + 1)..].Trim() : "";
             if (header.Length == 0 || !header.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') || secret.Length < 8)
             {
-                Errors.Add($"{name}='(hidden)' is not valid: expected Name:secret, a header name of letters, digits and '-', and a secret of at least 8 characters.");
+                Errors.Add("WR_BYPASS_HEADER='(hidden)' is not valid: expected Name:secret, a header name of letters, digits and '-', and a secret of at least 8 characters.");
                 return;
             }
 
-            o.BypassHeaderName = header;
-            o.BypassHeaderValue = secret;
+            (o.BypassHeaderName, o.BypassHeaderValue) = (header, secret);
         }
 
         private void ReadRedis(WaitingRoomOptions o)
@@ -398,111 +303,75 @@ public static class WaitingRoomOptionsReader
             var host = Value("WR_REDIS_HOST");
             var url = Value("WR_REDIS_URL");
             var sentinel = Value("WR_REDIS_SENTINEL");
-            o.RedisUser = Value("WR_REDIS_USER");
-            if (o.RedisUser is { } user && !IsAclUserName(user))
-            {
-                Fail("WR_REDIS_USER", user, "expected a Redis ACL user name (no spaces or control characters, at most 128)");
-                o.RedisUser = null;
-            }
-
+            o.RedisUser = Text("WR_REDIS_USER", user => user.Length <= 128 && !user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)),
+                "expected a Redis ACL user name (no spaces or control characters, at most 128)");
             o.RedisPassword = configuration["WR_REDIS_PASS"] is { Length: > 0 } pass ? pass : null;
 
             // With Sentinel, WR_REDIS_HOST lists the sentinels, whose port is 26379 unless given.
             o.RedisPort = Integer("WR_REDIS_PORT", sentinel is null ? 6379 : 26379, 1, 65535);
-            if (sentinel is not null)
+            var sentinelName = "expected the master name the sentinels monitor (letters, digits, '.', '-', '_', at most 64)";
+            if (Text("WR_REDIS_SENTINEL", name => name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'), sentinelName) is { } master)
             {
-                if (!IsSentinelName(sentinel))
+                if (host is null)
                 {
-                    Fail("WR_REDIS_SENTINEL", sentinel, "expected the master name the sentinels monitor (letters, digits, '.', '-', '_', at most 64)");
-                }
-                else if (host is null)
-                {
-                    Errors.Add($"WR_REDIS_SENTINEL='{Printable(sentinel)}' needs WR_REDIS_HOST: list the sentinels there (host[:port], comma-separated, port 26379 by default).");
+                    Errors.Add($"WR_REDIS_SENTINEL='{WaitingRoomConfigurationException.Shown(master)}' needs WR_REDIS_HOST: list the sentinels there (host[:port], comma-separated, port 26379 by default).");
                 }
                 else
                 {
-                    o.RedisSentinel = sentinel;
+                    o.RedisSentinel = master;
                 }
+            }
+
+            o.RedisHost = url is null ? host : null;
+            if (url is null && host is not null && RedisEndpointList.TryParse(host, o.RedisPort, out var endpoints))
+            {
+                o.RedisEndpoints = endpoints;
+            }
+            else if (url is null && host is not null)
+            {
+                Fail("WR_REDIS_HOST", host, RedisEndpointList.Allowed);
+            }
+            else if (url is not null && host is not null)
+            {
+                Errors.Add($"WR_REDIS_URL and WR_REDIS_HOST='{WaitingRoomConfigurationException.Shown(host)}' are both set: set one of them, not both.");
             }
 
             if (url is not null)
             {
-                if (host is not null)
-                {
-                    Errors.Add($"WR_REDIS_URL and WR_REDIS_HOST='{Printable(host)}' are both set: set one of them, not both.");
-                }
-
-                // The URL's user (redis://user:pass@host) wins over WR_REDIS_USER, as its password does over WR_REDIS_PASS.
-                if (ReadRedisUrl(o, url) is { } urlUser)
-                {
-                    o.RedisUser = urlUser;
-                }
-            }
-            else
-            {
-                if (host is not null)
-                {
-                    if (RedisEndpointList.TryParse(host, o.RedisPort, out var endpoints))
-                    {
-                        o.RedisEndpoints = endpoints;
-                    }
-                    else
-                    {
-                        Fail("WR_REDIS_HOST", host, RedisEndpointList.Allowed);
-                    }
-                }
-
-                o.RedisHost = host;
+                ReadRedisUrl(o, url);
             }
         }
 
-        private static bool IsAclUserName(string name) =>
-            name.Length <= 128 && !name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
-
-        private static bool IsSentinelName(string name) =>
-            name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
-
-        /// <summary>Reads host, port, TLS, password and database from the URL; returns the user name it carries, if any.</summary>
-        private string? ReadRedisUrl(WaitingRoomOptions o, string url)
+        /// <summary>Host, port, TLS, user, password and database from the URL; its user and password win over WR_REDIS_USER and WR_REDIS_PASS.</summary>
+        private void ReadRedisUrl(WaitingRoomOptions o, string url)
         {
-            string? user = null;
-            const string allowed = "expected redis://[[user]:password@]host[:port][/db] or rediss://... (TLS)";
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss") || string.IsNullOrEmpty(uri.Host))
             {
-                Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: {allowed}.");
-                return null;
+                Errors.Add("WR_REDIS_URL='(hidden)' is not valid: expected redis://[[user]:password@]host[:port][/db] or rediss://... (TLS).");
+                return;
             }
 
-            o.RedisHost = uri.Host;
-            o.RedisPort = uri.IsDefaultPort || uri.Port <= 0 ? 6379 : uri.Port;
-            o.RedisSsl = uri.Scheme == "rediss";
-            if (!string.IsNullOrEmpty(uri.UserInfo))
+            (o.RedisHost, o.RedisPort, o.RedisSsl) = (uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 6379 : uri.Port, uri.Scheme == "rediss");
+            var credentials = uri.UserInfo.Split(':', 2);
+            if (Uri.UnescapeDataString(credentials[0]) is { Length: > 0 } user)
             {
-                var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-                var urlUser = Uri.UnescapeDataString(colon >= 0 ? uri.UserInfo[..colon] : uri.UserInfo);
-                var urlPass = colon >= 0 ? Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]) : null;
-                if (urlUser.Length > 0)
-                {
-                    user = urlUser;
-                }
+                o.RedisUser = user;
+            }
 
-                o.RedisPassword = string.IsNullOrEmpty(urlPass) ? o.RedisPassword : urlPass;
+            if (credentials.Length == 2 && Uri.UnescapeDataString(credentials[1]) is { Length: > 0 } password)
+            {
+                o.RedisPassword = password;
             }
 
             var db = uri.AbsolutePath.Trim('/');
-            if (db.Length > 0)
+            if (int.TryParse(db, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 15)
             {
-                if (int.TryParse(db, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 0 and <= 15)
-                {
-                    o.RedisDatabase = number;
-                }
-                else
-                {
-                    Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: the database after the host must be a number from 0 to 15, not '{Printable(db)}'.");
-                }
+                o.RedisDatabase = number;
             }
-
-            return user;
+            else if (db.Length > 0)
+            {
+                Errors.Add($"WR_REDIS_URL='(hidden)' is not valid: the database after the host must be a number from 0 to 15, not '{WaitingRoomConfigurationException.Shown(db)}'.");
+            }
         }
 
         /// <summary>
@@ -513,34 +382,28 @@ public static class WaitingRoomOptionsReader
         /// </summary>
         private void ReadRedisTls(WaitingRoomOptions o)
         {
-            if (o.RedisHost is null && Value("WR_REDIS_URL") is not null)
+            var url = Value("WR_REDIS_URL");
+            if (o.RedisHost is null && url is not null)
             {
                 // A WR_REDIS_URL that could not be read has its own error line.
                 return;
             }
 
-            if (Value("WR_REDIS_TLS") is { } raw)
+            var raw = Value("WR_REDIS_TLS");
+            var tls = raw is not null && Boolean("WR_REDIS_TLS", false);
+            if (raw is not null && url is null)
             {
-                var tls = Boolean("WR_REDIS_TLS", false);
-                if (Value("WR_REDIS_URL") is null)
-                {
-                    o.RedisSsl = tls;
-                }
-                else if (tls != o.RedisSsl)
-                {
-                    Fail("WR_REDIS_TLS", raw, $"WR_REDIS_URL is set and its scheme decides TLS ({(o.RedisSsl ? "rediss://, TLS on" : "redis://, TLS off")}): use rediss:// for TLS and leave WR_REDIS_TLS unset");
-                }
+                o.RedisSsl = tls;
             }
-
-            string[] names = ["WR_REDIS_TLS_CA", "WR_REDIS_TLS_HOST", "WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY"];
-            if (o.RedisHost is null && o.RedisSsl)
+            else if (raw is not null && tls != o.RedisSsl)
             {
-                names = ["WR_REDIS_TLS", .. names];
+                Fail("WR_REDIS_TLS", raw, $"WR_REDIS_URL is set and its scheme decides TLS ({(o.RedisSsl ? "rediss://, TLS on" : "redis://, TLS off")}): use rediss:// for TLS and leave WR_REDIS_TLS unset");
             }
 
             if (o.RedisHost is null || !o.RedisSsl)
             {
-                foreach (var name in names.Where(n => Value(n) is not null))
+                string[] names = ["WR_REDIS_TLS_CA", "WR_REDIS_TLS_HOST", "WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY"];
+                foreach (var name in (o.RedisHost is null && o.RedisSsl ? ["WR_REDIS_TLS", .. names] : names).Where(n => Value(n) is not null))
                 {
                     Errors.Add(o.RedisHost is null
                         ? $"{name} is set but no Redis is (WR_REDIS_HOST and WR_REDIS_URL are unset): set the Redis to connect to, or unset {name}."
@@ -552,27 +415,16 @@ public static class WaitingRoomOptionsReader
 
             if (Value("WR_REDIS_TLS_CA") is { } ca)
             {
-                o.RedisTlsCaFile = ca;
-                o.RedisTlsRoots = CertificateFile("WR_REDIS_TLS_CA", ca);
+                (o.RedisTlsCaFile, o.RedisTlsRoots) = (ca, CertificateFile("WR_REDIS_TLS_CA", ca));
             }
 
-            if (Value("WR_REDIS_TLS_HOST") is { } host)
-            {
-                if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
-                {
-                    Fail("WR_REDIS_TLS_HOST", host, "expected the host name (or address) the Redis server certificate names");
-                }
-                else
-                {
-                    o.RedisTlsHost = host;
-                }
-            }
-
+            o.RedisTlsHost = Text("WR_REDIS_TLS_HOST", host => Uri.CheckHostName(host) != UriHostNameType.Unknown, "expected the host name (or address) the Redis server certificate names");
             var certificate = Value("WR_REDIS_TLS_CERT");
             var key = Value("WR_REDIS_TLS_KEY");
             if ((certificate is null) != (key is null))
             {
-                Errors.Add($"{(certificate is null ? "WR_REDIS_TLS_KEY" : "WR_REDIS_TLS_CERT")} is set without {(certificate is null ? "WR_REDIS_TLS_CERT" : "WR_REDIS_TLS_KEY")}: a client certificate needs both files (PEM).");
+                var (set, missing) = certificate is null ? ("WR_REDIS_TLS_KEY", "WR_REDIS_TLS_CERT") : ("WR_REDIS_TLS_CERT", "WR_REDIS_TLS_KEY");
+                Errors.Add($"{set} is set without {missing}: a client certificate needs both files (PEM).");
             }
             else if (certificate is not null && key is not null && CertificateFile("WR_REDIS_TLS_CERT", certificate) is not null)
             {
@@ -591,32 +443,23 @@ public static class WaitingRoomOptionsReader
         private X509Certificate2Collection? CertificateFile(string name, string path)
         {
             var certificates = new X509Certificate2Collection();
+            string? problem;
             try
             {
                 certificates.ImportFromPemFile(path);
+                problem = certificates.Count == 0 ? "expected a PEM certificate file (-----BEGIN CERTIFICATE-----); it holds no certificate" : null;
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                Fail(name, path, "expected the path of a PEM certificate file; there is no such file");
-                return null;
+                problem = "expected the path of a PEM certificate file; there is no such file";
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
             {
-                Fail(name, path, $"expected a readable PEM certificate file ({FirstLine(ex.Message)})");
-                return null;
+                problem = $"expected a readable PEM certificate file ({FirstLine(ex.Message)})";
             }
 
-            if (certificates.Count == 0)
-            {
-                Fail(name, path, "expected a PEM certificate file (-----BEGIN CERTIFICATE-----); it holds no certificate");
-                return null;
-            }
-
-            return certificates;
+            return Fail(name, path, problem) ? null : certificates;
         }
-
-        private static string FirstLine(string message) =>
-            message.Split('\n', 2)[0].Trim().TrimEnd('.');
 
         /// <summary>
         /// The default room from the WR_* variables (with its event, if WR_EVENT_START is set), checked
@@ -625,33 +468,26 @@ public static class WaitingRoomOptionsReader
         private RoomSettings ReadDefaultRoom()
         {
             var room = new RoomSettings { Name = RoomPolicy.DefaultName };
-            foreach (var (variable, key) in s_roomVariables)
+            var e = new SettingNode(JsonTokenType.StartObject, 0);
+            var adaptive = new SettingNode(JsonTokenType.StartObject, 0);
+            foreach (var (key, variable) in RoomSettingsValidator.Variables)
             {
-                if (Value(variable) is { } raw)
+                if (Value(variable) is not { } raw)
+                {
+                    continue;
+                }
+
+                if (key.Split('.') is [var parent, var member])
+                {
+                    (parent == "event" ? e : adaptive).Members.Add(new(member, 0, Setting(variable, raw)));
+                }
+                else
                 {
                     _rules.Apply(room, key, Setting(variable, raw));
                 }
             }
 
-            var e = new SettingNode(System.Text.Json.JsonTokenType.StartObject, 0);
-            foreach (var (variable, key) in s_eventVariables)
-            {
-                if (Value(variable) is { } raw)
-                {
-                    e.Members.Add(new(key, 0, Setting(variable, raw)));
-                }
-            }
-
             // After WR_MAX_ACTIVE, so the bounds are checked against the room's capacity.
-            var adaptive = new SettingNode(System.Text.Json.JsonTokenType.StartObject, 0);
-            foreach (var (variable, key) in s_adaptiveVariables)
-            {
-                if (Value(variable) is { } raw)
-                {
-                    adaptive.Members.Add(new(key, 0, Setting(variable, raw)));
-                }
-            }
-
             if (adaptive.Members.Count > 0)
             {
                 _rules.Apply(room, "adaptive", adaptive);
@@ -659,13 +495,13 @@ public static class WaitingRoomOptionsReader
             }
 
             room.Event = e.Members.Count > 0 ? _rules.Event(e) : null;
+            _rules.Problems.RemoveAll(p => p.Text.StartsWith("missing property", StringComparison.Ordinal));
             if (room.Event is not null && !(e.Members.Exists(m => m.Name == "start") && e.Members.Exists(m => m.Name == "end")))
             {
                 // An event needs both ends; the other event variables are still checked.
                 room.Event = null;
-                _rules.Problems.RemoveAll(p => p.At is null);
                 var set = e.Members.Select(m => m.Value.Variable!).ToList();
-                if (!_rules.Problems.Exists(p => p.At?.Variable is "WR_EVENT_START" or "WR_EVENT_END"))
+                if (!_rules.Problems.Exists(p => p.Text.StartsWith("WR_EVENT_START=", StringComparison.Ordinal) || p.Text.StartsWith("WR_EVENT_END=", StringComparison.Ordinal)))
                 {
                     Errors.Add($"WR_EVENT_START and WR_EVENT_END are both needed for an event, and {string.Join(", ", set)} {(set.Count == 1 ? "is" : "are")} set without them.");
                 }
@@ -675,113 +511,13 @@ public static class WaitingRoomOptionsReader
             return room;
         }
 
-        /// <summary>The default room, then the rooms of WR_ROOMS_FILE, which inherit the default room's numbers.</summary>
-        private void ReadRoomsFile(WaitingRoomOptions o, RoomSettings room)
+        /// <summary>The rooms of WR_ROOMS_FILE, which inherit the default room's numbers.</summary>
+        private IReadOnlyList<RoomSettings> RoomsFile(string file, RoomSettings room)
         {
-            var rooms = new List<RoomSettings> { room };
-            o.RoomsFile = Value("WR_ROOMS_FILE");
-            if (o.RoomsFile is { } file)
-            {
-                var problems = new List<string>();
-                rooms.AddRange(RoomsFileReader.Read(file, room, problems));
-                foreach (var problem in problems)
-                {
-                    Errors.Add($"WR_ROOMS_FILE='{Printable(file)}' is not valid: {problem}");
-                }
-            }
-
-            o.Rooms = rooms;
-        }
-
-        private static SettingNode Setting(string variable, string raw) =>
-            new(System.Text.Json.JsonTokenType.String, 0, variable) { Text = raw };
-
-        /// <summary>The variable of a room setting's key (<c>event.start</c> is WR_EVENT_START).</summary>
-        private static string VariableOf(string key) =>
-            key.StartsWith("event.", StringComparison.Ordinal) ? s_eventVariables.First(v => v.Key == key[6..]).Variable
-            : key.StartsWith("adaptive.", StringComparison.Ordinal) ? s_adaptiveVariables.First(v => v.Key == key[9..]).Variable
-            : s_roomVariables.First(v => v.Key == key).Variable;
-
-        /// <summary>Comma-separated addresses (a single host) or networks in CIDR notation.</summary>
-        private System.Net.IPNetwork[] Networks(string name)
-        {
-            var raw = Value(name);
-            if (raw is null)
-            {
-                return [];
-            }
-
-            var networks = new List<System.Net.IPNetwork>();
-            foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (System.Net.IPNetwork.TryParse(part, out var network))
-                {
-                    networks.Add(network);
-                }
-                else if (System.Net.IPAddress.TryParse(part, out var address))
-                {
-                    networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-                }
-                else
-                {
-                    Fail(name, raw, $"expected comma-separated IP addresses or networks (10.0.0.0/8), and '{Printable(part)}' is not one");
-                    return [];
-                }
-            }
-
-            return [.. networks];
-        }
-
-        /// <summary>
-        /// WR_ADMIN_TOKEN: the admin API's bearer token. Short tokens are refused: the API can
-        /// change capacity and backends, so the token must not be guessable.
-        /// </summary>
-        private string? AdminToken(string name)
-        {
-            var raw = configuration[name];
-            if (string.IsNullOrEmpty(raw))
-            {
-                return null;
-            }
-
-            if (raw.Length < 16 || raw.Length > 512 || raw.Any(c => c <= ' ' || c > '~'))
-            {
-                Errors.Add($"{name}='(hidden)' is not valid: expected 16 to 512 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`).");
-                return null;
-            }
-
-            return raw;
-        }
-
-        /// <summary>The delay before the listener closes is part of the shutdown timeout, so it must leave time for the requests in flight.</summary>
-        private void CheckShutdownTimes(WaitingRoomOptions o)
-        {
-            if (o.ShutdownDelay > TimeSpan.Zero && o.ShutdownDelay >= o.ShutdownTimeout && Value("WR_SHUTDOWN_DELAY") is { } raw)
-            {
-                Fail("WR_SHUTDOWN_DELAY", raw, $"expected less than WR_SHUTDOWN_TIMEOUT ({o.ShutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s), which it is part of");
-            }
-        }
-
-        private void CheckHealthCheckTimes(WaitingRoomOptions o)
-        {
-            if (o.HealthCheckTimeout > o.HealthCheckInterval && Value("WR_HEALTH_CHECK_TIMEOUT") is { } timeout)
-            {
-                Fail("WR_HEALTH_CHECK_TIMEOUT", timeout, $"expected at most WR_HEALTH_CHECK_INTERVAL ({o.HealthCheckInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s), or one probe would overlap the next");
-            }
-        }
-
-        private void WarnUnknownVariables()
-        {
-            foreach (var entry in configuration.AsEnumerable())
-            {
-                if (entry.Key.StartsWith("WR_", StringComparison.Ordinal) &&
-                    !entry.Key.StartsWith("WR_TEST_", StringComparison.Ordinal) &&
-                    !entry.Key.Contains(':', StringComparison.Ordinal) &&
-                    !KnownVariables.Contains(entry.Key))
-                {
-                    Warnings.Add($"{entry.Key} is not a WaitingRoom variable and is ignored (a typo?).");
-                }
-            }
+            var problems = new List<string>();
+            var rooms = RoomsFileReader.Read(file, room, problems);
+            Errors.AddRange(problems.Select(problem => $"WR_ROOMS_FILE='{WaitingRoomConfigurationException.Shown(file)}' is not valid: {problem}"));
+            return rooms;
         }
     }
 }

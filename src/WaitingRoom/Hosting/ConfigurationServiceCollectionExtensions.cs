@@ -9,12 +9,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 internal static class ConfigurationServiceCollectionExtensions
 {
     /// <summary>
-    /// Reads the WR_* variables and Kestrel's limits once (<see cref="WaitingRoomOptionsReader.Check"/>)
-    /// and registers the result through the options pipeline: <c>IOptions&lt;WaitingRoomOptions&gt;</c>
-    /// is the options read, validated by <see cref="WaitingRoomOptionsValidator"/> when first asked
-    /// for and at start (ValidateOnStart), so a bad value stops the host with an
-    /// <see cref="OptionsValidationException"/> whose failures are the error lines. Kestrel's limits
-    /// are bound onto Kestrel's own options.
+    /// Reads the WR_* variables and Kestrel's limits once (<see cref="WaitingRoomOptionsReader.Check"/>): <c>IOptions&lt;WaitingRoomOptions&gt;</c>
+    /// is the options read, validated when first asked for and at start (ValidateOnStart), so a bad value stops the host with an
+    /// <see cref="OptionsValidationException"/> whose failures are the error lines. Kestrel's limits are bound onto Kestrel's own options.
     /// </summary>
     /// <returns>The options, for the composition steps that depend on them (nothing starts when they are not valid).</returns>
     public static WaitingRoomOptions AddWaitingRoomConfiguration(this IServiceCollection services, IConfiguration configuration)

@@ -14,22 +14,11 @@ namespace WaitingRoom.Rooms;
 /// is in force everywhere within one WR_RELEASE_INTERVAL, and puts the configured room with the
 /// settings applied into the <see cref="RoomTable"/>.
 /// </summary>
-internal sealed partial class RoomOverrides
+internal sealed partial class RoomOverrides(IWaitingRoomStore store, RoomTable rooms, IOptions<WaitingRoomOptions> options, ILogger<RoomOverrides> logger)
 {
-    private readonly IWaitingRoomStore _store;
-    private readonly RoomTable _rooms;
-    private readonly ILogger<RoomOverrides> _logger;
-    private readonly Dictionary<string, RoomSettings> _configured;
+    private readonly Dictionary<string, RoomSettings> _configured = options.Value.Rooms.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string?> _applied = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _applyLock = new();
-
-    public RoomOverrides(IWaitingRoomStore store, RoomTable rooms, IOptions<WaitingRoomOptions> options, ILogger<RoomOverrides> logger)
-    {
-        _store = store;
-        _rooms = rooms;
-        _logger = logger;
-        _configured = options.Value.Rooms.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
-    }
 
     /// <summary>The room as configured (variables and rooms file), before run-time settings.</summary>
     public RoomSettings? ConfiguredOf(string name) => _configured.GetValueOrDefault(name);
@@ -48,7 +37,7 @@ internal sealed partial class RoomOverrides
     {
         foreach (var name in _configured.Keys)
         {
-            var text = await _store.GetDocumentAsync(RoomKeys.SettingsDocument(name), cancellationToken);
+            var text = await store.GetDocumentAsync(RoomKeys.SettingsDocument(name), cancellationToken);
             Apply(name, text);
         }
     }
@@ -66,39 +55,13 @@ internal sealed partial class RoomOverrides
         }
 
         var done = await SharedDocument.ChangeAsync(
-            _store,
+            store,
             RoomKeys.SettingsDocument(configured.Name),
             stored =>
             {
                 var before = ParseObject(stored) ?? [];
                 var after = (JsonObject)before.DeepClone();
-                foreach (var (key, value) in patch)
-                {
-                    if (value is null)
-                    {
-                        after.Remove(key);
-                    }
-                    else if (key == "adaptive" && value is JsonObject changes && after[key] is JsonObject kept)
-                    {
-                        // The adaptive settings are merged one by one: pinning keeps "on", a null unpins.
-                        foreach (var (name, setting) in changes)
-                        {
-                            if (setting is null)
-                            {
-                                kept.Remove(name);
-                            }
-                            else
-                            {
-                                kept[name] = setting.DeepClone();
-                            }
-                        }
-                    }
-                    else
-                    {
-                        after[key] = value.DeepClone();
-                    }
-                }
-
+                Merge(after, patch);
                 var afterText = after.ToJsonString();
                 var errors = new List<string>();
                 return RoomsFileReader.ApplyOverrides(afterText, configured, errors) is null
@@ -134,19 +97,37 @@ internal sealed partial class RoomOverrides
             if (room is null)
             {
                 // Written by another version, or by hand: keep what is in force and say so once.
-                var reasons = string.Join("; ", errors);
-                Log.StoredSettingsInvalid(_logger, name, reasons);
+                Log.StoredSettingsInvalid(logger, name, string.Join("; ", errors));
                 _applied[name] = text;
                 return;
             }
 
-            _rooms.Replace(room);
+            rooms.Replace(room);
             var isFirst = !_applied.ContainsKey(name);
             _applied[name] = text;
             if (!isFirst || text is not null)
             {
-                var shown = text ?? "{}";
-                Log.SettingsApplied(_logger, name, shown);
+                Log.SettingsApplied(logger, name, text ?? "{}");
+            }
+        }
+    }
+
+    /// <summary>A null removes a setting; the adaptive settings are merged one by one (pinning keeps "on", a null unpins).</summary>
+    private static void Merge(JsonObject settings, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is null)
+            {
+                settings.Remove(key);
+            }
+            else if (key == "adaptive" && value is JsonObject changes && settings[key] is JsonObject kept)
+            {
+                Merge(kept, changes);
+            }
+            else
+            {
+                settings[key] = value.DeepClone();
             }
         }
     }

@@ -89,20 +89,10 @@ public sealed class RoomSettings
     }
 
     /// <summary>The phase of the room's event at <paramref name="now"/>.</summary>
-    public RoomPhase PhaseAt(DateTimeOffset now)
-    {
-        if (Event is not { } e || now >= e.End)
-        {
-            return RoomPhase.Normal;
-        }
-
-        if (now >= e.Start)
-        {
-            return RoomPhase.Event;
-        }
-
-        return e.PrequeueStart is { } prequeue && now >= prequeue ? RoomPhase.Prequeue : RoomPhase.Normal;
-    }
+    public RoomPhase PhaseAt(DateTimeOffset now) =>
+        Event is not { } e || now >= e.End ? RoomPhase.Normal
+        : now >= e.Start ? RoomPhase.Event
+        : e.PrequeueStart is { } prequeue && now >= prequeue ? RoomPhase.Prequeue : RoomPhase.Normal;
 
     /// <summary>
     /// What the store is told at <paramref name="now"/>: the room's own settings, or the event's
@@ -112,11 +102,7 @@ public sealed class RoomSettings
     public RoomPolicy PolicyAt(DateTimeOffset now) => PolicyOf(PhaseAt(now));
 
     /// <summary>The policy of one phase (see <see cref="PolicyAt"/>).</summary>
-    public RoomPolicy PolicyOf(RoomPhase phase)
-    {
-        var policies = _policies ??= BuildPolicies();
-        return policies[(int)phase];
-    }
+    public RoomPolicy PolicyOf(RoomPhase phase) => (_policies ??= BuildPolicies())[(int)phase];
 
     /// <summary>The heading for the queue page in <paramref name="phase"/>; null = the page's own.</summary>
     public string? TitleOf(RoomPhase phase) => phase == RoomPhase.Normal ? Title : Event?.Title ?? Title;
@@ -148,11 +134,10 @@ public sealed class RoomSettings
             return [normal, normal, normal];
         }
 
-        var eventMode = e.QueueMode ?? QueueMode;
         var during = normal with
         {
             MaxActive = e.MaxActive ?? MaxActive,
-            Mode = eventMode,
+            Mode = e.QueueMode ?? QueueMode,
             NewUsersPerMinute = e.NewUsersPerMinute ?? NewUsersPerMinute,
             SessionMax = e.SessionMax ?? SessionMax,
         };

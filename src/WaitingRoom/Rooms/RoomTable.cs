@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using WaitingRoom.Queue;
 
@@ -9,16 +10,10 @@ namespace WaitingRoom.Rooms;
 /// compared case-insensitively and with repeated slashes collapsed, so neither <c>/Sale</c> nor
 /// <c>//sale</c> slips past a room on <c>/sale</c>.
 /// </summary>
-public sealed class RoomTable
+public sealed partial class RoomTable(IEnumerable<RoomSettings> rooms)
 {
     private readonly Lock _replaceLock = new();
-    private volatile Snapshot _snapshot;
-
-    public RoomTable(IEnumerable<RoomSettings> rooms)
-    {
-        ArgumentNullException.ThrowIfNull(rooms);
-        _snapshot = new Snapshot(rooms.ToList());
-    }
+    private volatile Snapshot _snapshot = new([.. rooms ?? throw new ArgumentNullException(nameof(rooms))]);
 
     /// <summary>The room of requests that match no other room.</summary>
     public RoomSettings Default => _snapshot.Default;
@@ -86,75 +81,33 @@ public sealed class RoomTable
         prefix == "/" || path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The path with every run of '/' collapsed to one; "/" when empty.</summary>
-    public static string NormalizePath(string? path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            return "/";
-        }
+    public static string NormalizePath(string? path) =>
+        string.IsNullOrEmpty(path) ? "/" : path.Contains("//", StringComparison.Ordinal) ? RepeatedSlashes().Replace(path, "/") : path;
 
-        if (!path.Contains("//", StringComparison.Ordinal))
-        {
-            return path;
-        }
+    [GeneratedRegex("//+")]
+    private static partial Regex RepeatedSlashes();
 
-        var chars = new System.Text.StringBuilder(path.Length);
-        foreach (var c in path)
-        {
-            if (c != '/' || chars.Length == 0 || chars[^1] != '/')
-            {
-                chars.Append(c);
-            }
-        }
-
-        return chars.ToString();
-    }
-
-    private static bool HostMatches(string pattern, string? host)
-    {
-        if (pattern == "*")
-        {
-            return true;
-        }
-
-        if (string.IsNullOrEmpty(host))
-        {
-            return false;
-        }
-
-        host = host.TrimEnd('.');
-        if (pattern.StartsWith("*.", StringComparison.Ordinal))
-        {
-            return host.EndsWith(pattern.AsSpan(1), StringComparison.OrdinalIgnoreCase);
-        }
-
-        return string.Equals(pattern, host, StringComparison.OrdinalIgnoreCase);
-    }
+    private static bool HostMatches(string pattern, string? host) =>
+        pattern == "*" || (!string.IsNullOrEmpty(host) && (pattern.StartsWith("*.", StringComparison.Ordinal)
+            ? host.TrimEnd('.').EndsWith(pattern.AsSpan(1), StringComparison.OrdinalIgnoreCase)
+            : string.Equals(pattern, host.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)));
 
     private static int HostRank(string pattern) => pattern == "*" ? 0 : pattern.StartsWith("*.", StringComparison.Ordinal) ? 1 : 2;
 
     /// <summary>One immutable set of rooms; replaced whole so a reader never sees half a change.</summary>
-    private sealed class Snapshot
+    private sealed class Snapshot(List<RoomSettings> list)
     {
-        public Snapshot(List<RoomSettings> list)
-        {
-            Default = list.Find(r => string.Equals(r.Name, RoomPolicy.DefaultName, StringComparison.Ordinal))
-                ?? throw new ArgumentException("The rooms must include the room named 'default'.", nameof(list));
-            All = list;
-            ByName = list.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
-            ByPrecedence = [.. list
-                .Where(r => !ReferenceEquals(r, Default))
-                .OrderByDescending(r => HostRank(r.Host))
-                .ThenByDescending(r => r.Host.Length)
-                .ThenByDescending(r => r.Path.Length)];
-        }
+        public RoomSettings Default { get; } = list.Find(r => string.Equals(r.Name, RoomPolicy.DefaultName, StringComparison.Ordinal))
+            ?? throw new ArgumentException("The rooms must include the room named 'default'.", nameof(list));
 
-        public RoomSettings Default { get; }
+        public IReadOnlyList<RoomSettings> All { get; } = list;
 
-        public IReadOnlyList<RoomSettings> All { get; }
+        public Dictionary<string, RoomSettings> ByName { get; } = list.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
 
-        public Dictionary<string, RoomSettings> ByName { get; }
-
-        public RoomSettings[] ByPrecedence { get; }
+        public RoomSettings[] ByPrecedence { get; } = [.. list
+            .Where(r => !string.Equals(r.Name, RoomPolicy.DefaultName, StringComparison.Ordinal))
+            .OrderByDescending(r => HostRank(r.Host))
+            .ThenByDescending(r => r.Host.Length)
+            .ThenByDescending(r => r.Path.Length)];
     }
 }

@@ -9,26 +9,23 @@ namespace WaitingRoom.Rooms;
 
 /// <summary>
 /// Reads the rooms file (WR_ROOMS_FILE):
-/// <c>{"rooms":[{"name":"sale","host":"*","path":"/sale","maxActive":500}]}</c>.
-/// Each room starts from the default room's numbers (<see cref="RoomSettings.Inherit"/>) and is
-/// then overridden by its own settings. Comments and trailing commas are allowed; duplicate and
-/// unknown property names are not, so a typo never passes silently.
+/// <c>{"rooms":[{"name":"sale","host":"*","path":"/sale","maxActive":500}]}</c>, and the admin
+/// API's run-time settings, by the rules of <see cref="RoomSettingsValidator"/>. Each room starts
+/// from the default room's numbers (<see cref="RoomSettings.Inherit"/>). Comments and trailing
+/// commas are allowed; duplicate and unknown property names are not, so a typo never passes silently.
 /// </summary>
 /// <remarks>
-/// <see cref="JsonDocument"/> has no positions, so the file is read with <see cref="Utf8JsonReader"/>
-/// into a small tree that remembers the line of every token; the tree is then checked as a whole, so
-/// every problem is reported (a syntax error stops the reading: nothing after it can be trusted).
-/// Each problem is one line, <c>line N: reason</c>, in line order.
+/// Every mistake is reported at once, one line each (<c>line N: reason</c>, in line order), and a
+/// message may name the line of an earlier token ("first on line 4"). JsonSerializer stops at the
+/// first mistake and records no position of what it read, so System.Text.Json's
+/// <see cref="Utf8JsonReader"/> reads the file into a small tree that remembers the line of every
+/// token; a syntax error (the reader's <see cref="JsonException"/>, with its line) stops the reading.
 /// </remarks>
 public static class RoomsFileReader
 {
-    private const int MaxNameLength = 40;
-
     private const string NameExpected = "a string of 1 to 40 letters, digits, '-' or '_'";
     private const string HostExpected = "a string: \"*\", a host name without port (letters, digits, '-', '.') or \"*.example.com\"";
     private const string PathExpected = "a string: a path prefix starting with '/', without '..', '?', '#', spaces or control characters";
-
-    private static readonly string[] s_topProperties = ["rooms"];
 
     private static readonly string[] s_roomProperties = ["name", "host", "path", .. RoomSettingsValidator.Settings];
 
@@ -38,11 +35,7 @@ public static class RoomsFileReader
     /// <summary>ISO 8601 with seconds (and optional fraction) or minutes only; the offset is checked separately.</summary>
     private static readonly string[] s_timeFormats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
 
-    private static readonly JsonReaderOptions s_readerOptions = new()
-    {
-        CommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    private static readonly JsonReaderOptions s_readerOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>
     /// Reads the rooms file at <paramref name="path"/>: the rooms it defines, not including the
@@ -52,10 +45,7 @@ public static class RoomsFileReader
     /// <returns>The rooms, or an empty list when any problem was found.</returns>
     public static IReadOnlyList<RoomSettings> Read(string path, RoomSettings defaults, ICollection<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        ArgumentNullException.ThrowIfNull(defaults);
         ArgumentNullException.ThrowIfNull(errors);
-
         string json;
         try
         {
@@ -77,18 +67,15 @@ public static class RoomsFileReader
     /// <returns>The rooms, or an empty list when any problem was found.</returns>
     public static IReadOnlyList<RoomSettings> Parse(string json, RoomSettings defaults, ICollection<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(defaults);
         ArgumentNullException.ThrowIfNull(errors);
-
         var checker = new Checker(defaults);
-        var rooms = checker.Check(json);
-        foreach (var problem in checker.Problems.OrderBy(p => p.Line))
+        var rooms = checker.Rooms(ReadTree(json, checker.Rules));
+        foreach (var (line, text) in checker.Rules.Problems.OrderBy(p => p.Line))
         {
-            errors.Add($"line {problem.Line}: {Message(problem)}");
+            errors.Add($"line {line}: {text}");
         }
 
-        return checker.Problems.Count == 0 ? rooms : [];
+        return checker.Rules.Problems.Count == 0 ? rooms : [];
     }
 
     /// <summary>
@@ -99,18 +86,15 @@ public static class RoomsFileReader
     /// <returns>The room with the settings applied, or null when any problem was found.</returns>
     public static RoomSettings? ApplyOverrides(string json, RoomSettings configured, ICollection<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(configured);
         ArgumentNullException.ThrowIfNull(errors);
-
         var checker = new Checker(configured);
-        var room = checker.Overrides(json, configured);
-        foreach (var problem in checker.Problems.OrderBy(p => p.Line))
+        var room = checker.Overrides(ReadTree(json, checker.Rules));
+        foreach (var (_, text) in checker.Rules.Problems.OrderBy(p => p.Line))
         {
-            errors.Add(Message(problem));
+            errors.Add(text);
         }
 
-        return checker.Problems.Count == 0 ? room : null;
+        return checker.Rules.Problems.Count == 0 ? room : null;
     }
 
     /// <summary>
@@ -122,25 +106,21 @@ public static class RoomsFileReader
     {
         time = default;
         var clock = string.IsNullOrEmpty(text) ? -1 : text.IndexOf('T', StringComparison.Ordinal);
-        if (clock < 0)
-        {
-            return false;
-        }
-
-        var afterDate = text.AsSpan(clock + 1);
+        var afterDate = clock < 0 ? default : text.AsSpan(clock + 1);
         var hasOffset = afterDate.EndsWith("Z", StringComparison.Ordinal) || afterDate.IndexOfAny('+', '-') >= 0;
         return hasOffset && DateTimeOffset.TryParseExact(text, s_timeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
     }
 
-    private static SettingNode? ReadTree(string json, RoomSettingsValidator problems)
+    private static SettingNode? ReadTree(string json, RoomSettingsValidator rules)
     {
+        ArgumentNullException.ThrowIfNull(json);
         var bytes = Encoding.UTF8.GetBytes(json.StartsWith('\uFEFF') ? json[1..] : json);
-        var newlines = NewlinePositions(bytes);
+        int[] newlines = [.. bytes.Index().Where(b => b.Item == (byte)'\n').Select(b => b.Index)];
         var reader = new Utf8JsonReader(bytes, s_readerOptions);
         try
         {
             Next(ref reader, newlines);
-            var root = ReadNode(ref reader, newlines, problems);
+            var root = ReadNode(ref reader, newlines, rules);
 
             // Anything after the root value makes the reader throw.
             reader.Read();
@@ -148,49 +128,46 @@ public static class RoomsFileReader
         }
         catch (JsonException e)
         {
-            var line = e.LineNumber is { } zeroBased ? (int)zeroBased + 1 : newlines.Length + 1;
-            problems.Add(line, $"invalid JSON: {SyntaxReason(e.Message)}");
+            // The reader's message without its " LineNumber: ... | BytePositionInLine: ..." tail and final period.
+            var tail = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var reason = (tail >= 0 ? e.Message[..tail] : e.Message).TrimEnd().TrimEnd('.');
+            rules.Add(e.LineNumber is { } zeroBased ? (int)zeroBased + 1 : newlines.Length + 1, $"invalid JSON: {reason}");
             return null;
         }
     }
 
-    private static SettingNode ReadNode(ref Utf8JsonReader reader, int[] newlines, RoomSettingsValidator problems)
+    private static SettingNode ReadNode(ref Utf8JsonReader reader, int[] newlines, RoomSettingsValidator rules)
     {
-        var node = new SettingNode(reader.TokenType, LineOf(newlines, reader.TokenStartIndex));
-        switch (reader.TokenType)
+        var line = LineOf(newlines, reader.TokenStartIndex);
+        var node = new SettingNode(reader.TokenType, line)
         {
-            case JsonTokenType.StartObject:
-                while (Next(ref reader, newlines) != JsonTokenType.EndObject)
-                {
-                    var nameLine = LineOf(newlines, reader.TokenStartIndex);
-                    var name = ReadString(ref reader, nameLine);
-                    Next(ref reader, newlines);
-                    var value = ReadNode(ref reader, newlines, problems);
-                    var first = node.Members.FindIndex(m => string.Equals(m.Name, name, StringComparison.Ordinal));
-                    if (first >= 0)
-                    {
-                        problems.Add(nameLine, $"duplicate property '{RoomSettingsValidator.Printable(name)}' (first on line {node.Members[first].Line})");
-                    }
-                    else
-                    {
-                        node.Members.Add(new SettingMember(name, nameLine, value));
-                    }
-                }
+            Text = reader.TokenType switch
+            {
+                JsonTokenType.String => ReadString(ref reader, line),
+                JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+                _ => "",
+            },
+        };
+        while (node.Kind == JsonTokenType.StartArray && Next(ref reader, newlines) != JsonTokenType.EndArray)
+        {
+            node.Items.Add(ReadNode(ref reader, newlines, rules));
+        }
 
-                break;
-            case JsonTokenType.StartArray:
-                while (Next(ref reader, newlines) != JsonTokenType.EndArray)
-                {
-                    node.Items.Add(ReadNode(ref reader, newlines, problems));
-                }
-
-                break;
-            case JsonTokenType.String:
-                node.Text = ReadString(ref reader, node.Line);
-                break;
-            case JsonTokenType.Number:
-                node.Text = Encoding.UTF8.GetString(reader.ValueSpan);
-                break;
+        while (node.Kind == JsonTokenType.StartObject && Next(ref reader, newlines) != JsonTokenType.EndObject)
+        {
+            var nameLine = LineOf(newlines, reader.TokenStartIndex);
+            var name = ReadString(ref reader, nameLine);
+            Next(ref reader, newlines);
+            var value = ReadNode(ref reader, newlines, rules);
+            var first = node.Members.FindIndex(m => m.Name == name);
+            if (first >= 0)
+            {
+                rules.Add(nameLine, $"duplicate property '{RoomSettingsValidator.Printable(name)}' (first on line {node.Members[first].Line})");
+            }
+            else
+            {
+                node.Members.Add(new SettingMember(name, nameLine, value));
+            }
         }
 
         return node;
@@ -211,17 +188,6 @@ public static class RoomsFileReader
         }
     }
 
-    private static int[] NewlinePositions(byte[] bytes)
-    {
-        var positions = new List<int>();
-        for (var i = Array.IndexOf(bytes, (byte)'\n'); i >= 0; i = Array.IndexOf(bytes, (byte)'\n', i + 1))
-        {
-            positions.Add(i);
-        }
-
-        return [.. positions];
-    }
-
     /// <summary>The 1-based line of the byte at <paramref name="index"/>: one more than the newlines before it.</summary>
     private static int LineOf(int[] newlines, long index)
     {
@@ -229,109 +195,111 @@ public static class RoomsFileReader
         return (found >= 0 ? found : ~found) + 1;
     }
 
-    /// <summary>The reader's message without its " LineNumber: ... | BytePositionInLine: ..." tail and final period.</summary>
-    private static string SyntaxReason(string message)
-    {
-        var tail = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (tail >= 0 ? message[..tail] : message).TrimEnd().TrimEnd('.');
-    }
-
-    /// <summary>A problem in the words of the rooms file and the admin API: the setting's camelCase key.</summary>
-    private static string Message(SettingProblem problem) => problem.Kind switch
-    {
-        SettingProblemKind.Expected => $"'{problem.Key}' must be {problem.Text}, got {RoomSettingsValidator.Describe(problem.At!)}",
-        SettingProblemKind.Statement => $"'{problem.Key}' {RoomSettingsValidator.Resolve(problem.Text, key => $"'{key}'", RoomSettingsValidator.Describe(problem.At!))}",
-        _ => problem.Text,
-    };
-
-    private static bool IsName(string name) =>
-        name.Length is > 0 and <= MaxNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-
     private static bool IsHost(string host)
     {
-        if (host == "*")
-        {
-            return true;
-        }
-
         var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-        return name.Length is > 0 and <= 253 &&
-            name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.') &&
-            !name.StartsWith('.') && !name.EndsWith('.') && !name.Contains("..", StringComparison.Ordinal);
+        return host == "*" || (name.Length is > 0 and <= 253 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.') &&
+            !name.StartsWith('.') && !name.EndsWith('.') && !name.Contains("..", StringComparison.Ordinal));
     }
 
     private static bool IsPathPrefix(string path) =>
-        path.StartsWith('/') && !path.Contains("..", StringComparison.Ordinal) &&
-        path.All(c => c is not ('?' or '#') && !char.IsWhiteSpace(c) && !char.IsControl(c));
+        RoomSettingsValidator.IsBypassPath(path) && path.All(c => c is not ('?' or '#') && !char.IsWhiteSpace(c) && !char.IsControl(c));
 
-    /// <summary>Checks the tree of one file and builds its rooms, collecting every problem.</summary>
+    /// <summary>Checks the tree of one file (or one PATCH) and builds its rooms, collecting every problem.</summary>
     private sealed class Checker(RoomSettings defaults)
     {
         private readonly Dictionary<string, int> _nameLines = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, int> _matchLines = new(StringComparer.OrdinalIgnoreCase);
 
-        private readonly RoomSettingsValidator _settings = new();
+        public RoomSettingsValidator Rules { get; } = new();
 
-        public List<SettingProblem> Problems => _settings.Problems;
-
-        public List<RoomSettings> Check(string json)
+        public List<RoomSettings> Rooms(SettingNode? root)
         {
-            var rooms = new List<RoomSettings>();
-            if (ReadTree(json, _settings) is not { } root)
+            if (root is { Kind: not JsonTokenType.StartObject })
             {
-                return rooms;
+                Rules.Add(root.Line, $"the file must be an object with the property 'rooms', got {RoomSettingsValidator.Describe(root)}");
             }
 
-            if (root.Kind != JsonTokenType.StartObject)
+            if (root is not { Kind: JsonTokenType.StartObject })
             {
-                Add(root.Line, $"the file must be an object with the property 'rooms', got {RoomSettingsValidator.Describe(root)}");
-                return rooms;
+                return [];
             }
 
-            SettingNode? list = null;
-            foreach (var (key, keyLine, value) in root.Members)
+            foreach (var (key, keyLine, _) in root.Members.Where(m => m.Name != "rooms"))
             {
-                if (key == "rooms")
-                {
-                    list = value;
-                }
-                else
-                {
-                    _settings.Unknown(key, keyLine, "", s_topProperties);
-                }
+                Rules.Unknown(key, keyLine, "", ["rooms"]);
             }
 
+            var list = root.Members.Find(m => m.Name == "rooms").Value;
             if (list is null)
             {
-                Add(root.Line, "missing property 'rooms'");
-                return rooms;
+                Rules.Add(root.Line, "missing property 'rooms'");
+                return [];
             }
 
             if (list.Kind != JsonTokenType.StartArray)
             {
-                Fail(list, "rooms", "an array of room objects");
-                return rooms;
+                Rules.Expected(list, "rooms", "an array of room objects");
+                return [];
             }
 
+            var rooms = new List<RoomSettings>();
             for (var i = 0; i < list.Items.Count; i++)
             {
-                var item = list.Items[i];
-                if (item.Kind == JsonTokenType.StartObject)
+                if (list.Items[i].Kind == JsonTokenType.StartObject)
                 {
-                    rooms.Add(ReadRoom(item));
+                    rooms.Add(Room(list.Items[i]));
                 }
                 else
                 {
-                    Fail(item, $"rooms[{i}]", "a room object");
+                    Rules.Expected(list.Items[i], $"rooms[{i}]", "a room object");
                 }
             }
 
             return rooms;
         }
 
-        private RoomSettings ReadRoom(SettingNode node)
+        /// <summary>
+        /// The run-time settings of the admin API applied to a copy of the configured room: its own
+        /// settings and 'draining'; a null value keeps the configured setting. Name, host, path and
+        /// bypass paths decide which requests the room takes and are refused.
+        /// </summary>
+        public RoomSettings? Overrides(SettingNode? root)
         {
-            var room = defaults.Inherit(ReadName(node) ?? "");
+            if (root is { Kind: not JsonTokenType.StartObject })
+            {
+                Rules.Add(root.Line, $"the settings must be an object, got {RoomSettingsValidator.Describe(root)}");
+            }
+
+            if (root is not { Kind: JsonTokenType.StartObject })
+            {
+                return null;
+            }
+
+            var room = defaults.Copy();
+            foreach (var (key, keyLine, value) in root.Members.Where(m => m.Value.Kind != JsonTokenType.Null))
+            {
+                switch (key)
+                {
+                    case "name" or "host" or "path" or "bypassPaths":
+                        Rules.Add(keyLine, $"'{key}' cannot be changed at run time: it decides which requests the room takes (change WR_ROOMS_FILE and restart)");
+                        break;
+                    case "draining":
+                        room.Draining = Rules.Boolean(value, key) ?? room.Draining;
+                        break;
+                    default:
+                        Apply(room, key, keyLine, value, s_overrideProperties);
+                        break;
+                }
+            }
+
+            Rules.CheckAdaptive(room);
+            return room;
+        }
+
+        private RoomSettings Room(SettingNode node)
+        {
+            var room = defaults.Inherit(Name(node) ?? "");
             var matchIsValid = true;
             foreach (var (key, keyLine, value) in node.Members)
             {
@@ -339,39 +307,23 @@ public static class RoomsFileReader
                 {
                     case "name":
                         break;
-                    case "host":
-                        if (Host(value) is { } host)
-                        {
-                            room.Host = host;
-                        }
-                        else
-                        {
-                            matchIsValid = false;
-                        }
-
+                    case "host" when value.Kind == JsonTokenType.String && IsHost(value.Text):
+                        room.Host = value.Text.ToLowerInvariant();
                         break;
-                    case "path":
-                        if (Path(value) is { } path)
-                        {
-                            room.Path = path;
-                        }
-                        else
-                        {
-                            matchIsValid = false;
-                        }
-
+                    case "path" when value.Kind == JsonTokenType.String && IsPathPrefix(value.Text):
+                        room.Path = RoomTable.NormalizePath(value.Text);
+                        break;
+                    case "host" or "path":
+                        Rules.Expected(value, key, key == "host" ? HostExpected : PathExpected);
+                        matchIsValid = false;
                         break;
                     default:
-                        if (!_settings.Apply(room, key, value))
-                        {
-                            _settings.Unknown(key, keyLine, "", s_roomProperties);
-                        }
-
+                        Apply(room, key, keyLine, value, s_roomProperties);
                         break;
                 }
             }
 
-            _settings.CheckAdaptive(room);
+            Rules.CheckAdaptive(room);
             if (matchIsValid)
             {
                 CheckMatch(node, room);
@@ -380,84 +332,40 @@ public static class RoomsFileReader
             return room;
         }
 
-        /// <summary>
-        /// The run-time settings of the admin API applied to a copy of <paramref name="configured"/>:
-        /// the room's own settings and 'draining'; a null value keeps the configured setting. Name,
-        /// host, path and bypass paths decide which requests the room takes and are refused.
-        /// </summary>
-        public RoomSettings? Overrides(string json, RoomSettings configured)
+        private void Apply(RoomSettings room, string key, int keyLine, SettingNode value, string[] known)
         {
-            if (ReadTree(json, _settings) is not { } root)
+            if (!Rules.Apply(room, key, value))
             {
-                return null;
+                Rules.Unknown(key, keyLine, "", known);
             }
-
-            if (root.Kind != JsonTokenType.StartObject)
-            {
-                Add(root.Line, $"the settings must be an object, got {RoomSettingsValidator.Describe(root)}");
-                return null;
-            }
-
-            var room = configured.Copy();
-            foreach (var (key, keyLine, value) in root.Members)
-            {
-                if (value.Kind == JsonTokenType.Null)
-                {
-                    continue;
-                }
-
-                switch (key)
-                {
-                    case "name" or "host" or "path" or "bypassPaths":
-                        Add(keyLine, $"'{key}' cannot be changed at run time: it decides which requests the room takes (change WR_ROOMS_FILE and restart)");
-                        break;
-                    case "draining":
-                        room.Draining = _settings.Boolean(value, key) ?? room.Draining;
-                        break;
-                    default:
-                        if (!_settings.Apply(room, key, value))
-                        {
-                            _settings.Unknown(key, keyLine, "", s_overrideProperties);
-                        }
-
-                        break;
-                }
-            }
-
-            _settings.CheckAdaptive(room);
-            return room;
         }
 
         /// <summary>The room's name when it is present, valid and not yet used; otherwise null (and a problem).</summary>
-        private string? ReadName(SettingNode room)
+        private string? Name(SettingNode room)
         {
-            var index = room.Members.FindIndex(m => m.Name == "name");
-            if (index < 0)
+            var value = room.Members.Find(m => m.Name == "name").Value;
+            if (value is null)
             {
-                Add(room.Line, "missing property 'name'");
-                return null;
+                Rules.Add(room.Line, "missing property 'name'");
+            }
+            else if (value.Kind != JsonTokenType.String || value.Text.Length is 0 or > 40 || !value.Text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                Rules.Expected(value, "name", NameExpected);
+            }
+            else if (string.Equals(value.Text, RoomPolicy.DefaultName, StringComparison.OrdinalIgnoreCase))
+            {
+                Rules.Add(value.Line, $"'name' cannot be {RoomSettingsValidator.Describe(value)}: the default room is set by the WR_* variables");
+            }
+            else if (!_nameLines.TryAdd(value.Text, value.Line))
+            {
+                Rules.Add(value.Line, $"'name' {RoomSettingsValidator.Describe(value)} is already used by the room on line {_nameLines[value.Text]} (names are compared case-insensitively)");
+            }
+            else
+            {
+                return value.Text;
             }
 
-            var value = room.Members[index].Value;
-            if (value.Kind != JsonTokenType.String || !IsName(value.Text))
-            {
-                Fail(value, "name", NameExpected);
-                return null;
-            }
-
-            if (string.Equals(value.Text, RoomPolicy.DefaultName, StringComparison.OrdinalIgnoreCase))
-            {
-                Add(value.Line, $"'name' cannot be {RoomSettingsValidator.Describe(value)}: the default room is set by the WR_* variables");
-                return null;
-            }
-
-            if (!_nameLines.TryAdd(value.Text, value.Line))
-            {
-                Add(value.Line, $"'name' {RoomSettingsValidator.Describe(value)} is already used by the room on line {_nameLines[value.Text]} (names are compared case-insensitively)");
-                return null;
-            }
-
-            return value.Text;
+            return null;
         }
 
         /// <summary>A room must not catch everything, and no two rooms may catch the same requests.</summary>
@@ -465,42 +373,13 @@ public static class RoomsFileReader
         {
             if (room.Host == "*" && room.Path == "/")
             {
-                Add(node.Line, "a room with host \"*\" and path \"/\" would take every request from the default room: " +
+                Rules.Add(node.Line, "a room with host \"*\" and path \"/\" would take every request from the default room: " +
                     "give it a 'host' or a 'path' (the default room is set by the WR_* variables)");
-                return;
             }
-
-            var match = $"{room.Host} {room.Path}";
-            if (!_matchLines.TryAdd(match, node.Line))
+            else if (!_matchLines.TryAdd($"{room.Host} {room.Path}", node.Line))
             {
-                Add(node.Line, $"host \"{room.Host}\" and path \"{RoomSettingsValidator.Printable(room.Path)}\" are already used by the room on line {_matchLines[match]}");
+                Rules.Add(node.Line, $"host \"{room.Host}\" and path \"{RoomSettingsValidator.Printable(room.Path)}\" are already used by the room on line {_matchLines[$"{room.Host} {room.Path}"]}");
             }
         }
-
-        private string? Host(SettingNode value)
-        {
-            if (value.Kind == JsonTokenType.String && IsHost(value.Text))
-            {
-                return value.Text.ToLowerInvariant();
-            }
-
-            Fail(value, "host", HostExpected);
-            return null;
-        }
-
-        private string? Path(SettingNode value)
-        {
-            if (value.Kind == JsonTokenType.String && IsPathPrefix(value.Text))
-            {
-                return RoomTable.NormalizePath(value.Text);
-            }
-
-            Fail(value, "path", PathExpected);
-            return null;
-        }
-
-        private void Fail(SettingNode value, string label, string expected) => _settings.Expected(value, label, expected);
-
-        private void Add(int line, string message) => _settings.Add(line, message);
     }
 }
