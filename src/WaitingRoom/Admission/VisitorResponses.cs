@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -17,7 +18,7 @@ namespace WaitingRoom.Admission;
 /// so no body is dropped silently, the closed page of a full room in reject mode, the 429 of the
 /// per-client newcomer cap, and the store-outage answer.
 /// </summary>
-internal sealed class VisitorResponses
+internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
 {
     /// <summary>Where the room's own assets (queue.css, queue.js) are served.</summary>
     public const string AssetsPath = "/_wr/assets";
@@ -28,20 +29,10 @@ internal sealed class VisitorResponses
     /// <summary>Seconds a client is told to wait while the store is down.</summary>
     public const int OutageRetryAfterSeconds = 5;
 
-    private readonly VisitorPages _pages;
-    private readonly PromotionRates _rates;
-    private readonly TimeProvider _time;
-    private readonly WaitingRoomOptions _options;
-    private readonly int _basePollSeconds;
+    private const string JsonType = "application/json; charset=utf-8";
 
-    public VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
-    {
-        _pages = pages;
-        _rates = rates;
-        _time = time;
-        _options = options.Value;
-        _basePollSeconds = Math.Max(1, (int)Math.Ceiling(_options.ReleaseInterval.TotalSeconds));
-    }
+    private readonly WaitingRoomOptions _options = options.Value;
+    private readonly int _basePollSeconds = Math.Max(1, (int)Math.Ceiling(options.Value.ReleaseInterval.TotalSeconds));
 
     /// <summary>
     /// Seconds until the next poll: the release interval near the head of the queue, longer
@@ -73,15 +64,15 @@ internal sealed class VisitorResponses
             // Clients that sent a body (or asked for JSON) learn exactly where they stand.
             response.StatusCode = isRead ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
-            return WriteJsonAsync(context, result, poll, wait, room, phase);
+            return WriteStatusJsonAsync(context, result, poll, wait, room, phase);
         }
 
         var target = TargetOf(request);
-        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        var language = VisitorText.Choose(request, _options.QueueLanguage, pages.Languages);
         var text = VisitorText.Of(language);
         SetLanguageHeaders(response, language);
         var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
-        var html = _pages.Queue(language).Render(name => name switch
+        var html = pages.Queue(language).Render(name => name switch
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
@@ -96,7 +87,7 @@ internal sealed class VisitorResponses
             "pollAfterSeconds" => Number(poll),
             "refreshSeconds" => Number(poll),
             "assetsUrl" => AssetsPath,
-            "updatedAt" => Iso(_time.GetUtcNow()),
+            "updatedAt" => Iso(time.GetUtcNow()),
             "title" => room.TitleOf(phase) ?? text.QueueTitle,
             "message" => room.MessageOf(phase) ?? "",
             "modeNote" => ModeNote(text, policy, eventStart),
@@ -121,7 +112,7 @@ internal sealed class VisitorResponses
             response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
         }
 
-        return WriteJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
+        return WriteStatusJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
     }
 
     /// <summary>
@@ -138,19 +129,13 @@ internal sealed class VisitorResponses
         response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
         if (!IsRead(request) || PrefersJson(request))
         {
-            return WriteJsonAsync(context, json =>
-            {
-                json.WriteString("state", "rejected");
-                json.WriteString("room", room.Name);
-                json.WriteNumber("queueLength", result.QueueLength);
-                json.WriteNumber("pollAfterSeconds", retry);
-            });
+            return WriteJsonAsync(context, new RejectedJson("rejected", room.Name, result.QueueLength, retry), Json.RejectedJson);
         }
 
-        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        var language = VisitorText.Choose(request, _options.QueueLanguage, pages.Languages);
         var text = VisitorText.Of(language);
         SetLanguageHeaders(response, language);
-        var html = _pages.Rejected(language).Render(name => name switch
+        var html = pages.Rejected(language).Render(name => name switch
         {
             "title" => room.TitleOf(phase) ?? text.RejectedTitle,
             "message" => room.MessageOf(phase) ?? "",
@@ -178,18 +163,11 @@ internal sealed class VisitorResponses
         response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
         if (PrefersJson(context.Request) || !IsRead(context.Request))
         {
-            return WriteJsonAsync(context, json =>
-            {
-                json.WriteString("state", "limited");
-                json.WriteString("error", "too-many-new-visitors-from-this-address");
-                json.WriteNumber("pollAfterSeconds", retry);
-            });
+            return WriteJsonAsync(context, new ProblemJson("limited", "too-many-new-visitors-from-this-address", retry), Json.ProblemJson);
         }
 
-        response.ContentType = "text/plain; charset=utf-8";
-        var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"Too many new visits from your network in the last minute. Please enable cookies for this site and try again in {retry} seconds.\n"));
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+        return WriteAsync(context, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"Too many new visits from your network in the last minute. Please enable cookies for this site and try again in {retry} seconds.\n")));
     }
 
     /// <summary>The status URL a room's queue page polls.</summary>
@@ -211,10 +189,10 @@ internal sealed class VisitorResponses
         var policy = room.PolicyOf(phase);
         if (phase == RoomPhase.Prequeue && room.Event is { } e)
         {
-            return Math.Max(0, (long)Math.Ceiling((e.Start - _time.GetUtcNow()).TotalSeconds));
+            return Math.Max(0, (long)Math.Ceiling((e.Start - time.GetUtcNow()).TotalSeconds));
         }
 
-        var estimator = _rates.For(room.Name);
+        var estimator = rates.For(room.Name);
         return policy.Mode switch
         {
             QueueMode.QueueAll => null,
@@ -263,18 +241,13 @@ internal sealed class VisitorResponses
         response.Headers.RetryAfter = OutageRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         if (!IsRead(request) || PrefersJson(request) || request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
         {
-            return WriteJsonAsync(context, json =>
-            {
-                json.WriteString("state", "unknown");
-                json.WriteString("error", error);
-                json.WriteNumber("pollAfterSeconds", OutageRetryAfterSeconds);
-            });
+            return WriteJsonAsync(context, new ProblemJson("unknown", error, OutageRetryAfterSeconds), Json.ProblemJson);
         }
 
         var target = TargetOf(request);
-        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        var language = VisitorText.Choose(request, _options.QueueLanguage, pages.Languages);
         SetLanguageHeaders(response, language);
-        var html = _pages.Unavailable(language).Render(name => name switch
+        var html = pages.Unavailable(language).Render(name => name switch
         {
             "retryAfterSeconds" => Number(OutageRetryAfterSeconds),
             "target" => target,
@@ -318,54 +291,29 @@ internal sealed class VisitorResponses
         response.Headers.Vary = "Accept-Language";
     }
 
-    private static Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll, long? wait, RoomSettings room, RoomPhase phase) => WriteJsonAsync(context, json =>
+    private static Task WriteStatusJsonAsync(HttpContext context, AdmissionResult result, int poll, long? wait, RoomSettings room, RoomPhase phase) =>
+        WriteJsonAsync(
+            context,
+            new StatusJson(StateName(result.State), result.Position, result.QueueLength, wait, poll, room.Name, QueueModeNames.Of(room.PolicyOf(phase).Mode), PhaseName(phase)),
+            Json.StatusJson);
+
+    private static Task WriteJsonAsync<T>(HttpContext context, T value, JsonTypeInfo<T> type) =>
+        WriteAsync(context, JsonType, JsonSerializer.SerializeToUtf8Bytes(value, type));
+
+    /// <summary>Writes the answer's body (none for HEAD).</summary>
+    private static Task WriteAsync(HttpContext context, string contentType, byte[] body)
     {
-        json.WriteString("state", StateName(result.State));
-        json.WriteNumber("position", result.Position);
-        json.WriteNumber("queueLength", result.QueueLength);
-        if (wait is { } seconds)
-        {
-            json.WriteNumber("estimatedWaitSeconds", seconds);
-        }
-        else
-        {
-            json.WriteNull("estimatedWaitSeconds");
-        }
-
-        json.WriteNumber("pollAfterSeconds", poll);
-        json.WriteString("room", room.Name);
-        json.WriteString("mode", QueueModeNames.Of(room.PolicyOf(phase).Mode));
-        json.WriteString("phase", PhaseName(phase));
-    });
-
-    /// <summary>Writes one JSON object (no body for HEAD).</summary>
-    private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> writeProperties)
-    {
-        var buffer = new ArrayBufferWriter<byte>(160);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            writeProperties(json);
-            json.WriteEndObject();
-        }
-
-        context.Response.ContentType = "application/json; charset=utf-8";
-        return HttpMethods.IsHead(context.Request.Method)
-            ? Task.CompletedTask
-            : context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+        context.Response.ContentType = contentType;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
     private static bool IsRead(HttpRequest request) => HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
 
     private static Task WriteHtmlAsync(HttpContext context, string html)
     {
-        var response = context.Response;
-        response.ContentType = "text/html; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(html);
-        response.ContentLength = bytes.Length;
-        return HttpMethods.IsHead(context.Request.Method)
-            ? Task.CompletedTask
-            : response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
+        context.Response.ContentLength = bytes.Length;
+        return WriteAsync(context, "text/html; charset=utf-8", bytes);
     }
 
     private static string StateName(VisitorState state) => state switch
@@ -383,4 +331,20 @@ internal sealed class VisitorResponses
     internal static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static JsonContext Json => JsonContext.Default;
+
+    /// <summary>The JSON status of SPEC.md; properties in this order, camelCase.</summary>
+    internal sealed record StatusJson(string State, long Position, long QueueLength, long? EstimatedWaitSeconds, int PollAfterSeconds, string Room, string Mode, string Phase);
+
+    internal sealed record RejectedJson(string State, string Room, long QueueLength, int PollAfterSeconds);
+
+    /// <summary>An answer without a place: limited, or unknown while the store or the backend is down.</summary>
+    internal sealed record ProblemJson(string State, string Error, int PollAfterSeconds);
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+    [JsonSerializable(typeof(StatusJson))]
+    [JsonSerializable(typeof(RejectedJson))]
+    [JsonSerializable(typeof(ProblemJson))]
+    internal sealed partial class JsonContext : JsonSerializerContext;
 }

@@ -16,6 +16,7 @@ internal static class OperationsServiceCollectionExtensions
         if (options.AdminToken is { } adminToken)
         {
             services.AddSingleton(new AdminToken(adminToken));
+            services.AddSingleton<AdminEndpoints>();
         }
 
         return services;

@@ -59,10 +59,7 @@ public static class WaitingRoomApplicationBuilderExtensions
         app.UseMiddleware<AdmissionMiddleware>();
 
         WaitingRoomEndpoints.Map(app);
-        if (app.Services.GetService<AdminToken>() is { } adminToken)
-        {
-            AdminEndpoints.Map(app, adminToken);
-        }
+        app.Services.GetService<AdminEndpoints>()?.Map(app);
 
         if (options.BackendUrls.Count > 0)
         {

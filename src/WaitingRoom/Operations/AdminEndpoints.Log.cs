@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace WaitingRoom.Operations;
 
-internal static partial class AdminEndpoints
+internal sealed partial class AdminEndpoints
 {
     private static partial class Log
     {
