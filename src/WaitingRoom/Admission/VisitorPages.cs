@@ -7,8 +7,9 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// The two pages a visitor can see from the room itself: the queue page (WR_QUEUE_PAGE or
-/// wwwroot/queue.html) and the store-outage page (wwwroot/unavailable.html). Loaded once; a
+/// The pages a visitor can see from the room itself: the queue page (WR_QUEUE_PAGE or
+/// wwwroot/queue.html), the store-outage page (wwwroot/unavailable.html) and the closed page of
+/// reject mode (wwwroot/rejected.html), each per language. Loaded once; a
 /// missing or unreadable page falls back to a built-in one with a logged warning, so a visitor
 /// always gets a page.
 /// </summary>
@@ -37,49 +38,44 @@ internal sealed partial class VisitorPages
         <p><a href="{{target}}">Try again</a></p></main></body></html>
         """;
 
-    private readonly Dictionary<string, PageTemplate> _rejected = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PageTemplate> _queue = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PageTemplate> _unavailable = new(StringComparer.Ordinal);
+    private static readonly string[] s_names = ["queue", "unavailable", "rejected"];
+
+    private readonly Dictionary<(string Name, string Language), PageTemplate> _pages = [];
 
     public VisitorPages(IOptions<WaitingRoomOptions> options, IHostEnvironment environment, ILogger<VisitorPages> logger)
     {
         var webRoot = new PhysicalFileProvider(WebRootOf(environment));
         var custom = options.Value.QueuePage;
-        _queue["en"] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
-        _unavailable["en"] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
-        _rejected["en"] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
+        _pages[("queue", "en")] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
+        _pages[("unavailable", "en")] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+        _pages[("rejected", "en")] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
 
-        // Other languages come from wwwroot/queue.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
+        // Other languages come from wwwroot/{name}.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
         foreach (var text in VisitorText.All.Skip(1))
         {
-            if (custom is null && TryLoad(webRoot, $"queue.{text.Language}.html") is { } queue)
+            foreach (var name in s_names)
             {
-                _queue[text.Language] = queue;
-            }
-
-            if (TryLoad(webRoot, $"unavailable.{text.Language}.html") is { } unavailable)
-            {
-                _unavailable[text.Language] = unavailable;
-            }
-
-            if (TryLoad(webRoot, $"rejected.{text.Language}.html") is { } rejected)
-            {
-                _rejected[text.Language] = rejected;
+                if ((custom is null || name != "queue") && TryLoad(webRoot, $"{name}.{text.Language}.html") is { } page)
+                {
+                    _pages[(name, text.Language)] = page;
+                }
             }
         }
 
-        Languages = [.. _queue.Keys];
+        Languages = [.. _pages.Keys.Where(key => key.Name == "queue").Select(key => key.Language)];
     }
 
     /// <summary>Languages the queue page is offered in; "en" always.</summary>
     public IReadOnlyCollection<string> Languages { get; }
 
-    public PageTemplate Queue(string language) => _queue.GetValueOrDefault(language) ?? _queue["en"];
+    public PageTemplate Queue(string language) => Page("queue", language);
 
     /// <summary>The "closed / sold out" page of a full room in reject mode.</summary>
-    public PageTemplate Rejected(string language) => _rejected.GetValueOrDefault(language) ?? _rejected["en"];
+    public PageTemplate Rejected(string language) => Page("rejected", language);
 
-    public PageTemplate Unavailable(string language) => _unavailable.GetValueOrDefault(language) ?? _unavailable["en"];
+    public PageTemplate Unavailable(string language) => Page("unavailable", language);
+
+    private PageTemplate Page(string name, string language) => _pages.GetValueOrDefault((name, language)) ?? _pages[(name, "en")];
 
     private static PageTemplate? TryLoad(PhysicalFileProvider webRoot, string name)
     {

@@ -17,7 +17,7 @@ namespace WaitingRoom.Admission;
 /// The key is WR_SECRET; when unset, a random key is created once and shared through the store,
 /// so every instance accepts every other instance's cookies.
 /// </remarks>
-internal sealed class VisitorTokenSigner
+internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
 {
     private const int IdBytes = 16;
     private const int MacBytes = 16;
@@ -29,10 +29,9 @@ internal sealed class VisitorTokenSigner
     /// <summary>Tokens remembered as checked at most; when full, the memory starts again.</summary>
     internal const int VerifiedCapacity = 100_000;
 
-    private readonly IWaitingRoomStore _store;
-    private readonly string _cookieName;
+    private readonly string _cookieName = options.Value.CookieName;
     private readonly Lock _lock = new();
-    private byte[]? _key;
+    private byte[]? _key = options.Value.Secret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
     private Task<byte[]>? _loading;
 
     // Tokens that have checked out, by their exact text: an active visitor's every request would
@@ -41,16 +40,6 @@ internal sealed class VisitorTokenSigner
     // randomised string hash before any comparison, so it tells an attacker nothing a forged
     // token's rejection does not.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _verified = new(StringComparer.Ordinal);
-
-    public VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
-    {
-        _store = store;
-        _cookieName = options.Value.CookieName;
-        if (options.Value.Secret is { } secret)
-        {
-            _key = Encoding.UTF8.GetBytes(secret);
-        }
-    }
 
     /// <summary>The key is at hand: <see cref="TryRead"/> and <see cref="Issue"/> can run without the store.</summary>
     public bool IsReady => Volatile.Read(ref _key) is not null;
@@ -81,7 +70,7 @@ internal sealed class VisitorTokenSigner
     private async Task<byte[]> LoadAsync()
     {
         var candidate = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var secret = await _store.GetOrCreateSecretAsync(candidate, CancellationToken.None);
+        var secret = await store.GetOrCreateSecretAsync(candidate, CancellationToken.None);
         var key = Encoding.UTF8.GetBytes(secret);
         Volatile.Write(ref _key, key);
         return key;

@@ -34,10 +34,9 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services
-            .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdmission(options)
             .AddWaitingRoomStore(options)
-            .AddWaitingRoomBackgroundChecks()
+            .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdaptiveCapacity()
             .AddWaitingRoomProxy(options);
         return builder;

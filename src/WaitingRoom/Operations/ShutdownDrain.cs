@@ -10,16 +10,9 @@ namespace WaitingRoom.Operations;
 /// before its listener closes. Then Kestrel stops accepting and the requests in flight get the
 /// rest of WR_SHUTDOWN_TIMEOUT to finish.
 /// </summary>
-internal sealed class ShutdownDrain : IHostedLifecycleService
+internal sealed class ShutdownDrain(IOptions<WaitingRoomOptions> options, TimeProvider time) : IHostedLifecycleService
 {
-    private readonly TimeSpan _delay;
-    private readonly TimeProvider _time;
-
-    public ShutdownDrain(IOptions<WaitingRoomOptions> options, TimeProvider time)
-    {
-        _delay = options.Value.ShutdownDelay;
-        _time = time;
-    }
+    private readonly TimeSpan _delay = options.Value.ShutdownDelay;
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +23,7 @@ internal sealed class ShutdownDrain : IHostedLifecycleService
 
         try
         {
-            await Task.Delay(_delay, _time, cancellationToken);
+            await Task.Delay(_delay, time, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -11,24 +11,15 @@ namespace WaitingRoom.Operations;
 /// own (a system call per request line, the largest part of the request log's cost), and no
 /// maintained sink buffers stdout.
 /// </summary>
-internal sealed class StandardOutputSink : IBatchedLogEventSink, IDisposable
+internal sealed class StandardOutputSink(ITextFormatter formatter, Stream? output = null) : IBatchedLogEventSink, IDisposable
 {
-    private readonly ITextFormatter _formatter;
-    private readonly Stream _output;
-    private readonly StreamWriter _writer;
-
-    public StandardOutputSink(ITextFormatter formatter, Stream? output = null)
-    {
-        _formatter = formatter;
-        _output = output ?? Console.OpenStandardOutput();
-        _writer = new StreamWriter(_output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024) { AutoFlush = false };
-    }
+    private readonly StreamWriter _writer = new(output ?? Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024) { AutoFlush = false };
 
     public Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
     {
         foreach (var logEvent in batch)
         {
-            _formatter.Format(logEvent, _writer);
+            formatter.Format(logEvent, _writer);
         }
 
         // Synchronous on purpose: stdout is a pipe or a terminal, and the batch runs on Serilog's own worker.

@@ -15,46 +15,37 @@ namespace WaitingRoom.Operations;
 /// key when WR_SECRET is unset. A store that is down at start is not fatal: it is logged and the
 /// room follows WR_FAILURE_MODE until the store answers.
 /// </summary>
-internal sealed partial class StartupReport : IHostedService, IDisposable
+/// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
+/// <param name="connection">The Redis client; none with the in-memory store.</param>
+internal sealed partial class StartupReport(
+    IOptions<WaitingRoomOptions> options,
+    StartupWarnings warnings,
+    IWaitingRoomStore store,
+    VisitorTokenSigner signer,
+    ILogger<StartupReport> logger,
+    StoreAvailability? availability = null,
+    IConnectionMultiplexer? connection = null)
+    : IHostedService, IDisposable
 {
-    private readonly WaitingRoomOptions _options;
-    private readonly StartupWarnings _warnings;
-    private readonly IWaitingRoomStore _store;
-    private readonly VisitorTokenSigner _signer;
-    private readonly ILogger<StartupReport> _logger;
-    private readonly StoreAvailability? _availability;
-    private readonly IConnectionMultiplexer? _connection;
+    private readonly WaitingRoomOptions _options = options.Value;
     private readonly CancellationTokenSource _stopping = new();
     private Task _check = Task.CompletedTask;
 
-    /// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
-    /// <param name="connection">The Redis client; none with the in-memory store.</param>
-    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger, StoreAvailability? availability = null, IConnectionMultiplexer? connection = null)
-    {
-        _availability = availability;
-        _connection = connection;
-        _options = options.Value;
-        _warnings = warnings;
-        _store = store;
-        _signer = signer;
-        _logger = logger;
-    }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var line in _warnings.Lines)
+        foreach (var line in warnings.Lines)
         {
-            Log.ConfigurationWarning(_logger, line);
+            Log.ConfigurationWarning(logger, line);
         }
 
         if (_options.UsesInMemoryStore)
         {
-            Log.InMemoryStore(_logger);
+            Log.InMemoryStore(logger);
         }
         else
         {
             var nodes = RedisEndpointList.Format(RedisConnectionOptions.Endpoints(_options));
-            Log.RedisStore(_logger, nodes, _options.RedisSsl, _options.KeyPrefix);
+            Log.RedisStore(logger, nodes, _options.RedisSsl, _options.KeyPrefix);
         }
 
         foreach (var room in _options.Rooms)
@@ -64,39 +55,39 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
             var activeTtl = room.ActiveTtl.TotalSeconds;
             var queueTtl = room.QueueTtl.TotalSeconds;
             var window = room.AdmissionWindow.TotalSeconds;
-            Log.Room(_logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, sessionMax, room.MaxNewPerIpPerMinute, activeTtl, queueTtl, window);
+            Log.Room(logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, sessionMax, room.MaxNewPerIpPerMinute, activeTtl, queueTtl, window);
             if (room.Adaptive is { On: true } adaptive)
             {
                 var min = Math.Min(adaptive.MinActive, room.MaxActive);
                 var target = adaptive.TargetP95.TotalSeconds;
-                Log.AdaptiveRoom(_logger, room.Name, min, room.MaxActive, target, adaptive.MaxErrors);
+                Log.AdaptiveRoom(logger, room.Name, min, room.MaxActive, target, adaptive.MaxErrors);
             }
 
             if (room.Event is { } e)
             {
-                Log.RoomEvent(_logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
+                Log.RoomEvent(logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
             }
         }
 
-        Log.Promotion(_logger, _options.ReleaseInterval.TotalSeconds);
+        Log.Promotion(logger, _options.ReleaseInterval.TotalSeconds);
         if (_options.BackendUrls.Count == 0)
         {
-            Log.DemoOrigin(_logger);
+            Log.DemoOrigin(logger);
         }
         else
         {
             var backends = string.Join(", ", _options.BackendUrls);
-            Log.Backends(_logger, backends);
+            Log.Backends(logger, backends);
         }
 
         if (_options.AdminToken is null)
         {
-            Log.AdminOff(_logger);
+            Log.AdminOff(logger);
         }
         else
         {
             var id = new Operations.AdminToken(_options.AdminToken).Id;
-            Log.AdminOn(_logger, id);
+            Log.AdminOn(logger, id);
         }
 
         // The store check runs beside the start: a Redis that is slow to connect (a TLS handshake,
@@ -114,18 +105,18 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
             {
                 if (!_options.UsesInMemoryStore)
                 {
-                    Log.SharedSecret(_logger);
+                    Log.SharedSecret(logger);
                 }
 
                 try
                 {
-                    await _signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                    await signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 }
                 catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
                 {
                     if (!storeFailed)
                     {
-                        Log.StoreDownAtStart(_logger, ex);
+                        Log.StoreDownAtStart(logger, ex);
                     }
                 }
             }
@@ -152,16 +143,16 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
                 // without the room's short deadline and circuit: when it fails, its exception carries
                 // why the connection failed (WRONGPASS, a certificate), however long the connection
                 // attempt took on a loaded machine.
-                await _connection!.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-                await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                await connection!.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                await store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 return true;
             }
             catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException or RedisException)
             {
                 // A call may only say it found no connection; the connection attempt says why.
-                if ((RedisProblem.Describe(_options, ex) ?? Describe(_availability?.ConnectionFailure)) is { } problem)
+                if ((RedisProblem.Describe(_options, ex) ?? Describe(availability?.ConnectionFailure)) is { } problem)
                 {
-                    Log.RedisRefused(_logger, problem);
+                    Log.RedisRefused(logger, problem);
                     return false;
                 }
 
@@ -170,7 +161,7 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
                 // named rather than reported as an outage.
                 if (Stopwatch.GetElapsedTime(started) > RefusalWindow)
                 {
-                    Log.StoreDownAtStart(_logger, ex);
+                    Log.StoreDownAtStart(logger, ex);
                     return false;
                 }
 

@@ -18,27 +18,15 @@ namespace WaitingRoom.Proxy;
 /// compare-and-set), and every instance loads the stored list into YARP's in-memory configuration
 /// provider within one promotion interval. YARP keeps the health of destinations whose id stays.
 /// </summary>
-internal sealed partial class BackendDestinations
+internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServiceProvider services, IOptions<WaitingRoomOptions> options, ILogger<BackendDestinations> logger)
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
-    private readonly IWaitingRoomStore _store;
-    private readonly IServiceProvider _services;
-    private readonly WaitingRoomOptions _options;
-    private readonly ILogger<BackendDestinations> _logger;
+    private readonly WaitingRoomOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, RequestCount> _requests = new(StringComparer.Ordinal);
     private readonly Lock _applyLock = new();
     private string? _appliedText;
-    private volatile IReadOnlyList<BackendDestination> _current;
-
-    public BackendDestinations(IWaitingRoomStore store, IServiceProvider services, IOptions<WaitingRoomOptions> options, ILogger<BackendDestinations> logger)
-    {
-        _store = store;
-        _services = services;
-        _options = options.Value;
-        _logger = logger;
-        _current = ProxyConfiguration.Configured(_options);
-    }
+    private volatile IReadOnlyList<BackendDestination> _current = ProxyConfiguration.Configured(options.Value);
 
     /// <summary>False when WR_BACKEND_URL is unset: the demo origin answers and there is no cluster to change.</summary>
     public bool HasCluster => _options.BackendUrls.Count > 0;
@@ -54,7 +42,7 @@ internal sealed partial class BackendDestinations
             return;
         }
 
-        var text = await _store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken);
+        var text = await store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken);
         Apply(text);
     }
 
@@ -109,7 +97,7 @@ internal sealed partial class BackendDestinations
     public DestinationView ViewOf(BackendDestination destination)
     {
         var (requests, failures) = RequestsOf(destination.Id);
-        var lookup = _services.GetService<IProxyStateLookup>();
+        var lookup = services.GetService<IProxyStateLookup>();
         if (destination.Disabled || lookup is null || !lookup.TryGetCluster(ProxyConfiguration.ClusterId, out var cluster) ||
             !cluster.Destinations.TryGetValue(destination.Id, out var state))
         {
@@ -132,7 +120,7 @@ internal sealed partial class BackendDestinations
         }
 
         var done = await SharedDocument.ChangeAsync(
-            _store,
+            store,
             RoomKeys.BackendsDocument,
             text =>
             {
@@ -169,16 +157,16 @@ internal sealed partial class BackendDestinations
             if (document is null)
             {
                 var length = text!.Length;
-                Log.StoredListUnreadable(_logger, length);
+                Log.StoredListUnreadable(logger, length);
                 _appliedText = text;
                 return;
             }
 
-            _services.GetRequiredService<InMemoryConfigProvider>().Update(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(_options, document.Destinations));
+            services.GetRequiredService<InMemoryConfigProvider>().Update(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(_options, document.Destinations));
             _current = document.Destinations;
             _appliedText = text;
             var summary = Describe(document.Destinations);
-            Log.DestinationsLoaded(_logger, summary);
+            Log.DestinationsLoaded(logger, summary);
         }
     }
 

@@ -20,29 +20,18 @@ namespace WaitingRoom.Proxy;
 /// </list>
 /// The header is the room's, not the visitor's: it is removed from every response, whatever its value.
 /// </summary>
-internal sealed partial class OriginCommandTransform : ResponseTransform
+internal sealed partial class OriginCommandTransform(
+    IWaitingRoomStore store,
+    VisitorTokenSigner signer,
+    RoomTable rooms,
+    RoomOverrides overrides,
+    TimeProvider time,
+    Operations.WaitingRoomMetrics metrics,
+    ILogger<OriginCommandTransform> logger)
+    : ResponseTransform
 {
     /// <summary>The response header the origin answers with.</summary>
     public const string HeaderName = "WR-Command";
-
-    private readonly IWaitingRoomStore _store;
-    private readonly VisitorTokenSigner _signer;
-    private readonly RoomTable _rooms;
-    private readonly RoomOverrides _overrides;
-    private readonly TimeProvider _time;
-    private readonly Operations.WaitingRoomMetrics _metrics;
-    private readonly ILogger<OriginCommandTransform> _logger;
-
-    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, RoomOverrides overrides, TimeProvider time, Operations.WaitingRoomMetrics metrics, ILogger<OriginCommandTransform> logger)
-    {
-        _metrics = metrics;
-        _store = store;
-        _signer = signer;
-        _rooms = rooms;
-        _overrides = overrides;
-        _time = time;
-        _logger = logger;
-    }
 
     public override async ValueTask ApplyAsync(ResponseTransformContext context)
     {
@@ -64,7 +53,7 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
             if (command.Capacity is not null || command.Auto || command.SoldOut)
             {
                 var decided = context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Policy?.Name;
-                await SteerAsync(_rooms.Find(decided) ?? _rooms.Match(context.HttpContext.Request), command, context.CancellationToken);
+                await SteerAsync(rooms.Find(decided) ?? rooms.Match(context.HttpContext.Request), command, context.CancellationToken);
             }
         }
         catch (StoreUnavailableException ex)
@@ -72,11 +61,11 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
             // The visitor still gets the origin's answer; a released slot frees when the visitor goes idle.
             if (command.Release)
             {
-                Log.ReleaseFailed(_logger, ex);
+                Log.ReleaseFailed(logger, ex);
             }
             else
             {
-                Log.CommandFailed(_logger, ex);
+                Log.CommandFailed(logger, ex);
             }
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
@@ -97,50 +86,50 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         }
         else
         {
-            await _signer.EnsureReadyAsync(context.CancellationToken);
-            if (!_signer.TryRead(context.HttpContext.Request, out visitor))
+            await signer.EnsureReadyAsync(context.CancellationToken);
+            if (!signer.TryRead(context.HttpContext.Request, out visitor))
             {
                 return;
             }
 
-            policy = _rooms.Match(context.HttpContext.Request).PolicyAt(_time.GetUtcNow());
+            policy = rooms.Match(context.HttpContext.Request).PolicyAt(time.GetUtcNow());
         }
 
-        var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
+        var released = await store.ReleaseAsync(policy, visitor, context.CancellationToken);
         var tag = VisitorTokenSigner.LogTag(visitor);
-        Log.Released(_logger, policy.Name, tag, released);
+        Log.Released(logger, policy.Name, tag, released);
         if (released)
         {
-            _metrics.ReleasedByOrigin(policy.Name);
+            metrics.ReleasedByOrigin(policy.Name);
         }
     }
 
     /// <summary>capacity=N, capacity=auto and sold-out; each changes the shared state only when it is not so already.</summary>
     private async Task SteerAsync(RoomSettings room, OriginCommand command, CancellationToken cancellationToken)
     {
-        var policy = room.PolicyAt(_time.GetUtcNow());
+        var policy = room.PolicyAt(time.GetUtcNow());
         if ((command.Capacity is not null || command.Auto) && policy.Adaptive && !room.Draining)
         {
-            var state = await _store.GetCapacityAsync(policy, cancellationToken);
+            var state = await store.GetCapacityAsync(policy, cancellationToken);
             var byOrigin = state.PinnedBy == AdaptiveCapacityService.PinnedByOrigin;
             CapacityChange? change = command.Capacity is { } wanted
                 ? byOrigin && state.Capacity == CapacityState.Bounded(policy, wanted) && !state.Hold
                     ? null
                     : new CapacityChange(null, wanted, false, AdaptiveCapacityService.PinnedByOrigin, AdaptiveCapacityService.PinnedByOrigin)
                 : byOrigin ? new CapacityChange(state.Version, state.Capacity, false, null, "origin-auto") : null;
-            if (change is not null && await _store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
+            if (change is not null && await store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
             {
-                _metrics.CapacityChanged(room.Name, stored.Reason);
-                Log.Capacity(_logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                metrics.CapacityChanged(room.Name, stored.Reason);
+                Log.Capacity(logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
         if (command.SoldOut && room.QueueMode != QueueMode.Reject)
         {
-            var outcome = await _overrides.PatchAsync(room.Name, new System.Text.Json.Nodes.JsonObject { ["queueMode"] = "reject" }, cancellationToken);
+            var outcome = await overrides.PatchAsync(room.Name, new System.Text.Json.Nodes.JsonObject { ["queueMode"] = "reject" }, cancellationToken);
             if (outcome.After is not null)
             {
-                Log.SoldOut(_logger, room.Name, QueueModeNames.Of(room.QueueMode));
+                Log.SoldOut(logger, room.Name, QueueModeNames.Of(room.QueueMode));
             }
         }
     }

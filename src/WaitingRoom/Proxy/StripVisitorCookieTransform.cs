@@ -8,15 +8,9 @@ namespace WaitingRoom.Proxy;
 /// The name is matched ignoring case, as ASP.NET Core reads request cookies: a <c>WR_TOKEN</c> the
 /// room accepts as the visitor's token must not reach the backend either.
 /// </summary>
-internal sealed class StripVisitorCookieTransform : RequestTransform
+internal sealed class StripVisitorCookieTransform(string cookieName) : RequestTransform
 {
     private static readonly char[] s_separators = [';', ','];
-    private readonly string _cookieName;
-
-    public StripVisitorCookieTransform(string cookieName)
-    {
-        _cookieName = cookieName;
-    }
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -66,6 +60,6 @@ internal sealed class StripVisitorCookieTransform : RequestTransform
     {
         var equals = pair.IndexOf('=', StringComparison.Ordinal);
         var name = (equals < 0 ? pair : pair[..equals]).Trim();
-        return string.Equals(name, _cookieName, StringComparison.OrdinalIgnoreCase);
+        return string.Equals(name, cookieName, StringComparison.OrdinalIgnoreCase);
     }
 }
