@@ -27,7 +27,6 @@ internal sealed partial class AdmissionMiddleware(
 {
     private const string OwnPathPrefix = "/_wr";
 
-    private readonly string _cookieName = options.Value.CookieName;
     private readonly FailureMode _failureMode = options.Value.FailureMode;
     private readonly string[] _bypassPaths = [.. options.Value.BypassPaths];
     private readonly string? _bypassHeaderName = options.Value.BypassHeaderName;
@@ -85,8 +84,7 @@ internal sealed partial class AdmissionMiddleware(
             if (!signer.TryRead(context.Request, out var visitorId))
             {
                 // No cookie, or one that does not check out: a new visitor, never an error.
-                (visitorId, var token) = signer.Issue();
-                context.Response.Cookies.Append(_cookieName, token, VisitorCookie.Options(context));
+                visitorId = signer.IssueCookie(context);
             }
 
             feature.Visitor = VisitorTokenSigner.LogTag(visitorId);

@@ -52,25 +52,20 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// <summary>Answers a request from a visitor who waits in <paramref name="room"/>.</summary>
     public Task WriteQueuedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var request = context.Request;
-        var response = context.Response;
         var poll = PollAfterSeconds(result.Position, room.QueueTtl);
-        response.Headers.CacheControl = "no-store";
-        var isRead = IsRead(request);
         var policy = room.PolicyOf(phase);
         var wait = EstimateSeconds(room, phase, result);
-        if (!isRead || PrefersJson(request))
+        if (WantsJson(context.Request))
         {
             // Clients that sent a body (or asked for JSON) learn exactly where they stand.
-            response.StatusCode = isRead ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-            response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
+            Begin(context.Response, IsRead(context.Request) ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, poll);
             return WriteStatusJsonAsync(context, result, poll, wait, room, phase);
         }
 
-        var target = TargetOf(request);
-        var language = VisitorText.Choose(request, _options.QueueLanguage, pages.Languages);
+        Begin(context.Response, StatusCodes.Status200OK, retryAfter: null);
+        var target = TargetOf(context.Request);
+        var language = LanguageOf(context);
         var text = VisitorText.Of(language);
-        SetLanguageHeaders(response, language);
         var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
         var html = pages.Queue(language).Render(name => name switch
         {
@@ -97,7 +92,6 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "eventStart" => eventStart is { } start ? Iso(start) : "",
             _ => null,
         });
-        response.StatusCode = StatusCodes.Status200OK;
         return WriteHtmlAsync(context, html);
     }
 
@@ -105,13 +99,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     public Task WriteStatusAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
         var poll = PollAfterSeconds(result.Position, room.QueueTtl);
-        var response = context.Response;
-        response.Headers.CacheControl = "no-store";
-        if (result.State == VisitorState.Queued)
-        {
-            response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
-        }
-
+        Begin(context.Response, StatusCodes.Status200OK, result.State == VisitorState.Queued ? poll : null);
         return WriteStatusJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
     }
 
@@ -121,27 +109,22 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// </summary>
     public Task WriteRejectedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var request = context.Request;
-        var response = context.Response;
         var retry = Math.Clamp((int)room.ActiveTtl.TotalSeconds, 5, 600);
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-        if (!IsRead(request) || PrefersJson(request))
+        Begin(context.Response, StatusCodes.Status503ServiceUnavailable, retry);
+        if (WantsJson(context.Request))
         {
             return WriteJsonAsync(context, new RejectedJson("rejected", room.Name, result.QueueLength, retry), Json.RejectedJson);
         }
 
-        var language = VisitorText.Choose(request, _options.QueueLanguage, pages.Languages);
+        var language = LanguageOf(context);
         var text = VisitorText.Of(language);
-        SetLanguageHeaders(response, language);
         var html = pages.Rejected(language).Render(name => name switch
         {
             "title" => room.TitleOf(phase) ?? text.RejectedTitle,
             "message" => room.MessageOf(phase) ?? "",
             "room" => room.Name,
             "lang" => language,
-            "target" => TargetOf(request),
+            "target" => TargetOf(context.Request),
             "retryAfterSeconds" => Number(retry),
             "assetsUrl" => AssetsPath,
             _ => null,
@@ -156,12 +139,9 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// </summary>
     public static Task WriteLimitedAsync(HttpContext context, AdmissionResult result)
     {
-        var response = context.Response;
         var retry = Math.Max(1, (int)Math.Ceiling(result.RetryAfterMilliseconds / 1000.0));
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-        if (PrefersJson(context.Request) || !IsRead(context.Request))
+        Begin(context.Response, StatusCodes.Status429TooManyRequests, retry);
+        if (WantsJson(context.Request))
         {
             return WriteJsonAsync(context, new ProblemJson("limited", "too-many-new-visitors-from-this-address", retry), Json.ProblemJson);
         }
@@ -234,20 +214,14 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// </summary>
     public Task WriteUnavailableAsync(HttpContext context, string error = "store-unavailable", int statusCode = StatusCodes.Status503ServiceUnavailable)
     {
-        var request = context.Request;
-        var response = context.Response;
-        response.StatusCode = statusCode;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = OutageRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        if (!IsRead(request) || PrefersJson(request) || request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
+        Begin(context.Response, statusCode, OutageRetryAfterSeconds);
+        if (WantsJson(context.Request) || context.Request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
         {
             return WriteJsonAsync(context, new ProblemJson("unknown", error, OutageRetryAfterSeconds), Json.ProblemJson);
         }
 
-        var target = TargetOf(request);
-        var language = VisitorText.Choose(request, _options.QueueLanguage, pages.Languages);
-        SetLanguageHeaders(response, language);
-        var html = pages.Unavailable(language).Render(name => name switch
+        var target = TargetOf(context.Request);
+        var html = pages.Unavailable(LanguageOf(context)).Render(name => name switch
         {
             "retryAfterSeconds" => Number(OutageRetryAfterSeconds),
             "target" => target,
@@ -285,10 +259,27 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         return json > 0 && json >= html;
     }
 
-    private static void SetLanguageHeaders(HttpResponse response, string language)
+    /// <summary>The status of an answer here, never cached, with Retry-After when the client should ask again.</summary>
+    private static void Begin(HttpResponse response, int statusCode, int? retryAfter)
     {
-        response.Headers.ContentLanguage = language;
-        response.Headers.Vary = "Accept-Language";
+        response.StatusCode = statusCode;
+        response.Headers.CacheControl = "no-store";
+        if (retryAfter is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Clients that sent a body, or asked for JSON, get JSON instead of a page.</summary>
+    private static bool WantsJson(HttpRequest request) => !IsRead(request) || PrefersJson(request);
+
+    /// <summary>The page's language (WR_QUEUE_LANGUAGE, else the best of Accept-Language), with the headers that say so.</summary>
+    private string LanguageOf(HttpContext context)
+    {
+        var language = VisitorText.Choose(context.Request, _options.QueueLanguage, pages.Languages);
+        context.Response.Headers.ContentLanguage = language;
+        context.Response.Headers.Vary = "Accept-Language";
+        return language;
     }
 
     private static Task WriteStatusJsonAsync(HttpContext context, AdmissionResult result, int poll, long? wait, RoomSettings room, RoomPhase phase) =>

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Configuration;
 using WaitingRoom.Queue;
@@ -91,6 +92,26 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
         return (new string(token[..IdChars]), new string(token));
     }
 
+    /// <summary>
+    /// A new visitor: its id, its token set as the WR_COOKIE_NAME cookie. The one place that decides
+    /// how the cookie is written: HttpOnly, SameSite=Lax, Secure on HTTPS, Path=/, kept a day (the
+    /// room's own TTLs decide what it is worth).
+    /// </summary>
+    public string IssueCookie(HttpContext context)
+    {
+        var (visitorId, token) = Issue();
+        context.Response.Cookies.Append(_cookieName, token, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = context.Request.IsHttps,
+            Path = "/",
+            MaxAge = TimeSpan.FromDays(1),
+            IsEssential = true,
+        });
+        return visitorId;
+    }
+
     /// <summary>The visitor id of a valid token; false for anything else, never an exception.</summary>
     /// <remarks>
     /// Nothing the client sent is decoded: the id part must be 22 base64url characters, and the
@@ -139,7 +160,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     }
 
     /// <summary>The visitor id carried by the request's WR_COOKIE_NAME cookie; false when there is none or it does not check out.</summary>
-    public bool TryRead(Microsoft.AspNetCore.Http.HttpRequest request, out string visitorId) =>
+    public bool TryRead(HttpRequest request, out string visitorId) =>
         TryRead(request.Cookies[_cookieName], out visitorId);
 
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>

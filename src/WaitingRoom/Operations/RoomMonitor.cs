@@ -81,12 +81,9 @@ internal sealed class RoomMonitor
 
     private sealed class RoomHistory
     {
-        public Queue<Point> Points { get; } = new();
-
-        public Sample? Latest { get; set; }
-
-        public DateTimeOffset LastPointTime { get; set; }
-
-        public long LastLetIn { get; set; }
+        public readonly Queue<Point> Points = new();
+        public Sample? Latest;
+        public DateTimeOffset LastPointTime;
+        public long LastLetIn;
     }
 }

@@ -51,16 +51,11 @@ internal sealed partial class StartupReport(
         foreach (var room in _options.Rooms)
         {
             var mode = QueueModeNames.Of(room.QueueMode);
-            var sessionMax = room.SessionMax.TotalSeconds;
-            var activeTtl = room.ActiveTtl.TotalSeconds;
-            var queueTtl = room.QueueTtl.TotalSeconds;
-            var window = room.AdmissionWindow.TotalSeconds;
-            Log.Room(logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, sessionMax, room.MaxNewPerIpPerMinute, activeTtl, queueTtl, window);
+            Log.Room(logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, room.SessionMax.TotalSeconds, room.MaxNewPerIpPerMinute, room.ActiveTtl.TotalSeconds, room.QueueTtl.TotalSeconds, room.AdmissionWindow.TotalSeconds);
             if (room.Adaptive is { On: true } adaptive)
             {
                 var min = Math.Min(adaptive.MinActive, room.MaxActive);
-                var target = adaptive.TargetP95.TotalSeconds;
-                Log.AdaptiveRoom(logger, room.Name, min, room.MaxActive, target, adaptive.MaxErrors);
+                Log.AdaptiveRoom(logger, room.Name, min, room.MaxActive, adaptive.TargetP95.TotalSeconds, adaptive.MaxErrors);
             }
 
             if (room.Event is { } e)

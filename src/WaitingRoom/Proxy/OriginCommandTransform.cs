@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using WaitingRoom.Adaptive;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
@@ -9,7 +11,7 @@ using Yarp.ReverseProxy.Transforms;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// Lets the origin steer the room by a response header, on any response (<see cref="OriginCommand"/>):
+/// Lets the origin steer the room by a response header, on any response:
 /// <list type="bullet">
 /// <item><c>WR-Command: release</c> frees that visitor's slot at once (Cloudflare's revoke,
 /// Queue-it's cancel), so the next visitor in line gets it on the next promotion round;</item>
@@ -131,6 +133,47 @@ internal sealed partial class OriginCommandTransform(
             {
                 Log.SoldOut(logger, room.Name, QueueModeNames.Of(room.QueueMode));
             }
+        }
+    }
+
+    /// <summary>
+    /// The commands of <c>WR-Command</c> headers (values comma-separated, names case-insensitive):
+    /// <c>release</c>, <c>capacity=N</c> (a whole number from 1), <c>capacity=auto</c>, <c>sold-out</c>.
+    /// Anything else is ignored: an origin's typo never breaks its response.
+    /// </summary>
+    private readonly record struct OriginCommand(bool Release, int? Capacity, bool Auto, bool SoldOut)
+    {
+        public static OriginCommand Parse(StringValues values)
+        {
+            var command = default(OriginCommand);
+            foreach (var value in values)
+            {
+                foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (part.Equals("release", StringComparison.OrdinalIgnoreCase))
+                    {
+                        command = command with { Release = true };
+                    }
+                    else if (part.Equals("sold-out", StringComparison.OrdinalIgnoreCase))
+                    {
+                        command = command with { SoldOut = true };
+                    }
+                    else if (part.StartsWith("capacity=", StringComparison.OrdinalIgnoreCase))
+                    {
+                        var number = part["capacity=".Length..].Trim();
+                        if (number.Equals("auto", StringComparison.OrdinalIgnoreCase))
+                        {
+                            command = command with { Auto = true, Capacity = null };
+                        }
+                        else if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var capacity) && capacity >= 1)
+                        {
+                            command = command with { Capacity = capacity, Auto = false };
+                        }
+                    }
+                }
+            }
+
+            return command;
         }
     }
 
