@@ -179,10 +179,8 @@ internal sealed partial class AdmissionMiddleware(
     }
 
     /// <summary>
-    /// True for a path holding an encoded slash (Kestrel keeps <c>%2F</c> as written) or a
-    /// backslash: some backends decode or normalise these into separators, so
-    /// <c>/static%2F..%2Fprivate</c> could be <c>/private</c> to them. Such a path never bypasses;
-    /// it is admitted or queued like any other.
+    /// An encoded slash (Kestrel keeps <c>%2F</c> as written) or a backslash, which some backends turn
+    /// into separators (<c>/static%2F..%2Fprivate</c> is <c>/private</c> to them): such a path never bypasses.
     /// </summary>
     private static bool HasAmbiguousSeparator(string? path) =>
         path is not null && (path.Contains('\\', StringComparison.Ordinal) || path.Contains("%2F", StringComparison.OrdinalIgnoreCase));

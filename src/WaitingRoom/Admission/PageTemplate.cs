@@ -4,10 +4,7 @@ using System.Text.Unicode;
 
 namespace WaitingRoom.Admission;
 
-/// <summary>
-/// An HTML page with <c>{{name}}</c> placeholders, parsed once; values are HTML-encoded when the
-/// page is rendered. Unknown placeholders are left as written.
-/// </summary>
+/// <summary>An HTML page with <c>{{name}}</c> placeholders, parsed once; values are HTML-encoded, unknown placeholders left as written.</summary>
 internal sealed class PageTemplate
 {
     /// <summary>Escapes what HTML needs (&lt; &gt; &amp; quotes) and leaves letters of every language readable.</summary>

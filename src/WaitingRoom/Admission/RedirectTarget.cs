@@ -1,9 +1,6 @@
 namespace WaitingRoom.Admission;
 
-/// <summary>
-/// Where a visitor goes once admitted. Only same-origin paths are accepted: "/x" yes; "//host",
-/// "/\host", absolute URLs and control characters no, so the room is never an open redirect.
-/// </summary>
+/// <summary>Where a visitor goes once admitted: same-origin paths only ("//host", "/\host", URLs, control characters no), never an open redirect.</summary>
 public static class RedirectTarget
 {
     /// <summary>True when <paramref name="target"/> is a path on this site.</summary>

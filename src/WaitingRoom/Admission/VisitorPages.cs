@@ -7,11 +7,9 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// The pages a visitor can see from the room itself: the queue page (WR_QUEUE_PAGE or
-/// wwwroot/queue.html), the store-outage page (wwwroot/unavailable.html) and the closed page of
-/// reject mode (wwwroot/rejected.html), each per language. Loaded once; a
-/// missing or unreadable page falls back to a built-in one with a logged warning, so a visitor
-/// always gets a page.
+/// The room's own pages, per language: queue (WR_QUEUE_PAGE or wwwroot/queue.html), outage
+/// (unavailable.html) and closed (rejected.html). Loaded once; a missing or unreadable page falls
+/// back to a built-in one with a logged warning, so a visitor always gets a page.
 /// </summary>
 internal sealed partial class VisitorPages
 {

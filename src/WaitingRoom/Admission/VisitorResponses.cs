@@ -13,10 +13,9 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// Writes what a visitor who is not forwarded gets: the queue page (GET/HEAD from a browser), the
-/// JSON status (Accept: application/json, /_wr/status), a 503 with Retry-After for other methods
-/// so no body is dropped silently, the closed page of a full room in reject mode, the 429 of the
-/// per-client newcomer cap, and the store-outage answer.
+/// What a visitor who is not forwarded gets: the queue page (GET/HEAD from a browser), the JSON
+/// status (Accept: application/json, /_wr/status), a 503 with Retry-After for other methods (no
+/// body is dropped silently), the closed page of reject mode, the 429 and the outage answer.
 /// </summary>
 internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
 {
@@ -35,16 +34,14 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     private readonly int _basePollSeconds = Math.Max(1, (int)Math.Ceiling(options.Value.ReleaseInterval.TotalSeconds));
 
     /// <summary>
-    /// Seconds until the next poll: the release interval near the head of the queue, longer
-    /// further back (a million waiters must not poll every two seconds), never so long that a
-    /// waiter who follows it would pass WR_QUEUE_TTL.
+    /// Seconds until the next poll: the release interval near the head of the queue, longer further
+    /// back (a million waiters must not poll every two seconds), well within WR_QUEUE_TTL.
     /// </summary>
     /// <param name="position">The visitor's place in line.</param>
     /// <param name="queueTtl">The room's WR_QUEUE_TTL when it has its own (rooms file); else the variable's.</param>
     public int PollAfterSeconds(long position, TimeSpan? queueTtl = null)
     {
         var digits = position < 10 ? 1 : (int)Math.Floor(Math.Log10(position)) + 1;
-        // A waiter must poll well within WR_QUEUE_TTL or it loses its place.
         var max = Math.Clamp((int)((queueTtl ?? _options.QueueTtl).TotalSeconds / 3), 1, 30);
         return Math.Min(_basePollSeconds * digits, max);
     }
@@ -103,10 +100,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         return WriteStatusJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
     }
 
-    /// <summary>
-    /// A full room in reject mode: 503 with the closed page (or JSON), no queue place taken.
-    /// Retry-After says when trying again makes sense: about one session's idle time.
-    /// </summary>
+    /// <summary>A full room in reject mode: 503 with the closed page (or JSON), Retry-After about one session's idle time.</summary>
     public Task WriteRejectedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
         var retry = Math.Clamp((int)room.ActiveTtl.TotalSeconds, 5, 600);
@@ -133,9 +127,8 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     }
 
     /// <summary>
-    /// The client's address created too many new entries this minute (WR_MAX_NEW_PER_IP_PER_MINUTE):
-    /// 429 with Retry-After. A browser that keeps its cookie never sees this; a client that throws
-    /// its cookie away on every request does.
+    /// 429: the client's address created too many new entries this minute (WR_MAX_NEW_PER_IP_PER_MINUTE),
+    /// which only a client that throws its cookie away sees.
     /// </summary>
     public static Task WriteLimitedAsync(HttpContext context, AdmissionResult result)
     {
@@ -155,9 +148,8 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name);
 
     /// <summary>
-    /// Seconds until the visitor gets in, or null when there is no honest number: in queue-all
-    /// nobody moves; in a pre-queue the wait is at least the time to the start; in a random draw
-    /// every place is drawn among the whole line.
+    /// Seconds until the visitor gets in, or null when there is no honest number (queue-all); a
+    /// pre-queue waits until the start; a random draw draws every place among the whole line.
     /// </summary>
     private long? EstimateSeconds(RoomSettings room, RoomPhase phase, AdmissionResult result)
     {
@@ -208,9 +200,8 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     };
 
     /// <summary>
-    /// "Temporarily unavailable" with Retry-After: while the store is down and WR_FAILURE_MODE is
-    /// closed, or when no backend destination could answer (<paramref name="error"/> names which,
-    /// in the JSON answer; the page is the same).
+    /// "Temporarily unavailable" with Retry-After: the store is down (WR_FAILURE_MODE=closed) or no
+    /// backend could answer; <paramref name="error"/> says which in the JSON answer.
     /// </summary>
     public Task WriteUnavailableAsync(HttpContext context, string error = "store-unavailable", int statusCode = StatusCodes.Status503ServiceUnavailable)
     {

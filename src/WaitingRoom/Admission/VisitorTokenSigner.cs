@@ -92,11 +92,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
         return (new string(token[..IdChars]), new string(token));
     }
 
-    /// <summary>
-    /// A new visitor: its id, its token set as the WR_COOKIE_NAME cookie. The one place that decides
-    /// how the cookie is written: HttpOnly, SameSite=Lax, Secure on HTTPS, Path=/, kept a day (the
-    /// room's own TTLs decide what it is worth).
-    /// </summary>
+    /// <summary>A new visitor's id; its token goes out as the cookie, written only here (a day's MaxAge: the room's TTLs decide its worth).</summary>
     public string IssueCookie(HttpContext context)
     {
         var (visitorId, token) = Issue();
@@ -112,11 +108,10 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
         return visitorId;
     }
 
-    /// <summary>The visitor id of a valid token; false for anything else, never an exception.</summary>
-    /// <remarks>
-    /// Nothing the client sent is decoded: the id part must be 22 base64url characters, and the
-    /// MAC is recomputed over exactly those characters, encoded, and compared as text in constant time.
-    /// </remarks>
+    /// <summary>
+    /// The visitor id of a valid token; false for anything else, never an exception. Nothing the client
+    /// sent is decoded: the MAC is recomputed over the 22 id characters and compared as text in constant time.
+    /// </summary>
     public bool TryRead(string? token, out string visitorId)
     {
         visitorId = "";

@@ -16,12 +16,10 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The admin API under /_wr/admin/ (only when WR_ADMIN_TOKEN is set): every room's live state and
-/// settings for the whole cluster of instances, run-time settings (PATCH, drain, resume), queue
-/// reset, releasing one visitor, and the backend destinations (add, remove, disable, enable). Every
-/// call needs <c>Authorization: Bearer &lt;token&gt;</c>; a missing or wrong token gets the same
-/// 401. Every change is written to the audit log: who (the token's id), what, before → after.
-/// The dashboard's static files (/_wr/admin/) carry no data and need no token.
+/// The admin API under /_wr/admin/ (WR_ADMIN_TOKEN set): rooms' live state and run-time settings
+/// (PATCH, drain, resume, reset, release a visitor) and the backend destinations. Every call needs
+/// <c>Authorization: Bearer &lt;token&gt;</c> (one 401 for every failure); every change is audited:
+/// who, what, before → after. The dashboard's static files carry no data and need no token.
 /// </summary>
 internal sealed partial class AdminEndpoints(
     AdminToken token,
@@ -341,10 +339,7 @@ internal sealed partial class AdminEndpoints(
         };
     }
 
-    /// <summary>
-    /// The adaptive capacity: its settings, the state every instance admits against (capacity, hold,
-    /// who pinned it, why and when it last changed) and this instance's last signal (p95, error share, baseline).
-    /// </summary>
+    /// <summary>The adaptive capacity: its settings, the shared state every instance admits against, and this instance's last signal.</summary>
     private static JsonObject AdaptiveJson(RoomSettings room, RoomPolicy policy, CapacityState? state, Adaptive.AdaptiveSignal? signal)
     {
         var adaptive = room.Adaptive;

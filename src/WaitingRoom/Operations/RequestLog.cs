@@ -6,11 +6,9 @@ using WaitingRoom.Admission;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// One log line per request through Serilog's request logging, so the logger's level, filters,
-/// enrichers and sinks apply to it like to every other event: method, path (no query string),
-/// status (499 when the client went away first), time, the room's decision and a short visitor
-/// tag, and the request id the framework's own events of the request carry. Never a token, never
-/// the Cookie header.
+/// One line per request through Serilog's request logging (its levels, filters and sinks apply):
+/// method, path without query, status (499 when the client went away first), time, the room's
+/// decision, a short visitor tag and the request id. Never a token, never the Cookie header.
 /// </summary>
 internal static class RequestLog
 {

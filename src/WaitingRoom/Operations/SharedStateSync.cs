@@ -8,10 +8,9 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// Every WR_RELEASE_INTERVAL: loads what the admin API changed in the store (rooms' run-time
-/// settings, backend destinations), so every instance follows a change within one interval, and
-/// samples every room's numbers for metrics, the admin API and the dashboard's chart. A failed
-/// step is logged once per outage and tried again at the next tick.
+/// Every WR_RELEASE_INTERVAL: loads what the admin API changed in the store (room settings, backend
+/// destinations) and samples every room's numbers for metrics and the dashboard. A failure is
+/// logged once per outage and tried again at the next tick.
 /// </summary>
 internal sealed partial class SharedStateSync(
     IWaitingRoomStore store,

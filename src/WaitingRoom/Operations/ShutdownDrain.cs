@@ -5,10 +5,8 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The first step of a graceful stop (SIGTERM): for WR_SHUTDOWN_DELAY the room keeps listening
-/// and serving while /_wr/ready already answers 503, so a load balancer takes the instance out
-/// before its listener closes. Then Kestrel stops accepting and the requests in flight get the
-/// rest of WR_SHUTDOWN_TIMEOUT to finish.
+/// The first step of a graceful stop (SIGTERM): for WR_SHUTDOWN_DELAY the room keeps serving while
+/// /_wr/ready answers 503, so a load balancer takes it out before the listener closes.
 /// </summary>
 internal sealed class ShutdownDrain(IOptions<WaitingRoomOptions> options, TimeProvider time) : IHostedLifecycleService
 {

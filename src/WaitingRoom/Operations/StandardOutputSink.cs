@@ -6,10 +6,8 @@ using Serilog.Formatting;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// Serilog's batching sink target for JSON lines on stdout: each batch is formatted into one
-/// buffer and written with one call. Serilog's console sink writes and flushes every event on its
-/// own (a system call per request line, the largest part of the request log's cost), and no
-/// maintained sink buffers stdout.
+/// JSON lines on stdout for Serilog's batching sink: one write per batch. Serilog's console sink
+/// flushes every event (a system call per request line), and no maintained sink buffers stdout.
 /// </summary>
 internal sealed class StandardOutputSink(ITextFormatter formatter, Stream? output = null) : IBatchedLogEventSink, IDisposable
 {

@@ -11,9 +11,8 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// Says at start what the room runs with (store, capacity, backends) and loads the shared cookie
-/// key when WR_SECRET is unset. A store that is down at start is not fatal: it is logged and the
-/// room follows WR_FAILURE_MODE until the store answers.
+/// Says at start what the room runs with (store, rooms, backends) and loads the shared cookie key when
+/// WR_SECRET is unset. A store down at start is logged, not fatal: the room follows WR_FAILURE_MODE.
 /// </summary>
 /// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
 /// <param name="connection">The Redis client; none with the in-memory store.</param>
@@ -123,9 +122,8 @@ internal sealed partial class StartupReport(
     }
 
     /// <summary>
-    /// One ping and one script over the default room's keys. When they fail, one line: an error
-    /// naming the variable to fix when Redis refuses the password, a command or a key, or TLS
-    /// fails; else the warning that the store is down (the room rides that out by itself).
+    /// One ping and one script over the default room's keys; on failure one line: an error naming the
+    /// variable to fix (password, command, key, TLS refused), else the warning that the store is down.
     /// </summary>
     private async Task<bool> RedisAnswersAsync(CancellationToken cancellationToken)
     {
@@ -145,7 +143,8 @@ internal sealed partial class StartupReport(
             catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException or RedisException)
             {
                 // A call may only say it found no connection; the connection attempt says why.
-                if ((RedisProblem.Describe(_options, ex) ?? Describe(availability?.ConnectionFailure)) is { } problem)
+                var failure = availability?.ConnectionFailure;
+                if ((RedisProblem.Describe(_options, ex) ?? (failure is null ? null : RedisProblem.Describe(_options, failure))) is { } problem)
                 {
                     Log.RedisRefused(logger, problem);
                     return false;
@@ -165,12 +164,9 @@ internal sealed partial class StartupReport(
         }
     }
 
-    private string? Describe(Exception? failure) => failure is null ? null : RedisProblem.Describe(_options, failure);
-
     /// <summary>
-    /// How long the start-up check asks again before a store that fails without a reason counts as
-    /// down. The client tells why a connection failed (WRONGPASS, NOAUTH) only once its backlog
-    /// times out, about 2 s after the first call, later on a loaded machine: 15 s leaves room.
+    /// How long the check asks again before a store failing without a reason counts as down: the client
+    /// tells why (WRONGPASS, NOAUTH) only when its backlog times out, about 2 s in, later on a loaded machine.
     /// </summary>
     private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(15);
 

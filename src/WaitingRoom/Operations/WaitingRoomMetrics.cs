@@ -7,10 +7,8 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The room's instruments (System.Diagnostics.Metrics, meter "WaitingRoom", created through the
-/// host's <see cref="IMeterFactory"/> so each host has its own), exposed at /_wr/metrics by
-/// OpenTelemetry's Prometheus exporter. Counters count what THIS instance did (Prometheus sums the
-/// instances); the room gauges are the store's numbers, the same on every instance.
+/// The room's instruments (meter "WaitingRoom", one per host through <see cref="IMeterFactory"/>),
+/// at /_wr/metrics. Counters count what THIS instance did; room gauges are the store's numbers.
 /// </summary>
 internal sealed class WaitingRoomMetrics
 {

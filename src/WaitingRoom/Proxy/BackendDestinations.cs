@@ -42,8 +42,7 @@ internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServ
             return;
         }
 
-        var text = await store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken);
-        Apply(text);
+        Apply(await store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken));
     }
 
     /// <summary>Adds a destination; null with a reason when the address is not valid or already there.</summary>
@@ -89,14 +88,13 @@ internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServ
         }
     }
 
-    /// <summary>Requests forwarded to a destination by this instance (and how many failed), since start.</summary>
-    public (long Requests, long Failures) RequestsOf(string destinationId) =>
-        _requests.TryGetValue(destinationId, out var count) ? (Volatile.Read(ref count.Requests), Volatile.Read(ref count.Failures)) : (0, 0);
-
-    /// <summary>YARP's view of a destination: active and passive health, requests in flight. Unknown when YARP does not have it (disabled).</summary>
+    /// <summary>
+    /// YARP's view of a destination (active and passive health, requests in flight; unknown when YARP
+    /// does not have it: disabled) and what this instance forwarded to it since start.
+    /// </summary>
     public DestinationView ViewOf(BackendDestination destination)
     {
-        var (requests, failures) = RequestsOf(destination.Id);
+        var (requests, failures) = _requests.TryGetValue(destination.Id, out var count) ? (Volatile.Read(ref count.Requests), Volatile.Read(ref count.Failures)) : (0, 0);
         var lookup = services.GetService<IProxyStateLookup>();
         if (destination.Disabled || lookup is null || !lookup.TryGetCluster(ProxyConfiguration.ClusterId, out var cluster) ||
             !cluster.Destinations.TryGetValue(destination.Id, out var state))
@@ -156,8 +154,7 @@ internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServ
             var document = text is null ? Initial() : Parse(text);
             if (document is null)
             {
-                var length = text!.Length;
-                Log.StoredListUnreadable(logger, length);
+                Log.StoredListUnreadable(logger, text!.Length);
                 _appliedText = text;
                 return;
             }
