@@ -134,7 +134,7 @@ internal sealed partial class AdmissionMiddleware(
     {
         if (Interlocked.Exchange(ref _storeDown, 1) == 0)
         {
-            Log.StoreUnavailable(logger, _failureMode == FailureMode.Open ? "forwarding unchecked (WR_FAILURE_MODE=open)" : "answering 503 (WR_FAILURE_MODE=closed)", ex);
+            LogStoreUnavailable(logger, _failureMode == FailureMode.Open ? "forwarding unchecked (WR_FAILURE_MODE=open)" : "answering 503 (WR_FAILURE_MODE=closed)", ex);
         }
 
         if (_failureMode == FailureMode.Open)
@@ -152,7 +152,7 @@ internal sealed partial class AdmissionMiddleware(
     {
         if (Volatile.Read(ref _storeDown) == 1 && Interlocked.Exchange(ref _storeDown, 0) == 1)
         {
-            Log.StoreRecovered(logger);
+            LogStoreRecovered(logger);
         }
     }
 

@@ -109,11 +109,11 @@ internal sealed partial class VisitorPages
                     return custom;
                 }
 
-                Log.CustomPageUnusable(logger, customPath, "it has no {{position}} placeholder");
+                LogCustomPageUnusable(logger, customPath, "it has no {{position}} placeholder");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                Log.CustomPageUnusable(logger, customPath, ex.Message);
+                LogCustomPageUnusable(logger, customPath, ex.Message);
             }
         }
 
@@ -122,18 +122,15 @@ internal sealed partial class VisitorPages
             return page;
         }
 
-        Log.PageUnreadable(logger, name, "missing or unreadable in " + webRoot.Root);
+        LogPageUnreadable(logger, name, "missing or unreadable in " + webRoot.Root);
         return new PageTemplate(builtIn);
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.CustomQueuePageUnusable, Level = LogLevel.Warning, EventName = nameof(EventIds.CustomQueuePageUnusable),
-            Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); wwwroot/queue.html (or, failing that, a minimal built-in page) is served instead.")]
-        public static partial void CustomPageUnusable(ILogger logger, string path, string reason);
+    [LoggerMessage(EventId = EventIds.CustomQueuePageUnusable, Level = LogLevel.Warning, EventName = nameof(EventIds.CustomQueuePageUnusable),
+        Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); wwwroot/queue.html (or, failing that, a minimal built-in page) is served instead.")]
+    private static partial void LogCustomPageUnusable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = EventIds.PageUnreadable, Level = LogLevel.Warning, EventName = nameof(EventIds.PageUnreadable),
-            Message = "Page {Name} could not be read ({Reason}); a minimal built-in page is served instead.")]
-        public static partial void PageUnreadable(ILogger logger, string name, string reason);
-    }
+    [LoggerMessage(EventId = EventIds.PageUnreadable, Level = LogLevel.Warning, EventName = nameof(EventIds.PageUnreadable),
+        Message = "Page {Name} could not be read ({Reason}); a minimal built-in page is served instead.")]
+    private static partial void LogPageUnreadable(ILogger logger, string name, string reason);
 }

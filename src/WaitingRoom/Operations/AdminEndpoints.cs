@@ -451,6 +451,6 @@ internal sealed partial class AdminEndpoints(
     private void Audit(HttpContext context, string action, string target, string before, string after)
     {
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-        Log.Change(_audit, token.Id, client, action, target, before, after);
+        LogChange(_audit, token.Id, client, action, target, before, after);
     }
 }

@@ -29,7 +29,7 @@ internal sealed partial class SharedStateSync(
 
     /// <summary>One pass: settings, destinations, numbers. Never throws except on cancellation.</summary>
     internal Task RunOnceAsync(CancellationToken cancellationToken) =>
-        RunReportingOutagesAsync(SyncAsync, ex => Log.Failed(logger, ex), () => Log.Recovered(logger), cancellationToken);
+        RunReportingOutagesAsync(SyncAsync, ex => LogFailed(logger, ex), () => LogRecovered(logger), cancellationToken);
 
     private async Task SyncAsync(CancellationToken cancellationToken)
     {

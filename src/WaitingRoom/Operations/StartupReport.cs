@@ -34,54 +34,54 @@ internal sealed partial class StartupReport(
     {
         foreach (var line in warnings.Lines)
         {
-            Log.ConfigurationWarning(logger, line);
+            LogConfigurationWarning(logger, line);
         }
 
         if (_options.UsesInMemoryStore)
         {
-            Log.InMemoryStore(logger);
+            LogInMemoryStore(logger);
         }
         else
         {
             var nodes = RedisEndpointList.Format(RedisConnectionOptions.Endpoints(_options));
-            Log.RedisStore(logger, nodes, _options.RedisSsl, _options.KeyPrefix);
+            LogRedisStore(logger, nodes, _options.RedisSsl, _options.KeyPrefix);
         }
 
         foreach (var room in _options.Rooms)
         {
             var mode = QueueModeNames.Of(room.QueueMode);
-            Log.Room(logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, room.SessionMax.TotalSeconds, room.MaxNewPerIpPerMinute, room.ActiveTtl.TotalSeconds, room.QueueTtl.TotalSeconds, room.AdmissionWindow.TotalSeconds);
+            LogRoom(logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, room.SessionMax.TotalSeconds, room.MaxNewPerIpPerMinute, room.ActiveTtl.TotalSeconds, room.QueueTtl.TotalSeconds, room.AdmissionWindow.TotalSeconds);
             if (room.Adaptive is { On: true } adaptive)
             {
                 var min = Math.Min(adaptive.MinActive, room.MaxActive);
-                Log.AdaptiveRoom(logger, room.Name, min, room.MaxActive, adaptive.TargetP95.TotalSeconds, adaptive.MaxErrors);
+                LogAdaptiveRoom(logger, room.Name, min, room.MaxActive, adaptive.TargetP95.TotalSeconds, adaptive.MaxErrors);
             }
 
             if (room.Event is { } e)
             {
-                Log.RoomEvent(logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
+                LogRoomEvent(logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
             }
         }
 
-        Log.Promotion(logger, _options.ReleaseInterval.TotalSeconds);
+        LogPromotion(logger, _options.ReleaseInterval.TotalSeconds);
         if (_options.BackendUrls.Count == 0)
         {
-            Log.DemoOrigin(logger);
+            LogDemoOrigin(logger);
         }
         else
         {
             var backends = string.Join(", ", _options.BackendUrls);
-            Log.Backends(logger, backends);
+            LogBackends(logger, backends);
         }
 
         if (_options.AdminToken is null)
         {
-            Log.AdminOff(logger);
+            LogAdminOff(logger);
         }
         else
         {
             var id = new Operations.AdminToken(_options.AdminToken).Id;
-            Log.AdminOn(logger, id);
+            LogAdminOn(logger, id);
         }
 
         // The store check runs beside the start: a Redis that is slow to connect (a TLS handshake,
@@ -99,7 +99,7 @@ internal sealed partial class StartupReport(
             {
                 if (!_options.UsesInMemoryStore)
                 {
-                    Log.SharedSecret(logger);
+                    LogSharedSecret(logger);
                 }
 
                 try
@@ -110,7 +110,7 @@ internal sealed partial class StartupReport(
                 {
                     if (!storeFailed)
                     {
-                        Log.StoreDownAtStart(logger, ex);
+                        LogStoreDownAtStart(logger, ex);
                     }
                 }
             }
@@ -146,7 +146,7 @@ internal sealed partial class StartupReport(
                 var failure = availability?.ConnectionFailure;
                 if ((RedisProblem.Describe(_options, ex) ?? (failure is null ? null : RedisProblem.Describe(_options, failure))) is { } problem)
                 {
-                    Log.RedisRefused(logger, problem);
+                    LogRedisRefused(logger, problem);
                     return false;
                 }
 
@@ -155,7 +155,7 @@ internal sealed partial class StartupReport(
                 // named rather than reported as an outage.
                 if (Stopwatch.GetElapsedTime(started) > RefusalWindow)
                 {
-                    Log.StoreDownAtStart(logger, ex);
+                    LogStoreDownAtStart(logger, ex);
                     return false;
                 }
 
@@ -178,60 +178,57 @@ internal sealed partial class StartupReport(
         await _check.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.ConfigurationWarning, Level = LogLevel.Warning, EventName = nameof(EventIds.ConfigurationWarning), Message = "{Warning}")]
-        public static partial void ConfigurationWarning(ILogger logger, string warning);
+    [LoggerMessage(EventId = EventIds.ConfigurationWarning, Level = LogLevel.Warning, EventName = nameof(EventIds.ConfigurationWarning), Message = "{Warning}")]
+    private static partial void LogConfigurationWarning(ILogger logger, string warning);
 
-        [LoggerMessage(EventId = EventIds.InMemoryStore, Level = LogLevel.Warning, EventName = nameof(EventIds.InMemoryStore),
-            Message = "WR_REDIS_HOST is unset: using the embedded in-memory store. It serves ONE instance only and forgets every visitor on restart; set WR_REDIS_HOST to share one room between instances.")]
-        public static partial void InMemoryStore(ILogger logger);
+    [LoggerMessage(EventId = EventIds.InMemoryStore, Level = LogLevel.Warning, EventName = nameof(EventIds.InMemoryStore),
+        Message = "WR_REDIS_HOST is unset: using the embedded in-memory store. It serves ONE instance only and forgets every visitor on restart; set WR_REDIS_HOST to share one room between instances.")]
+    private static partial void LogInMemoryStore(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.RedisStore, Level = LogLevel.Information, EventName = nameof(EventIds.RedisStore),
-            Message = "Using Redis at {Nodes} (TLS {Ssl}), key prefix '{Prefix}'.")]
-        public static partial void RedisStore(ILogger logger, string nodes, bool ssl, string prefix);
+    [LoggerMessage(EventId = EventIds.RedisStore, Level = LogLevel.Information, EventName = nameof(EventIds.RedisStore),
+        Message = "Using Redis at {Nodes} (TLS {Ssl}), key prefix '{Prefix}'.")]
+    private static partial void LogRedisStore(ILogger logger, string nodes, bool ssl, string prefix);
 
-        [LoggerMessage(EventId = EventIds.Room, Level = LogLevel.Information, EventName = nameof(EventIds.Room),
-            Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
-        public static partial void Room(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
+    [LoggerMessage(EventId = EventIds.Room, Level = LogLevel.Information, EventName = nameof(EventIds.Room),
+        Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
+    private static partial void LogRoom(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
 
-        [LoggerMessage(EventId = EventIds.AdaptiveRoom, Level = LogLevel.Information, EventName = nameof(EventIds.AdaptiveRoom),
-            Message = "Room '{Room}' is adaptive: the capacity follows the origin between {Min} and {Max}, keeping its p95 under {TargetP95} s and its error share under {MaxErrors}; it starts at the lower bound.")]
-        public static partial void AdaptiveRoom(ILogger logger, string room, int min, int max, double targetP95, double maxErrors);
+    [LoggerMessage(EventId = EventIds.AdaptiveRoom, Level = LogLevel.Information, EventName = nameof(EventIds.AdaptiveRoom),
+        Message = "Room '{Room}' is adaptive: the capacity follows the origin between {Min} and {Max}, keeping its p95 under {TargetP95} s and its error share under {MaxErrors}; it starts at the lower bound.")]
+    private static partial void LogAdaptiveRoom(ILogger logger, string room, int min, int max, double targetP95, double maxErrors);
 
-        [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
-            Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
-        public static partial void RoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
+    [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
+        Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
+    private static partial void LogRoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
 
-        [LoggerMessage(EventId = EventIds.Promotion, Level = LogLevel.Information, EventName = nameof(EventIds.Promotion),
-            Message = "Promotion every {Interval} s.")]
-        public static partial void Promotion(ILogger logger, double interval);
+    [LoggerMessage(EventId = EventIds.Promotion, Level = LogLevel.Information, EventName = nameof(EventIds.Promotion),
+        Message = "Promotion every {Interval} s.")]
+    private static partial void LogPromotion(ILogger logger, double interval);
 
-        [LoggerMessage(EventId = EventIds.DemoOrigin, Level = LogLevel.Warning, EventName = nameof(EventIds.DemoOrigin),
-            Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]
-        public static partial void DemoOrigin(ILogger logger);
+    [LoggerMessage(EventId = EventIds.DemoOrigin, Level = LogLevel.Warning, EventName = nameof(EventIds.DemoOrigin),
+        Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]
+    private static partial void LogDemoOrigin(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.Backends, Level = LogLevel.Information, EventName = nameof(EventIds.Backends), Message = "Forwarding admitted visitors to {Backends}.")]
-        public static partial void Backends(ILogger logger, string backends);
+    [LoggerMessage(EventId = EventIds.Backends, Level = LogLevel.Information, EventName = nameof(EventIds.Backends), Message = "Forwarding admitted visitors to {Backends}.")]
+    private static partial void LogBackends(ILogger logger, string backends);
 
-        [LoggerMessage(EventId = EventIds.AdminApiOff, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOff),
-            Message = "Admin API and dashboard off (WR_ADMIN_TOKEN is unset); /_wr/metrics is served.")]
-        public static partial void AdminOff(ILogger logger);
+    [LoggerMessage(EventId = EventIds.AdminApiOff, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOff),
+        Message = "Admin API and dashboard off (WR_ADMIN_TOKEN is unset); /_wr/metrics is served.")]
+    private static partial void LogAdminOff(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.AdminApiOn, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOn),
-            Message = "Admin API and dashboard at /_wr/admin/ for the bearer token {TokenId}; /_wr/metrics is served.")]
-        public static partial void AdminOn(ILogger logger, string tokenId);
+    [LoggerMessage(EventId = EventIds.AdminApiOn, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOn),
+        Message = "Admin API and dashboard at /_wr/admin/ for the bearer token {TokenId}; /_wr/metrics is served.")]
+    private static partial void LogAdminOn(ILogger logger, string tokenId);
 
-        [LoggerMessage(EventId = EventIds.SharedSecret, Level = LogLevel.Information, EventName = nameof(EventIds.SharedSecret),
-            Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
-        public static partial void SharedSecret(ILogger logger);
+    [LoggerMessage(EventId = EventIds.SharedSecret, Level = LogLevel.Information, EventName = nameof(EventIds.SharedSecret),
+        Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
+    private static partial void LogSharedSecret(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.RedisRefused, Level = LogLevel.Error, EventName = nameof(EventIds.RedisRefused),
-            Message = "{Problem} Until it is fixed /_wr/ready answers 503 and the room follows WR_FAILURE_MODE.")]
-        public static partial void RedisRefused(ILogger logger, string problem);
+    [LoggerMessage(EventId = EventIds.RedisRefused, Level = LogLevel.Error, EventName = nameof(EventIds.RedisRefused),
+        Message = "{Problem} Until it is fixed /_wr/ready answers 503 and the room follows WR_FAILURE_MODE.")]
+    private static partial void LogRedisRefused(ILogger logger, string problem);
 
-        [LoggerMessage(EventId = EventIds.StoreDownAtStart, Level = LogLevel.Warning, EventName = nameof(EventIds.StoreDownAtStart),
-            Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]
-        public static partial void StoreDownAtStart(ILogger logger, Exception exception);
-    }
+    [LoggerMessage(EventId = EventIds.StoreDownAtStart, Level = LogLevel.Warning, EventName = nameof(EventIds.StoreDownAtStart),
+        Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]
+    private static partial void LogStoreDownAtStart(ILogger logger, Exception exception);
 }

@@ -13,10 +13,9 @@ using Yarp.ReverseProxy.Model;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// The backend destinations at run time (HAProxy's <c>add server</c> / <c>del server</c>): the list
-/// starts as WR_BACKEND_URL; the admin API changes it in the store (one JSON document, changed by
-/// compare-and-set), and every instance loads the stored list into YARP's in-memory configuration
-/// provider within one promotion interval. YARP keeps the health of destinations whose id stays.
+/// The backend destinations at run time (HAProxy's add/del server): WR_BACKEND_URL at first, then one
+/// JSON document in the store changed by compare-and-set, loaded into YARP's in-memory configuration by
+/// every instance within one interval. YARP keeps the health of destinations whose id stays.
 /// </summary>
 internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServiceProvider services, IOptions<WaitingRoomOptions> options, ILogger<BackendDestinations> logger)
 {
@@ -154,7 +153,7 @@ internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServ
             var document = text is null ? Initial() : Parse(text);
             if (document is null)
             {
-                Log.StoredListUnreadable(logger, text!.Length);
+                LogStoredListUnreadable(logger, text!.Length);
                 _appliedText = text;
                 return;
             }
@@ -163,7 +162,7 @@ internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServ
             _current = document.Destinations;
             _appliedText = text;
             var summary = Describe(document.Destinations);
-            Log.DestinationsLoaded(logger, summary);
+            LogDestinationsLoaded(logger, summary);
         }
     }
 

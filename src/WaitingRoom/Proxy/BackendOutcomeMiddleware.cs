@@ -7,11 +7,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// First step of YARP's proxy pipeline: measures every forwarded request for its room's adaptive
-/// capacity (latency, outcome, in flight: <see cref="ForwardingStats"/>), counts it by the
-/// destination YARP chose, and when forwarding failed before the response started (no destination
-/// available, connection refused, the backend timed out) answers the room's clear "temporarily
-/// unavailable" page with Retry-After, instead of YARP's empty 502/503/504.
+/// First step of YARP's pipeline: measures every forwarded request for its room's adaptive capacity,
+/// counts it by destination, and when forwarding failed before the response started answers the
+/// room's "temporarily unavailable" page with Retry-After instead of YARP's empty 502/503/504.
 /// </summary>
 internal sealed class BackendOutcomeMiddleware(RequestDelegate next, BackendDestinations destinations, VisitorResponses responses, ForwardingMeasurements measurements)
 {
@@ -51,10 +49,7 @@ internal sealed class BackendOutcomeMiddleware(RequestDelegate next, BackendDest
         await responses.WriteUnavailableAsync(context, timedOut ? "backend-timeout" : "backend-unavailable", timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status503ServiceUnavailable);
     }
 
-    /// <summary>
-    /// The origin's share of the outcome: a 5xx or a failure on its side counts against it; a client
-    /// that went away or a WebSocket (whose lifetime is no latency) counts neither way.
-    /// </summary>
+    /// <summary>A 5xx or a failure on the origin's side counts against it; a client gone or a WebSocket counts neither way.</summary>
     private static void Measure(ForwardingStats stats, int status, ForwarderError? error, long started)
     {
         switch (error)

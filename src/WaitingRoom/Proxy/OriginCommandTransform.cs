@@ -11,16 +11,10 @@ using Yarp.ReverseProxy.Transforms;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// Lets the origin steer the room by a response header, on any response:
-/// <list type="bullet">
-/// <item><c>WR-Command: release</c> frees that visitor's slot at once (Cloudflare's revoke,
-/// Queue-it's cancel), so the next visitor in line gets it on the next promotion round;</item>
-/// <item><c>WR-Command: capacity=N</c> pins an adaptive room's capacity at N (within its bounds)
-/// for every instance, until <c>capacity=auto</c> hands it back to the controller;</item>
-/// <item><c>WR-Command: sold-out</c> switches the room to reject mode (its closed page for
-/// newcomers; visitors already in and in line keep their places), as the admin API would.</item>
-/// </list>
-/// The header is the room's, not the visitor's: it is removed from every response, whatever its value.
+/// Lets the origin steer the room by a response header: <c>WR-Command: release</c> frees that
+/// visitor's slot at once (Cloudflare's revoke, Queue-it's cancel); <c>capacity=N</c> pins an adaptive
+/// room's capacity for every instance until <c>capacity=auto</c>; <c>sold-out</c> switches the room to
+/// reject mode, as the admin API would. The header is removed from every response, whatever its value.
 /// </summary>
 internal sealed partial class OriginCommandTransform(
     IWaitingRoomStore store,
@@ -63,11 +57,11 @@ internal sealed partial class OriginCommandTransform(
             // The visitor still gets the origin's answer; a released slot frees when the visitor goes idle.
             if (command.Release)
             {
-                Log.ReleaseFailed(logger, ex);
+                LogReleaseFailed(logger, ex);
             }
             else
             {
-                Log.CommandFailed(logger, ex);
+                LogCommandFailed(logger, ex);
             }
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
@@ -99,7 +93,7 @@ internal sealed partial class OriginCommandTransform(
 
         var released = await store.ReleaseAsync(policy, visitor, context.CancellationToken);
         var tag = VisitorTokenSigner.LogTag(visitor);
-        Log.Released(logger, policy.Name, tag, released);
+        LogReleased(logger, policy.Name, tag, released);
         if (released)
         {
             metrics.ReleasedByOrigin(policy.Name);
@@ -122,7 +116,7 @@ internal sealed partial class OriginCommandTransform(
             if (change is not null && await store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
             {
                 metrics.CapacityChanged(room.Name, stored.Reason);
-                Log.Capacity(logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                LogCapacity(logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
@@ -131,7 +125,7 @@ internal sealed partial class OriginCommandTransform(
             var outcome = await overrides.PatchAsync(room.Name, new System.Text.Json.Nodes.JsonObject { ["queueMode"] = "reject" }, cancellationToken);
             if (outcome.After is not null)
             {
-                Log.SoldOut(logger, room.Name, QueueModeNames.Of(room.QueueMode));
+                LogSoldOut(logger, room.Name, QueueModeNames.Of(room.QueueMode));
             }
         }
     }
@@ -177,26 +171,23 @@ internal sealed partial class OriginCommandTransform(
         }
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.OriginReleased, Level = LogLevel.Information, EventName = nameof(EventIds.OriginReleased),
-            Message = "The origin released a visitor of room {Room} (visitor={Visitor}, was active: {WasActive}).")]
-        public static partial void Released(ILogger logger, string room, string visitor, bool wasActive);
+    [LoggerMessage(EventId = EventIds.OriginReleased, Level = LogLevel.Information, EventName = nameof(EventIds.OriginReleased),
+        Message = "The origin released a visitor of room {Room} (visitor={Visitor}, was active: {WasActive}).")]
+    private static partial void LogReleased(ILogger logger, string room, string visitor, bool wasActive);
 
-        [LoggerMessage(EventId = EventIds.OriginReleaseFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginReleaseFailed),
-            Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
-        public static partial void ReleaseFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = EventIds.OriginReleaseFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginReleaseFailed),
+        Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = EventIds.OriginCapacity, Level = LogLevel.Information, EventName = nameof(EventIds.OriginCapacity),
-            Message = "The origin set the capacity of room {Room}: {Before} -> {After} (WR-Command: capacity).")]
-        public static partial void Capacity(ILogger logger, string room, int before, string after);
+    [LoggerMessage(EventId = EventIds.OriginCapacity, Level = LogLevel.Information, EventName = nameof(EventIds.OriginCapacity),
+        Message = "The origin set the capacity of room {Room}: {Before} -> {After} (WR-Command: capacity).")]
+    private static partial void LogCapacity(ILogger logger, string room, int before, string after);
 
-        [LoggerMessage(EventId = EventIds.OriginSoldOut, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginSoldOut),
-            Message = "The origin declared room {Room} sold out: queue mode {Before} -> reject (WR-Command: sold-out); newcomers get the closed page.")]
-        public static partial void SoldOut(ILogger logger, string room, string before);
+    [LoggerMessage(EventId = EventIds.OriginSoldOut, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginSoldOut),
+        Message = "The origin declared room {Room} sold out: queue mode {Before} -> reject (WR-Command: sold-out); newcomers get the closed page.")]
+    private static partial void LogSoldOut(ILogger logger, string room, string before);
 
-        [LoggerMessage(EventId = EventIds.OriginCommandFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginCommandFailed),
-            Message = "The origin sent a WR-Command, but the store is unreachable; the command is not applied.")]
-        public static partial void CommandFailed(ILogger logger, Exception exception);
-    }
+    [LoggerMessage(EventId = EventIds.OriginCommandFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginCommandFailed),
+        Message = "The origin sent a WR-Command, but the store is unreachable; the command is not applied.")]
+    private static partial void LogCommandFailed(ILogger logger, Exception exception);
 }
