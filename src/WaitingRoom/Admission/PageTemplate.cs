@@ -46,7 +46,6 @@ internal sealed class PageTemplate
         _parts = [.. parts];
     }
 
-    /// <summary>The placeholders the page uses.</summary>
     public IEnumerable<string> Placeholders => _parts.Where(p => p.IsPlaceholder).Select(p => p.Text).Distinct(StringComparer.Ordinal);
 
     public string Render(Func<string, string?> valueOf)

@@ -22,7 +22,6 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// <summary>Where the room's own assets (queue.css, queue.js) are served.</summary>
     public const string AssetsPath = "/_wr/assets";
 
-    /// <summary>The status endpoint the page polls.</summary>
     public const string StatusPath = "/_wr/status";
 
     /// <summary>Seconds a client is told to wait while the store is down.</summary>
@@ -74,7 +73,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "estimatedWaitSeconds" => wait is null ? "" : Number(wait.Value),
             "room" => room.Name,
             "lang" => language,
-            "statusUrl" => StatusUrl(room),
+            "statusUrl" => room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name),
             "target" => target,
             "pollAfterSeconds" => Number(poll),
             "refreshSeconds" => Number(poll),
@@ -85,7 +84,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "modeNote" => ModeNote(text, policy, eventStart),
             "mode" => QueueModeNames.Of(policy.Mode),
             "phase" => PhaseName(phase),
-            "showPosition" => ShowsPosition(policy) ? "true" : "false",
+            "showPosition" => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals ? "true" : "false", // a place in a draw means nothing
             "eventStart" => eventStart is { } start ? Iso(start) : "",
             _ => null,
         });
@@ -143,10 +142,6 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             $"Too many new visits from your network in the last minute. Please enable cookies for this site and try again in {retry} seconds.\n")));
     }
 
-    /// <summary>The status URL a room's queue page polls.</summary>
-    public static string StatusUrl(RoomSettings room) =>
-        room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name);
-
     /// <summary>
     /// Seconds until the visitor gets in, or null when there is no honest number (queue-all); a
     /// pre-queue waits until the start; a random draw draws every place among the whole line.
@@ -188,9 +183,6 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             _ => "",
         };
     }
-
-    /// <summary>A place in line means something only when the line is not a draw.</summary>
-    private static bool ShowsPosition(RoomPolicy policy) => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals;
 
     public static string PhaseName(RoomPhase phase) => phase switch
     {

@@ -10,14 +10,10 @@ using WaitingRoom.Queue;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// Issues and checks <c>wr_token</c> values: <c>{id}.{mac}</c>, where id is 128 random bits and mac
-/// the first 128 bits of HMAC-SHA256(key, id), both base64url. Anything that does not check out
-/// exactly (tampered, truncated, oversized, foreign) is no token at all, never an error.
+/// Issues and checks <c>wr_token</c> values: <c>{id}.{mac}</c>, id 128 random bits, mac the first 128
+/// bits of HMAC-SHA256(key, id), both base64url; anything that does not check out is no token, never an
+/// error. The key is WR_SECRET, else a random one created once and shared through the store.
 /// </summary>
-/// <remarks>
-/// The key is WR_SECRET; when unset, a random key is created once and shared through the store,
-/// so every instance accepts every other instance's cookies.
-/// </remarks>
 internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
 {
     private const int IdBytes = 16;
@@ -35,11 +31,9 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     private byte[]? _key = options.Value.Secret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
     private Task<byte[]>? _loading;
 
-    // Tokens that have checked out, by their exact text: an active visitor's every request would
-    // otherwise recompute the HMAC. Only a token that passed the check is ever added (the key
-    // never changes once loaded), and the lookup hashes the whole text with the runtime's
-    // randomised string hash before any comparison, so it tells an attacker nothing a forged
-    // token's rejection does not.
+    // Tokens that checked out, by exact text, so an active visitor's requests skip the HMAC. Only a
+    // checked token is added (the key never changes once loaded), and the lookup hashes the whole text
+    // with the runtime's randomised hash first: it tells an attacker nothing a rejection does not.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _verified = new(StringComparer.Ordinal);
 
     /// <summary>The key is at hand: <see cref="TryRead"/> and <see cref="Issue"/> can run without the store.</summary>

@@ -22,14 +22,11 @@ internal static class TelemetryServiceCollectionExtensions
     private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
     private const string LegacyRequestLogCategory = "WaitingRoom.Operations.RequestLogMiddleware";
 
-    /// <summary>Where Prometheus scrapes the room's instruments.</summary>
     public const string MetricsPath = "/_wr/metrics";
 
     /// <summary>
-    /// Every log event, the request lines included, goes through one Serilog logger: its levels
-    /// (Serilog:MinimumLevel, Serilog:MinimumLevel:Override:…), filters, enrichers and sinks from
-    /// the configuration, then a background stdout writer (one JSON line per event, or Serilog's
-    /// readable line with WR_LOG_FORMAT=text). The room's meter is exported for this host only.
+    /// Every log event, request lines included, goes through one Serilog logger (levels, filters and sinks
+    /// from the configuration) to a background stdout writer: JSON lines, or text with WR_LOG_FORMAT=text.
     /// </summary>
     public static WebApplicationBuilder AddWaitingRoomTelemetry(this WebApplicationBuilder builder, WaitingRoomOptions options)
     {

@@ -55,10 +55,9 @@ internal static class WaitingRoomServiceCollectionExtensions
             return services;
         }
 
-        // With Redis, active visitors' requests are admitted from a short local cache and their
-        // last-seen written back in batches: the admitted hot path has no round trip (AdmissionCache).
-        // Every call has a deadline, and an outage seen by one call fails the others at once
-        // (StoreAvailability), so a Redis that hangs never holds a request for long.
+        // With Redis, active visitors are admitted from a short local cache, their last-seen written back
+        // in batches (AdmissionCache); every call has a deadline, and an outage seen by one call fails the
+        // others at once (StoreAvailability), so a Redis that hangs never holds a request for long.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
             var availability = sp.GetRequiredService<StoreAvailability>();

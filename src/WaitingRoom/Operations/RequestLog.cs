@@ -12,7 +12,6 @@ namespace WaitingRoom.Operations;
 /// </summary>
 internal static class RequestLog
 {
-    /// <summary>The message template of the request line.</summary>
     public const string Template = "{Method} {Path} {StatusCode} {ElapsedMs:0.0} ms {Decision} room={Room} visitor={Visitor}";
 
     /// <summary>The event id of the request line (its <c>EventId</c> property, as before it went through Serilog).</summary>

@@ -14,18 +14,10 @@ internal sealed class ShutdownDrain(IOptions<WaitingRoomOptions> options, TimePr
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (_delay <= TimeSpan.Zero)
+        if (_delay > TimeSpan.Zero)
         {
-            return;
-        }
-
-        try
-        {
-            await Task.Delay(_delay, time, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The shutdown timeout ran out first: stop now.
+            // When the shutdown timeout runs out first, stop now.
+            await Task.Delay(_delay, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

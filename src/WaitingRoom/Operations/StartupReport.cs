@@ -132,10 +132,8 @@ internal sealed partial class StartupReport(
         {
             try
             {
-                // The first ping goes to the client itself (registered whenever the store is Redis),
-                // without the room's short deadline and circuit: when it fails, its exception carries
-                // why the connection failed (WRONGPASS, a certificate), however long the connection
-                // attempt took on a loaded machine.
+                // The first ping goes to the client itself, without the room's short deadline and circuit:
+                // its exception carries why the connection failed (WRONGPASS, a certificate), however long it took.
                 await connection!.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
                 await store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 return true;
@@ -150,9 +148,8 @@ internal sealed partial class StartupReport(
                     return false;
                 }
 
-                // The first calls may meet a connection still being set up (a TLS handshake, AUTH),
-                // which fails without saying why: ask again for a few seconds, so a refusal is
-                // named rather than reported as an outage.
+                // A connection still being set up (TLS handshake, AUTH) fails without saying why: ask
+                // again for a few seconds, so a refusal is named rather than reported as an outage.
                 if (Stopwatch.GetElapsedTime(started) > RefusalWindow)
                 {
                     LogStoreDownAtStart(logger, ex);

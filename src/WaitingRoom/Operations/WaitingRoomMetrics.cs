@@ -12,7 +12,6 @@ namespace WaitingRoom.Operations;
 /// </summary>
 internal sealed class WaitingRoomMetrics
 {
-    /// <summary>The meter's name.</summary>
     public const string MeterName = "WaitingRoom";
 
     /// <summary>Decision latency buckets: a store round trip is well under a millisecond on loopback.</summary>

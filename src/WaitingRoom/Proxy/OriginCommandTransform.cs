@@ -26,7 +26,6 @@ internal sealed partial class OriginCommandTransform(
     ILogger<OriginCommandTransform> logger)
     : ResponseTransform
 {
-    /// <summary>The response header the origin answers with.</summary>
     public const string HeaderName = "WR-Command";
 
     public override async ValueTask ApplyAsync(ResponseTransformContext context)
