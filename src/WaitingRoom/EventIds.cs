@@ -1,9 +1,6 @@
 namespace WaitingRoom;
 
-/// <summary>
-/// Every log event id of the product, one range per area, so an id names one event for good
-/// (operators filter and alert on them; README names 100, 101, 300 and 600).
-/// </summary>
+/// <summary>Every log event id, one range per area: an id names one event for good (operators alert on them).</summary>
 internal static class EventIds
 {
     // 1–99: Start-up and configuration (Hosting/StartupReport).

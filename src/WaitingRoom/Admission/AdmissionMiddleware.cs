@@ -14,51 +14,24 @@ namespace WaitingRoom.Admission;
 /// and answers everyone else (queue page, closed page, 429). The room's own /_wr/ endpoints and
 /// bypassed requests take the synchronous fast path and never touch the store.
 /// </summary>
-internal sealed partial class AdmissionMiddleware
+internal sealed partial class AdmissionMiddleware(
+    RequestDelegate next,
+    IWaitingRoomStore store,
+    VisitorTokenSigner signer,
+    VisitorResponses responses,
+    RoomTable rooms,
+    TimeProvider time,
+    IOptions<WaitingRoomOptions> options,
+    WaitingRoomMetrics metrics,
+    ILogger<AdmissionMiddleware> logger)
 {
     private const string OwnPathPrefix = "/_wr";
 
-    private readonly RequestDelegate _next;
-    private readonly IWaitingRoomStore _store;
-    private readonly VisitorTokenSigner _signer;
-    private readonly VisitorResponses _responses;
-    private readonly RoomTable _rooms;
-    private readonly TimeProvider _time;
-    private readonly ILogger<AdmissionMiddleware> _logger;
-    private readonly WaitingRoomMetrics _metrics;
-    private readonly string _cookieName;
-    private readonly FailureMode _failureMode;
-    private readonly string[] _bypassPaths;
-    private readonly string? _bypassHeaderName;
-    private readonly byte[]? _bypassHeaderValue;
+    private readonly FailureMode _failureMode = options.Value.FailureMode;
+    private readonly string[] _bypassPaths = [.. options.Value.BypassPaths];
+    private readonly string? _bypassHeaderName = options.Value.BypassHeaderName;
+    private readonly byte[]? _bypassHeaderValue = options.Value.BypassHeaderValue is { } value ? System.Text.Encoding.UTF8.GetBytes(value) : null;
     private int _storeDown;
-
-    public AdmissionMiddleware(
-        RequestDelegate next,
-        IWaitingRoomStore store,
-        VisitorTokenSigner signer,
-        VisitorResponses responses,
-        RoomTable rooms,
-        TimeProvider time,
-        IOptions<WaitingRoomOptions> options,
-        WaitingRoomMetrics metrics,
-        ILogger<AdmissionMiddleware> logger)
-    {
-        _metrics = metrics;
-        _next = next;
-        _store = store;
-        _signer = signer;
-        _responses = responses;
-        _rooms = rooms;
-        _time = time;
-        _logger = logger;
-        var o = options.Value;
-        _cookieName = o.CookieName;
-        _failureMode = o.FailureMode;
-        _bypassPaths = [.. o.BypassPaths];
-        _bypassHeaderName = o.BypassHeaderName;
-        _bypassHeaderValue = o.BypassHeaderValue is null ? null : System.Text.Encoding.UTF8.GetBytes(o.BypassHeaderValue);
-    }
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -76,7 +49,7 @@ internal sealed partial class AdmissionMiddleware
                 return Task.CompletedTask;
             }
 
-            return _next(context);
+            return next(context);
         }
 
         if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true })
@@ -87,12 +60,12 @@ internal sealed partial class AdmissionMiddleware
             return Task.CompletedTask;
         }
 
-        var room = _rooms.Match(context.Request);
+        var room = rooms.Match(context.Request);
         feature.Room = room.Name;
         if (IsBypassed(context.Request, room))
         {
             feature.Decision = "bypass";
-            return _next(context);
+            return next(context);
         }
 
         return AdmitAsync(context, feature, room);
@@ -101,24 +74,23 @@ internal sealed partial class AdmissionMiddleware
     private async Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var phase = room.PhaseAt(_time.GetUtcNow());
+        var phase = room.PhaseAt(time.GetUtcNow());
         var policy = room.PolicyOf(phase);
         var aborted = context.RequestAborted;
         AdmissionResult result;
         try
         {
-            await _signer.EnsureReadyAsync(aborted);
-            if (!_signer.TryRead(context.Request, out var visitorId))
+            await signer.EnsureReadyAsync(aborted);
+            if (!signer.TryRead(context.Request, out var visitorId))
             {
                 // No cookie, or one that does not check out: a new visitor, never an error.
-                (visitorId, var token) = _signer.Issue();
-                context.Response.Cookies.Append(_cookieName, token, VisitorCookie.Options(context));
+                visitorId = signer.IssueCookie(context);
             }
 
             feature.Visitor = VisitorTokenSigner.LogTag(visitorId);
             feature.VisitorId = visitorId;
             feature.Policy = policy;
-            result = await _store.AdmitAsync(policy, visitorId, ClientAddress.KeyOf(context.Connection.RemoteIpAddress), aborted);
+            result = await store.AdmitAsync(policy, visitorId, ClientAddress.KeyOf(context.Connection.RemoteIpAddress), aborted);
             StoreRecovered();
         }
         catch (StoreUnavailableException ex)
@@ -140,20 +112,20 @@ internal sealed partial class AdmissionMiddleware
             VisitorState.Limited => "limited",
             _ => "queued",
         };
-        _metrics.Decided(room.Name, feature.Decision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, result.Admitted);
+        metrics.Decided(room.Name, feature.Decision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, result.Admitted);
         switch (result.State)
         {
             case VisitorState.Active:
-                await _next(context);
+                await next(context);
                 return;
             case VisitorState.Rejected:
-                await _responses.WriteRejectedAsync(context, result, room, phase);
+                await responses.WriteRejectedAsync(context, result, room, phase);
                 return;
             case VisitorState.Limited:
                 await VisitorResponses.WriteLimitedAsync(context, result);
                 return;
             default:
-                await _responses.WriteQueuedAsync(context, result, room, phase);
+                await responses.WriteQueuedAsync(context, result, room, phase);
                 return;
         }
     }
@@ -162,25 +134,25 @@ internal sealed partial class AdmissionMiddleware
     {
         if (Interlocked.Exchange(ref _storeDown, 1) == 0)
         {
-            Log.StoreUnavailable(_logger, _failureMode == FailureMode.Open ? "forwarding unchecked (WR_FAILURE_MODE=open)" : "answering 503 (WR_FAILURE_MODE=closed)", ex);
+            LogStoreUnavailable(logger, _failureMode == FailureMode.Open ? "forwarding unchecked (WR_FAILURE_MODE=open)" : "answering 503 (WR_FAILURE_MODE=closed)", ex);
         }
 
         if (_failureMode == FailureMode.Open)
         {
             feature.Decision = "store-down-open";
-            await _next(context);
+            await next(context);
             return;
         }
 
         feature.Decision = "store-down-closed";
-        await _responses.WriteUnavailableAsync(context);
+        await responses.WriteUnavailableAsync(context);
     }
 
     private void StoreRecovered()
     {
         if (Volatile.Read(ref _storeDown) == 1 && Interlocked.Exchange(ref _storeDown, 0) == 1)
         {
-            Log.StoreRecovered(_logger);
+            LogStoreRecovered(logger);
         }
     }
 
@@ -207,10 +179,8 @@ internal sealed partial class AdmissionMiddleware
     }
 
     /// <summary>
-    /// True for a path holding an encoded slash (Kestrel keeps <c>%2F</c> as written) or a
-    /// backslash: some backends decode or normalise these into separators, so
-    /// <c>/static%2F..%2Fprivate</c> could be <c>/private</c> to them. Such a path never bypasses;
-    /// it is admitted or queued like any other.
+    /// An encoded slash (Kestrel keeps <c>%2F</c> as written) or a backslash, which some backends turn
+    /// into separators (<c>/static%2F..%2Fprivate</c> is <c>/private</c> to them): such a path never bypasses.
     /// </summary>
     private static bool HasAmbiguousSeparator(string? path) =>
         path is not null && (path.Contains('\\', StringComparison.Ordinal) || path.Contains("%2F", StringComparison.OrdinalIgnoreCase));

@@ -4,10 +4,8 @@ using System.Net.Sockets;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// The key the per-client newcomer cap (WR_MAX_NEW_PER_IP_PER_MINUTE) counts under: the IPv4
-/// address, or the /64 network of an IPv6 address (one subscriber usually holds a whole /64, so
-/// counting single IPv6 addresses would let a client rotate its way past the cap). The address is
-/// the connection's, or the one a trusted proxy put in X-Forwarded-For (WR_TRUSTED_PROXIES).
+/// The key the per-client newcomer cap (WR_MAX_NEW_PER_IP_PER_MINUTE) counts under: the IPv4 address,
+/// or the /64 of an IPv6 one (a subscriber holds a whole /64 and could rotate past a per-address cap).
 /// </summary>
 internal static class ClientAddress
 {

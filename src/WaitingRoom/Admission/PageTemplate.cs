@@ -4,10 +4,7 @@ using System.Text.Unicode;
 
 namespace WaitingRoom.Admission;
 
-/// <summary>
-/// An HTML page with <c>{{name}}</c> placeholders, parsed once; values are HTML-encoded when the
-/// page is rendered. Unknown placeholders are left as written.
-/// </summary>
+/// <summary>An HTML page with <c>{{name}}</c> placeholders, parsed once; values are HTML-encoded, unknown placeholders left as written.</summary>
 internal sealed class PageTemplate
 {
     /// <summary>Escapes what HTML needs (&lt; &gt; &amp; quotes) and leaves letters of every language readable.</summary>
@@ -49,7 +46,6 @@ internal sealed class PageTemplate
         _parts = [.. parts];
     }
 
-    /// <summary>The placeholders the page uses.</summary>
     public IEnumerable<string> Placeholders => _parts.Where(p => p.IsPlaceholder).Select(p => p.Text).Distinct(StringComparer.Ordinal);
 
     public string Render(Func<string, string?> valueOf)

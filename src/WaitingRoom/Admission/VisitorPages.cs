@@ -7,10 +7,9 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// The two pages a visitor can see from the room itself: the queue page (WR_QUEUE_PAGE or
-/// wwwroot/queue.html) and the store-outage page (wwwroot/unavailable.html). Loaded once; a
-/// missing or unreadable page falls back to a built-in one with a logged warning, so a visitor
-/// always gets a page.
+/// The room's own pages, per language: queue (WR_QUEUE_PAGE or wwwroot/queue.html), outage
+/// (unavailable.html) and closed (rejected.html). Loaded once; a missing or unreadable page falls
+/// back to a built-in one with a logged warning, so a visitor always gets a page.
 /// </summary>
 internal sealed partial class VisitorPages
 {
@@ -37,49 +36,44 @@ internal sealed partial class VisitorPages
         <p><a href="{{target}}">Try again</a></p></main></body></html>
         """;
 
-    private readonly Dictionary<string, PageTemplate> _rejected = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PageTemplate> _queue = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PageTemplate> _unavailable = new(StringComparer.Ordinal);
+    private static readonly string[] s_names = ["queue", "unavailable", "rejected"];
+
+    private readonly Dictionary<(string Name, string Language), PageTemplate> _pages = [];
 
     public VisitorPages(IOptions<WaitingRoomOptions> options, IHostEnvironment environment, ILogger<VisitorPages> logger)
     {
         var webRoot = new PhysicalFileProvider(WebRootOf(environment));
         var custom = options.Value.QueuePage;
-        _queue["en"] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
-        _unavailable["en"] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
-        _rejected["en"] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
+        _pages[("queue", "en")] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
+        _pages[("unavailable", "en")] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+        _pages[("rejected", "en")] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
 
-        // Other languages come from wwwroot/queue.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
+        // Other languages come from wwwroot/{name}.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
         foreach (var text in VisitorText.All.Skip(1))
         {
-            if (custom is null && TryLoad(webRoot, $"queue.{text.Language}.html") is { } queue)
+            foreach (var name in s_names)
             {
-                _queue[text.Language] = queue;
-            }
-
-            if (TryLoad(webRoot, $"unavailable.{text.Language}.html") is { } unavailable)
-            {
-                _unavailable[text.Language] = unavailable;
-            }
-
-            if (TryLoad(webRoot, $"rejected.{text.Language}.html") is { } rejected)
-            {
-                _rejected[text.Language] = rejected;
+                if ((custom is null || name != "queue") && TryLoad(webRoot, $"{name}.{text.Language}.html") is { } page)
+                {
+                    _pages[(name, text.Language)] = page;
+                }
             }
         }
 
-        Languages = [.. _queue.Keys];
+        Languages = [.. _pages.Keys.Where(key => key.Name == "queue").Select(key => key.Language)];
     }
 
     /// <summary>Languages the queue page is offered in; "en" always.</summary>
     public IReadOnlyCollection<string> Languages { get; }
 
-    public PageTemplate Queue(string language) => _queue.GetValueOrDefault(language) ?? _queue["en"];
+    public PageTemplate Queue(string language) => Page("queue", language);
 
     /// <summary>The "closed / sold out" page of a full room in reject mode.</summary>
-    public PageTemplate Rejected(string language) => _rejected.GetValueOrDefault(language) ?? _rejected["en"];
+    public PageTemplate Rejected(string language) => Page("rejected", language);
 
-    public PageTemplate Unavailable(string language) => _unavailable.GetValueOrDefault(language) ?? _unavailable["en"];
+    public PageTemplate Unavailable(string language) => Page("unavailable", language);
+
+    private PageTemplate Page(string name, string language) => _pages.GetValueOrDefault((name, language)) ?? _pages[(name, "en")];
 
     private static PageTemplate? TryLoad(PhysicalFileProvider webRoot, string name)
     {
@@ -115,11 +109,11 @@ internal sealed partial class VisitorPages
                     return custom;
                 }
 
-                Log.CustomPageUnusable(logger, customPath, "it has no {{position}} placeholder");
+                LogCustomPageUnusable(logger, customPath, "it has no {{position}} placeholder");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                Log.CustomPageUnusable(logger, customPath, ex.Message);
+                LogCustomPageUnusable(logger, customPath, ex.Message);
             }
         }
 
@@ -128,18 +122,15 @@ internal sealed partial class VisitorPages
             return page;
         }
 
-        Log.PageUnreadable(logger, name, "missing or unreadable in " + webRoot.Root);
+        LogPageUnreadable(logger, name, "missing or unreadable in " + webRoot.Root);
         return new PageTemplate(builtIn);
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.CustomQueuePageUnusable, Level = LogLevel.Warning, EventName = nameof(EventIds.CustomQueuePageUnusable),
-            Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); wwwroot/queue.html (or, failing that, a minimal built-in page) is served instead.")]
-        public static partial void CustomPageUnusable(ILogger logger, string path, string reason);
+    [LoggerMessage(EventId = EventIds.CustomQueuePageUnusable, Level = LogLevel.Warning, EventName = nameof(EventIds.CustomQueuePageUnusable),
+        Message = "WR_QUEUE_PAGE '{Path}' cannot be used ({Reason}); wwwroot/queue.html (or, failing that, a minimal built-in page) is served instead.")]
+    private static partial void LogCustomPageUnusable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = EventIds.PageUnreadable, Level = LogLevel.Warning, EventName = nameof(EventIds.PageUnreadable),
-            Message = "Page {Name} could not be read ({Reason}); a minimal built-in page is served instead.")]
-        public static partial void PageUnreadable(ILogger logger, string name, string reason);
-    }
+    [LoggerMessage(EventId = EventIds.PageUnreadable, Level = LogLevel.Warning, EventName = nameof(EventIds.PageUnreadable),
+        Message = "Page {Name} could not be read ({Reason}); a minimal built-in page is served instead.")]
+    private static partial void LogPageUnreadable(ILogger logger, string name, string reason);
 }

@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -12,48 +13,34 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// Writes what a visitor who is not forwarded gets: the queue page (GET/HEAD from a browser), the
-/// JSON status (Accept: application/json, /_wr/status), a 503 with Retry-After for other methods
-/// so no body is dropped silently, the closed page of a full room in reject mode, the 429 of the
-/// per-client newcomer cap, and the store-outage answer.
+/// What a visitor who is not forwarded gets: the queue page (GET/HEAD from a browser), the JSON
+/// status (Accept: application/json, /_wr/status), a 503 with Retry-After for other methods (no
+/// body is dropped silently), the closed page of reject mode, the 429 and the outage answer.
 /// </summary>
-internal sealed class VisitorResponses
+internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
 {
     /// <summary>Where the room's own assets (queue.css, queue.js) are served.</summary>
     public const string AssetsPath = "/_wr/assets";
 
-    /// <summary>The status endpoint the page polls.</summary>
     public const string StatusPath = "/_wr/status";
 
     /// <summary>Seconds a client is told to wait while the store is down.</summary>
     public const int OutageRetryAfterSeconds = 5;
 
-    private readonly VisitorPages _pages;
-    private readonly PromotionRates _rates;
-    private readonly TimeProvider _time;
-    private readonly WaitingRoomOptions _options;
-    private readonly int _basePollSeconds;
+    private const string JsonType = "application/json; charset=utf-8";
 
-    public VisitorResponses(VisitorPages pages, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options)
-    {
-        _pages = pages;
-        _rates = rates;
-        _time = time;
-        _options = options.Value;
-        _basePollSeconds = Math.Max(1, (int)Math.Ceiling(_options.ReleaseInterval.TotalSeconds));
-    }
+    private readonly WaitingRoomOptions _options = options.Value;
+    private readonly int _basePollSeconds = Math.Max(1, (int)Math.Ceiling(options.Value.ReleaseInterval.TotalSeconds));
 
     /// <summary>
-    /// Seconds until the next poll: the release interval near the head of the queue, longer
-    /// further back (a million waiters must not poll every two seconds), never so long that a
-    /// waiter who follows it would pass WR_QUEUE_TTL.
+    /// Seconds until the next poll: the release interval near the head of the queue, longer further
+    /// back (a million waiters must not poll every two seconds), well within WR_QUEUE_TTL.
     /// </summary>
     /// <param name="position">The visitor's place in line.</param>
     /// <param name="queueTtl">The room's WR_QUEUE_TTL when it has its own (rooms file); else the variable's.</param>
     public int PollAfterSeconds(long position, TimeSpan? queueTtl = null)
     {
         var digits = position < 10 ? 1 : (int)Math.Floor(Math.Log10(position)) + 1;
-        // A waiter must poll well within WR_QUEUE_TTL or it loses its place.
         var max = Math.Clamp((int)((queueTtl ?? _options.QueueTtl).TotalSeconds / 3), 1, 30);
         return Math.Min(_basePollSeconds * digits, max);
     }
@@ -61,27 +48,22 @@ internal sealed class VisitorResponses
     /// <summary>Answers a request from a visitor who waits in <paramref name="room"/>.</summary>
     public Task WriteQueuedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var request = context.Request;
-        var response = context.Response;
         var poll = PollAfterSeconds(result.Position, room.QueueTtl);
-        response.Headers.CacheControl = "no-store";
-        var isRead = IsRead(request);
         var policy = room.PolicyOf(phase);
         var wait = EstimateSeconds(room, phase, result);
-        if (!isRead || PrefersJson(request))
+        if (WantsJson(context.Request))
         {
             // Clients that sent a body (or asked for JSON) learn exactly where they stand.
-            response.StatusCode = isRead ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-            response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
-            return WriteJsonAsync(context, result, poll, wait, room, phase);
+            Begin(context.Response, IsRead(context.Request) ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, poll);
+            return WriteStatusJsonAsync(context, result, poll, wait, room, phase);
         }
 
-        var target = TargetOf(request);
-        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        Begin(context.Response, StatusCodes.Status200OK, retryAfter: null);
+        var target = TargetOf(context.Request);
+        var language = LanguageOf(context);
         var text = VisitorText.Of(language);
-        SetLanguageHeaders(response, language);
         var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
-        var html = _pages.Queue(language).Render(name => name switch
+        var html = pages.Queue(language).Render(name => name switch
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
@@ -91,22 +73,21 @@ internal sealed class VisitorResponses
             "estimatedWaitSeconds" => wait is null ? "" : Number(wait.Value),
             "room" => room.Name,
             "lang" => language,
-            "statusUrl" => StatusUrl(room),
+            "statusUrl" => room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name),
             "target" => target,
             "pollAfterSeconds" => Number(poll),
             "refreshSeconds" => Number(poll),
             "assetsUrl" => AssetsPath,
-            "updatedAt" => Iso(_time.GetUtcNow()),
+            "updatedAt" => Iso(time.GetUtcNow()),
             "title" => room.TitleOf(phase) ?? text.QueueTitle,
             "message" => room.MessageOf(phase) ?? "",
             "modeNote" => ModeNote(text, policy, eventStart),
             "mode" => QueueModeNames.Of(policy.Mode),
             "phase" => PhaseName(phase),
-            "showPosition" => ShowsPosition(policy) ? "true" : "false",
+            "showPosition" => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals ? "true" : "false", // a place in a draw means nothing
             "eventStart" => eventStart is { } start ? Iso(start) : "",
             _ => null,
         });
-        response.StatusCode = StatusCodes.Status200OK;
         return WriteHtmlAsync(context, html);
     }
 
@@ -114,49 +95,29 @@ internal sealed class VisitorResponses
     public Task WriteStatusAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
         var poll = PollAfterSeconds(result.Position, room.QueueTtl);
-        var response = context.Response;
-        response.Headers.CacheControl = "no-store";
-        if (result.State == VisitorState.Queued)
-        {
-            response.Headers.RetryAfter = poll.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return WriteJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
+        Begin(context.Response, StatusCodes.Status200OK, result.State == VisitorState.Queued ? poll : null);
+        return WriteStatusJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
     }
 
-    /// <summary>
-    /// A full room in reject mode: 503 with the closed page (or JSON), no queue place taken.
-    /// Retry-After says when trying again makes sense: about one session's idle time.
-    /// </summary>
+    /// <summary>A full room in reject mode: 503 with the closed page (or JSON), Retry-After about one session's idle time.</summary>
     public Task WriteRejectedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var request = context.Request;
-        var response = context.Response;
         var retry = Math.Clamp((int)room.ActiveTtl.TotalSeconds, 5, 600);
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-        if (!IsRead(request) || PrefersJson(request))
+        Begin(context.Response, StatusCodes.Status503ServiceUnavailable, retry);
+        if (WantsJson(context.Request))
         {
-            return WriteJsonAsync(context, json =>
-            {
-                json.WriteString("state", "rejected");
-                json.WriteString("room", room.Name);
-                json.WriteNumber("queueLength", result.QueueLength);
-                json.WriteNumber("pollAfterSeconds", retry);
-            });
+            return WriteJsonAsync(context, new RejectedJson("rejected", room.Name, result.QueueLength, retry), Json.RejectedJson);
         }
 
-        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
+        var language = LanguageOf(context);
         var text = VisitorText.Of(language);
-        SetLanguageHeaders(response, language);
-        var html = _pages.Rejected(language).Render(name => name switch
+        var html = pages.Rejected(language).Render(name => name switch
         {
             "title" => room.TitleOf(phase) ?? text.RejectedTitle,
             "message" => room.MessageOf(phase) ?? "",
             "room" => room.Name,
             "lang" => language,
-            "target" => TargetOf(request),
+            "target" => TargetOf(context.Request),
             "retryAfterSeconds" => Number(retry),
             "assetsUrl" => AssetsPath,
             _ => null,
@@ -165,41 +126,25 @@ internal sealed class VisitorResponses
     }
 
     /// <summary>
-    /// The client's address created too many new entries this minute (WR_MAX_NEW_PER_IP_PER_MINUTE):
-    /// 429 with Retry-After. A browser that keeps its cookie never sees this; a client that throws
-    /// its cookie away on every request does.
+    /// 429: the client's address created too many new entries this minute (WR_MAX_NEW_PER_IP_PER_MINUTE),
+    /// which only a client that throws its cookie away sees.
     /// </summary>
     public static Task WriteLimitedAsync(HttpContext context, AdmissionResult result)
     {
-        var response = context.Response;
         var retry = Math.Max(1, (int)Math.Ceiling(result.RetryAfterMilliseconds / 1000.0));
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-        if (PrefersJson(context.Request) || !IsRead(context.Request))
+        Begin(context.Response, StatusCodes.Status429TooManyRequests, retry);
+        if (WantsJson(context.Request))
         {
-            return WriteJsonAsync(context, json =>
-            {
-                json.WriteString("state", "limited");
-                json.WriteString("error", "too-many-new-visitors-from-this-address");
-                json.WriteNumber("pollAfterSeconds", retry);
-            });
+            return WriteJsonAsync(context, new ProblemJson("limited", "too-many-new-visitors-from-this-address", retry), Json.ProblemJson);
         }
 
-        response.ContentType = "text/plain; charset=utf-8";
-        var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"Too many new visits from your network in the last minute. Please enable cookies for this site and try again in {retry} seconds.\n"));
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+        return WriteAsync(context, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"Too many new visits from your network in the last minute. Please enable cookies for this site and try again in {retry} seconds.\n")));
     }
 
-    /// <summary>The status URL a room's queue page polls.</summary>
-    public static string StatusUrl(RoomSettings room) =>
-        room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name);
-
     /// <summary>
-    /// Seconds until the visitor gets in, or null when there is no honest number: in queue-all
-    /// nobody moves; in a pre-queue the wait is at least the time to the start; in a random draw
-    /// every place is drawn among the whole line.
+    /// Seconds until the visitor gets in, or null when there is no honest number (queue-all); a
+    /// pre-queue waits until the start; a random draw draws every place among the whole line.
     /// </summary>
     private long? EstimateSeconds(RoomSettings room, RoomPhase phase, AdmissionResult result)
     {
@@ -211,10 +156,10 @@ internal sealed class VisitorResponses
         var policy = room.PolicyOf(phase);
         if (phase == RoomPhase.Prequeue && room.Event is { } e)
         {
-            return Math.Max(0, (long)Math.Ceiling((e.Start - _time.GetUtcNow()).TotalSeconds));
+            return Math.Max(0, (long)Math.Ceiling((e.Start - time.GetUtcNow()).TotalSeconds));
         }
 
-        var estimator = _rates.For(room.Name);
+        var estimator = rates.For(room.Name);
         return policy.Mode switch
         {
             QueueMode.QueueAll => null,
@@ -239,9 +184,6 @@ internal sealed class VisitorResponses
         };
     }
 
-    /// <summary>A place in line means something only when the line is not a draw.</summary>
-    private static bool ShowsPosition(RoomPolicy policy) => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals;
-
     public static string PhaseName(RoomPhase phase) => phase switch
     {
         RoomPhase.Prequeue => "prequeue",
@@ -250,31 +192,19 @@ internal sealed class VisitorResponses
     };
 
     /// <summary>
-    /// "Temporarily unavailable" with Retry-After: while the store is down and WR_FAILURE_MODE is
-    /// closed, or when no backend destination could answer (<paramref name="error"/> names which,
-    /// in the JSON answer; the page is the same).
+    /// "Temporarily unavailable" with Retry-After: the store is down (WR_FAILURE_MODE=closed) or no
+    /// backend could answer; <paramref name="error"/> says which in the JSON answer.
     /// </summary>
     public Task WriteUnavailableAsync(HttpContext context, string error = "store-unavailable", int statusCode = StatusCodes.Status503ServiceUnavailable)
     {
-        var request = context.Request;
-        var response = context.Response;
-        response.StatusCode = statusCode;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = OutageRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        if (!IsRead(request) || PrefersJson(request) || request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
+        Begin(context.Response, statusCode, OutageRetryAfterSeconds);
+        if (WantsJson(context.Request) || context.Request.Path.StartsWithSegments("/_wr", StringComparison.OrdinalIgnoreCase))
         {
-            return WriteJsonAsync(context, json =>
-            {
-                json.WriteString("state", "unknown");
-                json.WriteString("error", error);
-                json.WriteNumber("pollAfterSeconds", OutageRetryAfterSeconds);
-            });
+            return WriteJsonAsync(context, new ProblemJson("unknown", error, OutageRetryAfterSeconds), Json.ProblemJson);
         }
 
-        var target = TargetOf(request);
-        var language = VisitorText.Choose(request, _options.QueueLanguage, _pages.Languages);
-        SetLanguageHeaders(response, language);
-        var html = _pages.Unavailable(language).Render(name => name switch
+        var target = TargetOf(context.Request);
+        var html = pages.Unavailable(LanguageOf(context)).Render(name => name switch
         {
             "retryAfterSeconds" => Number(OutageRetryAfterSeconds),
             "target" => target,
@@ -312,60 +242,52 @@ internal sealed class VisitorResponses
         return json > 0 && json >= html;
     }
 
-    private static void SetLanguageHeaders(HttpResponse response, string language)
+    /// <summary>The status of an answer here, never cached, with Retry-After when the client should ask again.</summary>
+    private static void Begin(HttpResponse response, int statusCode, int? retryAfter)
     {
-        response.Headers.ContentLanguage = language;
-        response.Headers.Vary = "Accept-Language";
+        response.StatusCode = statusCode;
+        response.Headers.CacheControl = "no-store";
+        if (retryAfter is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
-    private static Task WriteJsonAsync(HttpContext context, AdmissionResult result, int poll, long? wait, RoomSettings room, RoomPhase phase) => WriteJsonAsync(context, json =>
+    /// <summary>Clients that sent a body, or asked for JSON, get JSON instead of a page.</summary>
+    private static bool WantsJson(HttpRequest request) => !IsRead(request) || PrefersJson(request);
+
+    /// <summary>The page's language (WR_QUEUE_LANGUAGE, else the best of Accept-Language), with the headers that say so.</summary>
+    private string LanguageOf(HttpContext context)
     {
-        json.WriteString("state", StateName(result.State));
-        json.WriteNumber("position", result.Position);
-        json.WriteNumber("queueLength", result.QueueLength);
-        if (wait is { } seconds)
-        {
-            json.WriteNumber("estimatedWaitSeconds", seconds);
-        }
-        else
-        {
-            json.WriteNull("estimatedWaitSeconds");
-        }
+        var language = VisitorText.Choose(context.Request, _options.QueueLanguage, pages.Languages);
+        context.Response.Headers.ContentLanguage = language;
+        context.Response.Headers.Vary = "Accept-Language";
+        return language;
+    }
 
-        json.WriteNumber("pollAfterSeconds", poll);
-        json.WriteString("room", room.Name);
-        json.WriteString("mode", QueueModeNames.Of(room.PolicyOf(phase).Mode));
-        json.WriteString("phase", PhaseName(phase));
-    });
+    private static Task WriteStatusJsonAsync(HttpContext context, AdmissionResult result, int poll, long? wait, RoomSettings room, RoomPhase phase) =>
+        WriteJsonAsync(
+            context,
+            new StatusJson(StateName(result.State), result.Position, result.QueueLength, wait, poll, room.Name, QueueModeNames.Of(room.PolicyOf(phase).Mode), PhaseName(phase)),
+            Json.StatusJson);
 
-    /// <summary>Writes one JSON object (no body for HEAD).</summary>
-    private static Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> writeProperties)
+    private static Task WriteJsonAsync<T>(HttpContext context, T value, JsonTypeInfo<T> type) =>
+        WriteAsync(context, JsonType, JsonSerializer.SerializeToUtf8Bytes(value, type));
+
+    /// <summary>Writes the answer's body (none for HEAD).</summary>
+    private static Task WriteAsync(HttpContext context, string contentType, byte[] body)
     {
-        var buffer = new ArrayBufferWriter<byte>(160);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            writeProperties(json);
-            json.WriteEndObject();
-        }
-
-        context.Response.ContentType = "application/json; charset=utf-8";
-        return HttpMethods.IsHead(context.Request.Method)
-            ? Task.CompletedTask
-            : context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+        context.Response.ContentType = contentType;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
     private static bool IsRead(HttpRequest request) => HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
 
     private static Task WriteHtmlAsync(HttpContext context, string html)
     {
-        var response = context.Response;
-        response.ContentType = "text/html; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(html);
-        response.ContentLength = bytes.Length;
-        return HttpMethods.IsHead(context.Request.Method)
-            ? Task.CompletedTask
-            : response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
+        context.Response.ContentLength = bytes.Length;
+        return WriteAsync(context, "text/html; charset=utf-8", bytes);
     }
 
     private static string StateName(VisitorState state) => state switch
@@ -383,4 +305,20 @@ internal sealed class VisitorResponses
     internal static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static JsonContext Json => JsonContext.Default;
+
+    /// <summary>The JSON status of SPEC.md; properties in this order, camelCase.</summary>
+    internal sealed record StatusJson(string State, long Position, long QueueLength, long? EstimatedWaitSeconds, int PollAfterSeconds, string Room, string Mode, string Phase);
+
+    internal sealed record RejectedJson(string State, string Room, long QueueLength, int PollAfterSeconds);
+
+    /// <summary>An answer without a place: limited, or unknown while the store or the backend is down.</summary>
+    internal sealed record ProblemJson(string State, string Error, int PollAfterSeconds);
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+    [JsonSerializable(typeof(StatusJson))]
+    [JsonSerializable(typeof(RejectedJson))]
+    [JsonSerializable(typeof(ProblemJson))]
+    internal sealed partial class JsonContext : JsonSerializerContext;
 }

@@ -4,11 +4,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace WaitingRoom.Admission;
 
-/// <summary>
-/// The few phrases the server writes into a page itself (the estimated wait), per language. The
-/// rest of a page's text lives in its template: wwwroot/queue.html (English) and
-/// wwwroot/queue.{language}.html.
-/// </summary>
+/// <summary>The phrases the server writes into a page itself, per language; the rest is in wwwroot/queue[.{language}].html.</summary>
 internal sealed record VisitorText(
     string Language,
     string Calculating,
@@ -75,10 +71,7 @@ internal sealed record VisitorText(
         _ => string.Format(CultureInfo.InvariantCulture, AboutHours, Math.Round(seconds.Value / 3600.0, 1).ToString(CultureInfo.InvariantCulture)),
     };
 
-    /// <summary>
-    /// The language for a request: the one forced by WR_QUEUE_LANGUAGE, else the best match of
-    /// Accept-Language among <paramref name="offered"/>, else English.
-    /// </summary>
+    /// <summary>WR_QUEUE_LANGUAGE when offered, else the best match of Accept-Language among <paramref name="offered"/>, else English.</summary>
     public static string Choose(HttpRequest request, string? forced, IReadOnlyCollection<string> offered)
     {
         if (forced is not null && offered.Contains(forced))

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Configuration;
 using WaitingRoom.Queue;
@@ -9,15 +10,11 @@ using WaitingRoom.Queue;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// Issues and checks <c>wr_token</c> values: <c>{id}.{mac}</c>, where id is 128 random bits and mac
-/// the first 128 bits of HMAC-SHA256(key, id), both base64url. Anything that does not check out
-/// exactly (tampered, truncated, oversized, foreign) is no token at all, never an error.
+/// Issues and checks <c>wr_token</c> values: <c>{id}.{mac}</c>, id 128 random bits, mac the first 128
+/// bits of HMAC-SHA256(key, id), both base64url; anything that does not check out is no token, never an
+/// error. The key is WR_SECRET, else a random one created once and shared through the store.
 /// </summary>
-/// <remarks>
-/// The key is WR_SECRET; when unset, a random key is created once and shared through the store,
-/// so every instance accepts every other instance's cookies.
-/// </remarks>
-internal sealed class VisitorTokenSigner
+internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
 {
     private const int IdBytes = 16;
     private const int MacBytes = 16;
@@ -29,28 +26,15 @@ internal sealed class VisitorTokenSigner
     /// <summary>Tokens remembered as checked at most; when full, the memory starts again.</summary>
     internal const int VerifiedCapacity = 100_000;
 
-    private readonly IWaitingRoomStore _store;
-    private readonly string _cookieName;
+    private readonly string _cookieName = options.Value.CookieName;
     private readonly Lock _lock = new();
-    private byte[]? _key;
+    private byte[]? _key = options.Value.Secret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
     private Task<byte[]>? _loading;
 
-    // Tokens that have checked out, by their exact text: an active visitor's every request would
-    // otherwise recompute the HMAC. Only a token that passed the check is ever added (the key
-    // never changes once loaded), and the lookup hashes the whole text with the runtime's
-    // randomised string hash before any comparison, so it tells an attacker nothing a forged
-    // token's rejection does not.
+    // Tokens that checked out, by exact text, so an active visitor's requests skip the HMAC. Only a
+    // checked token is added (the key never changes once loaded), and the lookup hashes the whole text
+    // with the runtime's randomised hash first: it tells an attacker nothing a rejection does not.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _verified = new(StringComparer.Ordinal);
-
-    public VisitorTokenSigner(IOptions<WaitingRoomOptions> options, IWaitingRoomStore store)
-    {
-        _store = store;
-        _cookieName = options.Value.CookieName;
-        if (options.Value.Secret is { } secret)
-        {
-            _key = Encoding.UTF8.GetBytes(secret);
-        }
-    }
 
     /// <summary>The key is at hand: <see cref="TryRead"/> and <see cref="Issue"/> can run without the store.</summary>
     public bool IsReady => Volatile.Read(ref _key) is not null;
@@ -81,7 +65,7 @@ internal sealed class VisitorTokenSigner
     private async Task<byte[]> LoadAsync()
     {
         var candidate = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var secret = await _store.GetOrCreateSecretAsync(candidate, CancellationToken.None);
+        var secret = await store.GetOrCreateSecretAsync(candidate, CancellationToken.None);
         var key = Encoding.UTF8.GetBytes(secret);
         Volatile.Write(ref _key, key);
         return key;
@@ -102,11 +86,26 @@ internal sealed class VisitorTokenSigner
         return (new string(token[..IdChars]), new string(token));
     }
 
-    /// <summary>The visitor id of a valid token; false for anything else, never an exception.</summary>
-    /// <remarks>
-    /// Nothing the client sent is decoded: the id part must be 22 base64url characters, and the
-    /// MAC is recomputed over exactly those characters, encoded, and compared as text in constant time.
-    /// </remarks>
+    /// <summary>A new visitor's id; its token goes out as the cookie, written only here (a day's MaxAge: the room's TTLs decide its worth).</summary>
+    public string IssueCookie(HttpContext context)
+    {
+        var (visitorId, token) = Issue();
+        context.Response.Cookies.Append(_cookieName, token, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = context.Request.IsHttps,
+            Path = "/",
+            MaxAge = TimeSpan.FromDays(1),
+            IsEssential = true,
+        });
+        return visitorId;
+    }
+
+    /// <summary>
+    /// The visitor id of a valid token; false for anything else, never an exception. Nothing the client
+    /// sent is decoded: the MAC is recomputed over the 22 id characters and compared as text in constant time.
+    /// </summary>
     public bool TryRead(string? token, out string visitorId)
     {
         visitorId = "";
@@ -150,7 +149,7 @@ internal sealed class VisitorTokenSigner
     }
 
     /// <summary>The visitor id carried by the request's WR_COOKIE_NAME cookie; false when there is none or it does not check out.</summary>
-    public bool TryRead(Microsoft.AspNetCore.Http.HttpRequest request, out string visitorId) =>
+    public bool TryRead(HttpRequest request, out string visitorId) =>
         TryRead(request.Cookies[_cookieName], out visitorId);
 
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>

@@ -14,6 +14,5 @@ internal sealed class WaitingRoomRequestFeature
     /// <summary>The admitted visitor's id, so the origin's <c>WR-Command: release</c> can end its session.</summary>
     public string? VisitorId { get; set; }
 
-    /// <summary>The room's policy the request was decided under.</summary>
     public Queue.RoomPolicy? Policy { get; set; }
 }

@@ -18,20 +18,15 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Composition of the logs (Serilog) and the metrics (System.Diagnostics.Metrics, OpenTelemetry's Prometheus exporter).</summary>
 internal static class TelemetryServiceCollectionExtensions
 {
-    /// <summary>The category (SourceContext) of the request lines: Serilog.AspNetCore's.</summary>
+    /// <summary>The category (SourceContext) of the request lines (Serilog.AspNetCore's), and the one they had before it.</summary>
     private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
-
-    /// <summary>The request lines' category until they went through Serilog.AspNetCore.</summary>
     private const string LegacyRequestLogCategory = "WaitingRoom.Operations.RequestLogMiddleware";
 
-    /// <summary>Where Prometheus scrapes the room's instruments.</summary>
     public const string MetricsPath = "/_wr/metrics";
 
     /// <summary>
-    /// Every log event, the request lines included, goes through one Serilog logger: its levels
-    /// (Serilog:MinimumLevel, Serilog:MinimumLevel:Override:…), filters, enrichers and sinks from
-    /// the configuration, then a background stdout writer (one JSON line per event, or Serilog's
-    /// readable line with WR_LOG_FORMAT=text). The room's meter is exported for this host only.
+    /// Every log event, request lines included, goes through one Serilog logger (levels, filters and sinks
+    /// from the configuration) to a background stdout writer: JSON lines, or text with WR_LOG_FORMAT=text.
     /// </summary>
     public static WebApplicationBuilder AddWaitingRoomTelemetry(this WebApplicationBuilder builder, WaitingRoomOptions options)
     {
@@ -64,13 +59,11 @@ internal static class TelemetryServiceCollectionExtensions
 
     /// <summary>The Prometheus text exposition of the room's instruments (see <see cref="WaitingRoomMetrics"/>).</summary>
     public static IEndpointConventionBuilder MapWaitingRoomMetrics(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: NoStore, optionsName: null);
-
-    private static void NoStore(IApplicationBuilder branch) => branch.Use((context, next) =>
-    {
-        context.Response.Headers.CacheControl = "no-store";
-        return next(context);
-    });
+        endpoints.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use((context, next) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return next(context);
+        }), optionsName: null);
 
     private static Serilog.Core.Logger CreateLogger(ConfigurationManager configuration, string format)
     {
@@ -105,7 +98,6 @@ internal static class TelemetryServiceCollectionExtensions
             logger.WriteTo.Async(console => console.Console(formatProvider: CultureInfo.InvariantCulture), bufferSize: 50_000);
         }
 
-        return logger
-            .CreateLogger();
+        return logger.CreateLogger();
     }
 }

@@ -34,10 +34,9 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services
-            .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdmission(options)
             .AddWaitingRoomStore(options)
-            .AddWaitingRoomBackgroundChecks()
+            .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdaptiveCapacity()
             .AddWaitingRoomProxy(options);
         return builder;
@@ -59,10 +58,7 @@ public static class WaitingRoomApplicationBuilderExtensions
         app.UseMiddleware<AdmissionMiddleware>();
 
         WaitingRoomEndpoints.Map(app);
-        if (app.Services.GetService<AdminToken>() is { } adminToken)
-        {
-            AdminEndpoints.Map(app, adminToken);
-        }
+        app.Services.GetService<AdminEndpoints>()?.Map(app);
 
         if (options.BackendUrls.Count > 0)
         {

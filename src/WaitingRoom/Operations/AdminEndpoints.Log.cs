@@ -2,12 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace WaitingRoom.Operations;
 
-internal static partial class AdminEndpoints
+internal sealed partial class AdminEndpoints
 {
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.AdminChange, Level = LogLevel.Information, EventName = nameof(EventIds.AdminChange),
-            Message = "Audit: {Actor} from {Client} did {Action} on {Target}: {Before} -> {After}")]
-        public static partial void Change(ILogger logger, string actor, string client, string action, string target, string before, string after);
-    }
+    [LoggerMessage(EventId = EventIds.AdminChange, Level = LogLevel.Information, EventName = nameof(EventIds.AdminChange),
+        Message = "Audit: {Actor} from {Client} did {Action} on {Target}: {Before} -> {After}")]
+    private static partial void LogChange(ILogger logger, string actor, string client, string action, string target, string before, string after);
 }

@@ -1,28 +1,40 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using WaitingRoom.Admission;
+using WaitingRoom.Configuration;
 using WaitingRoom.Proxy;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
-using WaitingRoom.Configuration;
 
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The admin API under /_wr/admin/ (only when WR_ADMIN_TOKEN is set): every room's live state and
-/// settings for the whole cluster of instances, run-time settings (PATCH, drain, resume), queue
-/// reset, releasing one visitor, and the backend destinations (add, remove, disable, enable). Every
-/// call needs <c>Authorization: Bearer &lt;token&gt;</c>; a missing or wrong token gets the same
-/// 401. Every change is written to the audit log: who (the token's id), what, before → after.
-/// The dashboard's static files (/_wr/admin/) carry no data and need no token.
+/// The admin API under /_wr/admin/ (WR_ADMIN_TOKEN set): rooms' live state and run-time settings
+/// (PATCH, drain, resume, reset, release a visitor) and the backend destinations. Every call needs
+/// <c>Authorization: Bearer &lt;token&gt;</c> (one 401 for every failure); every change is audited:
+/// who, what, before → after. The dashboard's static files carry no data and need no token.
 /// </summary>
-internal static partial class AdminEndpoints
+internal sealed partial class AdminEndpoints(
+    AdminToken token,
+    RoomTable rooms,
+    RoomOverrides overrides,
+    IWaitingRoomStore store,
+    VisitorTokenSigner signer,
+    BackendDestinations backends,
+    PromotionRates rates,
+    Adaptive.AdaptiveSignals signals,
+    RoomMonitor monitor,
+    TimeProvider time,
+    IWebHostEnvironment environment,
+    IOptions<WaitingRoomOptions> options,
+    ILoggerFactory loggers)
 {
     public const string Prefix = "/_wr/admin";
 
@@ -31,7 +43,9 @@ internal static partial class AdminEndpoints
 
     private static readonly string[] s_dashboardFiles = ["index.html", "admin.js", "admin.css"];
 
-    public static void Map(IEndpointRouteBuilder endpoints, AdminToken token)
+    private readonly ILogger _audit = loggers.CreateLogger("WaitingRoom.Audit");
+
+    public void Map(IEndpointRouteBuilder endpoints)
     {
         MapDashboard(endpoints);
 
@@ -48,7 +62,14 @@ internal static partial class AdminEndpoints
                     return Error(StatusCodes.Status401Unauthorized, "unauthorized");
                 }
 
-                return await next(context);
+                try
+                {
+                    return await next(context);
+                }
+                catch (StoreUnavailableException)
+                {
+                    return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
+                }
             });
 
         api.MapGet("/rooms", (Func<HttpContext, Task<IResult>>)GetRoomsAsync);
@@ -66,7 +87,7 @@ internal static partial class AdminEndpoints
     }
 
     /// <summary>The dashboard: /_wr/admin redirects to /_wr/admin/, which serves wwwroot/admin/index.html; its script and style beside it.</summary>
-    private static void MapDashboard(IEndpointRouteBuilder endpoints)
+    private void MapDashboard(IEndpointRouteBuilder endpoints)
     {
         // Routing matches /_wr/admin and /_wr/admin/ alike: the page's relative links need the slash.
         endpoints.MapGet(Prefix + "/", (HttpContext context) => context.Request.Path.Value!.EndsWith('/')
@@ -76,14 +97,13 @@ internal static partial class AdminEndpoints
         endpoints.MapGet(Prefix + "/{file}", (HttpContext context, string file) => DashboardFile(context, file)).WithMetadata(WaitingRoomEndpointMetadata.Instance);
     }
 
-    private static IResult DashboardFile(HttpContext context, string file)
+    private IResult DashboardFile(HttpContext context, string file)
     {
         if (!s_dashboardFiles.Contains(file, StringComparer.Ordinal))
         {
             return Results.NotFound();
         }
 
-        var environment = context.RequestServices.GetRequiredService<Microsoft.AspNetCore.Hosting.IWebHostEnvironment>();
         var path = Path.Combine(VisitorPages.WebRootOf(environment), "admin", file);
         if (!File.Exists(path))
         {
@@ -105,71 +125,47 @@ internal static partial class AdminEndpoints
         return Results.File(path, type);
     }
 
-    private static async Task<IResult> GetRoomsAsync(HttpContext context)
+    private async Task<IResult> GetRoomsAsync(HttpContext context)
     {
-        var rooms = context.RequestServices.GetRequiredService<RoomTable>();
-        try
+        var list = new JsonArray();
+        foreach (var room in rooms.All)
         {
-            var list = new JsonArray();
-            foreach (var room in rooms.All)
-            {
-                list.Add(await RoomJsonAsync(context, room));
-            }
+            list.Add(await RoomJsonAsync(room, context.RequestAborted));
+        }
 
-            return Json(StatusCodes.Status200OK, list);
-        }
-        catch (StoreUnavailableException)
-        {
-            return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
-        }
+        return Json(StatusCodes.Status200OK, list);
     }
 
-    private static async Task<IResult> PatchRoomAsync(HttpContext context, string name)
+    private async Task<IResult> PatchRoomAsync(HttpContext context, string name)
     {
         var (patch, problem) = await ReadObjectAsync(context);
-        if (patch is null)
-        {
-            return problem!;
-        }
-
-        return await ChangeRoomAsync(context, name, "patch", patch);
+        return patch is null ? problem! : await ChangeRoomAsync(context, name, "patch", patch);
     }
 
-    private static Task<IResult> SetDrainingAsync(HttpContext context, string name, bool draining) =>
+    private Task<IResult> SetDrainingAsync(HttpContext context, string name, bool draining) =>
         ChangeRoomAsync(context, name, draining ? "drain" : "resume", new JsonObject { ["draining"] = draining ? true : null });
 
-    private static async Task<IResult> ChangeRoomAsync(HttpContext context, string name, string action, JsonObject patch)
+    private async Task<IResult> ChangeRoomAsync(HttpContext context, string name, string action, JsonObject patch)
     {
-        var services = context.RequestServices;
-        var overrides = services.GetRequiredService<RoomOverrides>();
-        var rooms = services.GetRequiredService<RoomTable>();
-        try
+        var outcome = await overrides.PatchAsync(name, patch, context.RequestAborted);
+        if (ReferenceEquals(outcome, RoomOverrides.PatchOutcome.UnknownRoom))
         {
-            var outcome = await overrides.PatchAsync(name, patch, context.RequestAborted);
-            if (ReferenceEquals(outcome, RoomOverrides.PatchOutcome.UnknownRoom))
-            {
-                return Error(StatusCodes.Status404NotFound, "unknown-room");
-            }
-
-            if (outcome.After is null)
-            {
-                return Error(StatusCodes.Status400BadRequest, "invalid-settings", outcome.Errors);
-            }
-
-            var room = rooms.Find(name)!;
-            Audit(context, action, "room " + room.Name, outcome.Before!.ToJsonString(), outcome.After.ToJsonString());
-            return Json(StatusCodes.Status200OK, await RoomJsonAsync(context, room));
+            return Error(StatusCodes.Status404NotFound, "unknown-room");
         }
-        catch (StoreUnavailableException)
+
+        if (outcome.After is null)
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
+            return Error(StatusCodes.Status400BadRequest, "invalid-settings", outcome.Errors);
         }
+
+        var room = rooms.Find(name)!;
+        Audit(context, action, "room " + room.Name, outcome.Before!.ToJsonString(), outcome.After.ToJsonString());
+        return Json(StatusCodes.Status200OK, await RoomJsonAsync(room, context.RequestAborted));
     }
 
-    private static async Task<IResult> ResetAsync(HttpContext context, string name)
+    private async Task<IResult> ResetAsync(HttpContext context, string name)
     {
-        var services = context.RequestServices;
-        if (services.GetRequiredService<RoomTable>().Find(name) is not { } room)
+        if (rooms.Find(name) is not { } room)
         {
             return Error(StatusCodes.Status404NotFound, "unknown-room");
         }
@@ -179,23 +175,14 @@ internal static partial class AdminEndpoints
             return Error(StatusCodes.Status400BadRequest, "confirm-required", ["add ?confirm=true: every waiter of the room loses its place"]);
         }
 
-        try
-        {
-            var policy = room.PolicyAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
-            var removed = await services.GetRequiredService<IWaitingRoomStore>().ResetQueueAsync(policy, context.RequestAborted);
-            Audit(context, "reset", "room " + room.Name, $"queued {removed}", "queued 0");
-            return Json(StatusCodes.Status200OK, new JsonObject { ["room"] = room.Name, ["removed"] = removed });
-        }
-        catch (StoreUnavailableException)
-        {
-            return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
-        }
+        var removed = await store.ResetQueueAsync(room.PolicyAt(time.GetUtcNow()), context.RequestAborted);
+        Audit(context, "reset", "room " + room.Name, $"queued {removed}", "queued 0");
+        return Json(StatusCodes.Status200OK, new JsonObject { ["room"] = room.Name, ["removed"] = removed });
     }
 
-    private static async Task<IResult> ReleaseAsync(HttpContext context, string name)
+    private async Task<IResult> ReleaseAsync(HttpContext context, string name)
     {
-        var services = context.RequestServices;
-        if (services.GetRequiredService<RoomTable>().Find(name) is not { } room)
+        if (rooms.Find(name) is not { } room)
         {
             return Error(StatusCodes.Status404NotFound, "unknown-room");
         }
@@ -206,41 +193,31 @@ internal static partial class AdminEndpoints
             return problem!;
         }
 
-        var signer = services.GetRequiredService<VisitorTokenSigner>();
-        try
+        await signer.EnsureReadyAsync(context.RequestAborted);
+        var token = body["token"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+        if (!signer.TryRead(token, out var visitorId))
         {
-            await signer.EnsureReadyAsync(context.RequestAborted);
-            var token = body["token"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-            if (!signer.TryRead(token, out var visitorId))
-            {
-                return Error(StatusCodes.Status400BadRequest, "invalid-token", ["'token' must be a visitor's wr_token cookie value, signed by this room"]);
-            }
-
-            var policy = room.PolicyAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
-            if (!await services.GetRequiredService<IWaitingRoomStore>().ReleaseAsync(policy, visitorId, context.RequestAborted))
-            {
-                return Error(StatusCodes.Status404NotFound, "not-active");
-            }
-
-            Audit(context, "release", "room " + room.Name, "visitor " + VisitorTokenSigner.LogTag(visitorId) + " active", "released");
-            return Json(StatusCodes.Status200OK, new JsonObject { ["released"] = true });
+            return Error(StatusCodes.Status400BadRequest, "invalid-token", ["'token' must be a visitor's wr_token cookie value, signed by this room"]);
         }
-        catch (StoreUnavailableException)
+
+        if (!await store.ReleaseAsync(room.PolicyAt(time.GetUtcNow()), visitorId, context.RequestAborted))
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
+            return Error(StatusCodes.Status404NotFound, "not-active");
         }
+
+        Audit(context, "release", "room " + room.Name, "visitor " + VisitorTokenSigner.LogTag(visitorId) + " active", "released");
+        return Json(StatusCodes.Status200OK, new JsonObject { ["released"] = true });
     }
 
-    private static IResult History(HttpContext context, string name)
+    private IResult History(string name)
     {
-        var services = context.RequestServices;
-        if (services.GetRequiredService<RoomTable>().Find(name) is not { } room)
+        if (rooms.Find(name) is not { } room)
         {
             return Error(StatusCodes.Status404NotFound, "unknown-room");
         }
 
         var points = new JsonArray();
-        foreach (var point in services.GetRequiredService<RoomMonitor>().HistoryOf(room.Name))
+        foreach (var point in monitor.HistoryOf(room.Name))
         {
             points.Add(new JsonObject
             {
@@ -255,11 +232,8 @@ internal static partial class AdminEndpoints
         return Json(StatusCodes.Status200OK, new JsonObject { ["room"] = room.Name, ["points"] = points });
     }
 
-    private static IResult GetBackends(HttpContext context)
+    private IResult GetBackends()
     {
-        var services = context.RequestServices;
-        var backends = services.GetRequiredService<BackendDestinations>();
-        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WaitingRoomOptions>>().Value;
         var list = new JsonArray();
         foreach (var destination in backends.Current)
         {
@@ -269,14 +243,14 @@ internal static partial class AdminEndpoints
         return Json(StatusCodes.Status200OK, new JsonObject
         {
             ["cluster"] = backends.HasCluster,
-            ["loadBalancing"] = WaitingRoomOptionsReader.LoadBalancingName(options.LoadBalancingPolicy),
-            ["sticky"] = options.Sticky,
-            ["healthCheckPath"] = options.HealthCheckPath,
+            ["loadBalancing"] = WaitingRoomOptionsReader.LoadBalancingName(options.Value.LoadBalancingPolicy),
+            ["sticky"] = options.Value.Sticky,
+            ["healthCheckPath"] = options.Value.HealthCheckPath,
             ["destinations"] = list,
         });
     }
 
-    private static async Task<IResult> AddBackendAsync(HttpContext context)
+    private async Task<IResult> AddBackendAsync(HttpContext context)
     {
         var (body, problem) = await ReadObjectAsync(context);
         if (body is null)
@@ -290,52 +264,31 @@ internal static partial class AdminEndpoints
             return Error(StatusCodes.Status400BadRequest, "invalid-address", ["'address' must be an absolute http(s) URL without query or credentials, such as \"http://10.0.0.5:8080\""]);
         }
 
-        var backends = context.RequestServices.GetRequiredService<BackendDestinations>();
-        try
+        var change = await backends.AddAsync(address, context.RequestAborted);
+        if (change.Error is not null)
         {
-            var change = await backends.AddAsync(address, context.RequestAborted);
-            if (change.Error is not null)
-            {
-                return Refused(change.Error);
-            }
+            return Refused(change.Error);
+        }
 
-            var added = change.After!.First(d => !change.Before!.Any(b => b.Id == d.Id));
-            Audit(context, "backend-add", "backend " + added.Id, BackendDestinations.Describe(change.Before!), BackendDestinations.Describe(change.After!));
-            return Json(StatusCodes.Status201Created, DestinationJson(backends.ViewOf(added)));
-        }
-        catch (StoreUnavailableException)
-        {
-            return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
-        }
+        var added = change.After!.First(d => !change.Before!.Any(b => b.Id == d.Id));
+        Audit(context, "backend-add", "backend " + added.Id, BackendDestinations.Describe(change.Before!), BackendDestinations.Describe(change.After!));
+        return Json(StatusCodes.Status201Created, DestinationJson(backends.ViewOf(added)));
     }
 
-    private static async Task<IResult> ChangeBackendAsync(HttpContext context, string id, string action)
+    private async Task<IResult> ChangeBackendAsync(HttpContext context, string id, string action)
     {
-        var backends = context.RequestServices.GetRequiredService<BackendDestinations>();
-        try
+        var change = action == "remove"
+            ? await backends.RemoveAsync(id, context.RequestAborted)
+            : await backends.SetDisabledAsync(id, action == "disable", context.RequestAborted);
+        if (change.Error is not null)
         {
-            var change = action switch
-            {
-                "remove" => await backends.RemoveAsync(id, context.RequestAborted),
-                _ => await backends.SetDisabledAsync(id, action == "disable", context.RequestAborted),
-            };
-            if (change.Error is not null)
-            {
-                return Refused(change.Error);
-            }
-
-            Audit(context, "backend-" + action, "backend " + id, BackendDestinations.Describe(change.Before!), BackendDestinations.Describe(change.After!));
-            if (action == "remove")
-            {
-                return Results.NoContent();
-            }
-
-            return Json(StatusCodes.Status200OK, DestinationJson(backends.ViewOf(change.After!.First(d => d.Id == id))));
+            return Refused(change.Error);
         }
-        catch (StoreUnavailableException)
-        {
-            return Error(StatusCodes.Status503ServiceUnavailable, "store-unavailable");
-        }
+
+        Audit(context, "backend-" + action, "backend " + id, BackendDestinations.Describe(change.Before!), BackendDestinations.Describe(change.After!));
+        return action == "remove"
+            ? Results.NoContent()
+            : Json(StatusCodes.Status200OK, DestinationJson(backends.ViewOf(change.After!.First(d => d.Id == id))));
     }
 
     /// <summary>The answer to a backend change the list refused: unknown id 404, duplicate or no cluster 409, changed too often meanwhile 503.</summary>
@@ -349,15 +302,13 @@ internal static partial class AdminEndpoints
         error);
 
     /// <summary>A room's settings in force, its phase and its live numbers (from the store: the whole cluster).</summary>
-    private static async Task<JsonObject> RoomJsonAsync(HttpContext context, RoomSettings room)
+    private async Task<JsonObject> RoomJsonAsync(RoomSettings room, CancellationToken cancellationToken)
     {
-        var services = context.RequestServices;
-        var phase = room.PhaseAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
+        var phase = room.PhaseAt(time.GetUtcNow());
         var policy = room.PolicyOf(phase);
-        var store = services.GetRequiredService<IWaitingRoomStore>();
-        var counts = await store.GetCountsAsync(policy, context.RequestAborted);
-        var capacity = policy.Adaptive ? await store.GetCapacityAsync(policy, context.RequestAborted) : null;
-        var rate = services.GetRequiredService<PromotionRates>().For(room.Name).RatePerMinute();
+        var counts = await store.GetCountsAsync(policy, cancellationToken);
+        var capacity = policy.Adaptive ? await store.GetCapacityAsync(policy, cancellationToken) : null;
+        var rate = rates.For(room.Name).RatePerMinute();
         return new JsonObject
         {
             ["name"] = room.Name,
@@ -383,15 +334,12 @@ internal static partial class AdminEndpoints
             ["title"] = room.Title,
             ["message"] = room.Message,
             ["event"] = EventJson(room.Event),
-            ["adaptive"] = AdaptiveJson(room, policy, capacity, services.GetRequiredService<Adaptive.AdaptiveSignals>().Of(room.Name)),
-            ["overrides"] = services.GetRequiredService<RoomOverrides>().OverridesOf(room.Name),
+            ["adaptive"] = AdaptiveJson(room, policy, capacity, signals.Of(room.Name)),
+            ["overrides"] = overrides.OverridesOf(room.Name),
         };
     }
 
-    /// <summary>
-    /// The adaptive capacity: its settings, the state every instance admits against (capacity, hold,
-    /// who pinned it, why and when it last changed) and this instance's last signal (p95, error share, baseline).
-    /// </summary>
+    /// <summary>The adaptive capacity: its settings, the shared state every instance admits against, and this instance's last signal.</summary>
     private static JsonObject AdaptiveJson(RoomSettings room, RoomPolicy policy, CapacityState? state, Adaptive.AdaptiveSignal? signal)
     {
         var adaptive = room.Adaptive;
@@ -461,22 +409,18 @@ internal static partial class AdminEndpoints
             return (null, Error(StatusCodes.Status415UnsupportedMediaType, "json-expected", ["send Content-Type: application/json"]));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        // At most one byte past the limit is read: enough to tell a body that is too large.
+        var read = await request.BodyReader.ReadAtLeastAsync(MaxBodyBytes + 1, context.RequestAborted);
+        var bytes = read.Buffer.ToArray();
+        request.BodyReader.AdvanceTo(read.Buffer.End);
+        if (bytes.Length > MaxBodyBytes)
         {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return (null, Error(StatusCodes.Status413PayloadTooLarge, "body-too-large"));
-            }
-
-            buffer.Write(chunk, 0, read);
+            return (null, Error(StatusCodes.Status413PayloadTooLarge, "body-too-large"));
         }
 
         try
         {
-            return JsonNode.Parse(buffer.ToArray()) is JsonObject body
+            return JsonNode.Parse(bytes) is JsonObject body
                 ? (body, null)
                 : (null, Error(StatusCodes.Status400BadRequest, "invalid-json", ["the body must be a JSON object"]));
         }
@@ -504,12 +448,9 @@ internal static partial class AdminEndpoints
     }
 
     /// <summary>One audit line per change: who (the token's id and the client address), what, before → after.</summary>
-    private static void Audit(HttpContext context, string action, string target, string before, string after)
+    private void Audit(HttpContext context, string action, string target, string before, string after)
     {
-        var services = context.RequestServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("WaitingRoom.Audit");
-        var actor = services.GetRequiredService<AdminToken>().Id;
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-        Log.Change(logger, actor, client, action, target, before, after);
+        LogChange(_audit, token.Id, client, action, target, before, after);
     }
 }

@@ -5,9 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The admin API's bearer token (WR_ADMIN_TOKEN). The presented token is hashed and the hashes
-/// are compared in constant time, so neither the content nor the length of the real token leaks
-/// through timing. <see cref="Id"/> names the token in audit lines without revealing it.
+/// The admin API's bearer token (WR_ADMIN_TOKEN), compared by hash in constant time so neither its
+/// content nor its length leaks through timing; <see cref="Id"/> names it in audit lines.
 /// </summary>
 internal sealed class AdminToken
 {

@@ -6,15 +6,12 @@ using WaitingRoom.Admission;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// One log line per request through Serilog's request logging, so the logger's level, filters,
-/// enrichers and sinks apply to it like to every other event: method, path (no query string),
-/// status (499 when the client went away first), time, the room's decision and a short visitor
-/// tag, and the request id the framework's own events of the request carry. Never a token, never
-/// the Cookie header.
+/// One line per request through Serilog's request logging (its levels, filters and sinks apply):
+/// method, path without query, status (499 when the client went away first), time, the room's
+/// decision, a short visitor tag and the request id. Never a token, never the Cookie header.
 /// </summary>
 internal static class RequestLog
 {
-    /// <summary>The message template of the request line.</summary>
     public const string Template = "{Method} {Path} {StatusCode} {ElapsedMs:0.0} ms {Decision} room={Room} visitor={Visitor}";
 
     /// <summary>The event id of the request line (its <c>EventId</c> property, as before it went through Serilog).</summary>

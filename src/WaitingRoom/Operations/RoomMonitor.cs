@@ -4,9 +4,8 @@ using WaitingRoom.Queue;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The latest numbers of every room (the store's, so the same on every instance) and a history of
-/// the last hour for the dashboard's chart: one point per <see cref="PointSpacing"/>, kept in
-/// memory since this instance started. Fed by <see cref="SharedStateSync"/> once per interval.
+/// Every room's latest numbers (the store's) and the last hour for the dashboard's chart, one point
+/// per <see cref="PointSpacing"/>, in memory; fed by <see cref="SharedStateSync"/>.
 /// </summary>
 internal sealed class RoomMonitor
 {
@@ -81,12 +80,9 @@ internal sealed class RoomMonitor
 
     private sealed class RoomHistory
     {
-        public Queue<Point> Points { get; } = new();
-
-        public Sample? Latest { get; set; }
-
-        public DateTimeOffset LastPointTime { get; set; }
-
-        public long LastLetIn { get; set; }
+        public readonly Queue<Point> Points = new();
+        public Sample? Latest;
+        public DateTimeOffset LastPointTime;
+        public long LastLetIn;
     }
 }

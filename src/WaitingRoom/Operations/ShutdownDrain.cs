@@ -5,36 +5,19 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The first step of a graceful stop (SIGTERM): for WR_SHUTDOWN_DELAY the room keeps listening
-/// and serving while /_wr/ready already answers 503, so a load balancer takes the instance out
-/// before its listener closes. Then Kestrel stops accepting and the requests in flight get the
-/// rest of WR_SHUTDOWN_TIMEOUT to finish.
+/// The first step of a graceful stop (SIGTERM): for WR_SHUTDOWN_DELAY the room keeps serving while
+/// /_wr/ready answers 503, so a load balancer takes it out before the listener closes.
 /// </summary>
-internal sealed class ShutdownDrain : IHostedLifecycleService
+internal sealed class ShutdownDrain(IOptions<WaitingRoomOptions> options, TimeProvider time) : IHostedLifecycleService
 {
-    private readonly TimeSpan _delay;
-    private readonly TimeProvider _time;
-
-    public ShutdownDrain(IOptions<WaitingRoomOptions> options, TimeProvider time)
-    {
-        _delay = options.Value.ShutdownDelay;
-        _time = time;
-    }
+    private readonly TimeSpan _delay = options.Value.ShutdownDelay;
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (_delay <= TimeSpan.Zero)
+        if (_delay > TimeSpan.Zero)
         {
-            return;
-        }
-
-        try
-        {
-            await Task.Delay(_delay, _time, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The shutdown timeout ran out first: stop now.
+            // When the shutdown timeout runs out first, stop now.
+            await Task.Delay(_delay, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -6,29 +6,18 @@ using Serilog.Formatting;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// Serilog's batching sink target for JSON lines on stdout: each batch is formatted into one
-/// buffer and written with one call. Serilog's console sink writes and flushes every event on its
-/// own (a system call per request line, the largest part of the request log's cost), and no
-/// maintained sink buffers stdout.
+/// JSON lines on stdout for Serilog's batching sink: one write per batch. Serilog's console sink
+/// flushes every event (a system call per request line), and no maintained sink buffers stdout.
 /// </summary>
-internal sealed class StandardOutputSink : IBatchedLogEventSink, IDisposable
+internal sealed class StandardOutputSink(ITextFormatter formatter, Stream? output = null) : IBatchedLogEventSink, IDisposable
 {
-    private readonly ITextFormatter _formatter;
-    private readonly Stream _output;
-    private readonly StreamWriter _writer;
-
-    public StandardOutputSink(ITextFormatter formatter, Stream? output = null)
-    {
-        _formatter = formatter;
-        _output = output ?? Console.OpenStandardOutput();
-        _writer = new StreamWriter(_output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024) { AutoFlush = false };
-    }
+    private readonly StreamWriter _writer = new(output ?? Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024) { AutoFlush = false };
 
     public Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
     {
         foreach (var logEvent in batch)
         {
-            _formatter.Format(logEvent, _writer);
+            formatter.Format(logEvent, _writer);
         }
 
         // Synchronous on purpose: stdout is a pipe or a terminal, and the batch runs on Serilog's own worker.

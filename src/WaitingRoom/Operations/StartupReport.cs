@@ -11,92 +11,77 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// Says at start what the room runs with (store, capacity, backends) and loads the shared cookie
-/// key when WR_SECRET is unset. A store that is down at start is not fatal: it is logged and the
-/// room follows WR_FAILURE_MODE until the store answers.
+/// Says at start what the room runs with (store, rooms, backends) and loads the shared cookie key when
+/// WR_SECRET is unset. A store down at start is logged, not fatal: the room follows WR_FAILURE_MODE.
 /// </summary>
-internal sealed partial class StartupReport : IHostedService, IDisposable
+/// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
+/// <param name="connection">The Redis client; none with the in-memory store.</param>
+internal sealed partial class StartupReport(
+    IOptions<WaitingRoomOptions> options,
+    StartupWarnings warnings,
+    IWaitingRoomStore store,
+    VisitorTokenSigner signer,
+    ILogger<StartupReport> logger,
+    StoreAvailability? availability = null,
+    IConnectionMultiplexer? connection = null)
+    : IHostedService, IDisposable
 {
-    private readonly WaitingRoomOptions _options;
-    private readonly StartupWarnings _warnings;
-    private readonly IWaitingRoomStore _store;
-    private readonly VisitorTokenSigner _signer;
-    private readonly ILogger<StartupReport> _logger;
-    private readonly StoreAvailability? _availability;
-    private readonly IConnectionMultiplexer? _connection;
+    private readonly WaitingRoomOptions _options = options.Value;
     private readonly CancellationTokenSource _stopping = new();
     private Task _check = Task.CompletedTask;
 
-    /// <param name="availability">The Redis store's outage state (why a connection failed); none with the in-memory store.</param>
-    /// <param name="connection">The Redis client; none with the in-memory store.</param>
-    public StartupReport(IOptions<WaitingRoomOptions> options, StartupWarnings warnings, IWaitingRoomStore store, VisitorTokenSigner signer, ILogger<StartupReport> logger, StoreAvailability? availability = null, IConnectionMultiplexer? connection = null)
-    {
-        _availability = availability;
-        _connection = connection;
-        _options = options.Value;
-        _warnings = warnings;
-        _store = store;
-        _signer = signer;
-        _logger = logger;
-    }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var line in _warnings.Lines)
+        foreach (var line in warnings.Lines)
         {
-            Log.ConfigurationWarning(_logger, line);
+            LogConfigurationWarning(logger, line);
         }
 
         if (_options.UsesInMemoryStore)
         {
-            Log.InMemoryStore(_logger);
+            LogInMemoryStore(logger);
         }
         else
         {
             var nodes = RedisEndpointList.Format(RedisConnectionOptions.Endpoints(_options));
-            Log.RedisStore(_logger, nodes, _options.RedisSsl, _options.KeyPrefix);
+            LogRedisStore(logger, nodes, _options.RedisSsl, _options.KeyPrefix);
         }
 
         foreach (var room in _options.Rooms)
         {
             var mode = QueueModeNames.Of(room.QueueMode);
-            var sessionMax = room.SessionMax.TotalSeconds;
-            var activeTtl = room.ActiveTtl.TotalSeconds;
-            var queueTtl = room.QueueTtl.TotalSeconds;
-            var window = room.AdmissionWindow.TotalSeconds;
-            Log.Room(_logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, sessionMax, room.MaxNewPerIpPerMinute, activeTtl, queueTtl, window);
+            LogRoom(logger, room.Name, room.Host, room.Path, room.MaxActive, mode, room.NewUsersPerMinute, room.SessionMax.TotalSeconds, room.MaxNewPerIpPerMinute, room.ActiveTtl.TotalSeconds, room.QueueTtl.TotalSeconds, room.AdmissionWindow.TotalSeconds);
             if (room.Adaptive is { On: true } adaptive)
             {
                 var min = Math.Min(adaptive.MinActive, room.MaxActive);
-                var target = adaptive.TargetP95.TotalSeconds;
-                Log.AdaptiveRoom(_logger, room.Name, min, room.MaxActive, target, adaptive.MaxErrors);
+                LogAdaptiveRoom(logger, room.Name, min, room.MaxActive, adaptive.TargetP95.TotalSeconds, adaptive.MaxErrors);
             }
 
             if (room.Event is { } e)
             {
-                Log.RoomEvent(_logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
+                LogRoomEvent(logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
             }
         }
 
-        Log.Promotion(_logger, _options.ReleaseInterval.TotalSeconds);
+        LogPromotion(logger, _options.ReleaseInterval.TotalSeconds);
         if (_options.BackendUrls.Count == 0)
         {
-            Log.DemoOrigin(_logger);
+            LogDemoOrigin(logger);
         }
         else
         {
             var backends = string.Join(", ", _options.BackendUrls);
-            Log.Backends(_logger, backends);
+            LogBackends(logger, backends);
         }
 
         if (_options.AdminToken is null)
         {
-            Log.AdminOff(_logger);
+            LogAdminOff(logger);
         }
         else
         {
             var id = new Operations.AdminToken(_options.AdminToken).Id;
-            Log.AdminOn(_logger, id);
+            LogAdminOn(logger, id);
         }
 
         // The store check runs beside the start: a Redis that is slow to connect (a TLS handshake,
@@ -114,18 +99,18 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
             {
                 if (!_options.UsesInMemoryStore)
                 {
-                    Log.SharedSecret(_logger);
+                    LogSharedSecret(logger);
                 }
 
                 try
                 {
-                    await _signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                    await signer.EnsureReadyAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 }
                 catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException)
                 {
                     if (!storeFailed)
                     {
-                        Log.StoreDownAtStart(_logger, ex);
+                        LogStoreDownAtStart(logger, ex);
                     }
                 }
             }
@@ -137,9 +122,8 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// One ping and one script over the default room's keys. When they fail, one line: an error
-    /// naming the variable to fix when Redis refuses the password, a command or a key, or TLS
-    /// fails; else the warning that the store is down (the room rides that out by itself).
+    /// One ping and one script over the default room's keys; on failure one line: an error naming the
+    /// variable to fix (password, command, key, TLS refused), else the warning that the store is down.
     /// </summary>
     private async Task<bool> RedisAnswersAsync(CancellationToken cancellationToken)
     {
@@ -148,29 +132,27 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         {
             try
             {
-                // The first ping goes to the client itself (registered whenever the store is Redis),
-                // without the room's short deadline and circuit: when it fails, its exception carries
-                // why the connection failed (WRONGPASS, a certificate), however long the connection
-                // attempt took on a loaded machine.
-                await _connection!.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-                await _store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                // The first ping goes to the client itself, without the room's short deadline and circuit:
+                // its exception carries why the connection failed (WRONGPASS, a certificate), however long it took.
+                await connection!.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                await store.GetCountsAsync(_options.DefaultRoom.PolicyOf(RoomPhase.Normal), cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
                 return true;
             }
             catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException or RedisException)
             {
                 // A call may only say it found no connection; the connection attempt says why.
-                if ((RedisProblem.Describe(_options, ex) ?? Describe(_availability?.ConnectionFailure)) is { } problem)
+                var failure = availability?.ConnectionFailure;
+                if ((RedisProblem.Describe(_options, ex) ?? (failure is null ? null : RedisProblem.Describe(_options, failure))) is { } problem)
                 {
-                    Log.RedisRefused(_logger, problem);
+                    LogRedisRefused(logger, problem);
                     return false;
                 }
 
-                // The first calls may meet a connection still being set up (a TLS handshake, AUTH),
-                // which fails without saying why: ask again for a few seconds, so a refusal is
-                // named rather than reported as an outage.
+                // A connection still being set up (TLS handshake, AUTH) fails without saying why: ask
+                // again for a few seconds, so a refusal is named rather than reported as an outage.
                 if (Stopwatch.GetElapsedTime(started) > RefusalWindow)
                 {
-                    Log.StoreDownAtStart(_logger, ex);
+                    LogStoreDownAtStart(logger, ex);
                     return false;
                 }
 
@@ -179,12 +161,9 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         }
     }
 
-    private string? Describe(Exception? failure) => failure is null ? null : RedisProblem.Describe(_options, failure);
-
     /// <summary>
-    /// How long the start-up check asks again before a store that fails without a reason counts as
-    /// down. The client tells why a connection failed (WRONGPASS, NOAUTH) only once its backlog
-    /// times out, about 2 s after the first call, later on a loaded machine: 15 s leaves room.
+    /// How long the check asks again before a store failing without a reason counts as down: the client
+    /// tells why (WRONGPASS, NOAUTH) only when its backlog times out, about 2 s in, later on a loaded machine.
     /// </summary>
     private static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(15);
 
@@ -196,60 +175,57 @@ internal sealed partial class StartupReport : IHostedService, IDisposable
         await _check.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.ConfigurationWarning, Level = LogLevel.Warning, EventName = nameof(EventIds.ConfigurationWarning), Message = "{Warning}")]
-        public static partial void ConfigurationWarning(ILogger logger, string warning);
+    [LoggerMessage(EventId = EventIds.ConfigurationWarning, Level = LogLevel.Warning, EventName = nameof(EventIds.ConfigurationWarning), Message = "{Warning}")]
+    private static partial void LogConfigurationWarning(ILogger logger, string warning);
 
-        [LoggerMessage(EventId = EventIds.InMemoryStore, Level = LogLevel.Warning, EventName = nameof(EventIds.InMemoryStore),
-            Message = "WR_REDIS_HOST is unset: using the embedded in-memory store. It serves ONE instance only and forgets every visitor on restart; set WR_REDIS_HOST to share one room between instances.")]
-        public static partial void InMemoryStore(ILogger logger);
+    [LoggerMessage(EventId = EventIds.InMemoryStore, Level = LogLevel.Warning, EventName = nameof(EventIds.InMemoryStore),
+        Message = "WR_REDIS_HOST is unset: using the embedded in-memory store. It serves ONE instance only and forgets every visitor on restart; set WR_REDIS_HOST to share one room between instances.")]
+    private static partial void LogInMemoryStore(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.RedisStore, Level = LogLevel.Information, EventName = nameof(EventIds.RedisStore),
-            Message = "Using Redis at {Nodes} (TLS {Ssl}), key prefix '{Prefix}'.")]
-        public static partial void RedisStore(ILogger logger, string nodes, bool ssl, string prefix);
+    [LoggerMessage(EventId = EventIds.RedisStore, Level = LogLevel.Information, EventName = nameof(EventIds.RedisStore),
+        Message = "Using Redis at {Nodes} (TLS {Ssl}), key prefix '{Prefix}'.")]
+    private static partial void LogRedisStore(ILogger logger, string nodes, bool ssl, string prefix);
 
-        [LoggerMessage(EventId = EventIds.Room, Level = LogLevel.Information, EventName = nameof(EventIds.Room),
-            Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
-        public static partial void Room(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
+    [LoggerMessage(EventId = EventIds.Room, Level = LogLevel.Information, EventName = nameof(EventIds.Room),
+        Message = "Room '{Room}' (host {Host}, path {Path}): at most {MaxActive} active visitors, mode {Mode}, {NewUsersPerMinute} new per minute (0 = no cap), session cap {SessionMax} s (0 = none), {PerIp} new entries per client address per minute (0 = no cap); active TTL {ActiveTtl} s, queue TTL {QueueTtl} s, admission window {Window} s.")]
+    private static partial void LogRoom(ILogger logger, string room, string host, string path, int maxActive, string mode, int newUsersPerMinute, double sessionMax, int perIp, double activeTtl, double queueTtl, double window);
 
-        [LoggerMessage(EventId = EventIds.AdaptiveRoom, Level = LogLevel.Information, EventName = nameof(EventIds.AdaptiveRoom),
-            Message = "Room '{Room}' is adaptive: the capacity follows the origin between {Min} and {Max}, keeping its p95 under {TargetP95} s and its error share under {MaxErrors}; it starts at the lower bound.")]
-        public static partial void AdaptiveRoom(ILogger logger, string room, int min, int max, double targetP95, double maxErrors);
+    [LoggerMessage(EventId = EventIds.AdaptiveRoom, Level = LogLevel.Information, EventName = nameof(EventIds.AdaptiveRoom),
+        Message = "Room '{Room}' is adaptive: the capacity follows the origin between {Min} and {Max}, keeping its p95 under {TargetP95} s and its error share under {MaxErrors}; it starts at the lower bound.")]
+    private static partial void LogAdaptiveRoom(ILogger logger, string room, int min, int max, double targetP95, double maxErrors);
 
-        [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
-            Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
-        public static partial void RoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
+    [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
+        Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
+    private static partial void LogRoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
 
-        [LoggerMessage(EventId = EventIds.Promotion, Level = LogLevel.Information, EventName = nameof(EventIds.Promotion),
-            Message = "Promotion every {Interval} s.")]
-        public static partial void Promotion(ILogger logger, double interval);
+    [LoggerMessage(EventId = EventIds.Promotion, Level = LogLevel.Information, EventName = nameof(EventIds.Promotion),
+        Message = "Promotion every {Interval} s.")]
+    private static partial void LogPromotion(ILogger logger, double interval);
 
-        [LoggerMessage(EventId = EventIds.DemoOrigin, Level = LogLevel.Warning, EventName = nameof(EventIds.DemoOrigin),
-            Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]
-        public static partial void DemoOrigin(ILogger logger);
+    [LoggerMessage(EventId = EventIds.DemoOrigin, Level = LogLevel.Warning, EventName = nameof(EventIds.DemoOrigin),
+        Message = "WR_BACKEND_URL is unset: admitted visitors see the built-in demo origin.")]
+    private static partial void LogDemoOrigin(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.Backends, Level = LogLevel.Information, EventName = nameof(EventIds.Backends), Message = "Forwarding admitted visitors to {Backends}.")]
-        public static partial void Backends(ILogger logger, string backends);
+    [LoggerMessage(EventId = EventIds.Backends, Level = LogLevel.Information, EventName = nameof(EventIds.Backends), Message = "Forwarding admitted visitors to {Backends}.")]
+    private static partial void LogBackends(ILogger logger, string backends);
 
-        [LoggerMessage(EventId = EventIds.AdminApiOff, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOff),
-            Message = "Admin API and dashboard off (WR_ADMIN_TOKEN is unset); /_wr/metrics is served.")]
-        public static partial void AdminOff(ILogger logger);
+    [LoggerMessage(EventId = EventIds.AdminApiOff, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOff),
+        Message = "Admin API and dashboard off (WR_ADMIN_TOKEN is unset); /_wr/metrics is served.")]
+    private static partial void LogAdminOff(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.AdminApiOn, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOn),
-            Message = "Admin API and dashboard at /_wr/admin/ for the bearer token {TokenId}; /_wr/metrics is served.")]
-        public static partial void AdminOn(ILogger logger, string tokenId);
+    [LoggerMessage(EventId = EventIds.AdminApiOn, Level = LogLevel.Information, EventName = nameof(EventIds.AdminApiOn),
+        Message = "Admin API and dashboard at /_wr/admin/ for the bearer token {TokenId}; /_wr/metrics is served.")]
+    private static partial void LogAdminOn(ILogger logger, string tokenId);
 
-        [LoggerMessage(EventId = EventIds.SharedSecret, Level = LogLevel.Information, EventName = nameof(EventIds.SharedSecret),
-            Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
-        public static partial void SharedSecret(ILogger logger);
+    [LoggerMessage(EventId = EventIds.SharedSecret, Level = LogLevel.Information, EventName = nameof(EventIds.SharedSecret),
+        Message = "WR_SECRET is unset: the cookie key is created once and shared through the store, so every instance accepts every other's cookies.")]
+    private static partial void LogSharedSecret(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.RedisRefused, Level = LogLevel.Error, EventName = nameof(EventIds.RedisRefused),
-            Message = "{Problem} Until it is fixed /_wr/ready answers 503 and the room follows WR_FAILURE_MODE.")]
-        public static partial void RedisRefused(ILogger logger, string problem);
+    [LoggerMessage(EventId = EventIds.RedisRefused, Level = LogLevel.Error, EventName = nameof(EventIds.RedisRefused),
+        Message = "{Problem} Until it is fixed /_wr/ready answers 503 and the room follows WR_FAILURE_MODE.")]
+    private static partial void LogRedisRefused(ILogger logger, string problem);
 
-        [LoggerMessage(EventId = EventIds.StoreDownAtStart, Level = LogLevel.Warning, EventName = nameof(EventIds.StoreDownAtStart),
-            Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]
-        public static partial void StoreDownAtStart(ILogger logger, Exception exception);
-    }
+    [LoggerMessage(EventId = EventIds.StoreDownAtStart, Level = LogLevel.Warning, EventName = nameof(EventIds.StoreDownAtStart),
+        Message = "The store did not answer at start; the room follows WR_FAILURE_MODE until it does.")]
+    private static partial void LogStoreDownAtStart(ILogger logger, Exception exception);
 }

@@ -20,17 +20,9 @@ internal static class WaitingRoomEndpoints
         endpoints.MapMethods("/_wr/ready", [HttpMethods.Get, HttpMethods.Head], (Func<HttpContext, Task<IResult>>)ReadyAsync).WithMetadata(WaitingRoomEndpointMetadata.Instance);
     }
 
-    /// <summary>
-    /// The caller's state in a room (<c>?room=name</c>, else the default room) as the JSON of
-    /// SPEC.md; an unknown or invalid cookie is "unknown", never an error; an unknown room is 404.
-    /// </summary>
-    private static async Task StatusAsync(HttpContext context)
+    /// <summary>The caller's state in <c>?room=</c> (else the default room) as SPEC.md's JSON; a bad cookie is "unknown", an unknown room 404.</summary>
+    private static async Task StatusAsync(HttpContext context, IWaitingRoomStore store, VisitorTokenSigner signer, VisitorResponses responses, RoomTable rooms, TimeProvider time)
     {
-        var services = context.RequestServices;
-        var store = services.GetRequiredService<IWaitingRoomStore>();
-        var signer = services.GetRequiredService<VisitorTokenSigner>();
-        var responses = services.GetRequiredService<VisitorResponses>();
-        var rooms = services.GetRequiredService<RoomTable>();
         var name = context.Request.Query["room"];
         var room = name.Count == 0 ? rooms.Default : rooms.Find(name.Count == 1 ? name[0] : null);
         if (room is null)
@@ -46,7 +38,7 @@ internal static class WaitingRoomEndpoints
             feature.Room = room.Name;
         }
 
-        var phase = room.PhaseAt(services.GetRequiredService<TimeProvider>().GetUtcNow());
+        var phase = room.PhaseAt(time.GetUtcNow());
         try
         {
             await signer.EnsureReadyAsync(context.RequestAborted);

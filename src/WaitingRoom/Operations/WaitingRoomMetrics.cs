@@ -7,14 +7,11 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// The room's instruments (System.Diagnostics.Metrics, meter "WaitingRoom", created through the
-/// host's <see cref="IMeterFactory"/> so each host has its own), exposed at /_wr/metrics by
-/// OpenTelemetry's Prometheus exporter. Counters count what THIS instance did (Prometheus sums the
-/// instances); the room gauges are the store's numbers, the same on every instance.
+/// The room's instruments (meter "WaitingRoom", one per host through <see cref="IMeterFactory"/>),
+/// at /_wr/metrics. Counters count what THIS instance did; room gauges are the store's numbers.
 /// </summary>
 internal sealed class WaitingRoomMetrics
 {
-    /// <summary>The meter's name.</summary>
     public const string MeterName = "WaitingRoom";
 
     /// <summary>Decision latency buckets: a store round trip is well under a millisecond on loopback.</summary>
@@ -50,14 +47,14 @@ internal sealed class WaitingRoomMetrics
         _storeErrors = Meter.CreateCounter<long>("wr_store_errors", description: "Store calls that failed (store unreachable or erroring), by operation.");
         _storeDuration = Meter.CreateHistogram<double>("wr_store_duration_seconds", unit: "s", description: "Store round-trip time by operation.", tags: null, advice: latency);
 
-        Meter.CreateObservableGauge("wr_active", () => RoomGauge(rooms, monitor, s => s.Counts.Active), description: "Active visitors of the room (store-wide).");
-        Meter.CreateObservableGauge("wr_queued", () => RoomGauge(rooms, monitor, s => s.Counts.Queued), description: "Visitors waiting in the room's queue (store-wide).");
-        Meter.CreateObservableGauge("wr_released", () => RoomGauge(rooms, monitor, s => s.Counts.Released), description: "Visitors released from the queue who have not arrived yet (store-wide).");
-        Meter.CreateObservableGauge("wr_capacity", () => RoomGauge(rooms, monitor, s => s.Capacity), description: "The room's capacity in force: the effective capacity of an adaptive room (0 while draining or holding).");
+        Meter.CreateObservableGauge("wr_active", () => PerRoom(rooms, r => monitor.LatestOf(r.Name)?.Counts.Active), description: "Active visitors of the room (store-wide).");
+        Meter.CreateObservableGauge("wr_queued", () => PerRoom(rooms, r => monitor.LatestOf(r.Name)?.Counts.Queued), description: "Visitors waiting in the room's queue (store-wide).");
+        Meter.CreateObservableGauge("wr_released", () => PerRoom(rooms, r => monitor.LatestOf(r.Name)?.Counts.Released), description: "Visitors released from the queue who have not arrived yet (store-wide).");
+        Meter.CreateObservableGauge("wr_capacity", () => PerRoom<long>(rooms, r => monitor.LatestOf(r.Name)?.Capacity), description: "The room's capacity in force: the effective capacity of an adaptive room (0 while draining or holding).");
         _capacityChanges = Meter.CreateCounter<long>("wr_capacity_changes", description: "Changes of an adaptive room's capacity made by this instance's controller, by reason (latency, errors, healthy, hold, resume, probe, operator, unpinned).");
-        Meter.CreateObservableGauge("wr_origin_p95_seconds", () => Signals(rooms, signals.Value, s => s.P95.TotalSeconds), unit: "s", description: "p95 latency of the adaptive room's forwarded requests in the controller's last window on this instance.");
-        Meter.CreateObservableGauge("wr_origin_error_share", () => Signals(rooms, signals.Value, s => s.ErrorShare), description: "Share of the adaptive room's forwarded requests that failed (5xx, transport) in the controller's last window on this instance.");
-        Meter.CreateObservableGauge("wr_promotion_rate_per_minute", () => PromotionRates(rooms, rates), description: "Recent rate at which the room's queue moves, visitors per minute.");
+        Meter.CreateObservableGauge("wr_origin_p95_seconds", () => PerRoom(rooms, r => r.Adaptive.On ? signals.Value?.Of(r.Name)?.P95.TotalSeconds : null), unit: "s", description: "p95 latency of the adaptive room's forwarded requests in the controller's last window on this instance.");
+        Meter.CreateObservableGauge("wr_origin_error_share", () => PerRoom(rooms, r => r.Adaptive.On ? signals.Value?.Of(r.Name)?.ErrorShare : null), description: "Share of the adaptive room's forwarded requests that failed (5xx, transport) in the controller's last window on this instance.");
+        Meter.CreateObservableGauge("wr_promotion_rate_per_minute", () => PerRoom<double>(rooms, r => rates.For(r.Name).RatePerMinute()), description: "Recent rate at which the room's queue moves, visitors per minute.");
         Meter.CreateObservableGauge("wr_backend_up", () => Backends(backends.Value, v => v.Destination.Disabled || v.Health == Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy ? 0 : 1), description: "1 when the destination takes traffic (enabled and not unhealthy), else 0.");
         Meter.CreateObservableGauge("wr_backend_in_flight", () => Backends(backends.Value, v => v.ConcurrentRequests), description: "Requests in flight to the destination from this instance.");
         Meter.CreateObservableCounter("wr_backend_requests", () => Backends(backends.Value, v => v.Requests), description: "Requests this instance forwarded to the destination.");
@@ -101,33 +98,16 @@ internal sealed class WaitingRoomMetrics
         }
     }
 
-    private static IEnumerable<Measurement<long>> RoomGauge(RoomTable rooms, RoomMonitor monitor, Func<RoomMonitor.Sample, long> value)
+    /// <summary>One measurement per room that has a value, tagged with the room.</summary>
+    private static IEnumerable<Measurement<T>> PerRoom<T>(RoomTable rooms, Func<RoomSettings, T?> value)
+        where T : struct
     {
         foreach (var room in rooms.All)
         {
-            if (monitor.LatestOf(room.Name) is { } sample)
+            if (value(room) is { } measured)
             {
-                yield return new Measurement<long>(value(sample), new KeyValuePair<string, object?>("room", room.Name));
+                yield return new Measurement<T>(measured, new KeyValuePair<string, object?>("room", room.Name));
             }
-        }
-    }
-
-    private static IEnumerable<Measurement<double>> Signals(RoomTable rooms, AdaptiveSignals? signals, Func<AdaptiveSignal, double> value)
-    {
-        foreach (var room in rooms.All)
-        {
-            if (room.Adaptive.On && signals?.Of(room.Name) is { } signal)
-            {
-                yield return new Measurement<double>(value(signal), new KeyValuePair<string, object?>("room", room.Name));
-            }
-        }
-    }
-
-    private static IEnumerable<Measurement<double>> PromotionRates(RoomTable rooms, PromotionRates rates)
-    {
-        foreach (var room in rooms.All)
-        {
-            yield return new Measurement<double>(rates.For(room.Name).RatePerMinute(), new KeyValuePair<string, object?>("room", room.Name));
         }
     }
 

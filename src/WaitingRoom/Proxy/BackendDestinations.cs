@@ -13,32 +13,19 @@ using Yarp.ReverseProxy.Model;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// The backend destinations at run time (HAProxy's <c>add server</c> / <c>del server</c>): the list
-/// starts as WR_BACKEND_URL; the admin API changes it in the store (one JSON document, changed by
-/// compare-and-set), and every instance loads the stored list into YARP's in-memory configuration
-/// provider within one promotion interval. YARP keeps the health of destinations whose id stays.
+/// The backend destinations at run time (HAProxy's add/del server): WR_BACKEND_URL at first, then one
+/// JSON document in the store changed by compare-and-set, loaded into YARP's in-memory configuration by
+/// every instance within one interval. YARP keeps the health of destinations whose id stays.
 /// </summary>
-internal sealed partial class BackendDestinations
+internal sealed partial class BackendDestinations(IWaitingRoomStore store, IServiceProvider services, IOptions<WaitingRoomOptions> options, ILogger<BackendDestinations> logger)
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
-    private readonly IWaitingRoomStore _store;
-    private readonly IServiceProvider _services;
-    private readonly WaitingRoomOptions _options;
-    private readonly ILogger<BackendDestinations> _logger;
+    private readonly WaitingRoomOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, RequestCount> _requests = new(StringComparer.Ordinal);
     private readonly Lock _applyLock = new();
     private string? _appliedText;
-    private volatile IReadOnlyList<BackendDestination> _current;
-
-    public BackendDestinations(IWaitingRoomStore store, IServiceProvider services, IOptions<WaitingRoomOptions> options, ILogger<BackendDestinations> logger)
-    {
-        _store = store;
-        _services = services;
-        _options = options.Value;
-        _logger = logger;
-        _current = ProxyConfiguration.Configured(_options);
-    }
+    private volatile IReadOnlyList<BackendDestination> _current = ProxyConfiguration.Configured(options.Value);
 
     /// <summary>False when WR_BACKEND_URL is unset: the demo origin answers and there is no cluster to change.</summary>
     public bool HasCluster => _options.BackendUrls.Count > 0;
@@ -54,8 +41,7 @@ internal sealed partial class BackendDestinations
             return;
         }
 
-        var text = await _store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken);
-        Apply(text);
+        Apply(await store.GetDocumentAsync(RoomKeys.BackendsDocument, cancellationToken));
     }
 
     /// <summary>Adds a destination; null with a reason when the address is not valid or already there.</summary>
@@ -101,15 +87,14 @@ internal sealed partial class BackendDestinations
         }
     }
 
-    /// <summary>Requests forwarded to a destination by this instance (and how many failed), since start.</summary>
-    public (long Requests, long Failures) RequestsOf(string destinationId) =>
-        _requests.TryGetValue(destinationId, out var count) ? (Volatile.Read(ref count.Requests), Volatile.Read(ref count.Failures)) : (0, 0);
-
-    /// <summary>YARP's view of a destination: active and passive health, requests in flight. Unknown when YARP does not have it (disabled).</summary>
+    /// <summary>
+    /// YARP's view of a destination (active and passive health, requests in flight; unknown when YARP
+    /// does not have it: disabled) and what this instance forwarded to it since start.
+    /// </summary>
     public DestinationView ViewOf(BackendDestination destination)
     {
-        var (requests, failures) = RequestsOf(destination.Id);
-        var lookup = _services.GetService<IProxyStateLookup>();
+        var (requests, failures) = _requests.TryGetValue(destination.Id, out var count) ? (Volatile.Read(ref count.Requests), Volatile.Read(ref count.Failures)) : (0, 0);
+        var lookup = services.GetService<IProxyStateLookup>();
         if (destination.Disabled || lookup is null || !lookup.TryGetCluster(ProxyConfiguration.ClusterId, out var cluster) ||
             !cluster.Destinations.TryGetValue(destination.Id, out var state))
         {
@@ -132,7 +117,7 @@ internal sealed partial class BackendDestinations
         }
 
         var done = await SharedDocument.ChangeAsync(
-            _store,
+            store,
             RoomKeys.BackendsDocument,
             text =>
             {
@@ -168,17 +153,16 @@ internal sealed partial class BackendDestinations
             var document = text is null ? Initial() : Parse(text);
             if (document is null)
             {
-                var length = text!.Length;
-                Log.StoredListUnreadable(_logger, length);
+                LogStoredListUnreadable(logger, text!.Length);
                 _appliedText = text;
                 return;
             }
 
-            _services.GetRequiredService<InMemoryConfigProvider>().Update(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(_options, document.Destinations));
+            services.GetRequiredService<InMemoryConfigProvider>().Update(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(_options, document.Destinations));
             _current = document.Destinations;
             _appliedText = text;
             var summary = Describe(document.Destinations);
-            Log.DestinationsLoaded(_logger, summary);
+            LogDestinationsLoaded(logger, summary);
         }
     }
 

@@ -7,35 +7,20 @@ using Yarp.ReverseProxy.Forwarder;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// First step of YARP's proxy pipeline: measures every forwarded request for its room's adaptive
-/// capacity (latency, outcome, in flight: <see cref="ForwardingStats"/>), counts it by the
-/// destination YARP chose, and when forwarding failed before the response started (no destination
-/// available, connection refused, the backend timed out) answers the room's clear "temporarily
-/// unavailable" page with Retry-After, instead of YARP's empty 502/503/504.
+/// First step of YARP's pipeline: measures every forwarded request for its room's adaptive capacity,
+/// counts it by destination, and when forwarding failed before the response started answers the
+/// room's "temporarily unavailable" page with Retry-After instead of YARP's empty 502/503/504.
 /// </summary>
-internal sealed class BackendOutcomeMiddleware
+internal sealed class BackendOutcomeMiddleware(RequestDelegate next, BackendDestinations destinations, VisitorResponses responses, ForwardingMeasurements measurements)
 {
-    private readonly RequestDelegate _next;
-    private readonly BackendDestinations _destinations;
-    private readonly VisitorResponses _responses;
-    private readonly ForwardingMeasurements _measurements;
-
-    public BackendOutcomeMiddleware(RequestDelegate next, BackendDestinations destinations, VisitorResponses responses, ForwardingMeasurements measurements)
-    {
-        _next = next;
-        _destinations = destinations;
-        _responses = responses;
-        _measurements = measurements;
-    }
-
     public async Task InvokeAsync(HttpContext context)
     {
-        var stats = _measurements.For(context.Features.Get<WaitingRoomRequestFeature>()?.Room ?? Queue.RoomPolicy.DefaultName);
+        var stats = measurements.For(context.Features.Get<WaitingRoomRequestFeature>()?.Room ?? Queue.RoomPolicy.DefaultName);
         stats.Started();
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await _next(context);
+            await next(context);
         }
         catch
         {
@@ -47,7 +32,7 @@ internal sealed class BackendOutcomeMiddleware
         Measure(stats, context.Response.StatusCode, error?.Error, started);
         if (context.GetReverseProxyFeature().ProxiedDestination is { } destination)
         {
-            _destinations.RecordRequest(destination.DestinationId, error is not null);
+            destinations.RecordRequest(destination.DestinationId, error is not null);
         }
 
         if (error is null || context.Response.HasStarted || context.Response.StatusCode is not (502 or 503 or 504))
@@ -61,13 +46,10 @@ internal sealed class BackendOutcomeMiddleware
         }
 
         var timedOut = error.Error == ForwarderError.RequestTimedOut;
-        await _responses.WriteUnavailableAsync(context, timedOut ? "backend-timeout" : "backend-unavailable", timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status503ServiceUnavailable);
+        await responses.WriteUnavailableAsync(context, timedOut ? "backend-timeout" : "backend-unavailable", timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status503ServiceUnavailable);
     }
 
-    /// <summary>
-    /// The origin's share of the outcome: a 5xx or a failure on its side counts against it; a client
-    /// that went away or a WebSocket (whose lifetime is no latency) counts neither way.
-    /// </summary>
+    /// <summary>A 5xx or a failure on the origin's side counts against it; a client gone or a WebSocket counts neither way.</summary>
     private static void Measure(ForwardingStats stats, int status, ForwarderError? error, long started)
     {
         switch (error)

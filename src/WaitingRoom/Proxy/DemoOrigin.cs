@@ -8,10 +8,7 @@ using WaitingRoom.Queue;
 
 namespace WaitingRoom.Proxy;
 
-/// <summary>
-/// Stands in for the backend when WR_BACKEND_URL is unset, so a first run shows the room
-/// working: admitted visitors get this small page; everyone else queues in front of it.
-/// </summary>
+/// <summary>Stands in for the backend when WR_BACKEND_URL is unset, so a first run shows the room working.</summary>
 internal static class DemoOrigin
 {
     public static void Map(IEndpointRouteBuilder endpoints) =>

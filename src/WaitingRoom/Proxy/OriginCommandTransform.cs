@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using WaitingRoom.Adaptive;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
@@ -9,40 +11,22 @@ using Yarp.ReverseProxy.Transforms;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// Lets the origin steer the room by a response header, on any response (<see cref="OriginCommand"/>):
-/// <list type="bullet">
-/// <item><c>WR-Command: release</c> frees that visitor's slot at once (Cloudflare's revoke,
-/// Queue-it's cancel), so the next visitor in line gets it on the next promotion round;</item>
-/// <item><c>WR-Command: capacity=N</c> pins an adaptive room's capacity at N (within its bounds)
-/// for every instance, until <c>capacity=auto</c> hands it back to the controller;</item>
-/// <item><c>WR-Command: sold-out</c> switches the room to reject mode (its closed page for
-/// newcomers; visitors already in and in line keep their places), as the admin API would.</item>
-/// </list>
-/// The header is the room's, not the visitor's: it is removed from every response, whatever its value.
+/// Lets the origin steer the room by a response header: <c>WR-Command: release</c> frees that
+/// visitor's slot at once (Cloudflare's revoke, Queue-it's cancel); <c>capacity=N</c> pins an adaptive
+/// room's capacity for every instance until <c>capacity=auto</c>; <c>sold-out</c> switches the room to
+/// reject mode, as the admin API would. The header is removed from every response, whatever its value.
 /// </summary>
-internal sealed partial class OriginCommandTransform : ResponseTransform
+internal sealed partial class OriginCommandTransform(
+    IWaitingRoomStore store,
+    VisitorTokenSigner signer,
+    RoomTable rooms,
+    RoomOverrides overrides,
+    TimeProvider time,
+    Operations.WaitingRoomMetrics metrics,
+    ILogger<OriginCommandTransform> logger)
+    : ResponseTransform
 {
-    /// <summary>The response header the origin answers with.</summary>
     public const string HeaderName = "WR-Command";
-
-    private readonly IWaitingRoomStore _store;
-    private readonly VisitorTokenSigner _signer;
-    private readonly RoomTable _rooms;
-    private readonly RoomOverrides _overrides;
-    private readonly TimeProvider _time;
-    private readonly Operations.WaitingRoomMetrics _metrics;
-    private readonly ILogger<OriginCommandTransform> _logger;
-
-    public OriginCommandTransform(IWaitingRoomStore store, VisitorTokenSigner signer, RoomTable rooms, RoomOverrides overrides, TimeProvider time, Operations.WaitingRoomMetrics metrics, ILogger<OriginCommandTransform> logger)
-    {
-        _metrics = metrics;
-        _store = store;
-        _signer = signer;
-        _rooms = rooms;
-        _overrides = overrides;
-        _time = time;
-        _logger = logger;
-    }
 
     public override async ValueTask ApplyAsync(ResponseTransformContext context)
     {
@@ -64,7 +48,7 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
             if (command.Capacity is not null || command.Auto || command.SoldOut)
             {
                 var decided = context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Policy?.Name;
-                await SteerAsync(_rooms.Find(decided) ?? _rooms.Match(context.HttpContext.Request), command, context.CancellationToken);
+                await SteerAsync(rooms.Find(decided) ?? rooms.Match(context.HttpContext.Request), command, context.CancellationToken);
             }
         }
         catch (StoreUnavailableException ex)
@@ -72,11 +56,11 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
             // The visitor still gets the origin's answer; a released slot frees when the visitor goes idle.
             if (command.Release)
             {
-                Log.ReleaseFailed(_logger, ex);
+                LogReleaseFailed(logger, ex);
             }
             else
             {
-                Log.CommandFailed(_logger, ex);
+                LogCommandFailed(logger, ex);
             }
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
@@ -97,74 +81,112 @@ internal sealed partial class OriginCommandTransform : ResponseTransform
         }
         else
         {
-            await _signer.EnsureReadyAsync(context.CancellationToken);
-            if (!_signer.TryRead(context.HttpContext.Request, out visitor))
+            await signer.EnsureReadyAsync(context.CancellationToken);
+            if (!signer.TryRead(context.HttpContext.Request, out visitor))
             {
                 return;
             }
 
-            policy = _rooms.Match(context.HttpContext.Request).PolicyAt(_time.GetUtcNow());
+            policy = rooms.Match(context.HttpContext.Request).PolicyAt(time.GetUtcNow());
         }
 
-        var released = await _store.ReleaseAsync(policy, visitor, context.CancellationToken);
+        var released = await store.ReleaseAsync(policy, visitor, context.CancellationToken);
         var tag = VisitorTokenSigner.LogTag(visitor);
-        Log.Released(_logger, policy.Name, tag, released);
+        LogReleased(logger, policy.Name, tag, released);
         if (released)
         {
-            _metrics.ReleasedByOrigin(policy.Name);
+            metrics.ReleasedByOrigin(policy.Name);
         }
     }
 
     /// <summary>capacity=N, capacity=auto and sold-out; each changes the shared state only when it is not so already.</summary>
     private async Task SteerAsync(RoomSettings room, OriginCommand command, CancellationToken cancellationToken)
     {
-        var policy = room.PolicyAt(_time.GetUtcNow());
+        var policy = room.PolicyAt(time.GetUtcNow());
         if ((command.Capacity is not null || command.Auto) && policy.Adaptive && !room.Draining)
         {
-            var state = await _store.GetCapacityAsync(policy, cancellationToken);
+            var state = await store.GetCapacityAsync(policy, cancellationToken);
             var byOrigin = state.PinnedBy == AdaptiveCapacityService.PinnedByOrigin;
             CapacityChange? change = command.Capacity is { } wanted
                 ? byOrigin && state.Capacity == CapacityState.Bounded(policy, wanted) && !state.Hold
                     ? null
                     : new CapacityChange(null, wanted, false, AdaptiveCapacityService.PinnedByOrigin, AdaptiveCapacityService.PinnedByOrigin)
                 : byOrigin ? new CapacityChange(state.Version, state.Capacity, false, null, "origin-auto") : null;
-            if (change is not null && await _store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
+            if (change is not null && await store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
             {
-                _metrics.CapacityChanged(room.Name, stored.Reason);
-                Log.Capacity(_logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                metrics.CapacityChanged(room.Name, stored.Reason);
+                LogCapacity(logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
         if (command.SoldOut && room.QueueMode != QueueMode.Reject)
         {
-            var outcome = await _overrides.PatchAsync(room.Name, new System.Text.Json.Nodes.JsonObject { ["queueMode"] = "reject" }, cancellationToken);
+            var outcome = await overrides.PatchAsync(room.Name, new System.Text.Json.Nodes.JsonObject { ["queueMode"] = "reject" }, cancellationToken);
             if (outcome.After is not null)
             {
-                Log.SoldOut(_logger, room.Name, QueueModeNames.Of(room.QueueMode));
+                LogSoldOut(logger, room.Name, QueueModeNames.Of(room.QueueMode));
             }
         }
     }
 
-    private static partial class Log
+    /// <summary>
+    /// The commands of <c>WR-Command</c> headers (values comma-separated, names case-insensitive):
+    /// <c>release</c>, <c>capacity=N</c> (a whole number from 1), <c>capacity=auto</c>, <c>sold-out</c>.
+    /// Anything else is ignored: an origin's typo never breaks its response.
+    /// </summary>
+    private readonly record struct OriginCommand(bool Release, int? Capacity, bool Auto, bool SoldOut)
     {
-        [LoggerMessage(EventId = EventIds.OriginReleased, Level = LogLevel.Information, EventName = nameof(EventIds.OriginReleased),
-            Message = "The origin released a visitor of room {Room} (visitor={Visitor}, was active: {WasActive}).")]
-        public static partial void Released(ILogger logger, string room, string visitor, bool wasActive);
+        public static OriginCommand Parse(StringValues values)
+        {
+            var command = default(OriginCommand);
+            foreach (var value in values)
+            {
+                foreach (var part in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (part.Equals("release", StringComparison.OrdinalIgnoreCase))
+                    {
+                        command = command with { Release = true };
+                    }
+                    else if (part.Equals("sold-out", StringComparison.OrdinalIgnoreCase))
+                    {
+                        command = command with { SoldOut = true };
+                    }
+                    else if (part.StartsWith("capacity=", StringComparison.OrdinalIgnoreCase))
+                    {
+                        var number = part["capacity=".Length..].Trim();
+                        if (number.Equals("auto", StringComparison.OrdinalIgnoreCase))
+                        {
+                            command = command with { Auto = true, Capacity = null };
+                        }
+                        else if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var capacity) && capacity >= 1)
+                        {
+                            command = command with { Capacity = capacity, Auto = false };
+                        }
+                    }
+                }
+            }
 
-        [LoggerMessage(EventId = EventIds.OriginReleaseFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginReleaseFailed),
-            Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
-        public static partial void ReleaseFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(EventId = EventIds.OriginCapacity, Level = LogLevel.Information, EventName = nameof(EventIds.OriginCapacity),
-            Message = "The origin set the capacity of room {Room}: {Before} -> {After} (WR-Command: capacity).")]
-        public static partial void Capacity(ILogger logger, string room, int before, string after);
-
-        [LoggerMessage(EventId = EventIds.OriginSoldOut, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginSoldOut),
-            Message = "The origin declared room {Room} sold out: queue mode {Before} -> reject (WR-Command: sold-out); newcomers get the closed page.")]
-        public static partial void SoldOut(ILogger logger, string room, string before);
-
-        [LoggerMessage(EventId = EventIds.OriginCommandFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginCommandFailed),
-            Message = "The origin sent a WR-Command, but the store is unreachable; the command is not applied.")]
-        public static partial void CommandFailed(ILogger logger, Exception exception);
+            return command;
+        }
     }
+
+    [LoggerMessage(EventId = EventIds.OriginReleased, Level = LogLevel.Information, EventName = nameof(EventIds.OriginReleased),
+        Message = "The origin released a visitor of room {Room} (visitor={Visitor}, was active: {WasActive}).")]
+    private static partial void LogReleased(ILogger logger, string room, string visitor, bool wasActive);
+
+    [LoggerMessage(EventId = EventIds.OriginReleaseFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginReleaseFailed),
+        Message = "The origin released a visitor, but the store is unreachable; the slot frees when the visitor goes idle.")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = EventIds.OriginCapacity, Level = LogLevel.Information, EventName = nameof(EventIds.OriginCapacity),
+        Message = "The origin set the capacity of room {Room}: {Before} -> {After} (WR-Command: capacity).")]
+    private static partial void LogCapacity(ILogger logger, string room, int before, string after);
+
+    [LoggerMessage(EventId = EventIds.OriginSoldOut, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginSoldOut),
+        Message = "The origin declared room {Room} sold out: queue mode {Before} -> reject (WR-Command: sold-out); newcomers get the closed page.")]
+    private static partial void LogSoldOut(ILogger logger, string room, string before);
+
+    [LoggerMessage(EventId = EventIds.OriginCommandFailed, Level = LogLevel.Warning, EventName = nameof(EventIds.OriginCommandFailed),
+        Message = "The origin sent a WR-Command, but the store is unreachable; the command is not applied.")]
+    private static partial void LogCommandFailed(ILogger logger, Exception exception);
 }

@@ -17,14 +17,7 @@ internal static class ProxyConfiguration
     public const string ClusterId = "backend";
 
     public static RouteConfig[] Routes() =>
-    [
-        new RouteConfig
-        {
-            RouteId = RouteId,
-            ClusterId = ClusterId,
-            Match = new RouteMatch { Path = "{**catch-all}" },
-        },
-    ];
+        [new RouteConfig { RouteId = RouteId, ClusterId = ClusterId, Match = new RouteMatch { Path = "{**catch-all}" } }];
 
     /// <summary>True for an absolute http(s) URL without query, fragment or credentials: what a destination may be.</summary>
     public static bool IsBackendUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
@@ -45,12 +38,9 @@ internal static class ProxyConfiguration
     public static ClusterConfig[] Clusters(WaitingRoomOptions options, IEnumerable<BackendDestination> destinationList)
     {
         var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
-        foreach (var destination in destinationList)
+        foreach (var destination in destinationList.Where(d => !d.Disabled))
         {
-            if (!destination.Disabled)
-            {
-                destinations[destination.Id] = new DestinationConfig { Address = destination.Address };
-            }
+            destinations[destination.Id] = new DestinationConfig { Address = destination.Address };
         }
 
         return

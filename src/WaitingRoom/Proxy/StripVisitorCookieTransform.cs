@@ -3,20 +3,12 @@ using Yarp.ReverseProxy.Transforms;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// Removes the room's own cookie from the Cookie header sent to the backend: the backend never
-/// sees <c>wr_token</c>, and the visitor's other cookies pass byte for byte in their order.
-/// The name is matched ignoring case, as ASP.NET Core reads request cookies: a <c>WR_TOKEN</c> the
-/// room accepts as the visitor's token must not reach the backend either.
+/// Removes the room's cookie from the Cookie header sent to the backend; the other cookies pass as
+/// they are, in order. Case-insensitive, as ASP.NET Core reads it: a <c>WR_TOKEN</c> is stripped too.
 /// </summary>
-internal sealed class StripVisitorCookieTransform : RequestTransform
+internal sealed class StripVisitorCookieTransform(string cookieName) : RequestTransform
 {
     private static readonly char[] s_separators = [';', ','];
-    private readonly string _cookieName;
-
-    public StripVisitorCookieTransform(string cookieName)
-    {
-        _cookieName = cookieName;
-    }
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -66,6 +58,6 @@ internal sealed class StripVisitorCookieTransform : RequestTransform
     {
         var equals = pair.IndexOf('=', StringComparison.Ordinal);
         var name = (equals < 0 ? pair : pair[..equals]).Trim();
-        return string.Equals(name, _cookieName, StringComparison.OrdinalIgnoreCase);
+        return string.Equals(name, cookieName, StringComparison.OrdinalIgnoreCase);
     }
 }
