@@ -86,6 +86,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "phase" => PhaseName(phase),
             "showPosition" => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals ? "true" : "false", // a place in a draw means nothing
             "eventStart" => eventStart is { } start ? Iso(start) : "",
+            "challenge" or "difficulty" => "", // WR_POW's challenge state only (WriteChallengeAsync)
             _ => null,
         });
         return WriteHtmlAsync(context, html);

@@ -24,7 +24,7 @@ internal sealed class ProofOfWorkChallenges
     /// WR_POW_DIFFICULTY's default, measured (bench/Tool pow): headless Chromium on the reference
     /// machine solves it in about a second or less (see README, "Proof of work").
     /// </summary>
-    public const int DefaultDifficulty = 18;
+    public const int DefaultDifficulty = 19;
 
     /// <summary>The highest difficulty a challenge may carry (WR_POW_DIFFICULTY's upper bound).</summary>
     public const int MaxDifficulty = 32;
