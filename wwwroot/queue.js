@@ -16,7 +16,7 @@
       aboutHour: 'about 1 hour', aboutHours: 'about {n} hours',
       personAhead: 'person ahead of you', peopleAhead: 'people ahead of you',
       percent: '{n}% of the way', justJoined: 'Just joined', opensOn: 'Opens on',
-      powWorking: 'Checking\u2026 {n}%', powSending: 'Done \u2014 taking you to the queue\u2026',
+      powWorking: 'Checking\u2026 {n}%', powSending: 'Done \u2014 one moment\u2026',
       powFailed: 'Your browser could not complete the check. Please allow JavaScript and cookies for this site, then reload the page.'
     };
     try {
