@@ -60,4 +60,5 @@ internal static class EventIds
 
     // 820–839: Proof of work (WR_POW).
     public const int ProofRefused = 820;
+    public const int ProofOfWorkOn = 821;
 }
