@@ -15,7 +15,9 @@
       aboutMinute: 'about 1 minute', aboutMinutes: 'about {n} minutes',
       aboutHour: 'about 1 hour', aboutHours: 'about {n} hours',
       personAhead: 'person ahead of you', peopleAhead: 'people ahead of you',
-      percent: '{n}% of the way', justJoined: 'Just joined', opensOn: 'Opens on'
+      percent: '{n}% of the way', justJoined: 'Just joined', opensOn: 'Opens on',
+      powWorking: 'Checking\u2026 {n}%', powSending: 'Done \u2014 one moment\u2026',
+      powFailed: 'Your browser could not complete the check. Please allow JavaScript and cookies for this site, then reload the page.'
     };
     try {
       var custom = JSON.parse(($('wr-text') || {}).textContent || '{}');
@@ -188,6 +190,74 @@
         inFlight = false;
         fail(resp);
       }).catch(function () { inFlight = false; });
+    }
+
+    // WR_POW: a newcomer's page first proves a little work (the protocol is in the README). A Web
+    // Worker finds the nonce; the page sends it once, with the URL the visitor asked for, then loads
+    // that URL normally (queued or on the site). It never polls: without a place there is nothing to poll.
+    var powBar = $('wr-pow-progress'), powStatus = $('wr-pow-status');
+    function powShow(p) {
+      var pct = Math.max(0, Math.min(100, Math.floor(p * 100)));
+      if (powBar) {
+        powBar.setAttribute('aria-valuenow', String(pct));
+        var fill = powBar.firstElementChild;
+        if (fill) fill.style.width = pct + '%';
+      }
+      setText(powStatus, fmt(T.powWorking, pct));
+    }
+    function powFailed() {
+      done = true;
+      root.setAttribute('data-pow', 'failed');
+      setText(powStatus, '');
+      setText(noticeEl, T.powFailed);
+    }
+    function powSolve(challenge, bits, attempt) {
+      var worker;
+      if (!(bits > 0) || typeof Worker !== 'function' || typeof window.fetch !== 'function') return powFailed();
+      try { worker = new Worker(root.getAttribute('data-pow-worker') || '/_wr/assets/queue-pow.js'); } catch (e) { return powFailed(); }
+      root.setAttribute('data-pow', 'solving');
+      worker.onerror = function () { worker.terminate(); powFailed(); };
+      worker.onmessage = function (e) {
+        var m = e.data || {};
+        if (typeof m.progress === 'number') powShow(Math.min(m.progress, 0.99));
+        if (m.error) { worker.terminate(); powFailed(); }
+        if (typeof m.nonce === 'string' && /^\d{1,20}$/.test(m.nonce)) {
+          worker.terminate();
+          powShow(1);
+          root.setAttribute('data-pow-ms', String(m.ms));
+          powSend(challenge + '.' + m.nonce, attempt, 1);
+        }
+      };
+      powShow(0);
+      worker.postMessage({ challenge: challenge, difficulty: bits });
+    }
+    function powSend(proof, attempt, tries) {
+      root.setAttribute('data-pow', 'sending');
+      setText(powStatus, T.powSending);
+      fetch(target, {
+        credentials: 'same-origin', cache: 'no-store', redirect: 'follow',
+        headers: { Accept: 'application/json', 'WR-PoW': proof }
+      }).then(function (res) {
+        var ct = res.headers.get('Content-Type') || '';
+        return ct.indexOf('json') < 0 ? null : res.json().catch(function () { return null; });
+      }).then(function (d) {
+        if (d && d.state === 'challenge' && typeof d.challenge === 'string') {
+          // Refused (its window passed, or the cookie did not stick): a fresh one, a few times at most.
+          if (attempt >= 3) return powFailed();
+          return powSolve(d.challenge, toInt(d.difficulty), attempt + 1);
+        }
+        go();
+      }, function () {
+        // The network failed: the solution stays good for a minute, so the same one is sent again.
+        if (tries >= 3) return go();
+        setText(noticeEl, NOTICE);
+        setTimeout(function () { powSend(proof, attempt, tries + 1); }, 2000 * tries);
+      });
+    }
+    var powChallenge = root.getAttribute('data-challenge') || '';
+    if (powChallenge) {
+      powSolve(powChallenge, toInt(root.getAttribute('data-difficulty')), 1);
+      return;
     }
 
     if (typeof window.fetch !== 'function') {

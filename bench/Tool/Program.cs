@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "watch-capacity" => await WatchCapacityCommand.RunAsync(new Arguments(args[1..])),
     "wait-released" => await WaitReleasedCommand.RunAsync(new Arguments(args[1..])),
     "report" => ReportCommand.Run(new Arguments(args[1..])),
+    "pow" => await PowCommand.RunAsync(new Arguments(args[1..])),
     _ => Usage(),
 };
 
@@ -20,6 +21,7 @@ static int Usage()
           watch-capacity  --redis host:port --max M --seconds T [--interval-ms 50]
           wait-released   --redis host:port --count N [--free] [--timeout 30]
           report          --raw DIR --out DIR [--svg file]
+          pow             [--difficulties 12,14,16,18,20] [--runs 7] [--engines race,subtle,js] [--timeout 300] [--chromium path] [--wwwroot DIR]
         """);
     return 64;
 }

@@ -57,4 +57,8 @@ internal static class EventIds
 
     // 700–799: Redis connection.
     public const int RedisCertificateRejected = 700;
+
+    // 820–839: Proof of work (WR_POW).
+    public const int ProofRefused = 820;
+    public const int ProofOfWorkOn = 821;
 }

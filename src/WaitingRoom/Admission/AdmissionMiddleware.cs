@@ -23,7 +23,8 @@ internal sealed partial class AdmissionMiddleware(
     TimeProvider time,
     IOptions<WaitingRoomOptions> options,
     WaitingRoomMetrics metrics,
-    ILogger<AdmissionMiddleware> logger)
+    ILogger<AdmissionMiddleware> logger,
+    ProofOfWork.ProofOfWorkGate? proofOfWork = null)
 {
     private const string OwnPathPrefix = "/_wr";
 
@@ -78,6 +79,7 @@ internal sealed partial class AdmissionMiddleware(
         var policy = room.PolicyOf(phase);
         var aborted = context.RequestAborted;
         AdmissionResult result;
+        ProofOfWork.ProofOfWorkChallenge? challenge = null;
         try
         {
             await signer.EnsureReadyAsync(aborted);
@@ -90,7 +92,20 @@ internal sealed partial class AdmissionMiddleware(
             feature.Visitor = VisitorTokenSigner.LogTag(visitorId);
             feature.VisitorId = visitorId;
             feature.Policy = policy;
-            result = await store.AdmitAsync(policy, visitorId, ClientAddress.KeyOf(context.Connection.RemoteIpAddress), aborted);
+            if (proofOfWork is not null && proofOfWork.DifficultyFor(room, policy) is > 0 and var difficulty
+                && !proofOfWork.HasProof(context.Request, room.Name, visitorId, difficulty))
+            {
+                // WR_POW: without a valid solution only a visitor the room already holds gets on; a
+                // newcomer takes nothing and gets a fresh challenge (in the same one step of the store).
+                result = await store.AdmitKnownAsync(policy, visitorId, aborted);
+                challenge = result.State == VisitorState.Unknown ? proofOfWork.Issue(room.Name, visitorId, difficulty) : null;
+            }
+            else
+            {
+                result = await store.AdmitAsync(policy, visitorId, ClientAddress.KeyOf(context.Connection.RemoteIpAddress), aborted);
+            }
+
+            proofOfWork?.Observe(room.Name, result, policy);
             StoreRecovered();
         }
         catch (StoreUnavailableException ex)
@@ -105,7 +120,7 @@ internal sealed partial class AdmissionMiddleware(
             return;
         }
 
-        feature.Decision = result.State switch
+        feature.Decision = challenge is not null ? "challenge" : result.State switch
         {
             VisitorState.Active => policy.Mode == QueueMode.Passthrough ? "passthrough" : "active",
             VisitorState.Rejected => "rejected",
@@ -113,6 +128,12 @@ internal sealed partial class AdmissionMiddleware(
             _ => "queued",
         };
         metrics.Decided(room.Name, feature.Decision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, result.Admitted);
+        if (challenge is { } issued)
+        {
+            await responses.WriteChallengeAsync(context, issued, room, phase);
+            return;
+        }
+
         switch (result.State)
         {
             case VisitorState.Active:

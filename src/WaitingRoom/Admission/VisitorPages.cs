@@ -60,6 +60,17 @@ internal sealed partial class VisitorPages
             }
         }
 
+        // WR_POW's challenge is the shipped queue page in its challenge state: its script solves the
+        // challenge, which a custom WR_QUEUE_PAGE need not know how to do.
+        _pages[("challenge", "en")] = custom is null ? _pages[("queue", "en")] : Load(null, webRoot, "queue.html", BuiltInQueuePage, logger);
+        foreach (var text in VisitorText.All.Skip(1))
+        {
+            if (TryLoad(webRoot, $"queue.{text.Language}.html") is { } page)
+            {
+                _pages[("challenge", text.Language)] = page;
+            }
+        }
+
         Languages = [.. _pages.Keys.Where(key => key.Name == "queue").Select(key => key.Language)];
     }
 
@@ -67,6 +78,9 @@ internal sealed partial class VisitorPages
     public IReadOnlyCollection<string> Languages { get; }
 
     public PageTemplate Queue(string language) => Page("queue", language);
+
+    /// <summary>The shipped queue page, for WR_POW's challenge state.</summary>
+    public PageTemplate Challenge(string language) => Page("challenge", language);
 
     /// <summary>The "closed / sold out" page of a full room in reject mode.</summary>
     public PageTemplate Rejected(string language) => Page("rejected", language);

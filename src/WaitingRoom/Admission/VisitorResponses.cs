@@ -86,7 +86,50 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "phase" => PhaseName(phase),
             "showPosition" => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals ? "true" : "false", // a place in a draw means nothing
             "eventStart" => eventStart is { } start ? Iso(start) : "",
+            "challenge" or "difficulty" => "", // WR_POW's challenge state only (WriteChallengeAsync)
             _ => null,
+        });
+        return WriteHtmlAsync(context, html);
+    }
+
+    /// <summary>
+    /// WR_POW: a newcomer who must solve <paramref name="challenge"/> first, and holds no place: the JSON
+    /// of SPEC.md (with the room and the seconds the challenge stays valid) or the shipped queue page in
+    /// its challenge state (also with a custom WR_QUEUE_PAGE: its script solves it), without the
+    /// no-JavaScript refresh, which could only loop: the page says JavaScript is needed instead.
+    /// </summary>
+    public Task WriteChallengeAsync(HttpContext context, ProofOfWork.ProofOfWorkChallenge challenge, RoomSettings room, RoomPhase phase)
+    {
+        var poll = PollAfterSeconds(1, room.QueueTtl);
+        if (WantsJson(context.Request))
+        {
+            Begin(context.Response, IsRead(context.Request) ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, IsRead(context.Request) ? null : poll);
+            var expires = Math.Max(0, (long)(challenge.ExpiresAt - time.GetUtcNow()).TotalSeconds);
+            return WriteJsonAsync(context, new ChallengeJson("challenge", challenge.Text, challenge.Difficulty, poll, expires, room.Name), Json.ChallengeJson);
+        }
+
+        Begin(context.Response, StatusCodes.Status200OK, retryAfter: null);
+        var language = LanguageOf(context);
+        var text = VisitorText.Of(language);
+        var policy = room.PolicyOf(phase);
+        var html = pages.Challenge(language).Render(name => name switch
+        {
+            "challenge" => challenge.Text,
+            "difficulty" => Number(challenge.Difficulty),
+            "room" => room.Name,
+            "lang" => language,
+            "title" => room.TitleOf(phase) ?? text.QueueTitle,
+            "message" => room.MessageOf(phase) ?? "",
+            "statusUrl" => room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name),
+            "target" => TargetOf(context.Request),
+            "pollAfterSeconds" => Number(poll),
+            "assetsUrl" => AssetsPath,
+            "updatedAt" => Iso(time.GetUtcNow()),
+            "mode" => QueueModeNames.Of(policy.Mode),
+            "phase" => PhaseName(phase),
+            "showPosition" => "false",
+            "position" or "peopleAhead" or "queueLength" => "0",
+            _ => "", // the refresh too: an empty refresh is none
         });
         return WriteHtmlAsync(context, html);
     }
@@ -313,6 +356,9 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
 
     internal sealed record RejectedJson(string State, string Room, long QueueLength, int PollAfterSeconds);
 
+    /// <summary>A proof-of-work challenge (SPEC.md): state, challenge, difficulty, pollAfterSeconds, then the seconds it stays valid and the room.</summary>
+    internal sealed record ChallengeJson(string State, string Challenge, int Difficulty, int PollAfterSeconds, long ExpiresInSeconds, string Room);
+
     /// <summary>An answer without a place: limited, or unknown while the store or the backend is down.</summary>
     internal sealed record ProblemJson(string State, string Error, int PollAfterSeconds);
 
@@ -320,5 +366,6 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     [JsonSerializable(typeof(StatusJson))]
     [JsonSerializable(typeof(RejectedJson))]
     [JsonSerializable(typeof(ProblemJson))]
+    [JsonSerializable(typeof(ChallengeJson))]
     internal sealed partial class JsonContext : JsonSerializerContext;
 }

@@ -155,6 +155,9 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>
     public static string LogTag(string visitorId) => visitorId.Length > 8 ? visitorId[..8] : visitorId;
 
+    /// <summary>The cookie key, for keys derived from it (the proof-of-work challenges'); only after <see cref="EnsureReadyAsync"/>.</summary>
+    public byte[] CurrentKey() => Key();
+
     private byte[] Key() => Volatile.Read(ref _key) ?? throw new InvalidOperationException("The cookie key is not loaded yet; call EnsureReadyAsync first.");
 
     private static void Sign(byte[] key, ReadOnlySpan<char> id, Span<byte> mac)

@@ -136,6 +136,8 @@ internal static class ConfigurationReport
             "WR_MIN_ACTIVE" => Number(room.Adaptive.MinActive),
             "WR_ADAPTIVE_TARGET_P95" => Seconds(room.Adaptive.TargetP95),
             "WR_ADAPTIVE_MAX_ERRORS" => room.Adaptive.MaxErrors.ToString(CultureInfo.InvariantCulture),
+            "WR_POW" => o.ProofOfWork.ToString().ToLowerInvariant(),
+            "WR_POW_DIFFICULTY" => Number(o.ProofOfWorkDifficulty),
 
             // A variable added to the reader but not here: never guess, a secret could leak.
             _ => NotShown,

@@ -138,6 +138,12 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_TRUSTED_PROXIES: networks whose X-Forwarded-For / -Proto are believed; empty = loopback only.</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; set; } = [];
 
+    /// <summary>WR_POW: whether newcomers solve a proof-of-work challenge before they take a place.</summary>
+    public ProofOfWork.ProofOfWorkMode ProofOfWork { get; set; } = WaitingRoom.ProofOfWork.ProofOfWorkMode.Off;
+
+    /// <summary>WR_POW_DIFFICULTY: the highest difficulty, in leading zero bits of SHA-256 (WR_POW=on asks every newcomer for it).</summary>
+    public int ProofOfWorkDifficulty { get; set; } = WaitingRoom.ProofOfWork.ProofOfWorkChallenges.DefaultDifficulty;
+
     /// <summary>WR_ROOMS_FILE: path of the rooms file, when set.</summary>
     public string? RoomsFile { get; set; }
 

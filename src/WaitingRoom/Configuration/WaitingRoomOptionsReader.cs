@@ -32,6 +32,7 @@ public static class WaitingRoomOptionsReader
         "WR_EVENT_START", "WR_EVENT_END", "WR_EVENT_PREQUEUE_START", "WR_EVENT_SHUFFLE", "WR_EVENT_MAX_ACTIVE",
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
         "WR_ADAPTIVE", "WR_MIN_ACTIVE", "WR_ADAPTIVE_TARGET_P95", "WR_ADAPTIVE_MAX_ERRORS",
+        "WR_POW", "WR_POW_DIFFICULTY",
     ];
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
@@ -123,6 +124,7 @@ public static class WaitingRoomOptionsReader
             };
 
             ReadBypassHeader(o);
+            ReadProofOfWork(o);
             ReadRedis(o);
             ReadRedisTls(o);
             o.TrustedProxies = List<IPNetwork>("WR_TRUSTED_PROXIES", IsNetwork, "expected comma-separated IP addresses or networks (10.0.0.0/8)");
@@ -296,6 +298,22 @@ public static class WaitingRoomOptionsReader
             }
 
             (o.BypassHeaderName, o.BypassHeaderValue) = (header, secret);
+        }
+
+        /// <summary>WR_POW and its highest difficulty; a difficulty set while the step is off has no effect, which is said.</summary>
+        private void ReadProofOfWork(WaitingRoomOptions o)
+        {
+            o.ProofOfWork = Choice("WR_POW", "off", ["off", "auto", "on"]) switch
+            {
+                "on" => ProofOfWork.ProofOfWorkMode.On,
+                "auto" => ProofOfWork.ProofOfWorkMode.Auto,
+                _ => ProofOfWork.ProofOfWorkMode.Off,
+            };
+            o.ProofOfWorkDifficulty = Integer("WR_POW_DIFFICULTY", ProofOfWork.ProofOfWorkChallenges.DefaultDifficulty, 1, ProofOfWork.ProofOfWorkChallenges.MaxDifficulty);
+            if (o.ProofOfWork == ProofOfWork.ProofOfWorkMode.Off && Value("WR_POW_DIFFICULTY") is not null)
+            {
+                Warnings.Add("WR_POW_DIFFICULTY is set but WR_POW is off: no visitor is asked for a proof of work (set WR_POW=auto or on).");
+            }
         }
 
         private void ReadRedis(WaitingRoomOptions o)

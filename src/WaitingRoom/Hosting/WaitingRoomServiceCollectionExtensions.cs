@@ -23,6 +23,13 @@ internal static class WaitingRoomServiceCollectionExtensions
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
 
+        // WR_POW: the gate exists only when the step is on, so the middleware pays one null check when it is off.
+        if (options.ProofOfWork != WaitingRoom.ProofOfWork.ProofOfWorkMode.Off)
+        {
+            services.AddSingleton<WaitingRoom.ProofOfWork.ProofOfWorkPressure>();
+            services.AddSingleton<WaitingRoom.ProofOfWork.ProofOfWorkGate>();
+        }
+
         // The client address (per-client newcomer cap, logs) and scheme (Secure cookie) come from
         // X-Forwarded-For / X-Forwarded-Proto only when the connection comes from a trusted proxy:
         // loopback by default, or the addresses and networks of WR_TRUSTED_PROXIES.

@@ -84,6 +84,11 @@ internal sealed partial class StartupReport(
             LogAdminOn(logger, id);
         }
 
+        if (_options.ProofOfWork != ProofOfWork.ProofOfWorkMode.Off)
+        {
+            LogProofOfWork(logger, _options.ProofOfWork == ProofOfWork.ProofOfWorkMode.On ? "on" : "auto", _options.ProofOfWorkDifficulty);
+        }
+
         // The store check runs beside the start: a Redis that is slow to connect (a TLS handshake,
         // AUTH) or down must not hold the listener back.
         _check = Task.Run(() => CheckStoreAsync(_stopping.Token), CancellationToken.None);
@@ -193,6 +198,10 @@ internal sealed partial class StartupReport(
     [LoggerMessage(EventId = EventIds.AdaptiveRoom, Level = LogLevel.Information, EventName = nameof(EventIds.AdaptiveRoom),
         Message = "Room '{Room}' is adaptive: the capacity follows the origin between {Min} and {Max}, keeping its p95 under {TargetP95} s and its error share under {MaxErrors}; it starts at the lower bound.")]
     private static partial void LogAdaptiveRoom(ILogger logger, string room, int min, int max, double targetP95, double maxErrors);
+
+    [LoggerMessage(EventId = EventIds.ProofOfWorkOn, Level = LogLevel.Information, EventName = nameof(EventIds.ProofOfWorkOn),
+        Message = "Proof of work is {Mode} (WR_POW): newcomers solve up to {Difficulty} bits before they take a place ('auto': only while a room is under pressure).")]
+    private static partial void LogProofOfWork(ILogger logger, string mode, int difficulty);
 
     [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
         Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]

@@ -68,7 +68,15 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public static TimeSpan LifetimeFor(TimeSpan releaseInterval) =>
         TimeSpan.FromTicks(Math.Min(releaseInterval.Ticks / 2, TimeSpan.TicksPerSecond));
 
-    public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
+    public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken) =>
+        IsActiveInMemory(room, visitorId) ? s_active : AdmitThroughStoreAsync(room, _inner.AdmitAsync(room, visitorId, clientKey, cancellationToken), visitorId);
+
+    /// <summary>As <see cref="AdmitAsync"/>: an active visitor from memory, anyone else by the store, which queues no newcomer.</summary>
+    public Task<AdmissionResult> AdmitKnownAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
+        IsActiveInMemory(room, visitorId) ? s_active : AdmitThroughStoreAsync(room, _inner.AdmitKnownAsync(room, visitorId, cancellationToken), visitorId);
+
+    /// <summary>True (and the entry marked used) when the store said active under this very policy within the entry's lifetime, and the store is not down.</summary>
+    private bool IsActiveInMemory(RoomPolicy room, string visitorId)
     {
         var now = _time.GetTimestamp();
         if (_entries.TryGetValue((room.Name, visitorId), out var entry)
@@ -77,15 +85,15 @@ internal sealed class AdmissionCache : IWaitingRoomStore
             && _availability?.IsDown != true)
         {
             Volatile.Write(ref entry.LastUsed, now);
-            return s_active;
+            return true;
         }
 
-        return AdmitThroughStoreAsync(room, visitorId, clientKey, cancellationToken);
+        return false;
     }
 
-    private async Task<AdmissionResult> AdmitThroughStoreAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
+    private async Task<AdmissionResult> AdmitThroughStoreAsync(RoomPolicy room, Task<AdmissionResult> decision, string visitorId)
     {
-        var result = await _inner.AdmitAsync(room, visitorId, clientKey, cancellationToken);
+        var result = await decision;
         var lifetime = LifetimeOf(room);
         if (result.State == VisitorState.Active && lifetime > 0 && _entries.Count < MaxEntries)
         {

@@ -30,6 +30,14 @@ public interface IWaitingRoomStore
     Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="AdmitAsync"/> for a visitor the room already holds (active, released, queued, or pushed
+    /// back by queue-all), in the same one atomic step; a newcomer gets <see cref="VisitorState.Unknown"/>
+    /// with the queue length, and nothing is taken, counted or queued: with WR_POW it must show a proof
+    /// of work first. Passthrough admits everyone, as <see cref="AdmitAsync"/> does.
+    /// </summary>
+    Task<AdmissionResult> AdmitKnownAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The visitor's state for a status poll. A queued visitor's poll refreshes its last-seen so
     /// it keeps its place; nothing else changes, and an unknown visitor is not queued.
     /// </summary>

@@ -33,11 +33,22 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var now = Now();
         lock (state.Lock)
         {
-            return Task.FromResult(Admit(state, room, visitorId, clientKey, now));
+            return Task.FromResult(Admit(state, room, visitorId, clientKey, now, knownOnly: false));
         }
     }
 
-    private static AdmissionResult Admit(Room state, RoomPolicy room, string visitorId, string? clientKey, long now)
+    public Task<AdmissionResult> AdmitKnownAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        var now = Now();
+        lock (state.Lock)
+        {
+            return Task.FromResult(Admit(state, room, visitorId, null, now, knownOnly: true));
+        }
+    }
+
+    /// <param name="knownOnly">A newcomer is answered <see cref="VisitorState.Unknown"/> and takes nothing (the admit script's ARGV[17]).</param>
+    private static AdmissionResult Admit(Room state, RoomPolicy room, string visitorId, string? clientKey, long now, bool knownOnly)
     {
         var mode = room.Mode;
         if (mode == QueueMode.Passthrough)
@@ -102,6 +113,11 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
             state.Seen.Set(visitorId, now);
             return new(VisitorState.Queued, rank + 1, state.Queue.Count);
+        }
+
+        if (knownOnly && !pushedBack)
+        {
+            return new(VisitorState.Unknown, 0, state.Queue.Count);
         }
 
         var length = state.Queue.Count;

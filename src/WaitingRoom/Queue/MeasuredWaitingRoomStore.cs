@@ -26,6 +26,9 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken) =>
         MeasureAsync("admit", Stopwatch.GetTimestamp(), _inner.AdmitAsync(room, visitorId, clientKey, cancellationToken));
 
+    public Task<AdmissionResult> AdmitKnownAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
+        MeasureAsync("admit", Stopwatch.GetTimestamp(), _inner.AdmitKnownAsync(room, visitorId, cancellationToken));
+
     public Task<AdmissionResult> GetStatusAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
         MeasureAsync("status", Stopwatch.GetTimestamp(), _inner.GetStatusAsync(room, visitorId, cancellationToken));
 

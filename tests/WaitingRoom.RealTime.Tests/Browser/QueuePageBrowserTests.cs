@@ -113,7 +113,7 @@ public sealed class QueuePageBrowserTests
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static ChromeDriver StartChromium()
+    internal static ChromeDriver StartChromium()
     {
         const string chromium = "/usr/bin/chromium";
         const string chromedriver = "/usr/bin/chromedriver";
@@ -129,7 +129,7 @@ public sealed class QueuePageBrowserTests
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    private static string? TryText(ChromeDriver browser, string id)
+    internal static string? TryText(ChromeDriver browser, string id)
     {
         try
         {
@@ -143,7 +143,7 @@ public sealed class QueuePageBrowserTests
     }
 
     /// <summary>Saves the page as artifacts/screenshots/{name} (copied to docs/ for the README).</summary>
-    private static string SaveScreenshot(ChromeDriver browser, string name = "queue-page.png")
+    internal static string SaveScreenshot(ChromeDriver browser, string name = "queue-page.png")
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root.Parent is not null && !File.Exists(Path.Combine(root.FullName, "WaitingRoom.sln")))

@@ -95,6 +95,8 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_MIN_ACTIVE"] = [.. Bad(Integers(1, 10_000_000)), ("101", []), ("20", [("WR_MAX_ACTIVE", "10")])],
         ["WR_ADAPTIVE_TARGET_P95"] = Bad(Durations(0.001, 600)),
         ["WR_ADAPTIVE_MAX_ERRORS"] = Bad("abc", "-0.1", "1.5", "5%", "1e-2", "NaN", "0,05"),
+        ["WR_POW"] = Bad("maybe", "1", "true", "automatic"),
+        ["WR_POW_DIFFICULTY"] = Bad([.. Integers(1, 32), "18.5"]),
     };
 
     [Fact]

@@ -159,8 +159,9 @@ internal sealed partial class RedisWaitingRoomStore
     /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^42, 0)), 10 new users per minute (0 = no cap),
     /// 11 session max (ms, 0 = none), 12 new entries per client per minute (0 = no cap), 13 ms until this minute ends,
     /// 14 generation width (ms), 15 adaptive (1: max active is the adaptive capacity's upper bound, see
-    /// <see cref="CapacityFunctions"/>), 16 its lower bound.
-    /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 1 active, 3 queued, 4 rejected,
+    /// <see cref="CapacityFunctions"/>), 16 its lower bound, 17 known only (1: a newcomer, who is not active, released,
+    /// queued or pushed back, is answered unknown and takes nothing: it has to show a proof of work first).
+    /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 0 unknown (known only), 1 active, 3 queued, 4 rejected,
     /// 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total).
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
@@ -262,6 +263,9 @@ internal sealed partial class RedisWaitingRoomStore
             move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
           end
           return {3, rank + 1, redis.call('ZCARD', KEYS[3]), 0}
+        end
+        if ARGV[17] == '1' and not bumped then
+          return {0, 0, redis.call('ZCARD', KEYS[3]), 0}
         end
         local length = redis.call('ZCARD', KEYS[3])
         if length == 0 and used < max and mode ~= 3 and within_rate() then

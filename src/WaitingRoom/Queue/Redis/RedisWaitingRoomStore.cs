@@ -37,7 +37,13 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     public string Kind => "redis";
 
-    public async Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken)
+    public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken) =>
+        AdmitAsync(room, visitorId, clientKey, knownOnly: false, cancellationToken);
+
+    public Task<AdmissionResult> AdmitKnownAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
+        AdmitAsync(room, visitorId, clientKey: null, knownOnly: true, cancellationToken);
+
+    private async Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, bool knownOnly, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
         var now = Now();
@@ -49,7 +55,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             [
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
-                windowLeft, QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive,
+                windowLeft, QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive, knownOnly ? 1 : 0,
             ],
             _availability.RequestDeadline,
             cancellationToken);
