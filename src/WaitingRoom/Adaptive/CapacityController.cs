@@ -4,7 +4,7 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Adaptive;
 
 /// <summary>
-/// The rule that sets one room's adaptive capacity, once per interval, from what this instance saw
+/// The rule that sets one room's adaptive capacity, once per interval, from what every instance saw
 /// of the room's forwarded requests (<see cref="ForwardingWindow"/>) and the room's numbers in the
 /// store. Modelled on the adaptive concurrency limiters of service meshes (Netflix
 /// concurrency-limits' Gradient2 and AIMD, Envoy's adaptive concurrency), for whole visitor sessions:
@@ -23,6 +23,10 @@ namespace WaitingRoom.Adaptive;
 /// visitors leave (nobody is thrown out), so the controller does not cut again on the load of
 /// visitors it has already stopped admitting (this is what keeps it from overshooting); if the
 /// origin is healthy with them, the cut went too deep and the capacity grows back.</item>
+/// <item><b>Settle</b> after a cut: the origin's latency lags its load by about the latency itself
+/// (its backlog drains first), so no window is judged on latency until one has begun a p95 after
+/// the cut (from the stored time of the cut, whichever instance made it; at most <see cref="MaxLag"/>
+/// windows), nor in the p95's worth of windows after the visitors above a cut have left.</item>
 /// <item><b>Errors</b> (share above WR_ADAPTIVE_MAX_ERRORS): multiplicative decrease, × <see cref="ErrorCut"/>.</item>
 /// <item><b>Latency</b> (p95 above the aim): the gradient aim ÷ p95, smoothed by half and at most
 /// halving: capacity × (1 + aim/p95) / 2.</item>
