@@ -8,11 +8,12 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Adaptive;
 
 /// <summary>
-/// Every WR_RELEASE_INTERVAL, for every adaptive room: reads this instance's window of forwarded
+/// Every WR_RELEASE_INTERVAL, for every adaptive room: reads the room's window of forwarded
 /// requests, the room's numbers and its stored capacity, lets the room's <see cref="CapacityController"/>
 /// decide and stores a change by compare-and-set. Every instance runs it; the version check and a
 /// minimum gap between changes make the instances take one step per interval between them, on the
-/// window of whichever decides first. An operator's pin is enforced here; the origin's pin
+/// requests of the whole room: each instance shares its window through the store and adds the others'
+/// (<see cref="IWaitingRoomStore.ShareWindowAsync"/>). An operator's pin is enforced here; the origin's pin
 /// (<c>WR-Command: capacity=N</c>) is left alone until the origin says <c>capacity=auto</c>.
 /// </summary>
 internal sealed partial class AdaptiveCapacityService : IntervalService
@@ -31,6 +32,8 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
     private readonly ILogger<AdaptiveCapacityService> _logger;
     private readonly TimeSpan _minGap;
     private readonly TimeSpan _interval;
+    /// <summary>This instance among those that share their windows of forwarded requests through the store.</summary>
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private readonly ConcurrentDictionary<string, CapacityController> _controllers = new(StringComparer.OrdinalIgnoreCase);
 
     public AdaptiveCapacityService(
@@ -79,7 +82,8 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
     private async Task StepAsync(RoomSettings room, RoomPolicy policy, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var stats = _measurements.For(room.Name);
-        var window = stats.Read();
+        var shared = await _store.ShareWindowAsync(policy, _instance, _instance + ";" + stats.Collect(), _interval * 1.5, cancellationToken);
+        var window = stats.Read(shared);
         var state = await _store.GetCapacityAsync(policy, cancellationToken);
         var controller = _controllers.GetOrAdd(room.Name, static (_, interval) => new CapacityController(interval), _interval);
         CapacityChange? change;

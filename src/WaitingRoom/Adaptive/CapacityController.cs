@@ -4,7 +4,7 @@ using WaitingRoom.Rooms;
 namespace WaitingRoom.Adaptive;
 
 /// <summary>
-/// The rule that sets one room's adaptive capacity, once per interval, from what this instance saw
+/// The rule that sets one room's adaptive capacity, once per interval, from what every instance saw
 /// of the room's forwarded requests (<see cref="ForwardingWindow"/>) and the room's numbers in the
 /// store. Modelled on the adaptive concurrency limiters of service meshes (Netflix
 /// concurrency-limits' Gradient2 and AIMD, Envoy's adaptive concurrency), for whole visitor sessions:
@@ -23,6 +23,10 @@ namespace WaitingRoom.Adaptive;
 /// visitors leave (nobody is thrown out), so the controller does not cut again on the load of
 /// visitors it has already stopped admitting (this is what keeps it from overshooting); if the
 /// origin is healthy with them, the cut went too deep and the capacity grows back.</item>
+/// <item><b>Settle</b> after a cut: the origin's latency lags its load by about the latency itself
+/// (its backlog drains first), so no window is judged on latency until one has begun a p95 after
+/// the cut (from the stored time of the cut, whichever instance made it; at most <see cref="MaxLag"/>
+/// windows), nor in the p95's worth of windows after the visitors above a cut have left.</item>
 /// <item><b>Errors</b> (share above WR_ADAPTIVE_MAX_ERRORS): multiplicative decrease, × <see cref="ErrorCut"/>.</item>
 /// <item><b>Latency</b> (p95 above the aim): the gradient aim ÷ p95, smoothed by half and at most
 /// halving: capacity × (1 + aim/p95) / 2.</item>
@@ -69,11 +73,15 @@ internal sealed class CapacityController
     /// <summary>How fast an old, low baseline is forgotten: it rises by this share per judged window, never above the window's p95.</summary>
     public const double BaselineDrift = 0.01;
 
+    /// <summary>Most windows left unjudged after a cut, however slow the origin: it is cut again after this many at the latest.</summary>
+    public const int MaxLag = 4;
+
     /// <summary>Intervals between two increases: the window after an increase must see the visitors it let in.</summary>
     public const int GrowthSpacing = 2;
 
     private readonly TimeSpan _interval;
     private int _quietWindows;
+    private int _settling;
 
     /// <param name="interval">How often the controller decides (WR_RELEASE_INTERVAL).</param>
     public CapacityController(TimeSpan interval)
@@ -138,6 +146,20 @@ internal sealed class CapacityController
         var p95 = window.P95;
         if (p95 > target && waiting)
         {
+            _settling = Lag(p95);
+            return CapacityStep.Keep(state, used: true);
+        }
+
+        // The origin's latency lags its load by about the latency itself (its backlog drains first):
+        // after a cut, or once the visitors above a cut have left, the next windows still show the
+        // load that is gone, so they are not judged (a cut on them goes too deep).
+        // A cut is room-wide (any instance may have made it), so its lag is judged from the stored
+        // time of the change: the window must have begun a latency after it. (After an increase a
+        // high p95 is news at once: it can only understate the load let in.)
+        var afterCut = state.Reason is "latency" or "errors";
+        if (_settling > 0 || (afterCut && sinceChange < _interval + Lag(p95) * _interval))
+        {
+            _settling = Math.Max(0, _settling - 1);
             return CapacityStep.Keep(state, used: true);
         }
 
@@ -169,6 +191,9 @@ internal sealed class CapacityController
         var step = (int)Math.Ceiling(Math.Min(1, headroom) * Math.Max(2, capacity * MaxGrowth));
         return new CapacityStep(true, Bound(capacity + step, min, max), false, "healthy");
     }
+
+    /// <summary>Windows the load of a cut takes to leave the origin's latency: its backlog drains in about the latency.</summary>
+    private int Lag(TimeSpan p95) => (int)Math.Min(MaxLag, Math.Ceiling(p95 / _interval));
 
     private CapacityStep Resume(int capacity, string reason)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using HdrHistogram;
 
 namespace WaitingRoom.Adaptive;
@@ -6,7 +8,7 @@ namespace WaitingRoom.Adaptive;
 /// One room's forwarded requests as this instance sees them, recorded on the hot path without a
 /// lock or an allocation: in flight, outcomes and latency (HdrHistogram's <see cref="Recorder"/>,
 /// which hands out interval histograms without stalling writers). The controller reads a window
-/// (<see cref="Read"/>) every interval and starts a new one once it has used it (<see cref="Restart"/>).
+/// (<see cref="Collect"/>, shared with the other instances, then <see cref="Read"/>) every interval and starts a new one once it has used it (<see cref="Restart"/>).
 /// </summary>
 internal sealed class ForwardingStats
 {
@@ -23,6 +25,8 @@ internal sealed class ForwardingStats
     private int _failingRun;
     private long _windowSucceeded;
     private long _windowFailed;
+    private long _sequence;
+    private readonly Dictionary<string, long> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Requests of the room being forwarded now.</summary>
     public long InFlight => Volatile.Read(ref _inFlight);
@@ -54,18 +58,73 @@ internal sealed class ForwardingStats
     /// <summary>Neither: the client went away, or the request became a WebSocket (its lifetime is no latency).</summary>
     public void Ended() => Interlocked.Decrement(ref _inFlight);
 
-    /// <summary>Everything since the last <see cref="Restart"/>: one reader at a time.</summary>
-    public ForwardingWindow Read()
+    /// <summary>
+    /// Moves what was recorded since the last call into the window and returns it as text for the
+    /// other instances (see <see cref="Queue.IWaitingRoomStore.ShareWindowAsync"/>): a sequence
+    /// number, the counts and the latency histogram's non-empty buckets.
+    /// </summary>
+    public string Collect()
     {
         lock (_readLock)
         {
-            // The interval histogram is recycled: reading a window allocates nothing after the first.
+            // The interval histogram is recycled: collecting allocates only the text.
             _interval = _interval is null ? _latency.GetIntervalHistogram() : _latency.GetIntervalHistogram(_interval);
             _window.Add(_interval);
-            _windowSucceeded += Interlocked.Exchange(ref _succeeded, 0);
-            _windowFailed += Interlocked.Exchange(ref _failed, 0);
+            var succeeded = Interlocked.Exchange(ref _succeeded, 0);
+            var failed = Interlocked.Exchange(ref _failed, 0);
+            _windowSucceeded += succeeded;
+            _windowFailed += failed;
+            var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{++_sequence};{succeeded};{failed};");
+            foreach (var bucket in _interval.RecordedValues())
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{bucket.ValueIteratedTo}:{bucket.CountAtValueIteratedTo},");
+            }
+
+            return text.ToString();
+        }
+    }
+
+    /// <summary>
+    /// Everything since the last <see cref="Restart"/>: this instance's requests up to the last
+    /// <see cref="Collect"/>, and those of the other instances in <paramref name="shared"/> (their
+    /// <see cref="Collect"/> texts; each one counted once, however often it is seen). One reader at a time.
+    /// </summary>
+    public ForwardingWindow Read(IReadOnlyList<string> shared)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        lock (_readLock)
+        {
+            foreach (var text in shared)
+            {
+                AddShared(text);
+            }
+
             var p95 = _window.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(_window.GetValueAtPercentile(95) * TimeSpan.TicksPerMicrosecond);
             return new ForwardingWindow(_windowSucceeded, _windowFailed, p95, InFlight, Volatile.Read(ref _failingRun));
+        }
+    }
+
+    /// <summary>Adds one other instance's interval (instance;sequence;succeeded;failed;value:count,…); a text seen before or not well formed is left out.</summary>
+    private void AddShared(string text)
+    {
+        var parts = text.Split(';');
+        if (parts.Length != 5 || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out var sequence) ||
+            !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var succeeded) || !long.TryParse(parts[3], CultureInfo.InvariantCulture, out var failed) ||
+            (_seen.TryGetValue(parts[0], out var last) && sequence <= last))
+        {
+            return;
+        }
+
+        _seen[parts[0]] = sequence;
+        _windowSucceeded += succeeded;
+        _windowFailed += failed;
+        foreach (var bucket in parts[4].Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = bucket.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && long.TryParse(bucket.AsSpan(0, colon), CultureInfo.InvariantCulture, out var value) && long.TryParse(bucket.AsSpan(colon + 1), CultureInfo.InvariantCulture, out var count) && count > 0)
+            {
+                _window.RecordValueWithCount(Math.Clamp(value, 1, MaxMicroseconds), count);
+            }
         }
     }
 

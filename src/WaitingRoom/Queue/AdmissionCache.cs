@@ -194,6 +194,9 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) =>
         _inner.TrySetCapacityAsync(room, change, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken) =>
+        _inner.ShareWindowAsync(room, instance, window, maxAge, cancellationToken);
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         _inner.GetCountsAsync(room, cancellationToken);
 

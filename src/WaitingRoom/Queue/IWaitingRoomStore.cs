@@ -82,6 +82,14 @@ public interface IWaitingRoomStore
     /// </summary>
     Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Shares this instance's latest window of an adaptive room's forwarded requests (opaque text)
+    /// and returns the latest window of every other instance shared within <paramref name="maxAge"/>,
+    /// in one step; older ones are removed. Every instance then decides on the requests of the whole
+    /// room, not on its own share of them (a third of the requests makes a noisy p95).
+    /// </summary>
+    Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken);
+
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 

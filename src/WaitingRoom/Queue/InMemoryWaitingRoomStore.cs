@@ -393,6 +393,22 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         }
     }
 
+    public Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        var now = Now();
+        lock (state.Lock)
+        {
+            state.Windows[instance] = (now, window);
+            foreach (var old in state.Windows.Where(w => now - w.Value.At > Milliseconds(maxAge)).Select(w => w.Key).ToList())
+            {
+                state.Windows.Remove(old);
+            }
+
+            return Task.FromResult<IReadOnlyList<string>>([.. state.Windows.Where(w => w.Key != instance).Select(w => w.Value.Window)]);
+        }
+    }
+
     /// <summary>What the room admits against: its capacity, or for an adaptive room the stored one (see the Redis store's CapacityFunctions).</summary>
     private static long CapacityOf(Room state, RoomPolicy room) =>
         !room.Adaptive ? room.MaxActive
@@ -499,5 +515,8 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         /// <summary>The adaptive capacity as last stored (unbounded: the bounds are the policy's at each decision); null before any.</summary>
         public CapacityState? Capacity { get; set; }
+
+        /// <summary>Each instance's latest window of forwarded requests and when it was shared.</summary>
+        public Dictionary<string, (long At, string Window)> Windows { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -47,6 +47,9 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) =>
         MeasureAsync("capacity-set", Stopwatch.GetTimestamp(), _inner.TrySetCapacityAsync(room, change, cancellationToken));
 
+    public Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken) =>
+        MeasureAsync("window-share", Stopwatch.GetTimestamp(), _inner.ShareWindowAsync(room, instance, window, maxAge, cancellationToken));
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("counts", Stopwatch.GetTimestamp(), _inner.GetCountsAsync(room, cancellationToken));
 

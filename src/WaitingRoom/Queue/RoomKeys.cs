@@ -19,6 +19,7 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:admitted  STRING counter                       visitors ever admitted straight away (not from the queue)
 /// <prefix>:{<room>}:settings  STRING JSON                           run-time settings set through the admin API
 /// <prefix>:{<room>}:capacity  HASH cap, hold, pin, why, at, v        the adaptive capacity every instance admits against (WR_ADAPTIVE)
+/// <prefix>:{<room>}:windows   HASH instance → "at|window"          each instance's latest window of forwarded requests (WR_ADAPTIVE)
 /// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
@@ -39,6 +40,7 @@ internal sealed class RoomKeys
         Admits = tag + "admits";
         Admitted = tag + "admitted";
         Capacity = tag + "capacity";
+        Windows = tag + "windows";
         _clientPrefix = tag + "client:";
     }
 
@@ -68,6 +70,9 @@ internal sealed class RoomKeys
 
     /// <summary>The adaptive capacity: <c>cap</c>, <c>hold</c> (1 while holding), <c>pin</c> (who pinned it), <c>why</c>, <c>at</c> (ms), <c>v</c> (version).</summary>
     public string Capacity { get; }
+
+    /// <summary>Each instance's latest window of forwarded requests, for the adaptive capacity: instance → <c>at|window</c>.</summary>
+    public string Windows { get; }
 
     /// <summary>The document name (see <see cref="IWaitingRoomStore.GetDocumentAsync"/>) of a room's run-time settings: <c>{room}:settings</c>.</summary>
     public static string SettingsDocument(string room) => $"{{{room}}}:settings";

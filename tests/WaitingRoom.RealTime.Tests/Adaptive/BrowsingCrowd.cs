@@ -18,6 +18,7 @@ internal sealed class BrowsingCrowd
     private long _thrownOut;
     private long _lostPlace;
     private long _positionRises;
+    private long _unavailable;
     private long _lastAdmissionSentAt = -1;
     private int _visitors;
 
@@ -43,6 +44,9 @@ internal sealed class BrowsingCrowd
 
     /// <summary>Waiters who polled and were told they were unknown (lost their place): must stay 0.</summary>
     public long LostPlace => Interlocked.Read(ref _lostPlace);
+
+    /// <summary>Waiters' polls answered 503 "store-unavailable" (the store missed the request's deadline): reported, not a lost place.</summary>
+    public long Unavailable => Interlocked.Read(ref _unavailable);
 
     /// <summary>Times a waiter's position went up between two polls: must stay 0.</summary>
     public long PositionRises => Interlocked.Read(ref _positionRises);
@@ -96,6 +100,12 @@ internal sealed class BrowsingCrowd
                 }
 
                 (queued, lastPosition) = (true, position);
+            }
+            else if (answer.State == "unknown" && answer.Status == 503 && queued)
+            {
+                // The store did not answer within the request's deadline (a loaded machine): the
+                // place is kept, as the next answer's position shows (PositionRises).
+                Interlocked.Increment(ref _unavailable);
             }
             else if (answer.State == "unknown" && queued)
             {

@@ -135,6 +135,47 @@ public sealed class AdaptiveCapacityServiceTests(ITestOutputHelper output)
         Assert.Equal((30, "errors", 2L), (afterGap.Capacity, afterGap.Reason, afterGap.Version));
     }
 
+    [Fact]
+    public async Task Step_TwoInstancesEachSeeingHalfTheRequests_JudgeTheWholeRoomsWindow()
+    {
+        // Arrange: a full room at 40; A forwarded 6 slow requests, B 6 fast ones. Neither has the 10
+        // requests a window needs, together they have 12, and their p95 is A's latency.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new InMemoryWaitingRoomStore(clock);
+        var rooms = new RoomTable([new RoomSettings { MaxActive = 100, Adaptive = new AdaptiveSettings { On = true, MinActive = 10, TargetP95 = s_target } }]);
+        var policy = rooms.Default.PolicyAt(clock.GetUtcNow());
+        await store.TrySetCapacityAsync(policy, new CapacityChange(null, 40, false, null, "healthy"), default);
+        for (var i = 0; i < 40; i++)
+        {
+            await store.AdmitAsync(policy, $"visitor-{i}", null, default);
+        }
+
+        var options = Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromSeconds(1) });
+        var (atA, atB) = (new ForwardingMeasurements(), new ForwardingMeasurements());
+        var a = new AdaptiveCapacityService(store, rooms, atA, new AdaptiveSignals(), clock, options, NullLogger<AdaptiveCapacityService>.Instance);
+        var b = new AdaptiveCapacityService(store, rooms, atB, new AdaptiveSignals(), clock, options, NullLogger<AdaptiveCapacityService>.Instance);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 6; i++)
+        {
+            atA.For(RoomPolicy.DefaultName).Started();
+            atA.For(RoomPolicy.DefaultName).Succeeded(s_target * 3);
+            atB.For(RoomPolicy.DefaultName).Started();
+            atB.For(RoomPolicy.DefaultName).Succeeded(s_target / 10);
+        }
+
+        // Act: A shares its window (too small to judge alone), then B decides on both.
+        await a.RunOnceAsync(default);
+        var afterA = await store.GetCapacityAsync(policy, default);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
+        await b.RunOnceAsync(default);
+        var afterB = await store.GetCapacityAsync(policy, default);
+
+        // Assert
+        Assert.Equal(40, afterA.Capacity);
+        Assert.Equal("latency", afterB.Reason);
+        Assert.True(afterB.Capacity < 40, $"capacity {afterB.Capacity}: B judged its own fast half only");
+    }
+
     private static void Record(ForwardingStats stats, int succeeded, int failed)
     {
         var total = succeeded + failed;

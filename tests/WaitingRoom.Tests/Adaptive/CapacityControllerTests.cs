@@ -210,6 +210,36 @@ public sealed class CapacityControllerTests
     }
 
     [Fact]
+    public void Decide_P95AboveTheTargetLessThanAP95AfterALatencyCut_SettlesThenCuts()
+    {
+        // The origin still drains the backlog of the load the cut took away: 1 s of latency needs
+        // the window (1 s) and that second after the cut before a window shows the new load.
+        var controller = new CapacityController(TimeSpan.FromSeconds(1));
+        var cut = At(40) with { Reason = "latency" };
+
+        var early = controller.Decide(s_room, s_settings, cut, active: 40, used: 40, Window(100, 1.0), TimeSpan.FromSeconds(1.5));
+        var later = controller.Decide(s_room, s_settings, cut, active: 40, used: 40, Window(100, 1.0), TimeSpan.FromSeconds(2.5));
+
+        Assert.Equal((true, 40), (early.UsedWindow, early.Capacity));
+        Assert.Equal((29, "latency"), (later.Capacity, later.Reason));
+    }
+
+    [Fact]
+    public void Decide_VisitorsAboveACutJustLeft_SettlesForAP95ThenCuts()
+    {
+        var controller = new CapacityController(TimeSpan.FromSeconds(1));
+
+        // More visitors in than the capacity while the p95 is 1.5 s: wait; once they have left, the
+        // next two windows (a p95 of 1.5 s, rounded up) still show them.
+        var waiting = controller.Decide(s_room, s_settings, At(40), active: 45, used: 45, Window(100, 1.5), s_settled);
+        var first = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 1.0), s_settled);
+        var second = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 1.0), s_settled);
+        var third = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 1.0), s_settled);
+
+        Assert.Equal([40, 40, 40, 29], new[] { waiting, first, second, third }.Select(s => s.Capacity));
+    }
+
+    [Fact]
     public void Decide_TooFewRequests_KeepsTheWindowOpen()
     {
         var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(CapacityController.MinSamples - 1, 3.0), s_settled);

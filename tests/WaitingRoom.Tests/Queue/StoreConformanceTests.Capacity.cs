@@ -203,4 +203,50 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(7, results.Count(r => r.State == VisitorState.Active));
         Assert.Equal(7, (await store.GetCountsAsync(room, default)).Active);
     }
+
+    [Fact]
+    public async Task ShareWindow_TwoInstances_EachGetsTheOthersLatestOnly()
+    {
+        var store = CreateStore();
+        var room = Adaptive(1, 10);
+        var age = TimeSpan.FromSeconds(1.5);
+
+        var first = await store.ShareWindowAsync(room, "a", "a-1", age, default);
+        var b = await store.ShareWindowAsync(room, "b", "b-1", age, default);
+        await store.ShareWindowAsync(room, "a", "a-2", age, default);
+        var b2 = await store.ShareWindowAsync(room, "b", "b-2", age, default);
+
+        Assert.Empty(first);
+        Assert.Equal(["a-1"], b);
+        Assert.Equal(["a-2"], b2);
+    }
+
+    [Fact]
+    public async Task ShareWindow_AnInstanceThatStoppedSharing_IsLeftOutOnceItsWindowIsOlderThanTheMaximumAge()
+    {
+        var store = CreateStore();
+        var room = Adaptive(1, 10);
+        var age = TimeSpan.FromSeconds(1.5);
+        await store.ShareWindowAsync(room, "gone", "gone-1", age, default);
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var fresh = await store.ShareWindowAsync(room, "b", "b-1", age, default);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var stale = await store.ShareWindowAsync(room, "b", "b-2", age, default);
+
+        Assert.Equal(["gone-1"], fresh);
+        Assert.Empty(stale);
+    }
+
+    [Fact]
+    public async Task ShareWindow_OtherRoom_IsSeparate()
+    {
+        var store = CreateStore();
+        var age = TimeSpan.FromSeconds(1.5);
+        await store.ShareWindowAsync(Adaptive(1, 10), "a", "a-1", age, default);
+
+        var other = await store.ShareWindowAsync(Adaptive(1, 10) with { Name = "other" }, "b", "b-1", age, default);
+
+        Assert.Empty(other);
+    }
 }

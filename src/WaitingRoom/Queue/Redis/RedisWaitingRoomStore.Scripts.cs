@@ -470,6 +470,28 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
+    /// The instances' windows of an adaptive room's forwarded requests. KEYS: 1 windows (HASH
+    /// instance → "at|window"). ARGV: 1 now (ms), 2 this instance, 3 its window, 4 maximum age (ms).
+    /// Returns the other instances' windows not older than the maximum age; older ones are removed,
+    /// and the hash expires when no instance shares any more.
+    /// </summary>
+    private const string ShareWindowScript = """
+        local now, age = tonumber(ARGV[1]), tonumber(ARGV[4])
+        redis.call('HSET', KEYS[1], ARGV[2], now .. '|' .. ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], age * 4)
+        local all, out = redis.call('HGETALL', KEYS[1]), {}
+        for i = 1, #all, 2 do
+          local bar = string.find(all[i + 1], '|', 1, true)
+          if now - tonumber(string.sub(all[i + 1], 1, bar - 1)) > age then
+            redis.call('HDEL', KEYS[1], all[i])
+          elseif all[i] ~= ARGV[2] then
+            out[#out + 1] = string.sub(all[i + 1], bar + 1)
+          end
+        end
+        return out
+        """;
+
+    /// <summary>
     /// Admin reset: empties the queue and removes its generations and poll log, so nothing of the
     /// old line is left. KEYS: 1 queue, 2 generations, 3 poll log.
     /// Returns the number of waiters removed. UNLINK frees a long queue and its log in the

@@ -157,6 +157,12 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             : null;
     }
 
+    public async Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        var result = (RedisResult[])(await EvaluateAsync(ShareWindowScript, [KeysOf(room).Windows], [Now(), instance, window, Milliseconds(maxAge)], StoreAvailability.BackgroundDeadline, cancellationToken))!;
+        return [.. result.Select(w => (string)w!)];
+    }
+
     /// <summary>The fields of the adaptive capacity's hash, in the order <see cref="GetCapacityAsync"/> reads them.</summary>
     private static readonly RedisValue[] s_capacityFields = ["cap", "hold", "pin", "why", "at", "v"];
 

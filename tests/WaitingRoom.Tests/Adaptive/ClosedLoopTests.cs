@@ -1,0 +1,65 @@
+using Xunit;
+
+namespace WaitingRoom.Tests.Adaptive;
+
+/// <summary>
+/// The controller in the closed loop of <see cref="ClosedLoop"/> (virtual time), held to the
+/// real-process runs' assertions (RealTime project, AdaptiveCapacityTests) for 20 seeds each: the
+/// capacity settles within ±20 % of the reference (the most visitors that keep the origin's p95
+/// under the target), follows K halving within 30 s without cutting too deep on the backlog the
+/// origin still drains, keeps the origin's p95 under the target, and recovers when K comes back.
+/// </summary>
+public sealed class ClosedLoopTests
+{
+    private const double Target = 0.5;
+
+    private static readonly Lazy<(int K4, int K2)> s_references = new(() => (ClosedLoop.Reference(4, Target, 1), ClosedLoop.Reference(2, Target, 1)));
+
+    [Fact]
+    public void Reference_MatchesTheOneMeasuredWithRealProcesses()
+    {
+        // OriginCalibration measured 58 and 28 on this machine (README, Adaptive capacity).
+        Assert.InRange(s_references.Value.K4, 54, 62);
+        Assert.InRange(s_references.Value.K2, 26, 30);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Capacity_SettlesFollowsKHalvingAndRecovers_ForEverySeed(int instances)
+    {
+        var (k4, k2) = s_references.Value;
+        var problems = new List<string>();
+        for (var seed = 1; seed <= 20; seed++)
+        {
+            var loop = new ClosedLoop(instances, seed, Target);
+            loop.Run(110, 120, (60, 2), (90, 4));
+            problems.AddRange(Settled(loop, 40, 60, k4, $"seed {seed}, K = 4"));
+            problems.AddRange(Settled(loop, 80, 90, k2, $"seed {seed}, K = 2"));
+            problems.AddRange(Settled(loop, 110, 120, k4, $"seed {seed}, K = 4 again"));
+            var seconds = loop.Trace.Where(s => s.Time >= 80 && s.Time <= 90).GroupBy(s => Math.Floor(s.Time)).Select(g => g.Last().OriginP95).Order().ToList();
+            if (seconds[seconds.Count / 2] > Target)
+            {
+                problems.Add($"seed {seed}: the origin's median p95 over 80–90 s is {seconds[seconds.Count / 2]:F3} s");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>The real runs' rule: the mean within ±20 % of the reference, every sample within ±40 %.</summary>
+    private static IEnumerable<string> Settled(ClosedLoop loop, double from, double to, int reference, string what)
+    {
+        var window = loop.Trace.Where(s => s.Time >= from && s.Time <= to).ToList();
+        var mean = window.Average(s => s.Capacity);
+        if (mean < reference * 0.8 || mean > reference * 1.2)
+        {
+            yield return $"{what}: mean capacity {mean:F1}, reference {reference}";
+        }
+
+        if (window.FirstOrDefault(s => s.Capacity < reference * 0.6 || s.Capacity > reference * 1.4) is { } outlier)
+        {
+            yield return $"{what}: capacity {outlier.Capacity} at {outlier.Time:F1} s, reference {reference}";
+        }
+    }
+}
