@@ -22,6 +22,7 @@ internal static class WaitingRoomServiceCollectionExtensions
         services.AddSingleton<VisitorTokenSigner>();
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
+        services.AddSingleton<WaitingRoom.Access.AccessRules>();
 
         // The client address (per-client newcomer cap, logs) and scheme (Secure cookie) come from
         // X-Forwarded-For / X-Forwarded-Proto only when the connection comes from a trusted proxy:
