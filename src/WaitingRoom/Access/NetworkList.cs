@@ -17,7 +17,7 @@ namespace WaitingRoom.Access;
 public sealed class NetworkList
 {
     /// <summary>What an entry must be, for error lines.</summary>
-    public const string Expected = "an IPv4 or IPv6 address or network in CIDR notation (10.0.0.0/8, 2001:db8::/32)";
+    public const string Expected = "an IPv4 or IPv6 address or network in CIDR notation without host bits (10.0.0.0/8, 2001:db8::/32)";
 
     private readonly IPNetwork[] _v4;
     private readonly IPNetwork[] _v6;
@@ -77,22 +77,23 @@ public sealed class NetworkList
     }
 
     /// <summary>
-    /// One entry: a network in CIDR notation (its base address must be the network's, as
-    /// <see cref="IPNetwork.TryParse(string, out IPNetwork)"/> requires: 10.0.0.1/8 is refused, it
-    /// is most likely a typo) or a bare address, a single host (/32, /128).
+    /// One entry: a network in CIDR notation whose address is the network's own (10.0.0.1/8 is
+    /// refused) or a bare address, a single host (/32, /128).
     /// </summary>
     public static bool TryParse(string text, out IPNetwork network)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (IPNetwork.TryParse(text, out network))
         {
-            return true;
+            // The framework masks host bits (10.0.0.1/8 becomes 10.0.0.0/8); in a deny or allow
+            // list that is most likely a typo for a single host, so it is refused, not widened.
+            return IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out var written) && written.Equals(network.BaseAddress);
         }
 
         // A bare address only: IPAddress.TryParse also reads "10" or "10.1" as addresses, which nobody means.
         network = default;
         var looksLikeAddress = !text.Contains('/', StringComparison.Ordinal) && (text.Contains(':', StringComparison.Ordinal) || text.Count(c => c == '.') == 3);
-        if (!looksLikeAddress || !IPAddress.TryParse(text, out var address) || address.ScopeId != 0)
+        if (!looksLikeAddress || !IPAddress.TryParse(text, out var address) || (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             return false;
         }

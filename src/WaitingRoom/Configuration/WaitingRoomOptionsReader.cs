@@ -315,7 +315,7 @@ public static class WaitingRoomOptionsReader
         }
 
         private Access.NetworkList Networks(string name) =>
-            new(List<IPNetwork>(name, Access.NetworkList.TryParse, $"expected comma-separated IPv4 or IPv6 addresses or networks (10.0.0.0/8, 2001:db8::/32)"));
+            new(List<IPNetwork>(name, Access.NetworkList.TryParse, "expected comma-separated IPv4 or IPv6 addresses or networks without host bits (10.0.0.0/8, 2001:db8::/32)"));
 
         private void ReadBypassHeader(WaitingRoomOptions o)
         {
