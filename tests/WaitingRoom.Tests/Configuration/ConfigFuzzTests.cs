@@ -95,6 +95,11 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_MIN_ACTIVE"] = [.. Bad(Integers(1, 10_000_000)), ("101", []), ("20", [("WR_MAX_ACTIVE", "10")])],
         ["WR_ADAPTIVE_TARGET_P95"] = Bad(Durations(0.001, 600)),
         ["WR_ADAPTIVE_MAX_ERRORS"] = Bad("abc", "-0.1", "1.5", "5%", "1e-2", "NaN", "0,05"),
+        ["WR_ALLOW_CIDRS"] = Bad("10.0.0.0/33", "office", "10.0.0.1/8", "10", "300.1.1.1", "::1/129", "fe80::1%2", "10.0.0.0/8;192.0.2.0/24"),
+        ["WR_DENY_CIDRS"] = Bad("10.0.0.0/33", "bad-net", "192.0.2.7/24", "10.1", "2001:db8::/-1", "example.com"),
+        ["WR_CRAWLERS"] = Bad("allow", "yes", "on", "bypass"),
+        ["WR_CRAWLER_CIDRS"] = [.. With([("WR_CRAWLERS", "bypass")], "10.0.0.0/33", "googlebot", "66.249.64.1/19"), ("66.249.64.0/19", [])],
+        ["WR_QUEUE_STATUS"] = Bad("201", "404", "500", "ok", "200.0", "2OO"),
     };
 
     [Fact]
@@ -269,6 +274,7 @@ public sealed class ConfigFuzzTests : IDisposable
         name.StartsWith("WR_EVENT_", StringComparison.Ordinal) ? "event"
         : name.StartsWith("WR_HEALTH_CHECK_", StringComparison.Ordinal) ? "health"
         : name.StartsWith("WR_REDIS_", StringComparison.Ordinal) ? "redis"
+        : name.StartsWith("WR_CRAWLER", StringComparison.Ordinal) ? "crawlers"
         : name;
 
     private static string TempFile(string text)
