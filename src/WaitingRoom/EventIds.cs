@@ -57,4 +57,7 @@ internal static class EventIds
 
     // 700–799: Redis connection.
     public const int RedisCertificateRejected = 700;
+
+    // 840–859: Access: address lists, crawlers, the queue page's status.
+    public const int AccessScreening = 840;
 }

@@ -14,7 +14,7 @@ namespace WaitingRoom.Access;
 /// room's, deny wins), allowed networks (never queue), and search-engine crawlers (WR_CRAWLERS).
 /// Every check is synchronous and allocation-free; with nothing configured each is one branch.
 /// </summary>
-internal sealed class AccessRules
+internal sealed partial class AccessRules
 {
     /// <summary>Seconds a crawler is told to come back after while the room queues.</summary>
     public const int CrawlerRetryAfterSeconds = 300;

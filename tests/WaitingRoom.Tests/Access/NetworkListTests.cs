@@ -23,6 +23,10 @@ public sealed class NetworkListTests
     [InlineData("::ffff:203.0.113.0/120", "::ffff:203.0.113.9", true)]
     [InlineData("::ffff:203.0.113.0/120", "203.0.114.9", false)]
     [InlineData("0.0.0.0/0", "2001:db8::1", false)]
+    [InlineData("0.0.0.0/0", "::ffff:192.0.2.1", true)]
+    [InlineData("::/0", "::ffff:192.0.2.1", true)]
+    [InlineData("2001:db8::/32", "192.0.2.1", false)]
+    [InlineData("::fffe:0:0/95", "::ffff:192.0.2.1", true)]
     [InlineData("::/0", "2001:db8::1", true)]
     public void Contains_AddressAndNetwork_MatchesByFamilyAndMapping(string network, string address, bool expected)
     {
