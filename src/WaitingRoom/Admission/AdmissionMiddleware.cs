@@ -66,7 +66,7 @@ internal sealed partial class AdmissionMiddleware(
         var room = rooms.Match(context.Request);
         feature.Room = room.Name;
 
-        // The address lists and crawler rules (issue 16), by the address WR_TRUSTED_PROXIES yields:
+        // The address lists and crawler rules, by the client address WR_TRUSTED_PROXIES yields:
         // a denied network gets nothing, not even a bypass path; an allowed one is a bypass.
         var address = context.Connection.RemoteIpAddress;
         if (access.IsDenied(address, room))
