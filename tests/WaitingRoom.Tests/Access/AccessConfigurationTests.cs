@@ -124,4 +124,21 @@ public sealed class AccessConfigurationTests
             File.Delete(file);
         }
     }
+
+    [Theory]
+    [InlineData("allowCidrs")]
+    [InlineData("denyCidrs")]
+    public void ApplyOverrides_AddressList_RefusedAtRunTime(string key)
+    {
+        // Arrange
+        var configured = new WaitingRoom.Rooms.RoomSettings { Name = "sale", Path = "/sale" };
+        var errors = new List<string>();
+
+        // Act
+        var room = WaitingRoom.Rooms.RoomsFileReader.ApplyOverrides($$"""{"{{key}}": ["10.0.0.0/8"]}""", configured, errors);
+
+        // Assert: the lists decide who the room takes, like bypassPaths, so only the file sets them.
+        Assert.Null(room);
+        Assert.Equal([$"'{key}' cannot be changed at run time: it decides which requests the room takes (change WR_ROOMS_FILE and restart)"], errors);
+    }
 }
