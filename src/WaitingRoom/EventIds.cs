@@ -61,4 +61,7 @@ internal static class EventIds
     // 820–839: Proof of work (WR_POW).
     public const int ProofRefused = 820;
     public const int ProofOfWorkOn = 821;
+
+    // 840–859: Access: address lists, crawlers, the queue page's status.
+    public const int AccessScreening = 840;
 }

@@ -23,6 +23,7 @@ internal sealed partial class AdmissionMiddleware(
     TimeProvider time,
     IOptions<WaitingRoomOptions> options,
     WaitingRoomMetrics metrics,
+    Access.AccessRules access,
     ILogger<AdmissionMiddleware> logger,
     ProofOfWork.ProofOfWorkGate? proofOfWork = null)
 {
@@ -42,6 +43,8 @@ internal sealed partial class AdmissionMiddleware(
 
         if (path.StartsWithSegments(OwnPathPrefix, StringComparison.OrdinalIgnoreCase))
         {
+            // The room's own endpoints (status, dashboard, admin, health) are nothing to index.
+            context.Response.Headers[VisitorResponses.RobotsHeader] = VisitorResponses.NoIndex;
             feature.Decision = "endpoint";
             if (context.GetEndpoint()?.Metadata.GetMetadata<WaitingRoomEndpointMetadata>() is null)
             {
@@ -63,10 +66,39 @@ internal sealed partial class AdmissionMiddleware(
 
         var room = rooms.Match(context.Request);
         feature.Room = room.Name;
+
+        // The address lists and crawler rules, by the client address WR_TRUSTED_PROXIES yields:
+        // a denied network gets nothing, not even a bypass path; an allowed one is a bypass.
+        var address = context.Connection.RemoteIpAddress;
+        if (access.IsDenied(address, room))
+        {
+            feature.Decision = "denied";
+            return VisitorResponses.WriteDeniedAsync(context);
+        }
+
         if (IsBypassed(context.Request, room))
         {
             feature.Decision = "bypass";
             return next(context);
+        }
+
+        if (access.IsAllowed(address, room))
+        {
+            feature.Decision = "allowed";
+            return next(context);
+        }
+
+        switch (access.Crawler(context.Request, address, room))
+        {
+            case Access.CrawlerVerdict.Bypass:
+                feature.Decision = "crawler-bypass";
+                return next(context);
+            case Access.CrawlerVerdict.Forward:
+                feature.Decision = "crawler";
+                return next(context);
+            case Access.CrawlerVerdict.Deferred:
+                feature.Decision = "crawler-deferred";
+                return responses.WriteCrawlerDeferredAsync(context);
         }
 
         return AdmitAsync(context, feature, room);

@@ -29,6 +29,11 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
 
     private const string JsonType = "application/json; charset=utf-8";
 
+    /// <summary>X-Robots-Tag of every answer the room itself gives: none is a page of the site to index.</summary>
+    public const string NoIndex = "noindex";
+
+    public const string RobotsHeader = "X-Robots-Tag";
+
     private readonly WaitingRoomOptions _options = options.Value;
     private readonly int _basePollSeconds = Math.Max(1, (int)Math.Ceiling(options.Value.ReleaseInterval.TotalSeconds));
 
@@ -58,7 +63,9 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             return WriteStatusJsonAsync(context, result, poll, wait, room, phase);
         }
 
-        Begin(context.Response, StatusCodes.Status200OK, retryAfter: null);
+        // WR_QUEUE_STATUS: what the product's URL answers while its visitor waits (a crawler or a
+        // CDN must not take the queue page for the product); Retry-After with 429 and 503.
+        Begin(context.Response, _options.QueueStatus, _options.QueueStatus is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable ? poll : null);
         var target = TargetOf(context.Request);
         var language = LanguageOf(context);
         var text = VisitorText.Of(language);
@@ -290,6 +297,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     {
         response.StatusCode = statusCode;
         response.Headers.CacheControl = "no-store";
+        response.Headers[RobotsHeader] = NoIndex;
         if (retryAfter is { } seconds)
         {
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

@@ -138,6 +138,11 @@ internal static class ConfigurationReport
             "WR_ADAPTIVE_MAX_ERRORS" => room.Adaptive.MaxErrors.ToString(CultureInfo.InvariantCulture),
             "WR_POW" => o.ProofOfWork.ToString().ToLowerInvariant(),
             "WR_POW_DIFFICULTY" => Number(o.ProofOfWorkDifficulty),
+            "WR_ALLOW_CIDRS" => o.AllowCidrs.ToString(),
+            "WR_DENY_CIDRS" => o.DenyCidrs.ToString(),
+            "WR_CRAWLERS" => o.Crawlers.ToString().ToLowerInvariant(),
+            "WR_CRAWLER_CIDRS" => o.CrawlerCidrs.ToString(),
+            "WR_QUEUE_STATUS" => Number(o.QueueStatus),
 
             // A variable added to the reader but not here: never guess, a secret could leak.
             _ => NotShown,
@@ -249,6 +254,8 @@ internal static class ConfigurationReport
         Line(text, $"  session cap: {Seconds(room.SessionMax)} s (0 = none)");
         Line(text, $"  TTLs: active {Seconds(room.ActiveTtl)} s, queue {Seconds(room.QueueTtl)} s, admission window {Seconds(room.AdmissionWindow)} s");
         Line(text, room.BypassPaths.Count == 0 ? null : $"  bypass paths: {string.Join(',', room.BypassPaths)}");
+        Line(text, room.AllowCidrs.IsEmpty ? null : $"  allowed networks (on top of WR_ALLOW_CIDRS): {room.AllowCidrs}");
+        Line(text, room.DenyCidrs.IsEmpty ? null : $"  denied networks (on top of WR_DENY_CIDRS): {room.DenyCidrs}");
         Line(text, room.Title is null ? null : $"  title: {room.Title}");
         Line(text, room.Message is null ? null : $"  message: {room.Message}");
         if (room.Event is not { } e)

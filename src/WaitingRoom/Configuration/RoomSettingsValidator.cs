@@ -33,6 +33,8 @@ internal sealed partial class RoomSettingsValidator
         ("sessionMax", (v, room, node, key) => room.SessionMax = v.Duration(node, key, 0, 30 * 86400) ?? room.SessionMax),
         ("queueMode", (v, room, node, key) => room.QueueMode = v.Mode(node, key) ?? room.QueueMode),
         ("bypassPaths", (v, room, node, key) => room.BypassPaths = v.BypassPaths(node) ?? room.BypassPaths),
+        ("allowCidrs", (v, room, node, key) => room.AllowCidrs = v.Networks(node, key) ?? room.AllowCidrs),
+        ("denyCidrs", (v, room, node, key) => room.DenyCidrs = v.Networks(node, key) ?? room.DenyCidrs),
         ("title", (v, room, node, key) => room.Title = v.Text(node, key, 200) ?? room.Title),
         ("message", (v, room, node, key) => room.Message = v.Text(node, key, 1000) ?? room.Message),
         ("event", (v, room, node, key) => room.Event = v.Event(node)),
@@ -323,6 +325,31 @@ internal sealed partial class RoomSettingsValidator
         }
 
         return bad.Count == 0 ? [.. value.Items.Select(i => i.Text)] : null;
+    }
+
+    /// <summary>An array of networks (<see cref="Access.NetworkList.TryParse"/>); each bad entry is one problem with its line.</summary>
+    private Access.NetworkList? Networks(SettingNode value, string key)
+    {
+        if (value.Kind != JsonTokenType.StartArray)
+        {
+            return Refused<Access.NetworkList>(value, key, "an array of networks, such as [\"10.0.0.0/8\", \"2001:db8::/32\"]");
+        }
+
+        var networks = new List<System.Net.IPNetwork>();
+        var good = true;
+        for (var i = 0; i < value.Items.Count; i++)
+        {
+            if (value.Items[i] is { Kind: JsonTokenType.String } item && Access.NetworkList.TryParse(item.Text.Trim(), out var network))
+            {
+                networks.Add(network);
+                continue;
+            }
+
+            Expected(value.Items[i], $"{key}[{i}]", Access.NetworkList.Expected, aString: true);
+            good = false;
+        }
+
+        return good ? new Access.NetworkList(networks) : null;
     }
 
     private DateTimeOffset? Time(SettingNode value, string key)

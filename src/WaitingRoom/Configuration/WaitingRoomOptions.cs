@@ -144,6 +144,21 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_POW_DIFFICULTY: the highest difficulty, in leading zero bits of SHA-256 (WR_POW=on asks every newcomer for it).</summary>
     public int ProofOfWorkDifficulty { get; set; } = WaitingRoom.ProofOfWork.ProofOfWorkChallenges.DefaultDifficulty;
 
+    /// <summary>WR_ALLOW_CIDRS: networks whose requests never queue (like WR_BYPASS_HEADER), in every room.</summary>
+    public Access.NetworkList AllowCidrs { get; set; } = Access.NetworkList.Empty;
+
+    /// <summary>WR_DENY_CIDRS: networks that get 403 and nothing else, in every room; deny wins over allow.</summary>
+    public Access.NetworkList DenyCidrs { get; set; } = Access.NetworkList.Empty;
+
+    /// <summary>WR_CRAWLERS: what search-engine crawlers get while the room would queue them.</summary>
+    public Access.CrawlerMode Crawlers { get; set; } = Access.CrawlerMode.Unavailable;
+
+    /// <summary>WR_CRAWLER_CIDRS: the crawlers' networks, the only ones a crawler is bypassed from (WR_CRAWLERS=bypass).</summary>
+    public Access.NetworkList CrawlerCidrs { get; set; } = Access.NetworkList.Empty;
+
+    /// <summary>WR_QUEUE_STATUS: the HTTP status of the queue page (200, 202, 429 or 503; Retry-After with 429 and 503).</summary>
+    public int QueueStatus { get; set; } = 200;
+
     /// <summary>WR_ROOMS_FILE: path of the rooms file, when set.</summary>
     public string? RoomsFile { get; set; }
 

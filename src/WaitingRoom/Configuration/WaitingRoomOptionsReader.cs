@@ -33,6 +33,7 @@ public static class WaitingRoomOptionsReader
         "WR_EVENT_NEW_USERS_PER_MINUTE", "WR_EVENT_QUEUE_MODE", "WR_EVENT_SESSION_MAX", "WR_EVENT_TITLE", "WR_EVENT_MESSAGE",
         "WR_ADAPTIVE", "WR_MIN_ACTIVE", "WR_ADAPTIVE_TARGET_P95", "WR_ADAPTIVE_MAX_ERRORS",
         "WR_POW", "WR_POW_DIFFICULTY",
+        "WR_ALLOW_CIDRS", "WR_DENY_CIDRS", "WR_CRAWLERS", "WR_CRAWLER_CIDRS", "WR_QUEUE_STATUS",
     ];
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
@@ -128,6 +129,7 @@ public static class WaitingRoomOptionsReader
             ReadRedis(o);
             ReadRedisTls(o);
             o.TrustedProxies = List<IPNetwork>("WR_TRUSTED_PROXIES", IsNetwork, "expected comma-separated IP addresses or networks (10.0.0.0/8)");
+            ReadAccess(o);
             o.RoomsFile = Value("WR_ROOMS_FILE");
             o.Rooms = [room, .. o.RoomsFile is { } file ? RoomsFile(file, room) : []];
             if (o.HealthCheckTimeout > o.HealthCheckInterval && Value("WR_HEALTH_CHECK_TIMEOUT") is { } timeout)
@@ -279,6 +281,43 @@ public static class WaitingRoomOptionsReader
 
             return Fail(name, path, problem) ? null : path;
         }
+
+        /// <summary>
+        /// The address lists, the crawler mode and the queue page's status. A crawler bypass without
+        /// the crawlers' networks would trust the user agent alone, so it stops start-up, as do
+        /// crawler networks that would have no effect.
+        /// </summary>
+        private void ReadAccess(WaitingRoomOptions o)
+        {
+            o.AllowCidrs = Networks("WR_ALLOW_CIDRS");
+            o.DenyCidrs = Networks("WR_DENY_CIDRS");
+            o.CrawlerCidrs = Networks("WR_CRAWLER_CIDRS");
+            o.Crawlers = Choice("WR_CRAWLERS", "unavailable", ["unavailable", "queue", "bypass"]) switch
+            {
+                "queue" => Access.CrawlerMode.Queue,
+                "bypass" => Access.CrawlerMode.Bypass,
+                _ => Access.CrawlerMode.Unavailable,
+            };
+            if (o.Crawlers == Access.CrawlerMode.Bypass && Value("WR_CRAWLER_CIDRS") is null)
+            {
+                Errors.Add("WR_CRAWLERS='bypass' needs WR_CRAWLER_CIDRS: list the crawlers' published networks (a user agent alone is never trusted for a bypass).");
+            }
+            else if (o.Crawlers != Access.CrawlerMode.Bypass && Value("WR_CRAWLER_CIDRS") is { } crawlers)
+            {
+                Fail("WR_CRAWLER_CIDRS", crawlers, "it only applies with WR_CRAWLERS=bypass: set WR_CRAWLERS=bypass, or unset WR_CRAWLER_CIDRS");
+            }
+
+            o.QueueStatus = Choice("WR_QUEUE_STATUS", "200", ["200", "202", "429", "503"]) switch
+            {
+                "202" => 202,
+                "429" => 429,
+                "503" => 503,
+                _ => 200,
+            };
+        }
+
+        private Access.NetworkList Networks(string name) =>
+            new(List<IPNetwork>(name, Access.NetworkList.TryParse, "expected comma-separated IPv4 or IPv6 addresses or networks without host bits (10.0.0.0/8, 2001:db8::/32)"));
 
         private void ReadBypassHeader(WaitingRoomOptions o)
         {

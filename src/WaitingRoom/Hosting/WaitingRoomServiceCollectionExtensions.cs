@@ -22,6 +22,7 @@ internal static class WaitingRoomServiceCollectionExtensions
         services.AddSingleton<VisitorTokenSigner>();
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
+        services.AddSingleton<WaitingRoom.Access.AccessRules>();
 
         // WR_POW: the gate exists only when the step is on, so the middleware pays one null check when it is off.
         if (options.ProofOfWork != WaitingRoom.ProofOfWork.ProofOfWorkMode.Off)

@@ -63,6 +63,7 @@ internal sealed partial class StartupReport(
             }
         }
 
+        Access.AccessRules.LogAtStart(logger, _options);
         LogPromotion(logger, _options.ReleaseInterval.TotalSeconds);
         if (_options.BackendUrls.Count == 0)
         {

@@ -40,6 +40,12 @@ public sealed class RoomSettings
     /// <summary>Path prefixes inside this room that never queue (on top of WR_BYPASS_PATHS).</summary>
     public IReadOnlyList<string> BypassPaths { get; set; } = [];
 
+    /// <summary>Networks that never queue in this room, on top of WR_ALLOW_CIDRS (rooms file only).</summary>
+    public Access.NetworkList AllowCidrs { get; set; } = Access.NetworkList.Empty;
+
+    /// <summary>Networks that get 403 in this room, on top of WR_DENY_CIDRS (rooms file only); deny wins over allow.</summary>
+    public Access.NetworkList DenyCidrs { get; set; } = Access.NetworkList.Empty;
+
     /// <summary>Heading of the queue page; null = the page's own.</summary>
     public string? Title { get; set; }
 

@@ -30,7 +30,7 @@ public static class RoomsFileReader
     private static readonly string[] s_roomProperties = ["name", "host", "path", .. RoomSettingsValidator.Settings];
 
     /// <summary>What the admin API may change at run time: the room's own settings but its bypass paths, and 'draining'.</summary>
-    private static readonly string[] s_overrideProperties = [.. RoomSettingsValidator.Settings.Where(s => s != "bypassPaths"), "draining"];
+    private static readonly string[] s_overrideProperties = [.. RoomSettingsValidator.Settings.Where(s => s is not ("bypassPaths" or "allowCidrs" or "denyCidrs")), "draining"];
 
     /// <summary>ISO 8601 with seconds (and optional fraction) or minutes only; the offset is checked separately.</summary>
     private static readonly string[] s_timeFormats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
@@ -281,7 +281,7 @@ public static class RoomsFileReader
             {
                 switch (key)
                 {
-                    case "name" or "host" or "path" or "bypassPaths":
+                    case "name" or "host" or "path" or "bypassPaths" or "allowCidrs" or "denyCidrs":
                         Rules.Add(keyLine, $"'{key}' cannot be changed at run time: it decides which requests the room takes (change WR_ROOMS_FILE and restart)");
                         break;
                     case "draining":

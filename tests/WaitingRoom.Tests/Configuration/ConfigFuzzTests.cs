@@ -97,6 +97,11 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_ADAPTIVE_MAX_ERRORS"] = Bad("abc", "-0.1", "1.5", "5%", "1e-2", "NaN", "0,05"),
         ["WR_POW"] = Bad("maybe", "1", "true", "automatic"),
         ["WR_POW_DIFFICULTY"] = Bad([.. Integers(1, 32), "18.5"]),
+        ["WR_ALLOW_CIDRS"] = Bad("10.0.0.0/33", "office", "10.0.0.1/8", "10", "300.1.1.1", "::1/129", "fe80::1%2", "10.0.0.0/8;192.0.2.0/24"),
+        ["WR_DENY_CIDRS"] = Bad("10.0.0.0/33", "bad-net", "192.0.2.7/24", "10.1", "2001:db8::/-1", "example.com"),
+        ["WR_CRAWLERS"] = Bad("allow", "yes", "on", "bypass"),
+        ["WR_CRAWLER_CIDRS"] = [.. With([("WR_CRAWLERS", "bypass")], "10.0.0.0/33", "googlebot", "66.249.64.1/19"), ("66.249.64.0/19", [])],
+        ["WR_QUEUE_STATUS"] = Bad("201", "404", "500", "ok", "200.0", "2OO"),
     };
 
     [Fact]
@@ -271,6 +276,7 @@ public sealed class ConfigFuzzTests : IDisposable
         name.StartsWith("WR_EVENT_", StringComparison.Ordinal) ? "event"
         : name.StartsWith("WR_HEALTH_CHECK_", StringComparison.Ordinal) ? "health"
         : name.StartsWith("WR_REDIS_", StringComparison.Ordinal) ? "redis"
+        : name.StartsWith("WR_CRAWLER", StringComparison.Ordinal) ? "crawlers"
         : name;
 
     private static string TempFile(string text)

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(WaitingRoom.Micro.AccessBenchmarks).Assembly).Run(args);
