@@ -34,8 +34,6 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     /// <summary>Visitors refreshed per store call, so one call never holds Redis for long.</summary>
     internal const int TouchBatch = 500;
 
-    private static readonly Task<AdmissionResult> s_active = Task.FromResult(new AdmissionResult(VisitorState.Active, 0, 0));
-
     private readonly IWaitingRoomStore _inner;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Room, string Visitor), Entry> _entries = new();
@@ -77,7 +75,7 @@ internal sealed class AdmissionCache : IWaitingRoomStore
             && _availability?.IsDown != true)
         {
             Volatile.Write(ref entry.LastUsed, now);
-            return s_active;
+            return entry.Result;
         }
 
         return AdmitThroughStoreAsync(room, visitorId, clientKey, cancellationToken);
@@ -91,7 +89,7 @@ internal sealed class AdmissionCache : IWaitingRoomStore
         {
             // Confirmed now, by the store's own answer: the store has just refreshed last-seen.
             var now = _time.GetTimestamp();
-            _entries[(room.Name, visitorId)] = new Entry(room, now, now + lifetime);
+            _entries[(room.Name, visitorId)] = new Entry(room, now, now + lifetime, result.AdmittedAt);
         }
 
         return result;
@@ -204,8 +202,11 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task PingAsync(CancellationToken cancellationToken) => _inner.PingAsync(cancellationToken);
 
     /// <summary>One visitor admitted from memory. Times are <see cref="TimeProvider.GetTimestamp"/> values.</summary>
-    private sealed class Entry(RoomPolicy policy, long confirmed, long freshUntil)
+    private sealed class Entry(RoomPolicy policy, long confirmed, long freshUntil, long admittedAt)
     {
+        /// <summary>The answer given from memory: active, with the admission's start as the store said it (one allocation per entry, none per request).</summary>
+        public readonly Task<AdmissionResult> Result = Task.FromResult(new AdmissionResult(VisitorState.Active, 0, 0) { AdmittedAt = admittedAt });
+
         /// <summary>The policy the store decided under: another policy (a changed setting, an event phase) goes to the store.</summary>
         public readonly RoomPolicy Policy = policy;
 

@@ -33,7 +33,12 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var now = Now();
         lock (state.Lock)
         {
-            return Task.FromResult(Admit(state, room, visitorId, clientKey, now));
+            var result = Admit(state, room, visitorId, clientKey, now);
+
+            // The session's start tells one admission from the next (the signed admission assertion's jti).
+            return Task.FromResult(result.State == VisitorState.Active && state.Since.TryGetScore(visitorId, out var since)
+                ? result with { AdmittedAt = since }
+                : result);
         }
     }
 

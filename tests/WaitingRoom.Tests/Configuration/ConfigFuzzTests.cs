@@ -27,6 +27,11 @@ public sealed class ConfigFuzzTests : IDisposable
     private readonly string _notRooms = TempFile("[1, 2, 3]");
     private readonly string _notPem = TempFile("not a certificate");
     private readonly string _noPosition = TempFile("<p>Please wait: {{queueLength}} in line</p>");
+    private static readonly (string Name, string Value)[] s_assertion = [("WR_ADMISSION_HEADER", "on")];
+    private readonly string _rsaKey = TempFile(System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem());
+    private readonly string _p384Key = TempFile(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384).ExportECPrivateKeyPem());
+    private readonly string _publicKey = TempFile(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportSubjectPublicKeyInfoPem());
+    private readonly string _p256Key = TempFile(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
 
     /// <summary>Variables no value of which can stop start-up, and why.</summary>
     private static readonly Dictionary<string, string> s_noBadValue = new(StringComparer.Ordinal)
@@ -95,6 +100,9 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_MIN_ACTIVE"] = [.. Bad(Integers(1, 10_000_000)), ("101", []), ("20", [("WR_MAX_ACTIVE", "10")])],
         ["WR_ADAPTIVE_TARGET_P95"] = Bad(Durations(0.001, 600)),
         ["WR_ADAPTIVE_MAX_ERRORS"] = Bad("abc", "-0.1", "1.5", "5%", "1e-2", "NaN", "0,05"),
+        ["WR_ADMISSION_HEADER"] = Bad("maybe", "true", "1", "signed"),
+        ["WR_ADMISSION_KEY"] = [.. With(s_assertion, "/nonexistent/key.pem", _notPem, Path.GetTempPath(), _rsaKey, _p384Key, _publicKey), (_p256Key, [("WR_ADMISSION_HEADER", "off")])],
+        ["WR_ADMISSION_ISSUER"] = [.. With(s_assertion, new string('i', 201), "two words", "tab\there", "ü"), ("waitingroom", [])],
     };
 
     [Fact]
@@ -263,6 +271,10 @@ public sealed class ConfigFuzzTests : IDisposable
         File.Delete(_badJson);
         File.Delete(_badRoom);
         File.Delete(_notRooms);
+        File.Delete(_rsaKey);
+        File.Delete(_p384Key);
+        File.Delete(_publicKey);
+        File.Delete(_p256Key);
     }
 
     private static string Group(string name) =>
