@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "watch-capacity" => await WatchCapacityCommand.RunAsync(new Arguments(args[1..])),
     "wait-released" => await WaitReleasedCommand.RunAsync(new Arguments(args[1..])),
     "report" => ReportCommand.Run(new Arguments(args[1..])),
+    "assertion-cost" => await AssertionCostCommand.RunAsync(new Arguments(args[1..])),
     _ => Usage(),
 };
 
@@ -20,6 +21,7 @@ static int Usage()
           watch-capacity  --redis host:port --max M --seconds T [--interval-ms 50]
           wait-released   --redis host:port --count N [--free] [--timeout 30]
           report          --raw DIR --out DIR [--svg file]
+          assertion-cost  [--count 20000]   (WR-Admission: µs per signature and per cached request, no HTTP)
         """);
     return 64;
 }
