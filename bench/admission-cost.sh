@@ -8,7 +8,8 @@
 # generated key). Each round measures both (alternating which goes first) with
 # `wrk -t1 -c32 -d10s` rotating the 256 cookies, after one 15 s warm-up of each. The figure is the
 # instance's own CPU time (utime+stime from /proc/PID/stat) over the requests it forwarded:
-# microseconds of CPU per request. Prints one line per run and the medians. Kills what it started (by PID).
+# microseconds of CPU per request. Prints one line per run, the medians, and the median of each
+# round's on-minus-off difference (the two runs of a round share the machine's moment). Kills what it started (by PID).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -66,8 +67,13 @@ for round in $(seq "$rounds"); do
     read -r requests cost < <(run "$name" 10)
     echo "round $round $name: $requests requests, $cost us CPU per request"
     echo "$cost" >>"$work/$name"
+    eval "cost_$name=$cost"
   done
+  # The two runs of one round met the same moment of the machine: their difference is the round's figure.
+  awk -v on="$cost_on" -v off="$cost_off" 'BEGIN { printf "%.1f\n", on - off }' >>"$work/diff"
 done
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 off=$(median "$work/off"); on=$(median "$work/on")
-awk -v off="$off" -v on="$on" 'BEGIN { printf "median CPU per forwarded request: off %.1f us, on %.1f us, difference %+.1f us (%+.1f%%)\n", off, on, on - off, (on - off) * 100 / off }'
+diff=$(median "$work/diff")
+range=$(sort -n "$work/diff" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%+.1f to %+.1f", lo, hi }')
+awk -v off="$off" -v on="$on" -v d="$diff" -v r="$range" 'BEGIN { printf "median CPU per forwarded request: off %.1f us, on %.1f us; median of the rounds on-off differences %+.1f us (rounds: %s us)\n", off, on, d, r }'

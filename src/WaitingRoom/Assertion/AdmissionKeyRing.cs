@@ -93,7 +93,8 @@ internal sealed partial class AdmissionKeyRing
         {
             var generated = new Dictionary<string, SigningKey>(StringComparer.Ordinal);
             var signing = new List<SigningKey>();
-            foreach (var key in stored.Where(k => k.Private is not null && k.ListedUntil > nowMs))
+            // With the operator's key, generated keys still listed are only listed: they never sign here.
+            foreach (var key in stored.Where(k => _operatorKey is null && k.Private is not null && k.ListedUntil > nowMs))
             {
                 if (!_generated.TryGetValue(key.Kid, out var known))
                 {
