@@ -35,21 +35,20 @@ internal sealed partial class AdmissionAssertions(
     /// <summary>Past the session's end an assertion stays valid this long: for clock skew and requests still in flight.</summary>
     public static readonly TimeSpan Leeway = TimeSpan.FromSeconds(30);
 
-    /// <summary>Assertions kept at most; when full the memory starts again (each visitor then costs one more signature).</summary>
-    internal const int Capacity = 200_000;
+    /// <summary>Assertions kept at most (about 1 KB each); when full the memory starts again (each visitor then costs one more signature).</summary>
+    internal const int Capacity = 100_000;
 
     private readonly string _issuer = options.Value.AdmissionIssuer;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly ConcurrentDictionary<(string Room, string Visitor), Signed> _signed = new();
     private int _unsignedLogged;
+    private long _signatures;
 
     /// <summary>Assertions held now (for tests and diagnostics).</summary>
     public int Count => _signed.Count;
 
     /// <summary>Signatures made since start (for tests and the measurement of the cache).</summary>
     public long Signatures => Interlocked.Read(ref _signatures);
-
-    private long _signatures;
 
     /// <summary>
     /// The assertion for <paramref name="visitorId"/>'s admission that began at <paramref name="admittedAt"/>

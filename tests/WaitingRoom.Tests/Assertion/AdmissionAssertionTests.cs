@@ -89,7 +89,8 @@ public sealed class AdmissionAssertionTests : IAsyncLifetime
         {
         }
 
-        // Released on this instance: its admission cache forgets the visitor at once, so the next request is a new admission.
+        // Released on this instance: its admission cache forgets the visitor at once, so the next request is a new
+        // admission; the pause only makes sure it starts at a later millisecond of the store's clock.
         await Task.Delay(5);
         var next = await AssertionVerifier.AssertionAsync(visitor);
 
