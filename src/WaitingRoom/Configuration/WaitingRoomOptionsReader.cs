@@ -469,7 +469,7 @@ public static class WaitingRoomOptionsReader
         /// <summary>The EC P-256 private key of a PEM file (SEC 1 "EC PRIVATE KEY" or PKCS#8 "PRIVATE KEY"); null and one error naming WR_ADMISSION_KEY otherwise.</summary>
         private ECDsa? AdmissionKeyFile(string path)
         {
-            const string Expected = "expected a readable PEM file holding an EC P-256 private key (e.g. from `openssl ecparam -name prime256v1 -genkey -noout`)";
+            const string Expected = "expected a readable PEM file holding an EC P-256 private key, as `openssl ecparam -name prime256v1 -genkey -noout -out admission.pem` writes";
             var key = ECDsa.Create();
             try
             {
@@ -487,7 +487,8 @@ public static class WaitingRoomOptionsReader
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
             {
                 // A public key imports and fails at export; an RSA key or an encrypted PEM fails at import.
-                Fail("WR_ADMISSION_KEY", path, $"{Expected} ({FirstLine(ex.Message)})");
+                var problem = ex is ArgumentException ? "no unencrypted PEM private key found in it" : FirstLine(ex.Message);
+                Fail("WR_ADMISSION_KEY", path, $"{Expected} ({problem})");
                 key.Dispose();
                 return null;
             }

@@ -96,11 +96,13 @@ public sealed class AdmissionKeyRotationTests : IAsyncLifetime
         // Act: the file replaced, the instance restarted.
         clock.Advance(TimeSpan.FromMinutes(5));
         await using var after = await ProxyInstance.StartAsync(Settings(prefix, newKey.Path), time: clock);
-        var (newKid, _) = await SignedNowAsync(after);
+        var (newKid, token) = await SignedNowAsync(after);
         var listed = await AssertionVerifier.KidsAsync(after);
+        var verified = await AssertionVerifier.ValidateAsync(token, (await AssertionVerifier.FetchJwksAsync(after)).Set);
 
         // Assert: the new key signs and comes first; the previous one stays until ListedAfterUse after it last signed.
         Assert.NotEqual(oldKid, newKid);
+        Assert.True(verified.IsValid, verified.Exception?.Message);
         Assert.Equal([newKid, oldKid], listed);
         await StepAsync(after, clock, AdmissionKeySchedule.ListedAfterUse - TimeSpan.FromMinutes(10));
         Assert.Equal([newKid, oldKid], await AssertionVerifier.KidsAsync(after));
