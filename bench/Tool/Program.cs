@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "wait-released" => await WaitReleasedCommand.RunAsync(new Arguments(args[1..])),
     "report" => ReportCommand.Run(new Arguments(args[1..])),
     "pow" => await PowCommand.RunAsync(new Arguments(args[1..])),
+    "assertion-cost" => await AssertionCostCommand.RunAsync(new Arguments(args[1..])),
     _ => Usage(),
 };
 
@@ -22,6 +23,7 @@ static int Usage()
           wait-released   --redis host:port --count N [--free] [--timeout 30]
           report          --raw DIR --out DIR [--svg file]
           pow             [--difficulties 12,14,16,18,20] [--runs 7] [--engines race,subtle,js] [--timeout 300] [--chromium path] [--wwwroot DIR]
+          assertion-cost  [--count 20000]   (WR-Admission: µs per signature and per cached request, no HTTP)
         """);
     return 64;
 }

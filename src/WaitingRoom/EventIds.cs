@@ -58,6 +58,13 @@ internal static class EventIds
     // 700–799: Redis connection.
     public const int RedisCertificateRejected = 700;
 
+    // 800–819: The signed admission assertion (WR-Admission) and its keys.
+    public const int AdmissionKeyListed = 800;
+    public const int AdmissionKeysFailed = 801;
+    public const int AdmissionKeysRecovered = 802;
+    public const int AdmissionUnsigned = 803;
+    public const int AdmissionAssertionsOn = 804;
+
     // 820–839: Proof of work (WR_POW).
     public const int ProofRefused = 820;
     public const int ProofOfWorkOn = 821;

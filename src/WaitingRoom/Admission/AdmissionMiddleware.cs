@@ -169,6 +169,7 @@ internal sealed partial class AdmissionMiddleware(
         switch (result.State)
         {
             case VisitorState.Active:
+                feature.Admission = result;
                 await next(context);
                 return;
             case VisitorState.Rejected:

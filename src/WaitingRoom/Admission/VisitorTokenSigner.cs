@@ -158,6 +158,18 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// <summary>The cookie key, for keys derived from it (the proof-of-work challenges'); only after <see cref="EnsureReadyAsync"/>.</summary>
     public byte[] CurrentKey() => Key();
 
+    /// <summary>
+    /// A stable 128-bit name (22 base64url characters) for <paramref name="value"/> under <paramref name="purpose"/>:
+    /// HMAC-SHA256 with the cookie key over "purpose:value", so every instance derives the same one and it
+    /// is never a token (a token's MAC covers the bare id, and ids hold no ':'). For the admission assertion's sub and jti.
+    /// </summary>
+    public string Pseudonym(string purpose, string value)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(Key(), Encoding.UTF8.GetBytes(purpose + ":" + value), mac);
+        return Base64Url.EncodeToString(mac[..MacBytes]);
+    }
+
     private byte[] Key() => Volatile.Read(ref _key) ?? throw new InvalidOperationException("The cookie key is not loaded yet; call EnsureReadyAsync first.");
 
     private static void Sign(byte[] key, ReadOnlySpan<char> id, Span<byte> mac)

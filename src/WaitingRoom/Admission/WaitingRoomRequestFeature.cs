@@ -15,4 +15,7 @@ internal sealed class WaitingRoomRequestFeature
     public string? VisitorId { get; set; }
 
     public Queue.RoomPolicy? Policy { get; set; }
+
+    /// <summary>The store's answer when it admitted the request (null when bypassed or forwarded unchecked): what the WR-Admission assertion states.</summary>
+    public Queue.AdmissionResult? Admission { get; set; }
 }

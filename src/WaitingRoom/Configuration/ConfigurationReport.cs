@@ -42,6 +42,7 @@ internal static class ConfigurationReport
         Line(text, $"backends: {Backends(options)}");
         Line(text, $"cookie key: {CookieKey(options)}");
         Line(text, $"admin API: {(options.AdminToken is null ? "off (WR_ADMIN_TOKEN is unset)" : "on, at /_wr/admin/ with the bearer token of WR_ADMIN_TOKEN")}");
+        Line(text, $"admission assertion: {AdmissionAssertion(options)}");
         Line(text, $"promotion: every {Seconds(options.ReleaseInterval)} s; while the store is unreachable: {FailureModeName(options.FailureMode)}");
 
         foreach (var room in options.Rooms)
@@ -144,6 +145,11 @@ internal static class ConfigurationReport
             "WR_CRAWLER_CIDRS" => o.CrawlerCidrs.ToString(),
             "WR_QUEUE_STATUS" => Number(o.QueueStatus),
 
+            "WR_ADMISSION_HEADER" => o.AdmissionHeader ? "on" : "off",
+
+            // The path of the signing key, like the Redis client key's, is only said to be set.
+            "WR_ADMISSION_KEY" => IsSet(configuration, name) ? "(set)" : "",
+            "WR_ADMISSION_ISSUER" => o.AdmissionIssuer,
             // A variable added to the reader but not here: never guess, a secret could leak.
             _ => NotShown,
         };
@@ -236,6 +242,13 @@ internal static class ConfigurationReport
         : o.UsesInMemoryStore
             ? "created at start and kept in memory (WR_SECRET is unset): cookies do not survive a restart"
             : "created once and shared through the store (WR_SECRET is unset), so every instance accepts every other's cookies";
+
+    private static string AdmissionAssertion(WaitingRoomOptions o) =>
+        !o.AdmissionHeader ? "off (WR_ADMISSION_HEADER=off; a client's WR-Admission header is still removed)"
+        : $"on: admitted requests carry WR-Admission (ES256 JWT, iss '{o.AdmissionIssuer}'), keys at /_wr/.well-known/jwks.json, " +
+          (o.AdmissionKey is not null ? "signed with the key of WR_ADMISSION_KEY"
+           : o.UsesInMemoryStore ? "signed with a generated key rotated daily, kept in memory (a restart starts a new key)"
+           : "signed with a generated key rotated daily and shared through the store");
 
     private static string FailureModeName(FailureMode mode) =>
         mode == FailureMode.Open ? "open (every request is forwarded, unchecked)" : "closed (a 503 page with Retry-After)";

@@ -168,6 +168,15 @@ public sealed class WaitingRoomOptions
     /// <summary>The room of requests that match no other room, from the WR_* variables.</summary>
     public Rooms.RoomSettings DefaultRoom => Rooms[0];
 
+    /// <summary>WR_ADMISSION_HEADER: every request forwarded for an admitted visitor carries a signed <c>WR-Admission</c> JWT.</summary>
+    public bool AdmissionHeader { get; set; }
+
+    /// <summary>WR_ADMISSION_KEY: the operator's EC P-256 signing key (from a PEM file); null = keys generated and shared through the store.</summary>
+    public System.Security.Cryptography.ECDsa? AdmissionKey { get; set; }
+
+    /// <summary>WR_ADMISSION_ISSUER: the <c>iss</c> claim of the admission assertion.</summary>
+    public string AdmissionIssuer { get; set; } = "waitingroom";
+
     /// <summary>True when the embedded in-memory store is used.</summary>
     public bool UsesInMemoryStore => RedisHost is null;
 }

@@ -34,6 +34,7 @@ public static class WaitingRoomOptionsReader
         "WR_ADAPTIVE", "WR_MIN_ACTIVE", "WR_ADAPTIVE_TARGET_P95", "WR_ADAPTIVE_MAX_ERRORS",
         "WR_POW", "WR_POW_DIFFICULTY",
         "WR_ALLOW_CIDRS", "WR_DENY_CIDRS", "WR_CRAWLERS", "WR_CRAWLER_CIDRS", "WR_QUEUE_STATUS",
+        "WR_ADMISSION_HEADER", "WR_ADMISSION_KEY", "WR_ADMISSION_ISSUER",
     ];
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
@@ -126,6 +127,7 @@ public static class WaitingRoomOptionsReader
 
             ReadBypassHeader(o);
             ReadProofOfWork(o);
+            ReadAdmissionAssertion(o);
             ReadRedis(o);
             ReadRedisTls(o);
             o.TrustedProxies = List<IPNetwork>("WR_TRUSTED_PROXIES", IsNetwork, "expected comma-separated IP addresses or networks (10.0.0.0/8)");
@@ -493,6 +495,59 @@ public static class WaitingRoomOptionsReader
                 {
                     Fail("WR_REDIS_TLS_KEY", key, $"expected the PEM private key of the certificate in WR_REDIS_TLS_CERT ({FirstLine(ex.Message)})");
                 }
+            }
+        }
+
+        /// <summary>The variables of the admission assertion that mean nothing while WR_ADMISSION_HEADER is off.</summary>
+        private static readonly string[] s_admissionSettings = ["WR_ADMISSION_KEY", "WR_ADMISSION_ISSUER"];
+
+        /// <summary>WR_ADMISSION_HEADER, and WR_ADMISSION_KEY / WR_ADMISSION_ISSUER, which mean nothing without it.</summary>
+        private void ReadAdmissionAssertion(WaitingRoomOptions o)
+        {
+            o.AdmissionHeader = Choice("WR_ADMISSION_HEADER", "off", ["off", "on"]) == "on";
+            if (!o.AdmissionHeader)
+            {
+                foreach (var name in s_admissionSettings.Where(n => Value(n) is not null))
+                {
+                    Errors.Add($"{name} is set but WR_ADMISSION_HEADER is off: set WR_ADMISSION_HEADER=on, or unset {name}.");
+                }
+
+                return;
+            }
+
+            o.AdmissionIssuer = Text("WR_ADMISSION_ISSUER", t => t.Length <= 200 && t.All(c => c is > ' ' and <= '~'),
+                "expected 1 to 200 printable ASCII characters without spaces (a URL or a name the origin checks)") ?? o.AdmissionIssuer;
+            if (Value("WR_ADMISSION_KEY") is { } path)
+            {
+                o.AdmissionKey = AdmissionKeyFile(path);
+            }
+        }
+
+        /// <summary>The EC P-256 private key of a PEM file (SEC 1 "EC PRIVATE KEY" or PKCS#8 "PRIVATE KEY"); null and one error naming WR_ADMISSION_KEY otherwise.</summary>
+        private ECDsa? AdmissionKeyFile(string path)
+        {
+            const string Expected = "expected a readable PEM file holding an EC P-256 private key, as `openssl ecparam -name prime256v1 -genkey -noout -out admission.pem` writes";
+            var key = ECDsa.Create();
+            try
+            {
+                key.ImportFromPem(File.ReadAllText(path));
+                var parameters = key.ExportParameters(includePrivateParameters: true);
+                if (parameters.Curve.Oid?.Value != "1.2.840.10045.3.1.7")
+                {
+                    Fail("WR_ADMISSION_KEY", path, $"{Expected} (the key is on the curve {parameters.Curve.Oid?.FriendlyName ?? "unknown"}, not P-256)");
+                    key.Dispose();
+                    return null;
+                }
+
+                return key;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                // A public key imports and fails at export; an RSA key or an encrypted PEM fails at import.
+                var problem = ex is ArgumentException ? "no unencrypted PEM private key found in it" : FirstLine(ex.Message);
+                Fail("WR_ADMISSION_KEY", path, $"{Expected} ({problem})");
+                key.Dispose();
+                return null;
             }
         }
 

@@ -38,6 +38,7 @@ public static class WaitingRoomApplicationBuilderExtensions
             .AddWaitingRoomStore(options)
             .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdaptiveCapacity()
+            .AddWaitingRoomAdmissionAssertion(options)
             .AddWaitingRoomProxy(options);
         return builder;
     }
@@ -59,6 +60,7 @@ public static class WaitingRoomApplicationBuilderExtensions
 
         WaitingRoomEndpoints.Map(app);
         app.Services.GetService<AdminEndpoints>()?.Map(app);
+        WaitingRoom.Assertion.JwksEndpoint.Map(app);
 
         if (options.BackendUrls.Count > 0)
         {

@@ -140,6 +140,7 @@ internal static class WaitingRoomServiceCollectionExtensions
             .AddTransforms(context =>
             {
                 context.RequestTransforms.Add(new StripVisitorCookieTransform(options.CookieName));
+                context.RequestTransforms.Add(new WaitingRoom.Assertion.AdmissionAssertionTransform(context.Services.GetService<WaitingRoom.Assertion.AdmissionAssertions>()));
                 context.ResponseTransforms.Add(context.Services.GetRequiredService<OriginCommandTransform>());
             });
         return services;

@@ -34,8 +34,6 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     /// <summary>Visitors refreshed per store call, so one call never holds Redis for long.</summary>
     internal const int TouchBatch = 500;
 
-    private static readonly Task<AdmissionResult> s_active = Task.FromResult(new AdmissionResult(VisitorState.Active, 0, 0));
-
     private readonly IWaitingRoomStore _inner;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Room, string Visitor), Entry> _entries = new();
@@ -69,14 +67,14 @@ internal sealed class AdmissionCache : IWaitingRoomStore
         TimeSpan.FromTicks(Math.Min(releaseInterval.Ticks / 2, TimeSpan.TicksPerSecond));
 
     public Task<AdmissionResult> AdmitAsync(RoomPolicy room, string visitorId, string? clientKey, CancellationToken cancellationToken) =>
-        IsActiveInMemory(room, visitorId) ? s_active : AdmitThroughStoreAsync(room, _inner.AdmitAsync(room, visitorId, clientKey, cancellationToken), visitorId);
+        ActiveInMemory(room, visitorId) ?? AdmitThroughStoreAsync(room, _inner.AdmitAsync(room, visitorId, clientKey, cancellationToken), visitorId);
 
     /// <summary>As <see cref="AdmitAsync"/>: an active visitor from memory, anyone else by the store, which queues no newcomer.</summary>
     public Task<AdmissionResult> AdmitKnownAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken) =>
-        IsActiveInMemory(room, visitorId) ? s_active : AdmitThroughStoreAsync(room, _inner.AdmitKnownAsync(room, visitorId, cancellationToken), visitorId);
+        ActiveInMemory(room, visitorId) ?? AdmitThroughStoreAsync(room, _inner.AdmitKnownAsync(room, visitorId, cancellationToken), visitorId);
 
-    /// <summary>True (and the entry marked used) when the store said active under this very policy within the entry's lifetime, and the store is not down.</summary>
-    private bool IsActiveInMemory(RoomPolicy room, string visitorId)
+    /// <summary>The answer from memory (and the entry marked used) when the store said active under this very policy within the entry's lifetime, and the store is not down.</summary>
+    private Task<AdmissionResult>? ActiveInMemory(RoomPolicy room, string visitorId)
     {
         var now = _time.GetTimestamp();
         if (_entries.TryGetValue((room.Name, visitorId), out var entry)
@@ -85,10 +83,10 @@ internal sealed class AdmissionCache : IWaitingRoomStore
             && _availability?.IsDown != true)
         {
             Volatile.Write(ref entry.LastUsed, now);
-            return true;
+            return entry.Result;
         }
 
-        return false;
+        return null;
     }
 
     private async Task<AdmissionResult> AdmitThroughStoreAsync(RoomPolicy room, Task<AdmissionResult> decision, string visitorId)
@@ -99,7 +97,7 @@ internal sealed class AdmissionCache : IWaitingRoomStore
         {
             // Confirmed now, by the store's own answer: the store has just refreshed last-seen.
             var now = _time.GetTimestamp();
-            _entries[(room.Name, visitorId)] = new Entry(room, now, now + lifetime);
+            _entries[(room.Name, visitorId)] = new Entry(room, now, now + lifetime, result.AdmittedAt);
         }
 
         return result;
@@ -215,8 +213,11 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task PingAsync(CancellationToken cancellationToken) => _inner.PingAsync(cancellationToken);
 
     /// <summary>One visitor admitted from memory. Times are <see cref="TimeProvider.GetTimestamp"/> values.</summary>
-    private sealed class Entry(RoomPolicy policy, long confirmed, long freshUntil)
+    private sealed class Entry(RoomPolicy policy, long confirmed, long freshUntil, long admittedAt)
     {
+        /// <summary>The answer given from memory: active, with the admission's start as the store said it (one allocation per entry, none per request).</summary>
+        public readonly Task<AdmissionResult> Result = Task.FromResult(new AdmissionResult(VisitorState.Active, 0, 0) { AdmittedAt = admittedAt });
+
         /// <summary>The policy the store decided under: another policy (a changed setting, an event phase) goes to the store.</summary>
         public readonly RoomPolicy Policy = policy;
 

@@ -9,4 +9,11 @@ public readonly record struct AdmissionResult(VisitorState State, long Position,
 {
     /// <summary>True when this step took a new slot for the visitor straight away (not a refresh, not a promoted arrival).</summary>
     public bool Admitted { get; init; }
+
+    /// <summary>
+    /// For <see cref="VisitorState.Active"/>: when this admission began (Unix milliseconds, the store's
+    /// session start that WR_SESSION_MAX counts from); the same on every request of one admission and
+    /// new for the next one. 0 when the store did not say.
+    /// </summary>
+    public long AdmittedAt { get; init; }
 }

@@ -33,7 +33,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var now = Now();
         lock (state.Lock)
         {
-            return Task.FromResult(Admit(state, room, visitorId, clientKey, now, knownOnly: false));
+            return Task.FromResult(WithSessionStart(state, visitorId, Admit(state, room, visitorId, clientKey, now, knownOnly: false)));
         }
     }
 
@@ -43,9 +43,13 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         var now = Now();
         lock (state.Lock)
         {
-            return Task.FromResult(Admit(state, room, visitorId, null, now, knownOnly: true));
+            return Task.FromResult(WithSessionStart(state, visitorId, Admit(state, room, visitorId, null, now, knownOnly: true)));
         }
     }
+
+    /// <summary>An active visitor's answer carries its session's start, which tells one admission from the next (the signed admission assertion's jti).</summary>
+    private static AdmissionResult WithSessionStart(Room state, string visitorId, AdmissionResult result) =>
+        result.State == VisitorState.Active && state.Since.TryGetScore(visitorId, out var since) ? result with { AdmittedAt = since } : result;
 
     /// <param name="knownOnly">A newcomer is answered <see cref="VisitorState.Unknown"/> and takes nothing (the admit script's ARGV[17]).</param>
     private static AdmissionResult Admit(Room state, RoomPolicy room, string visitorId, string? clientKey, long now, bool knownOnly)

@@ -27,6 +27,11 @@ public sealed class ConfigFuzzTests : IDisposable
     private readonly string _notRooms = TempFile("[1, 2, 3]");
     private readonly string _notPem = TempFile("not a certificate");
     private readonly string _noPosition = TempFile("<p>Please wait: {{queueLength}} in line</p>");
+    private static readonly (string Name, string Value)[] s_assertion = [("WR_ADMISSION_HEADER", "on")];
+    private readonly string _rsaKey = TempFile(System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem());
+    private readonly string _p384Key = TempFile(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384).ExportECPrivateKeyPem());
+    private readonly string _publicKey = TempFile(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportSubjectPublicKeyInfoPem());
+    private readonly string _p256Key = TempFile(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
 
     /// <summary>Variables no value of which can stop start-up, and why.</summary>
     private static readonly Dictionary<string, string> s_noBadValue = new(StringComparer.Ordinal)
@@ -102,6 +107,9 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_CRAWLERS"] = Bad("allow", "yes", "on", "bypass"),
         ["WR_CRAWLER_CIDRS"] = [.. With([("WR_CRAWLERS", "bypass")], "10.0.0.0/33", "googlebot", "66.249.64.1/19"), ("66.249.64.0/19", [])],
         ["WR_QUEUE_STATUS"] = Bad("201", "404", "500", "ok", "200.0", "2OO"),
+        ["WR_ADMISSION_HEADER"] = Bad("maybe", "true", "1", "signed"),
+        ["WR_ADMISSION_KEY"] = [.. With(s_assertion, "/nonexistent/key.pem", _notPem, Path.GetTempPath(), _rsaKey, _p384Key, _publicKey), (_p256Key, [("WR_ADMISSION_HEADER", "off")])],
+        ["WR_ADMISSION_ISSUER"] = [.. With(s_assertion, new string('i', 201), "two words", "tab\there", "ü"), ("waitingroom", [])],
     };
 
     [Fact]
@@ -150,7 +158,7 @@ public sealed class ConfigFuzzTests : IDisposable
     public void Read_SeededCombinationsOfBadValues_NamesEveryOne()
     {
         // Arrange: 300 combinations of 2 to 6 bad variables, at most one per group (events,
-        // health checks and Redis judge their variables together).
+        // health checks, Redis, crawlers and the admission assertion judge their variables together).
         var table = Table();
         var names = table.Keys.ToList();
         var random = new Random(Seed);
@@ -168,6 +176,12 @@ public sealed class ConfigFuzzTests : IDisposable
                 }
 
                 var (value, with) = table[name][random.Next(table[name].Length)];
+                if (companions.ContainsKey(name) || with.Any(c => chosen.ContainsKey(c.Item1)))
+                {
+                    // A variable another one's bad value needs set right cannot be bad in the same round.
+                    continue;
+                }
+
                 chosen[name] = value;
                 foreach (var (companion, companionValue) in with)
                 {
@@ -270,6 +284,10 @@ public sealed class ConfigFuzzTests : IDisposable
         File.Delete(_badJson);
         File.Delete(_badRoom);
         File.Delete(_notRooms);
+        File.Delete(_rsaKey);
+        File.Delete(_p384Key);
+        File.Delete(_publicKey);
+        File.Delete(_p256Key);
     }
 
     private static string Group(string name) =>
@@ -277,6 +295,7 @@ public sealed class ConfigFuzzTests : IDisposable
         : name.StartsWith("WR_HEALTH_CHECK_", StringComparison.Ordinal) ? "health"
         : name.StartsWith("WR_REDIS_", StringComparison.Ordinal) ? "redis"
         : name.StartsWith("WR_CRAWLER", StringComparison.Ordinal) ? "crawlers"
+        : name.StartsWith("WR_ADMISSION_", StringComparison.Ordinal) ? "assertion"
         : name;
 
     private static string TempFile(string text)

@@ -111,6 +111,7 @@ public sealed class TestBackend : IAsyncDisposable
             ["xForwardedFor"] = headers["X-Forwarded-For"].ToString(),
             ["xForwardedProto"] = headers["X-Forwarded-Proto"].ToString(),
             ["xForwardedHost"] = headers["X-Forwarded-Host"].ToString(),
+            ["wrAdmission"] = headers["WR-Admission"].Count == 0 ? null : headers["WR-Admission"].ToArray(),
             ["bodyLength"] = bytes.Length,
             ["bodySha256"] = Convert.ToHexString(SHA256.HashData(bytes)),
         });

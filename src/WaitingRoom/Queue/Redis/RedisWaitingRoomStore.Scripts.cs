@@ -161,8 +161,9 @@ internal sealed partial class RedisWaitingRoomStore
     /// 14 generation width (ms), 15 adaptive (1: max active is the adaptive capacity's upper bound, see
     /// <see cref="CapacityFunctions"/>), 16 its lower bound, 17 known only (1: a newcomer, who is not active, released,
     /// queued or pushed back, is answered unknown and takes nothing: it has to show a proof of work first).
-    /// Returns {state, position, queueLength, retryAfterMs, admitted}; state 0 unknown (known only), 1 active, 3 queued, 4 rejected,
-    /// 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total).
+    /// Returns {state, position, queueLength, retryAfterMs, admitted, admittedAt}; state 0 unknown (known only), 1 active,
+    /// 3 queued, 4 rejected, 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total);
+    /// admittedAt (active only) the session's start in the since set, which tells one admission from the next.
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
     /// admission of the minute, and a newcomer is only admitted when nobody waits ahead.
@@ -195,6 +196,10 @@ internal sealed partial class RedisWaitingRoomStore
             end
           end
         end
+        -- One ZSCORE (O(1)): the session's start, kept by activate with NX.
+        local function admitted_at()
+          return tonumber(redis.call('ZSCORE', KEYS[6], id)) or now
+        end
         local function within_rate()
           if rate <= 0 then return true end
           redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', string.format('(%d', now - 60000))
@@ -213,8 +218,7 @@ internal sealed partial class RedisWaitingRoomStore
           local fresh = not redis.call('ZSCORE', KEYS[1], id) and redis.call('ZREM', KEYS[2], id) == 0
           redis.call('ZREM', KEYS[3], id)
           activate(fresh)
-          if fresh then return {1, 0, 0, 0, 1} end
-          return {1, 0, 0, 0}
+          return {1, 0, 0, 0, fresh and 1 or 0, admitted_at()}
         end
 
         local bumped = false
@@ -223,7 +227,7 @@ internal sealed partial class RedisWaitingRoomStore
           local over = not still_active(KEYS[6], id, last, now, tonumber(ARGV[4]), sessionMax)
           if not over and mode ~= 3 then
             redis.call('ZADD', KEYS[1], now, id)
-            return {1, 0, 0, 0}
+            return {1, 0, 0, 0, 0, admitted_at()}
           end
           redis.call('ZREM', KEYS[1], id)
           redis.call('ZREM', KEYS[6], id)
@@ -235,7 +239,7 @@ internal sealed partial class RedisWaitingRoomStore
           if now - tonumber(released) <= tonumber(ARGV[5]) then
             if mode ~= 3 then
               activate(false)
-              return {1, 0, 0, 0}
+              return {1, 0, 0, 0, 0, admitted_at()}
             end
             bumped = true
           end
@@ -257,7 +261,7 @@ internal sealed partial class RedisWaitingRoomStore
           if rank == 0 and used < max and mode ~= 3 and mode ~= 1 and within_rate() then
             redis.call('ZREM', KEYS[3], id)
             activate(true)
-            return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1}
+            return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1, admitted_at()}
           end
           if polled ~= 'current' then
             move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
@@ -272,7 +276,7 @@ internal sealed partial class RedisWaitingRoomStore
           local limited = (not bumped) and client_over()
           if limited then return {5, 0, length, limited} end
           activate(true)
-          return {1, 0, 0, 0, 1}
+          return {1, 0, 0, 0, 1, admitted_at()}
         end
         if mode == 4 and not bumped then
           return {4, 0, length, 0}

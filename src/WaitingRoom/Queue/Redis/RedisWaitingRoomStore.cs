@@ -239,6 +239,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         return new AdmissionResult((VisitorState)(int)values[0], (long)values[1], (long)values[2], values.Length > 3 ? (long)values[3] : 0)
         {
             Admitted = values.Length > 4 && (long)values[4] == 1,
+            AdmittedAt = values.Length > 5 ? (long)values[5] : 0,
         };
     }
 
