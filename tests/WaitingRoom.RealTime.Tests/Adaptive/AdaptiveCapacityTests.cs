@@ -21,13 +21,6 @@ namespace WaitingRoom.Tests.Adaptive;
 /// </remarks>
 public sealed class AdaptiveCapacityTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// Not yet dependable on the 2-core CI machine: in runs of 2026-12-03 the controller held the
-    /// origin's median p95 at 0.47–0.52 s against the 0.5 s target, and after K halved one run in
-    /// three cut to 18–21 visitors against a reference of 28. Run them by removing the skip.
-    /// </summary>
-    private const string NotYetDependable = "Timing-sensitive on 2 cores: see README, Adaptive capacity, Measured";
-
     private const double Target = 0.5;
     private const double ServiceTime = 0.1;
     private const double Think = 1.0;
@@ -35,7 +28,6 @@ public sealed class AdaptiveCapacityTests(ITestOutputHelper output)
     private const int Max = 150;
     private const int CrowdSize = 110;
     private const int ActiveTtl = 8;
-
 
     [Fact]
     public async Task OneInstance_SettlesNearTheReferenceFollowsKHalvingAndRecovers()
