@@ -107,15 +107,7 @@ public sealed class AdaptiveCapacityServiceTests(ITestOutputHelper output)
     public async Task Step_AnotherInstanceChangedItWithinThreeQuartersOfAnInterval_WaitsForTheGapThenSteps()
     {
         // Arrange: instance A has just set 40 and the room is full; instance B sees 25 % errors.
-        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var store = new InMemoryWaitingRoomStore(clock);
-        var rooms = new RoomTable([new RoomSettings { MaxActive = 100, Adaptive = new AdaptiveSettings { On = true, MinActive = 10, TargetP95 = s_target } }]);
-        var policy = rooms.Default.PolicyAt(clock.GetUtcNow());
-        await store.TrySetCapacityAsync(policy, new CapacityChange(null, 40, false, null, "healthy"), default);
-        for (var i = 0; i < 40; i++)
-        {
-            await store.AdmitAsync(policy, $"visitor-{i}", null, default);
-        }
+        var (clock, store, rooms, policy) = await FullRoomAt40Async();
 
         var measurements = new ForwardingMeasurements();
         var b = new AdaptiveCapacityService(store, rooms, measurements, new AdaptiveSignals(), clock, Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromSeconds(1) }), NullLogger<AdaptiveCapacityService>.Instance);
@@ -140,15 +132,7 @@ public sealed class AdaptiveCapacityServiceTests(ITestOutputHelper output)
     {
         // Arrange: a full room at 40; A forwarded 6 slow requests, B 6 fast ones. Neither has the 10
         // requests a window needs, together they have 12, and their p95 is A's latency.
-        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var store = new InMemoryWaitingRoomStore(clock);
-        var rooms = new RoomTable([new RoomSettings { MaxActive = 100, Adaptive = new AdaptiveSettings { On = true, MinActive = 10, TargetP95 = s_target } }]);
-        var policy = rooms.Default.PolicyAt(clock.GetUtcNow());
-        await store.TrySetCapacityAsync(policy, new CapacityChange(null, 40, false, null, "healthy"), default);
-        for (var i = 0; i < 40; i++)
-        {
-            await store.AdmitAsync(policy, $"visitor-{i}", null, default);
-        }
+        var (clock, store, rooms, policy) = await FullRoomAt40Async();
 
         var options = Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromSeconds(1) });
         var (atA, atB) = (new ForwardingMeasurements(), new ForwardingMeasurements());
@@ -174,6 +158,22 @@ public sealed class AdaptiveCapacityServiceTests(ITestOutputHelper output)
         Assert.Equal(40, afterA.Capacity);
         Assert.Equal("latency", afterB.Reason);
         Assert.True(afterB.Capacity < 40, $"capacity {afterB.Capacity}: B judged its own fast half only");
+    }
+
+    /// <summary>An adaptive room (10–100) whose stored capacity of 40 is full, on a fake clock.</summary>
+    private static async Task<(FakeTimeProvider Clock, InMemoryWaitingRoomStore Store, RoomTable Rooms, RoomPolicy Policy)> FullRoomAt40Async()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new InMemoryWaitingRoomStore(clock);
+        var rooms = new RoomTable([new RoomSettings { MaxActive = 100, Adaptive = new AdaptiveSettings { On = true, MinActive = 10, TargetP95 = s_target } }]);
+        var policy = rooms.Default.PolicyAt(clock.GetUtcNow());
+        await store.TrySetCapacityAsync(policy, new CapacityChange(null, 40, false, null, "healthy"), default);
+        for (var i = 0; i < 40; i++)
+        {
+            await store.AdmitAsync(policy, $"visitor-{i}", null, default);
+        }
+
+        return (clock, store, rooms, policy);
     }
 
     private static void Record(ForwardingStats stats, int succeeded, int failed)
