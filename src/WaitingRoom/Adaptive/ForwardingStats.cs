@@ -99,6 +99,17 @@ internal sealed class ForwardingStats
                 AddShared(text);
             }
 
+            // Only the instances still sharing are remembered: a restarted instance comes back under a
+            // new name, and one whose window aged out of the store never shows that window again.
+            if (_seen.Count > shared.Count)
+            {
+                var live = shared.Select(text => text.Split(';', 2)[0]).ToHashSet(StringComparer.Ordinal);
+                foreach (var gone in _seen.Keys.Where(name => !live.Contains(name)).ToList())
+                {
+                    _seen.Remove(gone);
+                }
+            }
+
             var p95 = _window.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(_window.GetValueAtPercentile(95) * TimeSpan.TicksPerMicrosecond);
             return new ForwardingWindow(_windowSucceeded, _windowFailed, p95, InFlight, Volatile.Read(ref _failingRun));
         }
