@@ -64,27 +64,39 @@ public sealed class RedisSentinelGroup : IDisposable
     /// <summary>SIGKILL of the first master: no shutdown, no last write, its connections cut.</summary>
     public void KillMaster() => _master!.Kill();
 
-    /// <summary>The port of the master the first sentinel that answers names now (null when none answers).</summary>
-    public async Task<int?> CurrentMasterPortAsync()
+    /// <summary>Whether any sentinel names the replica as the master now: the promotion has happened (the others learn it from its hello messages).</summary>
+    public async Task<bool> PromotedAsync()
     {
         foreach (var port in SentinelPorts)
         {
             try
             {
-                var server = SentinelConnection.GetServer("127.0.0.1", port);
-                if (await server.SentinelGetMasterAddressByNameAsync(MasterName) is IPEndPoint endpoint)
+                if (await SentinelConnection.GetServer("127.0.0.1", port).SentinelGetMasterAddressByNameAsync(MasterName) is IPEndPoint endpoint && endpoint.Port == ReplicaPort)
                 {
-                    return endpoint.Port;
+                    return true;
                 }
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // That sentinel is busy, slow to answer (RedisTimeoutException is a TimeoutException,
-                // not a RedisException) or not connected yet: ask the next.
+                // That sentinel is busy or not connected yet: ask the next.
             }
         }
 
-        return null;
+        return false;
+    }
+
+    /// <summary>What the sentinels logged about the failover (sdown, odown, votes, tilt, switch), for a failure message.</summary>
+    public string FailoverLog()
+    {
+        string[] marks = ["+sdown", "-sdown", "+odown", "+tilt", "-tilt", "+try-failover", "+vote-for-leader", "+elected-leader", "-failover-abort", "+failover-state", "+switch-master", "+new-epoch", "-no-good-slave", "+selected-slave"];
+        var lines = SentinelPorts.SelectMany(port =>
+        {
+            var file = Path.Combine(_directory, $"sentinel-{Text(port)}.log");
+            return File.Exists(file)
+                ? File.ReadLines(file).Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal))).Select(l => $"[{Text(port)}] {l}")
+                : [$"[{Text(port)}] no log"];
+        });
+        return string.Join(Environment.NewLine, lines.TakeLast(60));
     }
 
     /// <summary>The replica's replication offset and its link to the master ("up" or "down"), from INFO replication.</summary>
@@ -157,6 +169,7 @@ public sealed class RedisSentinelGroup : IDisposable
                 $"sentinel down-after-milliseconds {MasterName} 1000",
                 $"sentinel failover-timeout {MasterName} 5000",
                 $"sentinel parallel-syncs {MasterName} 1",
+                $"logfile sentinel-{Text(port)}.log",
             ]);
             _sentinels.Add(RedisServerProcess.Start(_directory, [file, "--sentinel"]));
         }
