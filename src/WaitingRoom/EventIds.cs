@@ -79,4 +79,5 @@ internal static class EventIds
     public const int WebhookWatchFailed = 893;
     public const int WebhookWatchRecovered = 894;
     public const int WebhookDelivered = 895;
+    public const int QueueCapOn = 896;
 }

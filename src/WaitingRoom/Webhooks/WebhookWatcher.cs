@@ -63,7 +63,7 @@ internal sealed partial class WebhookWatcher : IntervalService
             _availability.AvailabilityChanged += OnAvailabilityChanged;
         }
 
-        var global = _publisher.GlobalUrl?.GetLeftPart(UriPartial.Path) ?? "(none: rooms' own webhookUrl only)";
+        var global = _publisher.GlobalUrl is { } url ? WebhookOptions.Shown(url) : "(none: rooms' own webhookUrl only)";
         Log.On(_logger, global);
 
         return base.StartAsync(cancellationToken);

@@ -122,4 +122,22 @@ public sealed class WebhookOptionsTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public void Sign_KnownBody_IsTheHexHmacSha256ThatOpensslGives()
+    {
+        // printf '%s' "$body" | openssl dgst -sha256 -hmac webhook-test-secret-0123456789
+        var body = """{"type":"queue.started","room":"sale","at":"2026-11-27T08:00:02.417Z","data":{"queued":1,"active":500,"capacity":500}}"""u8.ToArray();
+
+        var signature = WaitingRoom.Webhooks.WebhookPublisher.Sign("webhook-test-secret-0123456789"u8.ToArray(), body);
+
+        Assert.Equal("sha256=6d6e618ae32d99386e8ab9372954ceb2c0fda523c67b1135bc035a094be04b21", signature);
+    }
+
+    [Fact]
+    public void Shown_UrlWithAQuery_HidesTheQuery()
+    {
+        Assert.Equal("https://hooks.example/in?(hidden)", WaitingRoom.Webhooks.WebhookOptions.Shown(new Uri("https://hooks.example/in?token=abc")));
+        Assert.Equal("https://hooks.example/in", WaitingRoom.Webhooks.WebhookOptions.Shown(new Uri("https://hooks.example/in")));
+    }
 }
