@@ -71,4 +71,13 @@ internal static class EventIds
 
     // 840–859: Access: address lists, crawlers, the queue page's status.
     public const int AccessScreening = 840;
+
+    // 890–899: Webhooks (WR_WEBHOOK_URL) and the queue-size cap (WR_MAX_QUEUE).
+    public const int WebhooksOn = 890;
+    public const int WebhookDropped = 891;
+    public const int WebhookFailed = 892;
+    public const int WebhookWatchFailed = 893;
+    public const int WebhookWatchRecovered = 894;
+    public const int WebhookDelivered = 895;
+    public const int QueueCapOn = 896;
 }

@@ -156,6 +156,7 @@ internal sealed partial class AdmissionMiddleware(
         {
             VisitorState.Active => policy.Mode == QueueMode.Passthrough ? "passthrough" : "active",
             VisitorState.Rejected => "rejected",
+            VisitorState.Full => "full",
             VisitorState.Limited => "limited",
             _ => "queued",
         };
@@ -174,6 +175,9 @@ internal sealed partial class AdmissionMiddleware(
                 return;
             case VisitorState.Rejected:
                 await responses.WriteRejectedAsync(context, result, room, phase);
+                return;
+            case VisitorState.Full:
+                await responses.WriteFullAsync(context, result, room, phase);
                 return;
             case VisitorState.Limited:
                 await VisitorResponses.WriteLimitedAsync(context, result);

@@ -36,7 +36,14 @@ internal sealed partial class VisitorPages
         <p><a href="{{target}}">Try again</a></p></main></body></html>
         """;
 
-    private static readonly string[] s_names = ["queue", "unavailable", "rejected"];
+    /// <summary>The "queue full" page (WR_MAX_QUEUE) when wwwroot has none: the strings come from <see cref="VisitorText"/>.</summary>
+    private const string BuiltInFullPage = """
+        <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <title>{{title}}</title></head><body><main><h1>{{title}}</h1><p>{{message}}</p><p>{{fullMessage}}</p>
+        <p><a href="{{target}}">Try again</a></p></main></body></html>
+        """;
+
+    private static readonly string[] s_names = ["queue", "unavailable", "rejected", "full"];
 
     private readonly Dictionary<(string Name, string Language), PageTemplate> _pages = [];
 
@@ -47,6 +54,7 @@ internal sealed partial class VisitorPages
         _pages[("queue", "en")] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
         _pages[("unavailable", "en")] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
         _pages[("rejected", "en")] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
+        _pages[("full", "en")] = Load(null, webRoot, "full.html", BuiltInFullPage, logger);
 
         // Other languages come from wwwroot/{name}.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
         foreach (var text in VisitorText.All.Skip(1))
@@ -86,6 +94,9 @@ internal sealed partial class VisitorPages
     public PageTemplate Rejected(string language) => Page("rejected", language);
 
     public PageTemplate Unavailable(string language) => Page("unavailable", language);
+
+    /// <summary>The "queue full" page: the queue holds WR_MAX_QUEUE waiters, a newcomer gets no place.</summary>
+    public PageTemplate Full(string language) => Page("full", language);
 
     private PageTemplate Page(string name, string language) => _pages.GetValueOrDefault((name, language)) ?? _pages[(name, "en")];
 

@@ -176,6 +176,36 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     }
 
     /// <summary>
+    /// WR_MAX_QUEUE: the queue holds its cap, so a newcomer gets no place: 503 with the "queue full" page
+    /// (or <c>{"state":"full"}</c>), Retry-After about one queue TTL (places free up as waiters leave or get in).
+    /// </summary>
+    public Task WriteFullAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
+    {
+        var retry = Math.Clamp((int)room.QueueTtl.TotalSeconds, 5, 600);
+        Begin(context.Response, StatusCodes.Status503ServiceUnavailable, retry);
+        if (WantsJson(context.Request))
+        {
+            return WriteJsonAsync(context, new RejectedJson("full", room.Name, result.QueueLength, retry), Json.RejectedJson);
+        }
+
+        var language = LanguageOf(context);
+        var text = VisitorText.Of(language);
+        var html = pages.Full(language).Render(name => name switch
+        {
+            "title" => text.FullTitle,
+            "fullMessage" => text.FullMessage,
+            "message" => room.MessageOf(phase) ?? "",
+            "room" => room.Name,
+            "lang" => language,
+            "target" => TargetOf(context.Request),
+            "retryAfterSeconds" => Number(retry),
+            "assetsUrl" => AssetsPath,
+            _ => null,
+        });
+        return WriteHtmlAsync(context, html);
+    }
+
+    /// <summary>
     /// 429: the client's address created too many new entries this minute (WR_MAX_NEW_PER_IP_PER_MINUTE),
     /// which only a client that throws its cookie away sees.
     /// </summary>

@@ -20,6 +20,8 @@ internal sealed record VisitorText(
     {
         QueueTitle = "You're in the queue",
         RejectedTitle = "Sorry, we're full right now",
+        FullTitle = "The queue is full",
+        FullMessage = "So many people are waiting that the queue is closed to newcomers for now. Please try again later.",
         RandomNote = "Places are drawn at random, not by arrival time: each time places free up, everyone waiting has the same chance.",
         QueueAllNote = "Nobody is being let in at the moment. You keep your place and will be let in, in order, as soon as the site opens.",
         PrequeueShuffledNote = "The site is not open yet. Everyone who is here before the opening gets a random place in line when it opens, so arriving early gives no advantage.",
@@ -30,6 +32,8 @@ internal sealed record VisitorText(
     {
         QueueTitle = "Sie sind in der Warteschlange",
         RejectedTitle = "Leider sind wir gerade voll",
+        FullTitle = "Die Warteschlange ist voll",
+        FullMessage = "Es warten so viele Menschen, dass die Warteschlange für Neuankömmlinge vorerst geschlossen ist. Bitte versuchen Sie es später noch einmal.",
         RandomNote = "Die Plätze werden ausgelost, nicht nach Ankunftszeit vergeben: Immer wenn Plätze frei werden, haben alle Wartenden dieselbe Chance.",
         QueueAllNote = "Im Moment wird niemand eingelassen. Sie behalten Ihren Platz und werden der Reihe nach eingelassen, sobald die Seite öffnet.",
         PrequeueShuffledNote = "Die Seite ist noch nicht geöffnet. Wer vor der Öffnung da ist, bekommt bei der Öffnung einen zufälligen Platz in der Schlange – früher kommen bringt keinen Vorteil.",
@@ -41,6 +45,12 @@ internal sealed record VisitorText(
 
     /// <summary>Heading of the closed page (reject mode) when the room sets no title.</summary>
     public string RejectedTitle { get; init; } = "";
+
+    /// <summary>Heading of the "queue full" page (WR_MAX_QUEUE).</summary>
+    public string FullTitle { get; init; } = "";
+
+    /// <summary>Why a newcomer got no place on the "queue full" page.</summary>
+    public string FullMessage { get; init; } = "";
 
     /// <summary>How a random draw works.</summary>
     public string RandomNote { get; init; } = "";

@@ -108,6 +108,9 @@ internal static class ConfigurationReport
             "WR_SESSION_MAX" => Seconds(room.SessionMax),
             "WR_BYPASS_HEADER" => o.BypassHeaderName is { } header ? header + ":(hidden)" : Unset,
             "WR_MAX_NEW_PER_IP_PER_MINUTE" => Number(room.MaxNewPerIpPerMinute),
+            "WR_MAX_QUEUE" => Number(room.MaxQueue),
+            "WR_WEBHOOK_URL" => Webhooks.WebhookOptions.Shown(room.WebhookUrl),
+            "WR_WEBHOOK_SECRET" => Secret(configuration, name),
             "WR_ROOMS_FILE" => o.RoomsFile ?? "",
             "WR_QUEUE_PAGE" => o.QueuePage ?? "",
             "WR_QUEUE_LANGUAGE" => o.QueueLanguage ?? "auto",
@@ -265,6 +268,8 @@ internal static class ConfigurationReport
         Line(text, $"  rates: {Number(room.NewUsersPerMinute)} new per minute (0 = no cap), " +
             $"{Number(room.MaxNewPerIpPerMinute)} new entries per client address per minute (0 = no cap)");
         Line(text, $"  session cap: {Seconds(room.SessionMax)} s (0 = none)");
+        Line(text, room.MaxQueue == 0 ? null : $"  queue cap: at most {Number(room.MaxQueue)} waiting; newcomers past it get the \"queue full\" page (503)");
+        Line(text, room.WebhookUrl is null ? null : $"  webhooks: {Webhooks.WebhookOptions.Shown(room.WebhookUrl)}");
         Line(text, $"  TTLs: active {Seconds(room.ActiveTtl)} s, queue {Seconds(room.QueueTtl)} s, admission window {Seconds(room.AdmissionWindow)} s");
         Line(text, room.BypassPaths.Count == 0 ? null : $"  bypass paths: {string.Join(',', room.BypassPaths)}");
         Line(text, room.AllowCidrs.IsEmpty ? null : $"  allowed networks (on top of WR_ALLOW_CIDRS): {room.AllowCidrs}");

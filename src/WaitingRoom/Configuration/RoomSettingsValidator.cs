@@ -18,6 +18,9 @@ internal sealed partial class RoomSettingsValidator
     private const int MaxActiveLimit = 10_000_000;
     private const double MaxTtlSeconds = 7 * 86400;
 
+    /// <summary>The highest WR_MAX_QUEUE: a billion waiters is far past what one room's sorted set should hold.</summary>
+    private const int MaxQueueLimit = 1_000_000_000;
+
     /// <summary>What a bypass path must be (also WR_BYPASS_PATHS).</summary>
     public const string BypassPathExpected = "a path prefix starting with '/', without '..'";
 
@@ -27,6 +30,8 @@ internal sealed partial class RoomSettingsValidator
         ("maxActive", (v, room, node, key) => room.MaxActive = v.Integer(node, key, 1, MaxActiveLimit) ?? room.MaxActive),
         ("newUsersPerMinute", (v, room, node, key) => room.NewUsersPerMinute = v.Integer(node, key, 0, 10_000_000) ?? room.NewUsersPerMinute),
         ("maxNewPerIpPerMinute", (v, room, node, key) => room.MaxNewPerIpPerMinute = v.Integer(node, key, 0, 1_000_000) ?? room.MaxNewPerIpPerMinute),
+        ("maxQueue", (v, room, node, key) => room.MaxQueue = v.Integer(node, key, 0, MaxQueueLimit) ?? room.MaxQueue),
+        ("webhookUrl", (v, room, node, key) => room.WebhookUrl = v.WebhookUrl(node, key) ?? room.WebhookUrl),
         ("activeTtl", (v, room, node, key) => room.ActiveTtl = v.Duration(node, key, 0.1, MaxTtlSeconds) ?? room.ActiveTtl),
         ("queueTtl", (v, room, node, key) => room.QueueTtl = v.Duration(node, key, 0.1, MaxTtlSeconds) ?? room.QueueTtl),
         ("admissionWindow", (v, room, node, key) => room.AdmissionWindow = v.Duration(node, key, 0.1, MaxTtlSeconds) ?? room.AdmissionWindow),
@@ -58,7 +63,7 @@ internal sealed partial class RoomSettingsValidator
     [
         ("maxActive", "WR_MAX_ACTIVE"), ("activeTtl", "WR_ACTIVE_TTL"), ("queueTtl", "WR_QUEUE_TTL"), ("admissionWindow", "WR_ADMISSION_WINDOW"),
         ("queueMode", "WR_QUEUE_MODE"), ("newUsersPerMinute", "WR_NEW_USERS_PER_MINUTE"), ("sessionMax", "WR_SESSION_MAX"),
-        ("maxNewPerIpPerMinute", "WR_MAX_NEW_PER_IP_PER_MINUTE"), ("title", "WR_QUEUE_TITLE"), ("message", "WR_QUEUE_MESSAGE"),
+        ("maxNewPerIpPerMinute", "WR_MAX_NEW_PER_IP_PER_MINUTE"), ("maxQueue", "WR_MAX_QUEUE"), ("webhookUrl", "WR_WEBHOOK_URL"), ("title", "WR_QUEUE_TITLE"), ("message", "WR_QUEUE_MESSAGE"),
         ("event.start", "WR_EVENT_START"), ("event.end", "WR_EVENT_END"), ("event.prequeueStart", "WR_EVENT_PREQUEUE_START"),
         ("event.shuffleAtStart", "WR_EVENT_SHUFFLE"), ("event.maxActive", "WR_EVENT_MAX_ACTIVE"), ("event.newUsersPerMinute", "WR_EVENT_NEW_USERS_PER_MINUTE"),
         ("event.queueMode", "WR_EVENT_QUEUE_MODE"), ("event.sessionMax", "WR_EVENT_SESSION_MAX"), ("event.title", "WR_EVENT_TITLE"), ("event.message", "WR_EVENT_MESSAGE"),
@@ -310,6 +315,12 @@ internal sealed partial class RoomSettingsValidator
         value.Kind == JsonTokenType.String && value.Text.Length <= maxLength && !value.Text.Any(char.IsControl)
             ? value.Text
             : Refused<string>(value, key, $"a string of at most {maxLength} characters, without control characters");
+
+    /// <summary>Where webhooks go: an absolute http(s) URL without credentials or fragment (the secret signs the body instead).</summary>
+    private Uri? WebhookUrl(SettingNode value, string key) =>
+        value.Kind == JsonTokenType.String && Webhooks.WebhookOptions.IsUrl(value.Text, out var url)
+            ? url
+            : Refused<Uri>(value, key, Webhooks.WebhookOptions.UrlExpected, aString: true);
 
     private string[]? BypassPaths(SettingNode value)
     {

@@ -114,6 +114,9 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_ADMIN_TOKEN: bearer token of /_wr/admin/; null = the admin API is off.</summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>WR_WEBHOOK_SECRET: the HMAC-SHA256 key of every webhook's WR-Signature; required with any webhook URL. Null = webhooks off.</summary>
+    public string? WebhookSecret { get; set; }
+
     /// <summary>WR_STICKY: an admitted visitor keeps its backend destination.</summary>
     public bool Sticky { get; set; }
 

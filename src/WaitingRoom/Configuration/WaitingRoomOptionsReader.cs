@@ -35,6 +35,7 @@ public static class WaitingRoomOptionsReader
         "WR_POW", "WR_POW_DIFFICULTY",
         "WR_ALLOW_CIDRS", "WR_DENY_CIDRS", "WR_CRAWLERS", "WR_CRAWLER_CIDRS", "WR_QUEUE_STATUS",
         "WR_ADMISSION_HEADER", "WR_ADMISSION_KEY", "WR_ADMISSION_ISSUER",
+        "WR_MAX_QUEUE", "WR_WEBHOOK_URL", "WR_WEBHOOK_SECRET",
     ];
 
     private static readonly Dictionary<string, string> s_loadBalancingPolicies = new(StringComparer.OrdinalIgnoreCase)
@@ -134,6 +135,7 @@ public static class WaitingRoomOptionsReader
             ReadAccess(o);
             o.RoomsFile = Value("WR_ROOMS_FILE");
             o.Rooms = [room, .. o.RoomsFile is { } file ? RoomsFile(file, room) : []];
+            ReadWebhooks(o);
             if (o.HealthCheckTimeout > o.HealthCheckInterval && Value("WR_HEALTH_CHECK_TIMEOUT") is { } timeout)
             {
                 Fail("WR_HEALTH_CHECK_TIMEOUT", timeout, $"expected at most WR_HEALTH_CHECK_INTERVAL ({Seconds(o.HealthCheckInterval)} s), or one probe would overlap the next");
@@ -320,6 +322,19 @@ public static class WaitingRoomOptionsReader
 
         private Access.NetworkList Networks(string name) =>
             new(List<IPNetwork>(name, Access.NetworkList.TryParse, "expected comma-separated IPv4 or IPv6 addresses or networks without host bits (10.0.0.0/8, 2001:db8::/32)"));
+
+        /// <summary>WR_WEBHOOK_SECRET: every webhook is signed, so a webhook URL (WR_WEBHOOK_URL or a room's webhookUrl) without it stops start-up.</summary>
+        private void ReadWebhooks(WaitingRoomOptions o)
+        {
+            o.WebhookSecret = Secret("WR_WEBHOOK_SECRET", 16, "at least 16 characters (a long random string, e.g. from `openssl rand -hex 32`)");
+            if (!string.IsNullOrEmpty(configuration["WR_WEBHOOK_SECRET"]) || o.Rooms.FirstOrDefault(r => r.WebhookUrl is not null) is not { } hooked)
+            {
+                return;
+            }
+
+            var source = hooked.Name == RoomPolicy.DefaultName ? "WR_WEBHOOK_URL is set" : $"room '{hooked.Name}' of WR_ROOMS_FILE has a webhookUrl";
+            Errors.Add($"{source} but WR_WEBHOOK_SECRET is not: every webhook is signed (WR-Signature), so set WR_WEBHOOK_SECRET to a long random string.");
+        }
 
         private void ReadBypassHeader(WaitingRoomOptions o)
         {

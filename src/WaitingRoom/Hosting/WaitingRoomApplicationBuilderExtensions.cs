@@ -39,6 +39,7 @@ public static class WaitingRoomApplicationBuilderExtensions
             .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdaptiveCapacity()
             .AddWaitingRoomAdmissionAssertion(options)
+            .AddWaitingRoomWebhooks(options)
             .AddWaitingRoomProxy(options);
         return builder;
     }

@@ -139,6 +139,12 @@ internal sealed partial class AdminEndpoints(
     private async Task<IResult> PatchRoomAsync(HttpContext context, string name)
     {
         var (patch, problem) = await ReadObjectAsync(context);
+        if (patch?["webhookUrl"] is JsonValue && options.Value.WebhookSecret is null)
+        {
+            // Every webhook is signed; without the secret there is nothing to sign with.
+            return Error(StatusCodes.Status400BadRequest, "invalid-settings", ["'webhookUrl' needs WR_WEBHOOK_SECRET, which is not set: every webhook is signed (WR-Signature)"]);
+        }
+
         return patch is null ? problem! : await ChangeRoomAsync(context, name, "patch", patch);
     }
 
@@ -330,6 +336,8 @@ internal sealed partial class AdminEndpoints(
             ["admissionWindow"] = room.AdmissionWindow.TotalSeconds,
             ["sessionMax"] = room.SessionMax.TotalSeconds,
             ["maxNewPerIpPerMinute"] = room.MaxNewPerIpPerMinute,
+            ["maxQueue"] = room.MaxQueue,
+            ["webhookUrl"] = room.WebhookUrl?.OriginalString,
             ["draining"] = room.Draining,
             ["title"] = room.Title,
             ["message"] = room.Message,

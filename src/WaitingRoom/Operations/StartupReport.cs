@@ -57,6 +57,11 @@ internal sealed partial class StartupReport(
                 LogAdaptiveRoom(logger, room.Name, min, room.MaxActive, adaptive.TargetP95.TotalSeconds, adaptive.MaxErrors);
             }
 
+            if (room.MaxQueue > 0)
+            {
+                LogQueueCap(logger, room.Name, room.MaxQueue);
+            }
+
             if (room.Event is { } e)
             {
                 LogRoomEvent(logger, room.Name, e.PrequeueStart, e.Start, e.End, e.ShuffleAtStart);
@@ -207,6 +212,10 @@ internal sealed partial class StartupReport(
     [LoggerMessage(EventId = EventIds.RoomEvent, Level = LogLevel.Information, EventName = nameof(EventIds.RoomEvent),
         Message = "Room '{Room}' has an event: pre-queue from {Prequeue}, open from {Start} to {End}, shuffle at start: {Shuffle}.")]
     private static partial void LogRoomEvent(ILogger logger, string room, DateTimeOffset? prequeue, DateTimeOffset start, DateTimeOffset end, bool shuffle);
+
+    [LoggerMessage(EventId = EventIds.QueueCapOn, Level = LogLevel.Information, EventName = nameof(EventIds.QueueCapOn),
+        Message = "Room {Room}: the queue holds at most {MaxQueue} waiters; newcomers past it get the \"queue full\" page, 503 (WR_MAX_QUEUE).")]
+    private static partial void LogQueueCap(ILogger logger, string room, int maxQueue);
 
     [LoggerMessage(EventId = EventIds.Promotion, Level = LogLevel.Information, EventName = nameof(EventIds.Promotion),
         Message = "Promotion every {Interval} s.")]

@@ -49,7 +49,7 @@ internal sealed class ProofOfWorkPressure(RoomMonitor monitor)
         var queued = result.QueueLength;
         var shows = result.State switch
         {
-            VisitorState.Queued or VisitorState.Rejected or VisitorState.Limited => true,
+            VisitorState.Queued or VisitorState.Rejected or VisitorState.Limited or VisitorState.Full => true,
             VisitorState.Unknown => queued > 0,
             _ => false,
         };

@@ -21,7 +21,8 @@ public interface IWaitingRoomStore
     /// (or keep the place). The room's mode changes this: passthrough admits everyone, queue-all
     /// nobody, reject answers <see cref="VisitorState.Rejected"/> instead of queueing a newcomer.
     /// A newcomer from <paramref name="clientKey"/> past <see cref="RoomPolicy.MaxNewPerClientPerMinute"/>
-    /// gets <see cref="VisitorState.Limited"/> and no entry.
+    /// gets <see cref="VisitorState.Limited"/> and no entry; a newcomer while the queue holds <see cref="RoomPolicy.MaxQueue"/>
+    /// waiters gets <see cref="VisitorState.Full"/> and no entry (waiters keep their places).
     /// </summary>
     /// <param name="room">The room's policy at this instant.</param>
     /// <param name="visitorId">The visitor's id from its signed cookie.</param>
@@ -89,6 +90,15 @@ public interface IWaitingRoomStore
     /// room, not on its own share of them (a third of the requests makes a noisy p95).
     /// </summary>
     Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that this instance now sees the room's <paramref name="subject"/> (queue, phase, capacity: what
+    /// a webhook reports) in <paramref name="state"/>, in one atomic step, and says whether this call changed the
+    /// shared record: of all the instances that see the same change, exactly one gets <see cref="StateTransition.Changed"/>
+    /// (so one instance sends the webhook). An observation older than the one recorded changes nothing, so an
+    /// instance that sampled before a change cannot undo it. O(1).
+    /// </summary>
+    Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken);
 
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);

@@ -141,6 +141,12 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             return new(VisitorState.Rejected, 0, length);
         }
 
+        // WR_MAX_QUEUE: a newcomer past the cap takes no place (and no per-client count), as in the admission script.
+        if (room.MaxQueue > 0 && !pushedBack && length >= room.MaxQueue)
+        {
+            return new(VisitorState.Full, 0, length);
+        }
+
         if (!pushedBack && ClientOver(state, room, clientKey, now) is { } retry)
         {
             return new(VisitorState.Limited, 0, length, retry);
@@ -413,6 +419,25 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
         }
     }
 
+    public Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken)
+    {
+        var entry = RoomOf(room);
+        var now = Now();
+        lock (entry.Lock)
+        {
+            // As the transition script: an older observation changes nothing; the same state only moves the time on.
+            var known = entry.Transitions.TryGetValue(subject, out var recorded);
+            if (known && (now < recorded.At || recorded.State == state))
+            {
+                entry.Transitions[subject] = (Math.Max(now, recorded.At), recorded.State);
+                return Task.FromResult(new StateTransition(false, recorded.State));
+            }
+
+            entry.Transitions[subject] = (now, state);
+            return Task.FromResult(new StateTransition(true, known ? recorded.State : null));
+        }
+    }
+
     /// <summary>What the room admits against: its capacity, or for an adaptive room the stored one (see the Redis store's CapacityFunctions).</summary>
     private static long CapacityOf(Room state, RoomPolicy room) =>
         !room.Adaptive ? room.MaxActive
@@ -522,5 +547,8 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         /// <summary>Each instance's latest window of forwarded requests and when it was shared.</summary>
         public Dictionary<string, (long At, string Window)> Windows { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The webhooks' record of each subject: when it was last seen and in which state (see RecordTransitionAsync).</summary>
+        public Dictionary<string, (long At, string State)> Transitions { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -20,6 +20,7 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:settings  STRING JSON                           run-time settings set through the admin API
 /// <prefix>:{<room>}:capacity  HASH cap, hold, pin, why, at, v        the adaptive capacity every instance admits against (WR_ADAPTIVE)
 /// <prefix>:{<room>}:windows   HASH instance → "at|window"          each instance's latest window of forwarded requests (WR_ADAPTIVE)
+/// <prefix>:{<room>}:transitions  HASH subject → "at|state"         the state each webhook subject was last reported in (WR_WEBHOOK_URL)
 /// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
@@ -41,6 +42,7 @@ internal sealed class RoomKeys
         Admitted = tag + "admitted";
         Capacity = tag + "capacity";
         Windows = tag + "windows";
+        Transitions = tag + "transitions";
         _clientPrefix = tag + "client:";
     }
 
@@ -73,6 +75,9 @@ internal sealed class RoomKeys
 
     /// <summary>Each instance's latest window of forwarded requests, for the adaptive capacity: instance → <c>at|window</c>.</summary>
     public string Windows { get; }
+
+    /// <summary>The webhooks' shared record of the room: subject (queue, phase, capacity) → <c>at|state</c> (see RecordTransitionAsync).</summary>
+    public string Transitions { get; }
 
     /// <summary>The document name (see <see cref="IWaitingRoomStore.GetDocumentAsync"/>) of a room's run-time settings: <c>{room}:settings</c>.</summary>
     public static string SettingsDocument(string room) => $"{{{room}}}:settings";

@@ -43,4 +43,7 @@ public sealed record RoomPolicy(string Name, int MaxActive, TimeSpan ActiveTtl, 
 
     /// <summary>Lower bound of the adaptive capacity (at most <see cref="MaxActive"/>).</summary>
     public int MinActive { get; init; }
+
+    /// <summary>Waiters the queue holds at most (WR_MAX_QUEUE); past it a newcomer gets <see cref="VisitorState.Full"/> and no place. 0 = no cap.</summary>
+    public int MaxQueue { get; init; }
 }

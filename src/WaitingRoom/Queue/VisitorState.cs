@@ -20,4 +20,7 @@ public enum VisitorState
 
     /// <summary>Turned away without a place: the client's address created too many entries this minute.</summary>
     Limited = 5,
+
+    /// <summary>Turned away without a place: the queue holds the room's WR_MAX_QUEUE waiters already.</summary>
+    Full = 6,
 }

@@ -37,6 +37,12 @@ public sealed class RoomSettings
     /// <summary>0 = no per-client-address newcomer cap.</summary>
     public int MaxNewPerIpPerMinute { get; set; } = 60;
 
+    /// <summary>Waiters the queue holds at most (WR_MAX_QUEUE); newcomers past it get the "queue full" page. 0 = no cap.</summary>
+    public int MaxQueue { get; set; }
+
+    /// <summary>Where the room's webhooks go (webhookUrl); null = WR_WEBHOOK_URL.</summary>
+    public Uri? WebhookUrl { get; set; }
+
     /// <summary>Path prefixes inside this room that never queue (on top of WR_BYPASS_PATHS).</summary>
     public IReadOnlyList<string> BypassPaths { get; set; } = [];
 
@@ -81,6 +87,7 @@ public sealed class RoomSettings
         NewUsersPerMinute = NewUsersPerMinute,
         SessionMax = SessionMax,
         MaxNewPerIpPerMinute = MaxNewPerIpPerMinute,
+        MaxQueue = MaxQueue,
 
         // The controller's bounds and target are numbers too; an operator's pin is the room's own.
         Adaptive = Adaptive with { Pinned = null },
@@ -132,6 +139,7 @@ public sealed class RoomSettings
             NewUsersPerMinute = NewUsersPerMinute,
             SessionMax = SessionMax,
             MaxNewPerClientPerMinute = MaxNewPerIpPerMinute,
+            MaxQueue = MaxQueue,
         };
 
         if (Event is not { } e)

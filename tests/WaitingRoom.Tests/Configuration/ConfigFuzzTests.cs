@@ -110,6 +110,9 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_ADMISSION_HEADER"] = Bad("maybe", "true", "1", "signed"),
         ["WR_ADMISSION_KEY"] = [.. With(s_assertion, "/nonexistent/key.pem", _notPem, Path.GetTempPath(), _rsaKey, _p384Key, _publicKey), (_p256Key, [("WR_ADMISSION_HEADER", "off")])],
         ["WR_ADMISSION_ISSUER"] = [.. With(s_assertion, new string('i', 201), "two words", "tab\there", "ü"), ("waitingroom", [])],
+        ["WR_MAX_QUEUE"] = Bad(Integers(0, 1_000_000_000)),
+        ["WR_WEBHOOK_URL"] = [.. With([("WR_WEBHOOK_SECRET", "webhook-secret-0123456789")], "ftp://hooks.example", "not a url", "http://u:p@hooks.example/", "http://hooks.example/#f", "/relative"), ("https://hooks.example/in", [])],
+        ["WR_WEBHOOK_SECRET"] = [.. With([("WR_WEBHOOK_URL", "https://hooks.example/in")], "short", "fifteen-chars15")],
     };
 
     [Fact]

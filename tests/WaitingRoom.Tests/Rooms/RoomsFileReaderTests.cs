@@ -259,10 +259,14 @@ public sealed class RoomsFileReaderTests
     [InlineData("\"host\": \"*example.com\"", "line 5: 'host' must be a string: \"*\", a host name without port (letters, digits, '-', '.') or \"*.example.com\", got \"*example.com\"")]
     [InlineData("\"host\": \"example..com\"", "line 5: 'host' must be a string: \"*\", a host name without port (letters, digits, '-', '.') or \"*.example.com\", got \"example..com\"")]
     [InlineData("\"host\": [\"a.example\"]", "line 5: 'host' must be a string: \"*\", a host name without port (letters, digits, '-', '.') or \"*.example.com\", got an array")]
+    [InlineData("\"maxQueue\": -1", "line 5: 'maxQueue' must be a whole number from 0 to 1000000000, got -1")]
+    [InlineData("\"maxQueue\": \"50\"", "line 5: 'maxQueue' must be a whole number from 0 to 1000000000, got \"50\"")]
+    [InlineData("\"webhookUrl\": \"ftp://hooks.example/in\"", "line 5: 'webhookUrl' must be a string: an absolute http or https URL without credentials or fragment, got \"ftp://hooks.example/in\"")]
+    [InlineData("\"webhookUrl\": \"/hooks\"", "line 5: 'webhookUrl' must be a string: an absolute http or https URL without credentials or fragment, got \"/hooks\"")]
     [InlineData("\"event\": \"tomorrow\"", "line 5: 'event' must be an object, got \"tomorrow\"")]
-    [InlineData("\"maxActiv\": 500", "line 5: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive")]
-    [InlineData("\"MaxActive\": 500", "line 5: unknown property 'MaxActive' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive")]
-    [InlineData("\"colour\": \"red\"", "line 5: unknown property 'colour'; known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive")]
+    [InlineData("\"maxActiv\": 500", "line 5: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, maxQueue, webhookUrl, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive")]
+    [InlineData("\"MaxActive\": 500", "line 5: unknown property 'MaxActive' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, maxQueue, webhookUrl, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive")]
+    [InlineData("\"colour\": \"red\"", "line 5: unknown property 'colour'; known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, maxQueue, webhookUrl, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive")]
     [InlineData("\"name\": \"other\"", "line 5: duplicate property 'name' (first on line 4)")]
     public void Parse_BadRoomProperty_OneErrorOnItsLine(string property, string expected)
     {
@@ -669,7 +673,7 @@ public sealed class RoomsFileReaderTests
             "line 7: 'queueMode' must be a string: one of fifo, random, passthrough, queue-all, reject, got \"lifo\"",
             "line 9: host \"*\" and path \"/sale\" are already used by the room on line 3",
             "line 10: 'name' \"Sale\" is already used by the room on line 4 (names are compared case-insensitively)",
-            "line 12: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive",
+            "line 12: unknown property 'maxActiv' (did you mean 'maxActive'?); known properties: name, host, path, maxActive, newUsersPerMinute, maxNewPerIpPerMinute, maxQueue, webhookUrl, activeTtl, queueTtl, admissionWindow, sessionMax, queueMode, bypassPaths, allowCidrs, denyCidrs, title, message, event, adaptive",
             "line 14: missing property 'name'",
             "line 18: unknown property 'version'; known properties: rooms",
         ], errors);

@@ -162,7 +162,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// <see cref="CapacityFunctions"/>), 16 its lower bound, 17 known only (1: a newcomer, who is not active, released,
     /// queued or pushed back, is answered unknown and takes nothing: it has to show a proof of work first).
     /// Returns {state, position, queueLength, retryAfterMs, admitted, admittedAt}; state 0 unknown (known only), 1 active,
-    /// 3 queued, 4 rejected, 5 limited; admitted 1 when a new slot was taken straight away (counted in the admitted total);
+    /// 3 queued, 4 rejected, 5 limited, 6 full (ARGV 18, the queue-size cap: 0 = none); admitted 1 when a new slot was taken straight away (counted in the admitted total);
     /// admittedAt (active only) the session's start in the since set, which tells one admission from the next.
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
@@ -281,6 +281,14 @@ internal sealed partial class RedisWaitingRoomStore
         if mode == 4 and not bumped then
           return {4, 0, length, 0}
         end
+        -- >>> WR_MAX_QUEUE (queue-size cap): ARGV[18] = the cap, 0 = none. A newcomer past it takes no place and
+        -- no per-client count (state 6, full); waiters and visitors pushed back keep theirs. ZCARD is O(1) and in
+        -- this script, so arrivals at once on any number of instances never take the queue past the cap.
+        local maxQueue = tonumber(ARGV[18]) or 0
+        if maxQueue > 0 and not bumped and length >= maxQueue then
+          return {6, 0, length, 0}
+        end
+        -- <<< WR_MAX_QUEUE
         if not bumped then
           local limited = client_over()
           if limited then return {5, 0, length, limited} end
@@ -471,6 +479,30 @@ internal sealed partial class RedisWaitingRoomStore
         v = v + 1
         redis.call('HSET', KEYS[1], 'cap', ARGV[3], 'hold', ARGV[4], 'pin', ARGV[5], 'why', ARGV[6], 'at', now, 'v', v)
         return {1, v}
+        """;
+
+    /// <summary>
+    /// The webhooks' record of one subject of a room (see <see cref="IWaitingRoomStore.RecordTransitionAsync"/>).
+    /// KEYS: 1 transitions hash. ARGV: 1 subject, 2 state seen, 3 now (ms).
+    /// Returns {changed (1/0), the state recorded before or nil}. Atomic, so of the instances that see the same
+    /// change only the first records it; one that saw the old state later than the recorded change does not
+    /// undo it (its time is older). The hash has one field per subject (three): no expiry needed. O(1).
+    /// </summary>
+    private const string TransitionScript = """
+        local cur = redis.call('HGET', KEYS[1], ARGV[1])
+        local now = tonumber(ARGV[3])
+        if cur then
+          local bar = string.find(cur, '|', 1, true)
+          local at, state = tonumber(string.sub(cur, 1, bar - 1)), string.sub(cur, bar + 1)
+          if now < at or state == ARGV[2] then
+            if now > at then redis.call('HSET', KEYS[1], ARGV[1], now .. '|' .. state) end
+            return {0, state}
+          end
+          redis.call('HSET', KEYS[1], ARGV[1], now .. '|' .. ARGV[2])
+          return {1, state}
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], now .. '|' .. ARGV[2])
+        return {1, false}
         """;
 
     /// <summary>

@@ -56,6 +56,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
                 windowLeft, QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive, knownOnly ? 1 : 0,
+                room.MaxQueue,
             ],
             _availability.RequestDeadline,
             cancellationToken);
@@ -161,6 +162,12 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     {
         var result = (RedisResult[])(await EvaluateAsync(ShareWindowScript, [KeysOf(room).Windows], [Now(), instance, window, Milliseconds(maxAge)], StoreAvailability.BackgroundDeadline, cancellationToken))!;
         return [.. result.Select(w => (string)w!)];
+    }
+
+    public async Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken)
+    {
+        var result = (RedisResult[])(await EvaluateAsync(TransitionScript, [KeysOf(room).Transitions], [subject, state, Now()], StoreAvailability.BackgroundDeadline, cancellationToken))!;
+        return new StateTransition((long)result[0] == 1, result[1].IsNull ? null : (string?)result[1]);
     }
 
     /// <summary>The fields of the adaptive capacity's hash, in the order <see cref="GetCapacityAsync"/> reads them.</summary>

@@ -34,6 +34,7 @@ internal sealed class StoreAvailability
     private Exception? _connectionFailure;
     private Exception? _lastFailure;
     private int _probing;
+    private int _reportedDown;
 
     /// <param name="time">The clock of deadlines and probes (real time).</param>
     /// <param name="requestDeadline">The request-path deadline; <see cref="DefaultRequestDeadline"/> when null.</param>
@@ -53,8 +54,28 @@ internal sealed class StoreAvailability
                 // A generator, as BreakDuration itself may not be shorter than half a second.
                 BreakDurationGenerator = _ => ValueTask.FromResult(ProbeInterval),
                 StateProvider = _circuit,
+
+                // Webhooks (store.down / store.up): once when an outage begins (not again for each failed probe) and once when it ends.
+                OnOpened = _ => Report(down: true),
+                OnClosed = _ => Report(down: false),
             })
             .Build();
+    }
+
+    /// <summary>
+    /// Told when an outage begins for this instance (true: the circuit opened) and when it ends (false), once
+    /// each; called on the failing call's path, so a handler must only hand the news on (webhooks queue it).
+    /// </summary>
+    public event Action<bool>? AvailabilityChanged;
+
+    private ValueTask Report(bool down)
+    {
+        if ((Interlocked.Exchange(ref _reportedDown, down ? 1 : 0) == 1) != down)
+        {
+            AvailabilityChanged?.Invoke(down);
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
