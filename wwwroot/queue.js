@@ -73,10 +73,19 @@
       var h = Math.round(s / 3600);
       return h === 1 ? T.aboutHour : fmt(T.aboutHours, h);
     }
+    // The browser's own variant of the page's language (en-GB for en), else the page's language:
+    // times read like the page around them, also in a browser set to another language.
+    function pageLocales() {
+      var page = word(document.documentElement.getAttribute('lang')), nav = '';
+      try { nav = String((navigator.languages && navigator.languages[0]) || navigator.language || ''); } catch (e) { /* none */ }
+      return !page ? [] : nav.toLowerCase() === page || nav.toLowerCase().indexOf(page + '-') === 0 ? [nav, page] : [page];
+    }
     function stamp(d) {
       if (!updEl || isNaN(d.getTime())) return;
       updEl.setAttribute('datetime', d.toISOString());
-      setText(updEl, d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+      var opts = { hour: '2-digit', minute: '2-digit', second: '2-digit' }, txt;
+      try { txt = d.toLocaleTimeString(pageLocales(), opts); } catch (e) { txt = d.toLocaleTimeString(); }
+      setText(updEl, txt);
     }
     function progress(pos) {
       if (!barEl) return;
@@ -391,10 +400,7 @@
       var opts = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
       if (!today) { opts.weekday = 'short'; opts.day = 'numeric'; opts.month = 'short'; }
       if (t.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
-      var page = word(document.documentElement.getAttribute('lang')), nav = '', txt = '';
-      try { nav = String((navigator.languages && navigator.languages[0]) || navigator.language || ''); } catch (e) { /* none */ }
-      // The browser's own variant of the page's language (en-GB for en), else the page's language.
-      var loc = !page ? [] : nav.toLowerCase() === page || nav.toLowerCase().indexOf(page + '-') === 0 ? [nav, page] : [page];
+      var loc = pageLocales(), txt = '';
       try { txt = today ? t.toLocaleTimeString(loc, opts) : t.toLocaleString(loc, opts); } catch (e) {
         try { txt = today ? t.toLocaleTimeString() : t.toLocaleString(); } catch (e2) { txt = ''; }
       }

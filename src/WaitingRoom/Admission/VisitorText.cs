@@ -134,13 +134,13 @@ internal sealed class VisitorText
     /// <summary>"person ahead of you" or "people ahead of you" for <paramref name="ahead"/>.</summary>
     public string AheadLabel(long ahead) => ahead == 1 ? PersonAhead : PeopleAhead;
 
-    /// <summary>Words for an estimate in seconds; null means there is no data yet.</summary>
+    /// <summary>Words for an estimate in seconds; null means there is no data yet (59.5 minutes and more are "about 1 hour", not "about 60 minutes").</summary>
     public string DescribeWait(long? seconds) => seconds switch
     {
         null => Calculating,
         < 60 => LessThanAMinute,
         < 90 => AboutOneMinute,
-        < 3600 => Count(AboutMinutes, ((int)Math.Round(seconds.Value / 60.0)).ToString(CultureInfo.InvariantCulture)),
+        < 3570 => Count(AboutMinutes, ((int)Math.Round(seconds.Value / 60.0)).ToString(CultureInfo.InvariantCulture)),
         < 5400 => AboutOneHour,
         _ => Count(AboutHours, Math.Round(seconds.Value / 3600.0, 1).ToString(CultureInfo.InvariantCulture)),
     };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using WaitingRoom.Admission;
@@ -24,6 +25,9 @@ internal static class PreviewEndpoint
 
     /// <summary>No script (it would poll and move on as this browser), no form posts; styles, images and fonts as the page has them.</summary>
     private const string ContentSecurityPolicy = "script-src 'none'; connect-src 'none'; worker-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
+
+    /// <summary>As the other admin answers: quotes in a message stay readable (the body is JSON, never HTML).</summary>
+    private static readonly JsonSerializerOptions s_output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Task RenderAsync(HttpContext context, RoomTable rooms, VisitorResponses responses, VisitorPages pages, TimeProvider time)
     {
@@ -124,6 +128,6 @@ internal static class PreviewEndpoint
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(body.ToJsonString());
+        return context.Response.WriteAsync(body.ToJsonString(s_output));
     }
 }
