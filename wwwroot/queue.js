@@ -55,7 +55,7 @@
     var pageMode = word(root.getAttribute('data-mode')), pagePhase = word(root.getAttribute('data-phase'));
 
     var HIDDEN_POLL = 20, RELOAD_KEY = 'wr-reload', loadedAt = new Date().getTime();
-    var held = false, holdTimer = null;
+    var held = false, holdTimer = null, lastWait = 0;
     var timer = null, inFlight = false, done = false, failures = 0, notBefore = 0;
 
     function safe(t) {
@@ -152,6 +152,7 @@
       if (done) return;
       if (document.hidden) sec = Math.max(sec, Math.min(HIDDEN_POLL, sec * 2));
       var ms = Math.max(1, sec) * 1000 * (exact ? 1 + Math.random() * 0.2 : 0.8 + Math.random() * 0.4);
+      lastWait = ms / 1000;
       timer = setTimeout(poll, ms);
     }
     function retryAfter(res) {
@@ -221,7 +222,7 @@
     // will look (the tab's title), with a short chime if they turned sound on and a notification if
     // they opted in (permission is asked only on their click, never on load). A released visitor's
     // page then waits for them to come back, so the slot is claimed by a person, not an empty tab;
-    // it still moves on by itself 15 s before the admission window (data-admission-window) ends.
+    // it still moves on by itself about 15 s before the admission window (data-admission-window) ends.
     var SOUND_KEY = 'wr-sound', NOTIFY_KEY = 'wr-notify';
     var AC = window.AudioContext || window.webkitAudioContext, N = window.Notification, audio = null, asked = false;
     var soundBtn = $('wr-sound'), notifyBtn = $('wr-notify'), alertsEl = $('wr-alerts'), alertStatus = $('wr-alert-status');
@@ -298,8 +299,9 @@
       root.setAttribute('data-turn', 'ready');
       var turn = $('wr-turn');
       if (turn) turn.hidden = false;
+      // The release may be up to one poll old: the hold ends 15 s before the window does, counted from then.
       var win = toInt(root.getAttribute('data-admission-window'));
-      holdTimer = setTimeout(go, Math.max(0, (win > 0 ? win : 30) - 15) * 1000);
+      holdTimer = setTimeout(go, Math.max(0, (win > 0 ? win : 30) - 15 - lastWait) * 1000);
     }
     showAlerts();
 
