@@ -74,21 +74,38 @@ internal static class PreviewEndpoint
         }
 
         var request = context.Request;
+        var (path, queryString, accept) = (request.Path, request.QueryString, request.Headers.Accept);
         request.Path = room.Path;
         request.QueryString = QueryString.Empty;
         request.Headers.Accept = "text/html";
         context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
         context.Response.Headers["WR-Preview"] = state;
-
-        var now = time.GetUtcNow();
-        var phase = room.PhaseAt(now);
-        return state switch
+        return RenderAsync(context, responses, room, state, position, length, time.GetUtcNow(), () =>
         {
-            "closed" or "rejected" => responses.WriteRejectedAsync(context, new AdmissionResult(VisitorState.Unknown, 0, length), room, phase),
-            "unavailable" => responses.WriteUnavailableAsync(context),
-            "challenge" => responses.WriteChallengeAsync(context, new ProofOfWork.ProofOfWorkChallenge("preview", 1, now.AddMinutes(1)), room, phase),
-            _ => responses.WriteQueuedAsync(context, new AdmissionResult(VisitorState.Queued, position, length), room, phase),
-        };
+            // The request log names the preview's own URL, not the room's path it was rendered at.
+            request.Path = path;
+            request.QueryString = queryString;
+            request.Headers.Accept = accept;
+        });
+    }
+
+    private static async Task RenderAsync(HttpContext context, VisitorResponses responses, RoomSettings room, string state, long position, long length, DateTimeOffset now, Action restore)
+    {
+        try
+        {
+            var phase = room.PhaseAt(now);
+            await (state switch
+            {
+                "closed" or "rejected" => responses.WriteRejectedAsync(context, new AdmissionResult(VisitorState.Unknown, 0, length), room, phase),
+                "unavailable" => responses.WriteUnavailableAsync(context),
+                "challenge" => responses.WriteChallengeAsync(context, new ProofOfWork.ProofOfWorkChallenge("preview", 1, now.AddMinutes(1)), room, phase),
+                _ => responses.WriteQueuedAsync(context, new AdmissionResult(VisitorState.Queued, position, length), room, phase),
+            });
+        }
+        finally
+        {
+            restore();
+        }
     }
 
     /// <summary>The parameter's one value, null when absent; a repeated parameter is an error.</summary>
