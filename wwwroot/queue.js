@@ -7,22 +7,34 @@
     var posEl = $('wr-position'), aheadEl = $('wr-ahead'), aheadLbl = $('wr-ahead-label'),
       waitEl = $('wr-wait'), lenEl = $('wr-length'), updEl = $('wr-updated'),
       barEl = $('wr-progress'), noticeEl = $('wr-notice');
-    // Phrases come from the page's <script type="application/json" id="wr-text"> (one per language
-    // template); English when a custom page has none.
+    // Phrases come from the page: data-text (the server writes the visitor's language there from
+    // wwwroot/i18n), or an operator's own <script type="application/json" id="wr-text">; English
+    // for what neither has. The older names of five phrases are still read from a custom page.
     var T = {
       notice: 'We can\u2019t reach the waiting room right now \u2014 still trying. You keep your place.',
-      calculating: 'calculating\u2026', lessThanMinute: 'less than a minute',
-      aboutMinute: 'about 1 minute', aboutMinutes: 'about {n} minutes',
-      aboutHour: 'about 1 hour', aboutHours: 'about {n} hours',
-      personAhead: 'person ahead of you', peopleAhead: 'people ahead of you',
+      calculating: 'calculating\u2026', lessThanAMinute: 'less than a minute',
+      aboutOneMinute: 'about 1 minute', aboutMinutes: 'about {n} minutes',
+      aboutOneHour: 'about 1 hour', aboutHours: 'about {n} hours',
+      aheadOne: 'person ahead of you', aheadMany: 'people ahead of you',
       percent: '{n}% of the way', justJoined: 'Just joined', opensOn: 'Opens on',
       powWorking: 'Checking\u2026 {n}%', powSending: 'Done \u2014 one moment\u2026',
-      powFailed: 'Your browser could not complete the check. Please allow JavaScript and cookies for this site, then reload the page.'
+      powFailed: 'Your browser could not complete the check. Please allow JavaScript and cookies for this site, then reload the page.',
+      yourTurnTitle: 'It\u2019s your turn!', yourTurnBody: 'You can go to the site now.',
+      notifyOn: 'You will get a notification when it\u2019s your turn.',
+      notifyBlocked: 'Notifications are blocked for this site in your browser.'
     };
-    try {
-      var custom = JSON.parse(($('wr-text') || {}).textContent || '{}');
-      for (var k in custom) if (Object.prototype.hasOwnProperty.call(T, k) && typeof custom[k] === 'string') T[k] = custom[k];
-    } catch (e) { /* keep English */ }
+    var ALIAS = { lessThanMinute: 'lessThanAMinute', aboutMinute: 'aboutOneMinute', aboutHour: 'aboutOneHour', personAhead: 'aheadOne', peopleAhead: 'aheadMany' };
+    var take = function (json) {
+      try {
+        var custom = JSON.parse(json || '{}');
+        for (var k in custom) {
+          var key = ALIAS[k] || k;
+          if (Object.prototype.hasOwnProperty.call(T, key) && typeof custom[k] === 'string') T[key] = custom[k];
+        }
+      } catch (e) { /* keep what there is */ }
+    };
+    take(root.getAttribute('data-text'));
+    take(($('wr-text') || {}).textContent);
     var fmt = function (s, n) { return s.replace('{n}', String(n)); };
     var NOTICE = T.notice;
 
@@ -43,6 +55,7 @@
     var pageMode = word(root.getAttribute('data-mode')), pagePhase = word(root.getAttribute('data-phase'));
 
     var HIDDEN_POLL = 20, RELOAD_KEY = 'wr-reload', loadedAt = new Date().getTime();
+    var held = false, holdTimer = null, lastWait = 0;
     var timer = null, inFlight = false, done = false, failures = 0, notBefore = 0;
 
     function safe(t) {
@@ -60,10 +73,19 @@
       var h = Math.round(s / 3600);
       return h === 1 ? T.aboutHour : fmt(T.aboutHours, h);
     }
+    // The browser's own variant of the page's language (en-GB for en), else the page's language:
+    // times read like the page around them, also in a browser set to another language.
+    function pageLocales() {
+      var page = word(document.documentElement.getAttribute('lang')), nav = '';
+      try { nav = String((navigator.languages && navigator.languages[0]) || navigator.language || ''); } catch (e) { /* none */ }
+      return !page ? [] : nav.toLowerCase() === page || nav.toLowerCase().indexOf(page + '-') === 0 ? [nav, page] : [page];
+    }
     function stamp(d) {
       if (!updEl || isNaN(d.getTime())) return;
       updEl.setAttribute('datetime', d.toISOString());
-      setText(updEl, d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+      var opts = { hour: '2-digit', minute: '2-digit', second: '2-digit' }, txt;
+      try { txt = d.toLocaleTimeString(pageLocales(), opts); } catch (e) { txt = d.toLocaleTimeString(); }
+      setText(updEl, txt);
     }
     function progress(pos) {
       if (!barEl) return;
@@ -81,7 +103,7 @@
         var ahead = Math.max(0, pos - 1);
         setText(posEl, String(pos));
         setText(aheadEl, String(ahead));
-        setText(aheadLbl, ahead === 1 ? T.personAhead : T.peopleAhead);
+        setText(aheadLbl, ahead === 1 ? T.aheadOne : T.aheadMany);
         progress(pos);
       }
       if (isNum(d.queueLength)) setText(lenEl, String(Math.max(0, Math.round(d.queueLength))));
@@ -115,7 +137,9 @@
     }
     function go() {
       done = true;
+      held = false;
       clearTimeout(timer);
+      clearTimeout(holdTimer);
       try { location.replace(target); } catch (e) { location.href = '/'; }
     }
     // Hidden tabs slow down to a keep-alive instead of stopping: a queued visitor who stops
@@ -128,6 +152,7 @@
       if (done) return;
       if (document.hidden) sec = Math.max(sec, Math.min(HIDDEN_POLL, sec * 2));
       var ms = Math.max(1, sec) * 1000 * (exact ? 1 + Math.random() * 0.2 : 0.8 + Math.random() * 0.4);
+      lastWait = ms / 1000;
       timer = setTimeout(poll, ms);
     }
     function retryAfter(res) {
@@ -177,7 +202,8 @@
         inFlight = false;
         if (!d || typeof d !== 'object' || typeof d.state !== 'string') return fail(resp);
         var st = d.state.toLowerCase();
-        if (resp.ok && (st === 'active' || st === 'released' || st === 'unknown')) return go();
+        if (resp.ok && (st === 'active' || st === 'released')) return admitted(st);
+        if (resp.ok && st === 'unknown') return go();
         if (st === 'rejected') {
           // The room closed (reject mode): the server now answers with its "full" page.
           if (!reloadOnce()) { var ra = retryAfter(resp); schedule(Math.max(basePoll, ra), !!ra); }
@@ -191,6 +217,93 @@
         fail(resp);
       }).catch(function () { inFlight = false; });
     }
+
+    // "Your turn": admitted while the tab is in the background, the page says so where the visitor
+    // will look (the tab's title), with a short chime if they turned sound on and a notification if
+    // they opted in (permission is asked only on their click, never on load). A released visitor's
+    // page then waits for them to come back, so the slot is claimed by a person, not an empty tab;
+    // it still moves on by itself about 15 s before the admission window (data-admission-window) ends.
+    var SOUND_KEY = 'wr-sound', NOTIFY_KEY = 'wr-notify';
+    var AC = window.AudioContext || window.webkitAudioContext, N = window.Notification, audio = null, asked = false;
+    var soundBtn = $('wr-sound'), notifyBtn = $('wr-notify'), alertsEl = $('wr-alerts'), alertStatus = $('wr-alert-status');
+    function pref(k) { try { return window.localStorage.getItem(k) === '1'; } catch (e) { return false; } }
+    function setPref(k, on) { try { if (on) window.localStorage.setItem(k, '1'); else window.localStorage.removeItem(k); } catch (e) { /* this visit only */ } }
+    var soundOn = pref(SOUND_KEY);
+    function chime() {
+      if (!AC) return;
+      try {
+        if (!audio) audio = new AC();
+        if (audio.state === 'suspended' && audio.resume) audio.resume();
+        // Two soft sine notes, about half a second in all: a chime, not an alarm; no audio file.
+        var t = audio.currentTime;
+        [880, 1318.5].forEach(function (f, i) {
+          var o = audio.createOscillator(), g = audio.createGain(), at = t + i * 0.18;
+          o.type = 'sine';
+          o.frequency.value = f;
+          g.gain.setValueAtTime(0.0001, at);
+          g.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+          g.gain.exponentialRampToValueAtTime(0.0001, at + 0.3);
+          o.connect(g);
+          g.connect(audio.destination);
+          o.start(at);
+          o.stop(at + 0.32);
+        });
+      } catch (e) { /* no sound, the rest still works */ }
+    }
+    function notifyState() {
+      if (typeof N !== 'function') return 'none';
+      if (N.permission === 'denied') return 'blocked';
+      return N.permission === 'granted' && pref(NOTIFY_KEY) ? 'on' : 'off';
+    }
+    function showAlerts() {
+      var s = notifyState();
+      if (soundBtn) { soundBtn.hidden = !AC; soundBtn.setAttribute('aria-pressed', soundOn ? 'true' : 'false'); }
+      if (notifyBtn) { notifyBtn.hidden = s === 'none'; notifyBtn.setAttribute('aria-pressed', s === 'on' ? 'true' : 'false'); }
+      setText(alertStatus, s === 'on' ? T.notifyOn : s === 'blocked' && asked ? T.notifyBlocked : '');
+      if (alertsEl) alertsEl.hidden = !AC && s === 'none';
+    }
+    function notify() {
+      if (notifyState() !== 'on') return;
+      try {
+        var n = new N(T.yourTurnTitle, { body: T.yourTurnBody, tag: 'wr-turn', lang: document.documentElement.lang || '', dir: document.documentElement.dir === 'rtl' ? 'rtl' : 'auto' });
+        n.onclick = function () { try { window.focus(); n.close(); } catch (e) { /* the page moves on anyway */ } go(); };
+      } catch (e) { /* e.g. Android, where only a service worker may show one */ }
+    }
+    if (soundBtn) soundBtn.addEventListener('click', function () {
+      soundOn = !soundOn;
+      setPref(SOUND_KEY, soundOn);
+      // Made inside the click, the audio context may play later without another gesture; the chime
+      // lets the visitor hear what they turned on.
+      if (soundOn) chime();
+      showAlerts();
+    });
+    if (notifyBtn) notifyBtn.addEventListener('click', function () {
+      asked = true;
+      if (notifyState() === 'on') { setPref(NOTIFY_KEY, false); return showAlerts(); }
+      var answered = function (p) { if (p === 'granted') setPref(NOTIFY_KEY, true); showAlerts(); };
+      if (N.permission === 'granted') return answered('granted');
+      try {
+        var r = N.requestPermission(answered);
+        if (r && typeof r.then === 'function') r.then(answered, showAlerts);
+      } catch (e) { showAlerts(); }
+    });
+    function admitted(st) {
+      if (!document.hidden) return go();
+      done = true;
+      clearTimeout(timer);
+      try { document.title = T.yourTurnTitle; } catch (e) { /* keep the title */ }
+      if (soundOn) chime();
+      notify();
+      if (st !== 'released') return go();
+      held = true;
+      root.setAttribute('data-turn', 'ready');
+      var turn = $('wr-turn');
+      if (turn) turn.hidden = false;
+      // The release may be up to one poll old: the hold ends 15 s before the window does, counted from then.
+      var win = toInt(root.getAttribute('data-admission-window'));
+      holdTimer = setTimeout(go, Math.max(0, (win > 0 ? win : 30) - 15 - lastWait) * 1000);
+    }
+    showAlerts();
 
     // WR_POW: a newcomer's page first proves a little work (the protocol is in the README). A Web
     // Worker finds the nonce; the page sends it once, with the URL the visitor asked for, then loads
@@ -265,6 +378,7 @@
       return;
     }
     document.addEventListener('visibilitychange', function () {
+      if (held && !document.hidden) return go();
       if (done || document.hidden || inFlight) return;
       clearTimeout(timer);
       var wait = notBefore - Date.now();
@@ -288,10 +402,7 @@
       var opts = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
       if (!today) { opts.weekday = 'short'; opts.day = 'numeric'; opts.month = 'short'; }
       if (t.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
-      var page = word(document.documentElement.getAttribute('lang')), nav = '', txt = '';
-      try { nav = String((navigator.languages && navigator.languages[0]) || navigator.language || ''); } catch (e) { /* none */ }
-      // The browser's own variant of the page's language (en-GB for en), else the page's language.
-      var loc = !page ? [] : nav.toLowerCase() === page || nav.toLowerCase().indexOf(page + '-') === 0 ? [nav, page] : [page];
+      var loc = pageLocales(), txt = '';
       try { txt = today ? t.toLocaleTimeString(loc, opts) : t.toLocaleString(loc, opts); } catch (e) {
         try { txt = today ? t.toLocaleTimeString() : t.toLocaleString(); } catch (e2) { txt = ''; }
       }

@@ -72,6 +72,13 @@ internal static class EventIds
     // 840–859: Access: address lists, crawlers, the queue page's status.
     public const int AccessScreening = 840;
 
+    // 860–869: The pages' languages (translation files in wwwroot/i18n).
+    public const int TranslationIncomplete = 860;
+    public const int TranslationUnusable = 861;
+    public const int TranslationUnknownKeys = 862;
+    public const int TranslationPhraseUnusable = 863;
+    public const int PagePerLanguageIgnored = 864;
+
     // 890–899: Webhooks (WR_WEBHOOK_URL) and the queue-size cap (WR_MAX_QUEUE).
     public const int WebhooksOn = 890;
     public const int WebhookDropped = 891;

@@ -48,6 +48,16 @@ internal sealed class PageTemplate
 
     public IEnumerable<string> Placeholders => _parts.Where(p => p.IsPlaceholder).Select(p => p.Text).Distinct(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Renders with <paramref name="text"/>'s phrases first (every key of a translation file, and
+    /// <c>lang</c>, <c>dir</c>, <c>scriptText</c>), then the page's own values.
+    /// </summary>
+    public string Render(Func<string, string?> valueOf, VisitorText text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Render(name => text.Placeholder(name, valueOf) ?? valueOf(name));
+    }
+
     public string Render(Func<string, string?> valueOf)
     {
         var html = new StringBuilder(4096);

@@ -7,98 +7,96 @@ using WaitingRoom.Configuration;
 namespace WaitingRoom.Admission;
 
 /// <summary>
-/// The room's own pages, per language: queue (WR_QUEUE_PAGE or wwwroot/queue.html), outage
-/// (unavailable.html) and closed (rejected.html). Loaded once; a missing or unreadable page falls
-/// back to a built-in one with a logged warning, so a visitor always gets a page.
+/// The room's own pages: queue (WR_QUEUE_PAGE or wwwroot/queue.html), outage (unavailable.html)
+/// and closed (rejected.html), each rendered in the visitor's language from wwwroot/i18n/{language}.json.
+/// Loaded once; a missing or unreadable page falls back to a built-in one with a logged warning,
+/// so a visitor always gets a page.
 /// </summary>
 internal sealed partial class VisitorPages
 {
     private const string BuiltInQueuePage = """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-        <noscript><meta http-equiv="refresh" content="{{refreshSeconds}}"></noscript><title>You are in the queue</title></head>
-        <body><main id="wr" data-status-url="{{statusUrl}}" data-target="{{target}}" data-poll="{{pollAfterSeconds}}" data-position="{{position}}">
-        <h1>You're in the queue</h1><p aria-live="polite">Your position: <span id="wr-position">{{position}}</span> of {{queueLength}}.
-        Estimated wait: <span id="wr-wait">{{estimatedWait}}</span>.</p><p>Keep this page open; it moves on by itself.</p></main>
+        <!doctype html><html lang="{{lang}}" dir="{{dir}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <noscript><meta http-equiv="refresh" content="{{refreshSeconds}}"></noscript><title>{{title}}</title></head>
+        <body><main id="wr" data-status-url="{{statusUrl}}" data-target="{{target}}" data-poll="{{pollAfterSeconds}}" data-position="{{position}}" data-text="{{scriptText}}">
+        <h1>{{title}}</h1><p aria-live="polite">{{placeLabel}}: <span id="wr-position">{{position}}</span> / {{queueLength}}.
+        {{waitLabel}}: <span id="wr-wait">{{estimatedWait}}</span>.</p><p>{{keepOpen}}</p></main>
         <script src="{{assetsUrl}}/queue.js" defer></script></body></html>
         """;
 
     private const string BuiltInUnavailablePage = """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{{retryAfterSeconds}}">
-        <title>Temporarily unavailable</title></head><body><main><h1>We'll be right back</h1>
-        <p>The site is busy or briefly unavailable. This page tries again in {{retryAfterSeconds}} seconds.</p>
-        <p><a href="{{target}}">Try again now</a></p></main></body></html>
+        <!doctype html><html lang="{{lang}}" dir="{{dir}}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{{retryAfterSeconds}}">
+        <title>{{unavailableTitle}}</title></head><body><main><h1>{{unavailableHeading}}</h1>
+        <p>{{unavailableMessage}}</p>
+        <p><a href="{{target}}">{{tryAgainNow}}</a></p></main></body></html>
         """;
 
     private const string BuiltInRejectedPage = """
-        <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <!doctype html><html lang="{{lang}}" dir="{{dir}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
         <title>{{title}}</title></head><body><main><h1>{{title}}</h1><p>{{message}}</p>
-        <p>The site is full and is not keeping a queue right now. Please try again later.</p>
-        <p><a href="{{target}}">Try again</a></p></main></body></html>
+        <p>{{rejectedFull}}</p><p>{{rejectedLater}}</p>
+        <p><a href="{{target}}">{{tryAgain}}</a></p></main></body></html>
         """;
 
-    /// <summary>The "queue full" page (WR_MAX_QUEUE) when wwwroot has none: the strings come from <see cref="VisitorText"/>.</summary>
+    /// <summary>The "queue full" page (WR_MAX_QUEUE) when wwwroot has none.</summary>
     private const string BuiltInFullPage = """
-        <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+        <!doctype html><html lang="{{lang}}" dir="{{dir}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
         <title>{{title}}</title></head><body><main><h1>{{title}}</h1><p>{{message}}</p><p>{{fullMessage}}</p>
-        <p><a href="{{target}}">Try again</a></p></main></body></html>
+        <p><a href="{{target}}">{{tryAgain}}</a></p></main></body></html>
         """;
 
-    private static readonly string[] s_names = ["queue", "unavailable", "rejected", "full"];
-
-    private readonly Dictionary<(string Name, string Language), PageTemplate> _pages = [];
+    private readonly PageTemplate _queue;
+    private readonly PageTemplate _challenge;
+    private readonly PageTemplate _rejected;
+    private readonly PageTemplate _unavailable;
+    private readonly PageTemplate _full;
+    private readonly Dictionary<string, VisitorText> _texts;
 
     public VisitorPages(IOptions<WaitingRoomOptions> options, IHostEnvironment environment, ILogger<VisitorPages> logger)
     {
-        var webRoot = new PhysicalFileProvider(WebRootOf(environment));
+        var root = WebRootOf(environment);
+        var webRoot = new PhysicalFileProvider(root);
         var custom = options.Value.QueuePage;
-        _pages[("queue", "en")] = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
-        _pages[("unavailable", "en")] = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
-        _pages[("rejected", "en")] = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
-        _pages[("full", "en")] = Load(null, webRoot, "full.html", BuiltInFullPage, logger);
-
-        // Other languages come from wwwroot/{name}.{language}.html; a custom WR_QUEUE_PAGE is one page for all.
-        foreach (var text in VisitorText.All.Skip(1))
-        {
-            foreach (var name in s_names)
-            {
-                if ((custom is null || name != "queue") && TryLoad(webRoot, $"{name}.{text.Language}.html") is { } page)
-                {
-                    _pages[(name, text.Language)] = page;
-                }
-            }
-        }
+        _queue = Load(custom, webRoot, "queue.html", BuiltInQueuePage, logger);
+        _unavailable = Load(null, webRoot, "unavailable.html", BuiltInUnavailablePage, logger);
+        _rejected = Load(null, webRoot, "rejected.html", BuiltInRejectedPage, logger);
+        _full = Load(null, webRoot, "full.html", BuiltInFullPage, logger);
 
         // WR_POW's challenge is the shipped queue page in its challenge state: its script solves the
         // challenge, which a custom WR_QUEUE_PAGE need not know how to do.
-        _pages[("challenge", "en")] = custom is null ? _pages[("queue", "en")] : Load(null, webRoot, "queue.html", BuiltInQueuePage, logger);
-        foreach (var text in VisitorText.All.Skip(1))
+        _challenge = custom is null ? _queue : Load(null, webRoot, "queue.html", BuiltInQueuePage, logger);
+
+        // One page, rendered in every language of wwwroot/i18n; a custom WR_QUEUE_PAGE is written in
+        // one language, so it is served as English unless WR_QUEUE_LANGUAGE names another.
+        _texts = LoadTranslations(root, logger);
+        if (options.Value.QueueLanguage is { } forced && !_texts.ContainsKey(forced) && VisitorText.BuiltIn(forced) is { } shipped)
         {
-            if (TryLoad(webRoot, $"queue.{text.Language}.html") is { } page)
-            {
-                _pages[("challenge", text.Language)] = page;
-            }
+            _texts[forced] = shipped;
         }
 
-        Languages = [.. _pages.Keys.Where(key => key.Name == "queue").Select(key => key.Language)];
+        Languages = custom is null
+            ? [.. _texts.Keys]
+            : [.. _texts.Keys.Where(language => language == "en" || language == options.Value.QueueLanguage)];
+        WarnAboutPagesPerLanguage(root, logger);
     }
 
-    /// <summary>Languages the queue page is offered in; "en" always.</summary>
+    /// <summary>Languages the pages are offered in; "en" always.</summary>
     public IReadOnlyCollection<string> Languages { get; }
 
-    public PageTemplate Queue(string language) => Page("queue", language);
+    /// <summary>The room's text in <paramref name="language"/> (the operator's file over the shipped one), else English.</summary>
+    public VisitorText Text(string language) => _texts.GetValueOrDefault(language) ?? _texts["en"];
+
+    public PageTemplate Queue => _queue;
 
     /// <summary>The shipped queue page, for WR_POW's challenge state.</summary>
-    public PageTemplate Challenge(string language) => Page("challenge", language);
+    public PageTemplate Challenge => _challenge;
 
     /// <summary>The "closed / sold out" page of a full room in reject mode.</summary>
-    public PageTemplate Rejected(string language) => Page("rejected", language);
+    public PageTemplate Rejected => _rejected;
 
-    public PageTemplate Unavailable(string language) => Page("unavailable", language);
+    public PageTemplate Unavailable => _unavailable;
 
     /// <summary>The "queue full" page: the queue holds WR_MAX_QUEUE waiters, a newcomer gets no place.</summary>
-    public PageTemplate Full(string language) => Page("full", language);
-
-    private PageTemplate Page(string name, string language) => _pages.GetValueOrDefault((name, language)) ?? _pages[(name, "en")];
+    public PageTemplate Full => _full;
 
     private static PageTemplate? TryLoad(PhysicalFileProvider webRoot, string name)
     {

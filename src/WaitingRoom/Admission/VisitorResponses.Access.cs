@@ -48,13 +48,13 @@ internal sealed partial class VisitorResponses
         }
 
         var target = TargetOf(context.Request);
-        var html = pages.Unavailable(LanguageOf(context)).Render(name => name switch
+        var html = pages.Unavailable.Render(name => name switch
         {
             "retryAfterSeconds" => Number(retry),
             "target" => target,
             "assetsUrl" => AssetsPath,
             _ => null,
-        });
+        }, pages.Text(LanguageOf(context)));
         return WriteHtmlAsync(context, html);
     }
 }

@@ -68,9 +68,9 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         Begin(context.Response, _options.QueueStatus, _options.QueueStatus is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable ? poll : null);
         var target = TargetOf(context.Request);
         var language = LanguageOf(context);
-        var text = VisitorText.Of(language);
+        var text = pages.Text(language);
         var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
-        var html = pages.Queue(language).Render(name => name switch
+        var html = pages.Queue.Render(name => name switch
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
@@ -94,8 +94,9 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "showPosition" => policy.Mode != QueueMode.Random && !policy.ShuffleArrivals ? "true" : "false", // a place in a draw means nothing
             "eventStart" => eventStart is { } start ? Iso(start) : "",
             "challenge" or "difficulty" => "", // WR_POW's challenge state only (WriteChallengeAsync)
+            "admissionWindowSeconds" => Number((long)room.AdmissionWindow.TotalSeconds),
             _ => null,
-        });
+        }, text);
         return WriteHtmlAsync(context, html);
     }
 
@@ -117,9 +118,9 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
 
         Begin(context.Response, StatusCodes.Status200OK, retryAfter: null);
         var language = LanguageOf(context);
-        var text = VisitorText.Of(language);
+        var text = pages.Text(language);
         var policy = room.PolicyOf(phase);
-        var html = pages.Challenge(language).Render(name => name switch
+        var html = pages.Challenge.Render(name => name switch
         {
             "challenge" => challenge.Text,
             "difficulty" => Number(challenge.Difficulty),
@@ -137,7 +138,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "showPosition" => "false",
             "position" or "peopleAhead" or "queueLength" => "0",
             _ => "", // the refresh too: an empty refresh is none
-        });
+        }, text);
         return WriteHtmlAsync(context, html);
     }
 
@@ -160,8 +161,8 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         }
 
         var language = LanguageOf(context);
-        var text = VisitorText.Of(language);
-        var html = pages.Rejected(language).Render(name => name switch
+        var text = pages.Text(language);
+        var html = pages.Rejected.Render(name => name switch
         {
             "title" => room.TitleOf(phase) ?? text.RejectedTitle,
             "message" => room.MessageOf(phase) ?? "",
@@ -171,7 +172,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "retryAfterSeconds" => Number(retry),
             "assetsUrl" => AssetsPath,
             _ => null,
-        });
+        }, text);
         return WriteHtmlAsync(context, html);
     }
 
@@ -189,11 +190,10 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         }
 
         var language = LanguageOf(context);
-        var text = VisitorText.Of(language);
-        var html = pages.Full(language).Render(name => name switch
+        var text = pages.Text(language);
+        var html = pages.Full.Render(name => name switch
         {
             "title" => text.FullTitle,
-            "fullMessage" => text.FullMessage,
             "message" => room.MessageOf(phase) ?? "",
             "room" => room.Name,
             "lang" => language,
@@ -201,7 +201,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "retryAfterSeconds" => Number(retry),
             "assetsUrl" => AssetsPath,
             _ => null,
-        });
+        }, text);
         return WriteHtmlAsync(context, html);
     }
 
@@ -284,13 +284,13 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         }
 
         var target = TargetOf(context.Request);
-        var html = pages.Unavailable(LanguageOf(context)).Render(name => name switch
+        var html = pages.Unavailable.Render(name => name switch
         {
             "retryAfterSeconds" => Number(OutageRetryAfterSeconds),
             "target" => target,
             "assetsUrl" => AssetsPath,
             _ => null,
-        });
+        }, pages.Text(LanguageOf(context)));
         return WriteHtmlAsync(context, html);
     }
 
@@ -337,10 +337,15 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// <summary>Clients that sent a body, or asked for JSON, get JSON instead of a page.</summary>
     private static bool WantsJson(HttpRequest request) => !IsRead(request) || PrefersJson(request);
 
-    /// <summary>The page's language (WR_QUEUE_LANGUAGE, else the best of Accept-Language), with the headers that say so.</summary>
+    /// <summary>The item by which the admin preview (Operations/PreviewEndpoint) names the language of the page it renders.</summary>
+    internal const string PreviewLanguageItem = "WaitingRoom.PreviewLanguage";
+
+    /// <summary>The page's language (the preview's, else WR_QUEUE_LANGUAGE, else the best of Accept-Language), with the headers that say so.</summary>
     private string LanguageOf(HttpContext context)
     {
-        var language = VisitorText.Choose(context.Request, _options.QueueLanguage, pages.Languages);
+        var language = context.Items.TryGetValue(PreviewLanguageItem, out var preview) && preview is string chosen
+            ? chosen
+            : VisitorText.Choose(context.Request, _options.QueueLanguage, pages.Languages);
         context.Response.Headers.ContentLanguage = language;
         context.Response.Headers.Vary = "Accept-Language";
         return language;

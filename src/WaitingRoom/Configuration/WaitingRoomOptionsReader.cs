@@ -111,7 +111,7 @@ public static class WaitingRoomOptionsReader
                 LogFormat = Choice("WR_LOG_FORMAT", Console.IsOutputRedirected ? "json" : "text", ["json", "text"]),
                 Port = Value("WR_PORT") is null ? null : Integer("WR_PORT", 8080, 0, 65535),
                 QueuePage = QueuePage("WR_QUEUE_PAGE"),
-                QueueLanguage = Choice("WR_QUEUE_LANGUAGE", "auto", ["auto", .. Admission.VisitorText.All.Select(t => t.Language)]) is var language && language != "auto" ? language : null,
+                QueueLanguage = Choice("WR_QUEUE_LANGUAGE", "auto", ["auto", .. QueueLanguages()]) is var language && language != "auto" ? language : null,
                 BackendUrls = List<Uri?>("WR_BACKEND_URL", Proxy.ProxyConfiguration.IsBackendUrl, "expected comma-separated absolute http(s) URLs without query or credentials")!,
                 LoadBalancingPolicy = s_loadBalancingPolicies[Choice("WR_LOAD_BALANCING", "round-robin", [.. s_loadBalancingPolicies.Keys])],
                 HealthCheckPath = Text("WR_HEALTH_CHECK_PATH", path => path.StartsWith('/'), "expected a path starting with '/'"),
@@ -265,6 +265,14 @@ public static class WaitingRoomOptionsReader
             }
 
             return [.. values];
+        }
+
+        /// <summary>The languages WR_QUEUE_LANGUAGE may force: the shipped ones and those of a translation file in the app's wwwroot/i18n.</summary>
+        private static string[] QueueLanguages()
+        {
+            var folder = Path.Combine(AppContext.BaseDirectory, "wwwroot", Admission.VisitorPages.TranslationFolder);
+            var files = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>() : [];
+            return [.. Admission.VisitorText.All.Select(t => t.Language).Concat(files.Where(Admission.TranslationFile.IsLanguage)).Distinct(StringComparer.Ordinal)];
         }
 
         /// <summary>A custom queue page: a readable file that shows the visitor's place ({{position}}).</summary>

@@ -79,6 +79,7 @@ internal sealed partial class AdminEndpoints(
         api.MapPost("/rooms/{name}/reset", ResetAsync);
         api.MapPost("/rooms/{name}/release", ReleaseAsync);
         api.MapGet("/rooms/{name}/history", History);
+        api.MapGet("/preview", PreviewEndpoint.RenderAsync);
         api.MapGet("/backends", GetBackends);
         api.MapPost("/backends", (Func<HttpContext, Task<IResult>>)AddBackendAsync);
         api.MapDelete("/backends/{id}", (HttpContext context, string id) => ChangeBackendAsync(context, id, "remove"));

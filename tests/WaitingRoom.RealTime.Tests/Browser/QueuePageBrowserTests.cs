@@ -113,7 +113,8 @@ public sealed class QueuePageBrowserTests
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 
-    internal static ChromeDriver StartChromium()
+    /// <summary>Headless Chromium whose Accept-Language (and UI language) is <paramref name="language"/>.</summary>
+    internal static ChromeDriver StartChromium(string language = "en-US")
     {
         const string chromium = "/usr/bin/chromium";
         const string chromedriver = "/usr/bin/chromedriver";
@@ -122,7 +123,8 @@ public sealed class QueuePageBrowserTests
         options.AddArguments(
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1000,900",
-            "--lang=en-US", $"--user-data-dir={Directory.CreateTempSubdirectory("wr-chromium-").FullName}");
+            $"--lang={language}", $"--user-data-dir={Directory.CreateTempSubdirectory("wr-chromium-").FullName}");
+        options.AddUserProfilePreference("intl.accept_languages", language);
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(chromedriver)!, Path.GetFileName(chromedriver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;

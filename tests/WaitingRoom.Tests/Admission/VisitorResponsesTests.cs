@@ -89,6 +89,8 @@ public sealed class VisitorResponsesTests
     [Theory]
     [InlineData(60L, "about 1 minute")]
     [InlineData(3600L, "about 1 hour")]
+    [InlineData(3599L, "about 1 hour")]
+    [InlineData(3569L, "about 59 minutes")]
     public void DescribeWait_AboutOne_Singular(long seconds, string expected)
     {
         // Act

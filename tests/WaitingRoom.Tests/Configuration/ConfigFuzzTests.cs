@@ -73,7 +73,7 @@ public sealed class ConfigFuzzTests : IDisposable
         ["WR_MAX_NEW_PER_IP_PER_MINUTE"] = Bad(Integers(0, 1_000_000)),
         ["WR_ROOMS_FILE"] = Bad("/nonexistent/rooms.json", _badJson, _badRoom, _notRooms, Path.GetTempPath()),
         ["WR_QUEUE_PAGE"] = Bad("/nonexistent/queue.html", _noPosition, Path.GetTempPath()),
-        ["WR_QUEUE_LANGUAGE"] = Bad("fr", "english", "en-US"),
+        ["WR_QUEUE_LANGUAGE"] = Bad("tr", "english", "en-US"),
         ["WR_LOAD_BALANCING"] = Bad("weighted", "roundrobin", "first"),
         ["WR_HEALTH_CHECK_PATH"] = Bad("healthz", "http://host/healthz"),
         ["WR_STICKY"] = Bad("maybe", "2", "truee"),

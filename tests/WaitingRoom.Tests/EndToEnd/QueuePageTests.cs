@@ -32,6 +32,7 @@ public sealed partial class QueuePageTests
         Assert.Contains("data-target=\"/shop/item?id=7\"", html, StringComparison.Ordinal);
         Assert.Contains("data-status-url=\"/_wr/status\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("{{", html, StringComparison.Ordinal);
+        Assert.Contains("<div id=\"wr-alerts\" class=\"alerts\" hidden>", html, StringComparison.Ordinal); // the alert's buttons need the script
         Assert.DoesNotContain("http://", html.Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
@@ -76,7 +77,9 @@ public sealed partial class QueuePageTests
 
     [Theory]
     [InlineData("de-DE,de;q=0.9,en;q=0.5", null, "de", "Ihr Platz in der Schlange")]
-    [InlineData("fr-FR,en;q=0.8", null, "en", "Your place in line")]
+    [InlineData("tr-TR,en;q=0.8", null, "en", "Your place in line")]
+    [InlineData("fr-FR,en;q=0.8", null, "fr", "Votre place dans la file")]
+    [InlineData("zh-CN,zh;q=0.9", null, "zh", "您的排队位置")]
     [InlineData("en;q=0.4,de;q=0.9", null, "de", "Ihr Platz in der Schlange")]
     [InlineData("de", "en", "en", "Your place in line")]
     [InlineData(null, "de", "de", "Ihr Platz in der Schlange")]
@@ -100,7 +103,7 @@ public sealed partial class QueuePageTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(expected, Assert.Single(response.Content.Headers.ContentLanguage));
-        Assert.Contains($"<html lang=\"{expected}\">", html, StringComparison.Ordinal);
+        Assert.Contains($"<html lang=\"{expected}\" dir=\"ltr\">", html, StringComparison.Ordinal);
         Assert.Contains(phrase, html, StringComparison.Ordinal);
         Assert.Contains("Accept-Language", response.Headers.Vary);
     }
