@@ -134,7 +134,7 @@ public sealed class PreviewEndpointTests
     }
 
     [Theory]
-    [InlineData("?state=sold", "state='sold' is not valid: expected one of queued, closed, rejected, unavailable, challenge.")]
+    [InlineData("?state=sold", "state='sold' is not valid: expected one of queued, closed, rejected, full, unavailable, challenge.")]
     [InlineData("?position=0", "position='0' is not valid: expected a whole number from 1 to 1000000000.")]
     [InlineData("?position=abc", "position='abc' is not valid")]
     [InlineData("?position=-3", "position='-3' is not valid")]
