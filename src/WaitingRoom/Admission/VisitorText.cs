@@ -24,6 +24,16 @@ internal sealed record VisitorText(
         QueueAllNote = "Nobody is being let in at the moment. You keep your place and will be let in, in order, as soon as the site opens.",
         PrequeueShuffledNote = "The site is not open yet. Everyone who is here before the opening gets a random place in line when it opens, so arriving early gives no advantage.",
         PrequeueInOrderNote = "The site is not open yet. You keep your place: visitors are let in in order of arrival once it opens.",
+
+        // Access codes (Codes/).
+        CodeLabel = "Have an access code?",
+        CodeButton = "Use code",
+        CodeInvalid = "This code is not valid.",
+        CodeUsedUp = "This code has been used up.",
+        CodeExpired = "This code has expired.",
+        CodeTooMany = "Too many attempts. Please wait a minute and try again.",
+        CodeAccepted = "Code accepted.",
+        CodeContinue = "Continue",
     };
 
     public static readonly VisitorText German = new("de", "wird berechnet…", "weniger als eine Minute", "etwa 1 Minute", "etwa {0} Minuten", "etwa 1 Stunde", "etwa {0} Stunden", "Person vor Ihnen", "Personen vor Ihnen")
@@ -34,6 +44,16 @@ internal sealed record VisitorText(
         QueueAllNote = "Im Moment wird niemand eingelassen. Sie behalten Ihren Platz und werden der Reihe nach eingelassen, sobald die Seite öffnet.",
         PrequeueShuffledNote = "Die Seite ist noch nicht geöffnet. Wer vor der Öffnung da ist, bekommt bei der Öffnung einen zufälligen Platz in der Schlange – früher kommen bringt keinen Vorteil.",
         PrequeueInOrderNote = "Die Seite ist noch nicht geöffnet. Sie behalten Ihren Platz: Ab der Öffnung wird in der Reihenfolge der Ankunft eingelassen.",
+
+        // Access codes (Codes/).
+        CodeLabel = "Haben Sie einen Zugangscode?",
+        CodeButton = "Code verwenden",
+        CodeInvalid = "Dieser Code ist nicht gültig.",
+        CodeUsedUp = "Dieser Code ist aufgebraucht.",
+        CodeExpired = "Dieser Code ist abgelaufen.",
+        CodeTooMany = "Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es erneut.",
+        CodeAccepted = "Code akzeptiert.",
+        CodeContinue = "Weiter",
     };
 
     /// <summary>Heading of the queue page when the room sets no title.</summary>
@@ -53,6 +73,32 @@ internal sealed record VisitorText(
 
     /// <summary>The pre-queue of an event that keeps arrival order.</summary>
     public string PrequeueInOrderNote { get; init; } = "";
+
+    // Access codes (Codes/): the code form and the pages of a redemption.
+
+    /// <summary>The code form's label on the queue page.</summary>
+    public string CodeLabel { get; init; } = "";
+
+    /// <summary>The code form's button.</summary>
+    public string CodeButton { get; init; } = "";
+
+    /// <summary>An unknown or revoked code.</summary>
+    public string CodeInvalid { get; init; } = "";
+
+    /// <summary>A code whose uses are all taken.</summary>
+    public string CodeUsedUp { get; init; } = "";
+
+    /// <summary>A code past its expiry.</summary>
+    public string CodeExpired { get; init; } = "";
+
+    /// <summary>Too many wrong codes from the visitor's address this minute.</summary>
+    public string CodeTooMany { get; init; } = "";
+
+    /// <summary>A code that worked (JSON answers and the form's status).</summary>
+    public string CodeAccepted { get; init; } = "";
+
+    /// <summary>The link from a code's page back to where the visitor was going.</summary>
+    public string CodeContinue { get; init; } = "";
 
     /// <summary>"person ahead of you" or "people ahead of you" for <paramref name="ahead"/>.</summary>
     public string AheadLabel(long ahead) => ahead == 1 ? PersonAhead : PeopleAhead;

@@ -39,6 +39,7 @@ public static class WaitingRoomApplicationBuilderExtensions
             .AddWaitingRoomOperations(options)
             .AddWaitingRoomAdaptiveCapacity()
             .AddWaitingRoomAdmissionAssertion(options)
+            .AddWaitingRoomAccessCodes()
             .AddWaitingRoomProxy(options);
         return builder;
     }
@@ -56,9 +57,11 @@ public static class WaitingRoomApplicationBuilderExtensions
         app.UseWaitingRoomRequestLog();
         app.UseStaticFiles(AssetFiles(app));
         app.UseRouting();
+        app.UseMiddleware<WaitingRoom.Codes.AccessCodeMiddleware>();
         app.UseMiddleware<AdmissionMiddleware>();
 
         WaitingRoomEndpoints.Map(app);
+        WaitingRoom.Codes.AccessCodeEndpoints.MapVisitor(app);
         app.Services.GetService<AdminEndpoints>()?.Map(app);
         WaitingRoom.Assertion.JwksEndpoint.Map(app);
 
