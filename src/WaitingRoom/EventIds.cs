@@ -71,4 +71,8 @@ internal static class EventIds
 
     // 840–859: Access: address lists, crawlers, the queue page's status.
     public const int AccessScreening = 840;
+
+    // 870–879: Access codes (invite links, skip and priority lanes).
+    public const int CodeGuessesLimited = 870;
+    public const int CodeRedeemed = 871;
 }

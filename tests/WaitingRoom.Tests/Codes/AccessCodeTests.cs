@@ -277,6 +277,7 @@ public sealed class AccessCodeTests
         var otherAddress = await FollowAsync(room, code, null, "192.0.2.8");
         room.Clock.Advance(TimeSpan.FromSeconds(60));
         var nextMinute = await FollowAsync(room, code, null, "192.0.2.7");
+        var metrics = await room.Client.GetStringAsync("/_wr/metrics");
 
         // Assert
         Assert.All(wrong.Take(10), w => Assert.Equal((HttpStatusCode.NotFound, "invalid"), (w.Status, w.Text("code"))));
@@ -285,6 +286,9 @@ public sealed class AccessCodeTests
         Assert.Equal(HttpStatusCode.TooManyRequests, rightButBlocked.Status);
         Assert.Equal(HttpStatusCode.SeeOther, otherAddress.Status);
         Assert.Equal(HttpStatusCode.SeeOther, nextMinute.Status);
+        var limited = metrics.Split('\n').Single(l => l.StartsWith("wr_code_redemptions_total{", StringComparison.Ordinal) && l.Contains("outcome=\"too-many-attempts\"", StringComparison.Ordinal));
+        Assert.EndsWith(" 2", limited.TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("wr_code_redemptions_total{", StringComparison.Ordinal) && l.Contains("outcome=\"invalid\"", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 10", StringComparison.Ordinal));
     }
 
     [Theory]
