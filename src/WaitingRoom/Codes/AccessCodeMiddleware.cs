@@ -10,12 +10,14 @@ namespace WaitingRoom.Codes;
 /// <summary>
 /// An invite link: a GET or HEAD to any URL of a room with <c>?wr_code=&lt;code&gt;</c> redeems the code for the
 /// visitor and answers 303 to the same URL without that parameter (the others kept as sent), so the code leaves
-/// the address bar and the history; the admission middleware then sees a code holder. A code that does not work
+/// the address bar and the history; the admission middleware then sees a code holder. A request without the
+/// room's cookie first gets it and the same link again: only a client that keeps cookies uses a code. A code that does not work
 /// gets its page, and nothing changed. Without the parameter this costs one substring search of the query.
 /// </summary>
 internal sealed class AccessCodeMiddleware(
     RequestDelegate next,
     AccessCodeRedeemer redeemer,
+    VisitorTokenSigner signer,
     RoomTable rooms,
     VisitorResponses responses,
     IOptions<WaitingRoomOptions> options)
@@ -47,6 +49,17 @@ internal sealed class AccessCodeMiddleware(
         (CodeRedemption? Outcome, int RetryAfterSeconds) result;
         try
         {
+            await signer.EnsureReadyAsync(context.RequestAborted);
+            if (!signer.TryRead(request, out _))
+            {
+                // No cookie yet: the cookie and the same link again, so only a client that keeps cookies (a browser)
+                // redeems; a link preview (chat apps fetch links they are sent) takes no use.
+                signer.IssueCookie(context);
+                feature.Decision = "code-cookie";
+                await AccessCodeResponses.RedirectAsync(context, RedirectTarget.For(request.PathBase + request.Path + request.QueryString, options.Value.MainUrl));
+                return;
+            }
+
             result = await redeemer.RedeemAsync(context, room, code);
         }
         catch (StoreUnavailableException)

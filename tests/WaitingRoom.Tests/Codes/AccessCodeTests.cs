@@ -46,9 +46,26 @@ public sealed class AccessCodeTests
 
     private static DateTimeOffset InAnHour(RoomUnderTest room) => room.Clock!.GetUtcNow().AddHours(1);
 
-    /// <summary>A visitor follows an invite link: the answer (303 when the code worked) and its token.</summary>
+    /// <summary>
+    /// A visitor follows an invite link: the answer (303 when the code worked) and its token. A new visitor is
+    /// sent back to the same link with its new cookie first (checked here), as a browser follows it.
+    /// </summary>
     private static Task<VisitAnswer> FollowAsync(RoomUnderTest room, string code, string? token, string forwardedFor, string path = "/echo", string accept = "application/json") =>
-        room.GetAsync($"{path}?{AccessCodeFormat.QueryName}={code}", token, forwardedFor, accept);
+        FollowAsync(room.Client, code, token, forwardedFor, path, accept);
+
+    private static async Task<VisitAnswer> FollowAsync(HttpClient client, string code, string? token, string forwardedFor, string path = "/echo", string accept = "application/json")
+    {
+        var link = $"{path}?{AccessCodeFormat.QueryName}={code}";
+        if (token is null)
+        {
+            var first = await Visit.GetAsync(client, link, null, forwardedFor, accept);
+            Assert.Equal(HttpStatusCode.SeeOther, first.Status);
+            Assert.Equal(link, first.Headers.Location!.OriginalString);
+            token = first.Token ?? throw new InvalidOperationException("no cookie with the first answer");
+        }
+
+        return await Visit.GetAsync(client, link, token, forwardedFor, accept);
+    }
 
     /// <summary>Everyone in <paramref name="pollers"/> polls while the clock passes the active TTL; then one promotion round.</summary>
     private static async Task IdleRoundAsync(RoomUnderTest room, IEnumerable<string> pollers)
@@ -126,7 +143,9 @@ public sealed class AccessCodeTests
         var (_, code, _) = await CreateCodeAsync(admin, "skip", 1, InAnHour(room));
 
         // Act: C arrives with the link on a URL with other parameters.
-        var link = await room.GetAsync($"/echo?x=1&{AccessCodeFormat.QueryName}={code}&y=%20two", forwardedFor: "198.51.100.3");
+        var preview = await room.GetAsync($"/echo?x=1&{AccessCodeFormat.QueryName}={code}&y=%20two", forwardedFor: "198.51.100.4");
+        var fresh = await room.GetAsync($"/echo?x=1&{AccessCodeFormat.QueryName}={code}&y=%20two", forwardedFor: "198.51.100.3");
+        var link = await room.GetAsync($"/echo?x=1&{AccessCodeFormat.QueryName}={code}&y=%20two", fresh.Token, "198.51.100.3");
         var c = await room.GetAsync("/echo?x=1&y=%20two", link.Token, "198.51.100.3");
         var waiter = await room.StatusAsync(b.Token!);
         await IdleRoundAsync(room, [b.Token!, c.Token!]);
@@ -135,6 +154,8 @@ public sealed class AccessCodeTests
         var used = await UsedAsync(admin);
 
         // Assert
+        Assert.Equal(HttpStatusCode.SeeOther, preview.Status);
+        Assert.Equal($"/echo?x=1&{AccessCodeFormat.QueryName}={code}&y=%20two", preview.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.SeeOther, link.Status);
         Assert.Equal("/echo?x=1&y=%20two", link.Headers.Location!.OriginalString);
         Assert.NotNull(link.Token);
@@ -204,7 +225,7 @@ public sealed class AccessCodeTests
 
         // Act: 40 new visitors at once, every other one through the second instance.
         var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() =>
-            Visit.GetAsync(i % 2 == 0 ? room.Client : other, $"/echo?{AccessCodeFormat.QueryName}={code}", forwardedFor: $"203.0.113.{i + 1}"))));
+            FollowAsync(i % 2 == 0 ? room.Client : other, code, null, $"203.0.113.{i + 1}"))));
         var listed = Assert.Single((await admin.GetAsync("/_wr/admin/rooms/default/codes")).Json.EnumerateArray());
 
         // Assert
