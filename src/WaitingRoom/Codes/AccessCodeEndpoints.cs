@@ -75,7 +75,18 @@ internal sealed partial class AccessCodeEndpoints(
             return;
         }
 
-        var form = await request.ReadFormAsync(context.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (InvalidDataException)
+        {
+            // A malformed body is the client's mistake: a 400, never a 500.
+            await Problem(context, StatusCodes.Status400BadRequest, "form-expected");
+            return;
+        }
+
         var room = form["room"].Count == 1 ? rooms.Find(form["room"][0]) : rooms.Default;
         if (room is null)
         {
@@ -249,6 +260,7 @@ internal sealed partial class AccessCodeEndpoints(
     private static Task Problem(HttpContext context, int status, string error)
     {
         context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         return context.Response.WriteAsync(new JsonObject { ["error"] = error }.ToJsonString(), context.RequestAborted);
     }

@@ -347,6 +347,11 @@ public sealed class AccessCodeTests
         // Act
         using var crossSite = await PostAsync(b.Token, "cross-site");
         using var noCookie = await PostAsync(null, "same-origin");
+        using var malformed = new HttpRequestMessage(HttpMethod.Post, "/_wr/code") { Content = new StringContent("--x\r\nnot a part") };
+        malformed.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+        malformed.Headers.Add("Cookie", "wr_token=" + b.Token);
+        malformed.Headers.Add("Sec-Fetch-Site", "same-origin");
+        using var broken = await client.SendAsync(malformed);
         using var sameSite = await PostAsync(b.Token, "same-origin");
         var place = await room.StatusAsync(b.Token!);
         var listed = Assert.Single((await admin.GetAsync("/_wr/admin/rooms/default/codes")).Json.EnumerateArray());
@@ -356,6 +361,7 @@ public sealed class AccessCodeTests
         Assert.Contains("name=\"code\"", page.Body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, noCookie.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Equal(HttpStatusCode.SeeOther, sameSite.StatusCode);
         Assert.Equal("/shop?id=7", sameSite.Headers.Location!.OriginalString);
         Assert.Equal(("queued", 1), (place.State, place.Number("position")));
