@@ -79,6 +79,10 @@ internal static class EventIds
     public const int TranslationPhraseUnusable = 863;
     public const int PagePerLanguageIgnored = 864;
 
+    // 870–879: Access codes (invite links, skip and priority lanes).
+    public const int CodeGuessesLimited = 870;
+    public const int CodeRedeemed = 871;
+
     // 890–899: Webhooks (WR_WEBHOOK_URL) and the queue-size cap (WR_MAX_QUEUE).
     public const int WebhooksOn = 890;
     public const int WebhookDropped = 891;

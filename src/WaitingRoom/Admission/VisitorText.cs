@@ -128,6 +128,9 @@ internal sealed class VisitorText
 
     public string CodeAccepted => this["codeAccepted"];
 
+    /// <summary>The link onwards on an access code's page.</summary>
+    public string CodeContinue => this["codeContinue"];
+
     /// <summary>The page's title once the visitor is admitted while the tab is in the background.</summary>
     public string YourTurnTitle => this["yourTurnTitle"];
 

@@ -40,6 +40,7 @@ public static class WaitingRoomApplicationBuilderExtensions
             .AddWaitingRoomAdaptiveCapacity()
             .AddWaitingRoomAdmissionAssertion(options)
             .AddWaitingRoomWebhooks(options)
+            .AddWaitingRoomAccessCodes()
             .AddWaitingRoomProxy(options);
         return builder;
     }
@@ -57,9 +58,11 @@ public static class WaitingRoomApplicationBuilderExtensions
         app.UseWaitingRoomRequestLog();
         app.UseStaticFiles(AssetFiles(app));
         app.UseRouting();
+        app.UseMiddleware<WaitingRoom.Codes.AccessCodeMiddleware>();
         app.UseMiddleware<AdmissionMiddleware>();
 
         WaitingRoomEndpoints.Map(app);
+        WaitingRoom.Codes.AccessCodeEndpoints.MapVisitor(app);
         app.Services.GetService<AdminEndpoints>()?.Map(app);
         WaitingRoom.Assertion.JwksEndpoint.Map(app);
 

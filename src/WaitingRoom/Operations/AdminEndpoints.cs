@@ -41,7 +41,7 @@ internal sealed partial class AdminEndpoints(
     /// <summary>The largest request body the API reads (settings and addresses are small).</summary>
     private const int MaxBodyBytes = 64 * 1024;
 
-    private static readonly string[] s_dashboardFiles = ["index.html", "admin.js", "admin.css"];
+    private static readonly string[] s_dashboardFiles = ["index.html", "admin.js", "admin.css", "codes.js"];
 
     private readonly ILogger _audit = loggers.CreateLogger("WaitingRoom.Audit");
 
@@ -80,6 +80,7 @@ internal sealed partial class AdminEndpoints(
         api.MapPost("/rooms/{name}/release", ReleaseAsync);
         api.MapGet("/rooms/{name}/history", History);
         api.MapGet("/preview", PreviewEndpoint.RenderAsync);
+        Codes.AccessCodeEndpoints.MapAdmin(api);
         api.MapGet("/backends", GetBackends);
         api.MapPost("/backends", (Func<HttpContext, Task<IResult>>)AddBackendAsync);
         api.MapDelete("/backends/{id}", (HttpContext context, string id) => ChangeBackendAsync(context, id, "remove"));

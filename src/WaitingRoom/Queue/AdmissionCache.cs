@@ -201,6 +201,19 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         _inner.GetCountsAsync(room, cancellationToken);
 
+    // Access codes: straight to the store (a redemption is one atomic step there).
+    public Task<bool> CreateCodeAsync(RoomPolicy room, Codes.AccessCode code, int maxCodes, CancellationToken cancellationToken) =>
+        _inner.CreateCodeAsync(room, code, maxCodes, cancellationToken);
+
+    public Task<IReadOnlyList<Codes.AccessCode>> ListCodesAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        _inner.ListCodesAsync(room, cancellationToken);
+
+    public Task<Codes.AccessCode?> RevokeCodeAsync(RoomPolicy room, string id, CancellationToken cancellationToken) =>
+        _inner.RevokeCodeAsync(room, id, cancellationToken);
+
+    public Task<Codes.CodeRedemption> RedeemCodeAsync(RoomPolicy room, string id, string hash, string visitorId, CancellationToken cancellationToken) =>
+        _inner.RedeemCodeAsync(room, id, hash, visitorId, cancellationToken);
+
     public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         _inner.ResetQueueAsync(room, cancellationToken);
 

@@ -100,6 +100,30 @@ public interface IWaitingRoomStore
     /// </summary>
     Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken);
 
+    // Access codes (see Codes/): records by id, and the one atomic step that redeems a code.
+
+    /// <summary>
+    /// Stores a new access code of the room (only its hash: the code itself is never stored). False when
+    /// the room already holds <paramref name="maxCodes"/> codes that are not past their retention.
+    /// </summary>
+    Task<bool> CreateCodeAsync(RoomPolicy room, Codes.AccessCode code, int maxCodes, CancellationToken cancellationToken);
+
+    /// <summary>The room's access codes with their uses so far, newest first (a code is forgotten a retention after it expired).</summary>
+    Task<IReadOnlyList<Codes.AccessCode>> ListCodesAsync(RoomPolicy room, CancellationToken cancellationToken);
+
+    /// <summary>Revokes a code: it redeems no more; places it already gave are kept. Null when the room has no such code.</summary>
+    Task<Codes.AccessCode?> RevokeCodeAsync(RoomPolicy room, string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Redeems code <paramref name="id"/> (whose hash must be <paramref name="hash"/>) for a visitor, in ONE atomic
+    /// step: an unknown, revoked, expired or used-up code changes nothing; a visitor already active or released
+    /// is not charged; one who redeemed this code before is not charged again; otherwise one use is counted
+    /// (never more than the code's uses, across instances) and the visitor is put in the code's lane of the
+    /// queue (<see cref="QueueScores.SkipBase"/>, <see cref="QueueScores.PriorityBase"/>) unless it already
+    /// waits there or further ahead. Capacity is untouched: the lane is only an order of the queue.
+    /// </summary>
+    Task<Codes.CodeRedemption> RedeemCodeAsync(RoomPolicy room, string id, string hash, string visitorId, CancellationToken cancellationToken);
+
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 

@@ -12,7 +12,7 @@ namespace WaitingRoom.Queue;
 /// the early end of the window Redis keeps (between the TTL and the TTL plus one generation, where
 /// memory per waiter matters more than the exact moment).
 /// </remarks>
-internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
+internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
 {
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
@@ -116,7 +116,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             state.Seen.Set(visitorId, now);
-            return new(VisitorState.Queued, rank + 1, state.Queue.Count);
+            return new(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), state.Queue.Count);
         }
 
         if (knownOnly && !pushedBack)
@@ -157,7 +157,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             : ++state.Ticket;
         state.Queue.Set(visitorId, score);
         state.Seen.Set(visitorId, now);
-        return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1, length + 1);
+        return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1 - LanesAhead(state, visitorId), length + 1);
     }
 
     /// <summary>An active visitor last seen at <paramref name="last"/> is still active: within the active TTL and the session cap.</summary>
@@ -246,7 +246,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             if (rank >= 0 && state.Seen.TryGetScore(visitorId, out var seen) && now - seen <= Milliseconds(room.QueueTtl))
             {
                 state.Seen.Set(visitorId, now);
-                return Done(VisitorState.Queued, rank + 1, length);
+                return Done(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), length);
             }
 
             return Done(VisitorState.Unknown, 0, length);
@@ -331,7 +331,13 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
             return state.Queue.PopMin(places);
         }
 
-        var chosen = new List<string>();
+        // Access codes: code holders are never drawn: their lanes go first, in order.
+        var chosen = state.Queue.Below(QueueScores.LanesEnd, places);
+        foreach (var holder in chosen)
+        {
+            state.Queue.Remove(holder);
+        }
+
         while (chosen.Count < places && state.Queue.Count > 0)
         {
             var pick = state.Queue.At(System.Security.Cryptography.RandomNumberGenerator.GetInt32(state.Queue.Count))!;
@@ -516,7 +522,7 @@ internal sealed class InMemoryWaitingRoomStore : IWaitingRoomStore
 
     private const long MinuteMilliseconds = 60_000;
 
-    private sealed class Room
+    private sealed partial class Room
     {
         public Lock Lock { get; } = new();
 

@@ -56,6 +56,19 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("counts", Stopwatch.GetTimestamp(), _inner.GetCountsAsync(room, cancellationToken));
 
+    // Access codes.
+    public Task<bool> CreateCodeAsync(RoomPolicy room, Codes.AccessCode code, int maxCodes, CancellationToken cancellationToken) =>
+        MeasureAsync("code-create", Stopwatch.GetTimestamp(), _inner.CreateCodeAsync(room, code, maxCodes, cancellationToken));
+
+    public Task<IReadOnlyList<Codes.AccessCode>> ListCodesAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        MeasureAsync("code-list", Stopwatch.GetTimestamp(), _inner.ListCodesAsync(room, cancellationToken));
+
+    public Task<Codes.AccessCode?> RevokeCodeAsync(RoomPolicy room, string id, CancellationToken cancellationToken) =>
+        MeasureAsync("code-revoke", Stopwatch.GetTimestamp(), _inner.RevokeCodeAsync(room, id, cancellationToken));
+
+    public Task<Codes.CodeRedemption> RedeemCodeAsync(RoomPolicy room, string id, string hash, string visitorId, CancellationToken cancellationToken) =>
+        MeasureAsync("code-redeem", Stopwatch.GetTimestamp(), _inner.RedeemCodeAsync(room, id, hash, visitorId, cancellationToken));
+
     public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("reset", Stopwatch.GetTimestamp(), _inner.ResetQueueAsync(room, cancellationToken));
 

@@ -22,6 +22,30 @@ internal static class QueueScores
     /// <summary>-2^43: visitors pushed back by queue-all get ticket - 2^43, below every draw (tickets stay below 2^42).</summary>
     public const long PushedBackBase = -(1L << 43);
 
+    // Access codes: two lanes ahead of the general line (pushed back, draws, tickets), each in its own arrival
+    // order; a lane's score stays above -2^53 (2^50 + (-2^45) x 256 = -7 x 2^50), an exact double.
+
+    /// <summary>-2^45: skip holders get lane ticket - 2^45, ahead of everyone.</summary>
+    public const long SkipBase = -(1L << 45);
+
+    /// <summary>-2^44: priority holders get lane ticket - 2^44, behind skip holders, ahead of the general line.</summary>
+    public const long PriorityBase = -(1L << 44);
+
+    /// <summary>The general line starts here (the pushed back): an order below it is a code holder's.</summary>
+    public const long LanesEnd = PushedBackBase;
+
+    /// <summary>The base of a lane's orders.</summary>
+    public static long LaneBase(Codes.CodeLane lane) => lane == Codes.CodeLane.Skip ? SkipBase : PriorityBase;
+
+    /// <summary>The end of a lane's orders (exclusive): an order below it is in that lane or one ahead of it.</summary>
+    public static long LaneEnd(Codes.CodeLane lane) => lane == Codes.CodeLane.Skip ? PriorityBase : LanesEnd;
+
+    /// <summary>
+    /// Waiters ahead of an order who are in a lane ahead of its own (the general line: both lanes; priority: skip):
+    /// not counted in the position it is shown, so a code holder's arrival never moves a shown position up.
+    /// </summary>
+    public static long LaneEndBefore(long order) => order >= LanesEnd ? LanesEnd : order >= PriorityBase ? PriorityBase : SkipBase;
+
     /// <summary>-2^42: draws are in [-2^42, 0), between the pushed back and the tickets, which start at 1.</summary>
     public const long DrawBase = -(1L << 42);
 

@@ -21,6 +21,10 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:capacity  HASH cap, hold, pin, why, at, v        the adaptive capacity every instance admits against (WR_ADAPTIVE)
 /// <prefix>:{<room>}:windows   HASH instance → "at|window"          each instance's latest window of forwarded requests (WR_ADAPTIVE)
 /// <prefix>:{<room>}:transitions  HASH subject → "at|state"         the state each webhook subject was last reported in (WR_WEBHOOK_URL)
+/// <prefix>:{<room>}:codes     ZSET code id → forget at (ms)        the room's access codes (Codes/), until a retention after expiry
+/// <prefix>:{<room>}:code:<id> HASH hash, lane, uses, used, exp, created, revoked   one access code (its hash, never the code)
+/// <prefix>:{<room>}:code:<id>:who  SET visitor ids              who redeemed it (a second redemption counts no use)
+/// <prefix>:{<room>}:lane      STRING counter (INCR)                next arrival in the skip and priority lanes
 /// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
@@ -44,7 +48,25 @@ internal sealed class RoomKeys
         Windows = tag + "windows";
         Transitions = tag + "transitions";
         _clientPrefix = tag + "client:";
+        Codes = tag + "codes";
+        LaneTicket = tag + "lane";
+        _codePrefix = tag + "code:";
     }
+
+    // Access codes (Codes/).
+    private readonly string _codePrefix;
+
+    /// <summary>The room's access codes: id → when the record is forgotten (ms), for listing and the per-room cap.</summary>
+    public string Codes { get; }
+
+    /// <summary>The arrival counter of the skip and priority lanes.</summary>
+    public string LaneTicket { get; }
+
+    /// <summary>One access code's record (ids are base32, safe in a key).</summary>
+    public string Code(string id) => _codePrefix + id;
+
+    /// <summary>The visitors who redeemed one access code.</summary>
+    public string CodeRedeemers(string id) => _codePrefix + id + ":who";
 
     private readonly string _clientPrefix;
 

@@ -107,6 +107,27 @@ internal sealed class ScoredSet
         return null;
     }
 
+    /// <summary>How many members score strictly below <paramref name="bound"/> (ZCOUNT key -inf (bound). O(log N).</summary>
+    public long CountBelow(long bound)
+    {
+        long count = 0;
+        var node = _root;
+        while (node is not null)
+        {
+            if (node.Score < bound)
+            {
+                count += Size(node.Left) + 1;
+                node = node.Right;
+            }
+            else
+            {
+                node = node.Left;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Members with a score strictly below <paramref name="bound"/>, lowest first, at most <paramref name="limit"/>.</summary>
     public List<string> Below(long bound, int limit)
     {

@@ -15,7 +15,7 @@ namespace WaitingRoom.Tests.Browser;
 /// chromedriver) against the app on Kestrel with a real redis-server, a real backend and visitors
 /// made with real HTTP. The page's hooks are listed at the top of wwwroot/admin/admin.js.
 /// </summary>
-public sealed class DashboardBrowserTests
+public sealed partial class DashboardBrowserTests
 {
     private const string AdminToken = "dashboard-test-token-0123456789";
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);

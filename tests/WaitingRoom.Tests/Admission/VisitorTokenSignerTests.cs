@@ -391,6 +391,15 @@ public sealed class VisitorTokenSignerTests
 
         public Task PingAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        // Access codes: not used here.
+        public Task<bool> CreateCodeAsync(RoomPolicy room, WaitingRoom.Codes.AccessCode code, int maxCodes, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<WaitingRoom.Codes.AccessCode>> ListCodesAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<WaitingRoom.Codes.AccessCode?> RevokeCodeAsync(RoomPolicy room, string id, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<WaitingRoom.Codes.CodeRedemption> RedeemCodeAsync(RoomPolicy room, string id, string hash, string visitorId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<string?> GetDocumentAsync(string name, CancellationToken cancellationToken) => Task.FromResult<string?>(null);

@@ -174,7 +174,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// directly: the promotion's draw decides. Every command is O(log N) or O(1) (the minute's
     /// admissions are at most the rate cap).
     /// </summary>
-    private const string AdmitScript = ActiveFunctions + GenerationFunctions + CapacityFunctions + """
+    private const string AdmitScript = ActiveFunctions + GenerationFunctions + CapacityFunctions + CodeFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local max = tonumber(ARGV[3])
@@ -266,7 +266,8 @@ internal sealed partial class RedisWaitingRoomStore
           if polled ~= 'current' then
             move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
           end
-          return {3, rank + 1, redis.call('ZCARD', KEYS[3]), 0}
+          -- Access codes: the position counts the visitor's own line (see CodeFunctions).
+          return {3, rank + 1 - lanes_ahead(KEYS[3], order_of(score)), redis.call('ZCARD', KEYS[3]), 0}
         end
         if ARGV[17] == '1' and not bumped then
           return {0, 0, redis.call('ZCARD', KEYS[3]), 0}
@@ -302,7 +303,8 @@ internal sealed partial class RedisWaitingRoomStore
           order = redis.call('INCR', KEYS[5])
         end
         move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order, false, now, width)
-        return {3, redis.call('ZRANK', KEYS[3], id) + 1, length + 1, 0}
+        -- Access codes: the position counts the visitor's own line (see CodeFunctions).
+        return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order), length + 1, 0}
         """;
 
     /// <summary>
@@ -314,7 +316,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// Returns {state, position, queueLength}; state 0 unknown, 1 active, 2 released, 3 queued.
     /// Never admits and never enqueues; O(log N).
     /// </summary>
-    private const string StatusScript = ActiveFunctions + GenerationFunctions + """
+    private const string StatusScript = ActiveFunctions + GenerationFunctions + CodeFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local length = redis.call('ZCARD', KEYS[3])
@@ -334,7 +336,8 @@ internal sealed partial class RedisWaitingRoomStore
             if polled ~= 'current' then
               move_to_open_generation(KEYS[3], KEYS[4], KEYS[6], id, order_of(score), polled ~= 'unknown' and score % GEN, now, tonumber(ARGV[7]))
             end
-            return {3, redis.call('ZRANK', KEYS[3], id) + 1, length}
+            -- Access codes: the position counts the visitor's own line (see CodeFunctions).
+            return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order_of(score)), length}
           end
         end
         return {0, 0, length}
@@ -354,7 +357,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// everyone waiting has the same chance each time, however long it has waited. Cost
     /// O((M + 1) log N) for M visitors moved or poll log entries swept, M bounded by the limit per kind.
     /// </summary>
-    private const string PromoteScript = GenerationFunctions + CapacityFunctions + """
+    private const string PromoteScript = GenerationFunctions + CapacityFunctions + CodeFunctions + """
         local now = tonumber(ARGV[1])
         local max = tonumber(ARGV[2])
         if ARGV[12] == '1' then max = capacity_of(KEYS[9], max, tonumber(ARGV[13])) end
@@ -390,9 +393,16 @@ internal sealed partial class RedisWaitingRoomStore
         end
         local chosen = {}
         if free > 0 and mode == 1 then
+          -- Access codes: begin. Code holders are never drawn: their lanes go first, in order.
+          local holders = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('(%d', BASE + LANES_END * GEN), 'LIMIT', 0, math.min(free, limit))
+          for i = 1, #holders do
+            redis.call('ZREM', KEYS[3], holders[i])
+            chosen[#chosen + 1] = holders[i]
+          end
+          -- Access codes: end.
           -- random: a fresh draw for every free place, among everyone waiting now
           math.randomseed(tonumber(ARGV[10]))
-          for i = 1, math.min(free, limit) do
+          for i = #chosen + 1, math.min(free, limit) do
             local waiting = redis.call('ZCARD', KEYS[3])
             if waiting == 0 then break end
             local rank = math.random(waiting) - 1
