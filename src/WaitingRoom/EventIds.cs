@@ -71,4 +71,8 @@ internal static class EventIds
 
     // 840–859: Access: address lists, crawlers, the queue page's status.
     public const int AccessScreening = 840;
+
+    // 880–889: Analytics kept in the store.
+    public const int AnalyticsFlushFailed = 880;
+    public const int AnalyticsFlushRecovered = 881;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using WaitingRoom.Adaptive;
@@ -96,6 +97,8 @@ internal sealed partial class OriginCommandTransform(
         if (released)
         {
             metrics.ReleasedByOrigin(policy.Name);
+            context.HttpContext.RequestServices.GetService<Analytics.AnalyticsRecorder>()?.ReleasedByOrigin(
+                policy.Name, context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Admission?.AdmittedAt ?? 0);
         }
     }
 

@@ -20,6 +20,9 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:settings  STRING JSON                           run-time settings set through the admin API
 /// <prefix>:{<room>}:capacity  HASH cap, hold, pin, why, at, v        the adaptive capacity every instance admits against (WR_ADAPTIVE)
 /// <prefix>:{<room>}:windows   HASH instance → "at|window"          each instance's latest window of forwarded requests (WR_ADAPTIVE)
+/// <prefix>:{<room>}:clock     ZSET "ticket:ms" by ticket            analytics: when tickets were taken (time in queue), sampled each promotion round
+/// <prefix>:{<room>}:stats:<minute>  HASH a d b r q x c w0.. s0..   analytics: one UTC minute (Unix minutes), 30 days' TTL after it ends
+/// <prefix>:{<room>}:flushed:<instance>  STRING sequence, 1 day TTL  analytics: the instance's last batch applied (no batch counts twice)
 /// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
@@ -41,10 +44,24 @@ internal sealed class RoomKeys
         Admitted = tag + "admitted";
         Capacity = tag + "capacity";
         Windows = tag + "windows";
+        Clock = tag + "clock";
+        _statsPrefix = tag + "stats:";
+        _flushedPrefix = tag + "flushed:";
         _clientPrefix = tag + "client:";
     }
 
     private readonly string _clientPrefix;
+    private readonly string _statsPrefix;
+    private readonly string _flushedPrefix;
+
+    /// <summary>Analytics: the ticket clock (ticket → the time of the first promotion round that saw it).</summary>
+    public string Clock { get; }
+
+    /// <summary>Analytics: the hash of one minute (Unix minutes).</summary>
+    public string Stats(long minute) => _statsPrefix + minute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Analytics: an instance's last applied batch sequence.</summary>
+    public string Flushed(string instance) => _flushedPrefix + instance;
 
     public string Active { get; }
 
