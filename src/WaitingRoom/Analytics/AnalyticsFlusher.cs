@@ -16,7 +16,8 @@ internal sealed partial class AnalyticsFlusher(
     IWaitingRoomStore store,
     RoomTable rooms,
     TimeProvider time,
-    ILogger<AnalyticsFlusher> logger)
+    ILogger<AnalyticsFlusher> logger,
+    StoreAvailability? availability = null)
     : IntervalService(time, Interval)
 {
     /// <summary>Six flushes a minute: the dashboard lags by this much at most, and the store sees one call per room per interval.</summary>
@@ -125,8 +126,14 @@ internal sealed partial class AnalyticsFlusher(
     {
         await base.StopAsync(cancellationToken);
 
-        // A graceful stop hands over what this instance counted since the last flush.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        // A graceful stop hands over what this instance counted since the last flush (not to a store
+        // known to be down: the stop would only wait for it).
+        if (availability?.IsDown == true)
+        {
+            return;
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         try
         {
             await FlushAsync(deadline.Token);
