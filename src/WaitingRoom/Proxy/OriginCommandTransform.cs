@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using WaitingRoom.Adaptive;
@@ -24,7 +23,8 @@ internal sealed partial class OriginCommandTransform(
     RoomOverrides overrides,
     TimeProvider time,
     Operations.WaitingRoomMetrics metrics,
-    ILogger<OriginCommandTransform> logger)
+    ILogger<OriginCommandTransform> logger,
+    Analytics.AnalyticsRecorder? analytics = null)
     : ResponseTransform
 {
     public const string HeaderName = "WR-Command";
@@ -97,8 +97,7 @@ internal sealed partial class OriginCommandTransform(
         if (released)
         {
             metrics.ReleasedByOrigin(policy.Name);
-            context.HttpContext.RequestServices.GetService<Analytics.AnalyticsRecorder>()?.ReleasedByOrigin(
-                policy.Name, context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Admission?.AdmittedAt ?? 0);
+            analytics?.ReleasedByOrigin(policy.Name, context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Admission?.AdmittedAt ?? 0);
         }
     }
 
