@@ -37,11 +37,16 @@ public sealed class AnalyticsMinute(long minute)
 
     public long Capacity { get; set; }
 
+    // The histograms are made on first use: most stored minutes (a quiet room's) have none, and the
+    // in-memory store keeps 43,200 minutes a room.
+    private long[]? _timeInQueue;
+    private long[]? _timeOnSite;
+
     /// <summary>Counts per <see cref="DurationBuckets"/> bucket (<see cref="DurationBuckets.Count"/> long).</summary>
-    public long[] TimeInQueue { get; } = new long[DurationBuckets.Count];
+    public long[] TimeInQueue => _timeInQueue ??= new long[DurationBuckets.Count];
 
     /// <summary>Counts per <see cref="DurationBuckets"/> bucket.</summary>
-    public long[] TimeOnSite { get; } = new long[DurationBuckets.Count];
+    public long[] TimeOnSite => _timeOnSite ??= new long[DurationBuckets.Count];
 
     /// <summary>The start of the minute.</summary>
     public DateTimeOffset Start => DateTimeOffset.FromUnixTimeMilliseconds(Minute * 60_000);
@@ -49,7 +54,7 @@ public sealed class AnalyticsMinute(long minute)
     /// <summary>True when the minute holds no count and no sample.</summary>
     public bool IsEmpty =>
         Arrivals == 0 && Admitted == 0 && Abandoned == 0 && ReleasedByOrigin == 0 && Queued == 0 && Active == 0 && Capacity == 0
-        && !TimeInQueue.Any(c => c != 0) && !TimeOnSite.Any(c => c != 0);
+        && (_timeInQueue is null || !_timeInQueue.Any(c => c != 0)) && (_timeOnSite is null || !_timeOnSite.Any(c => c != 0));
 
     /// <summary>Adds <paramref name="other"/>'s counts and takes the higher samples: how instances' minutes merge.</summary>
     public void Add(AnalyticsMinute other)
@@ -61,10 +66,21 @@ public sealed class AnalyticsMinute(long minute)
         Queued = Math.Max(Queued, other.Queued);
         Active = Math.Max(Active, other.Active);
         Capacity = Math.Max(Capacity, other.Capacity);
+        AddHistogram(ref _timeInQueue, other._timeInQueue);
+        AddHistogram(ref _timeOnSite, other._timeOnSite);
+    }
+
+    private static void AddHistogram(ref long[]? mine, long[]? theirs)
+    {
+        if (theirs is null || !theirs.Any(c => c != 0))
+        {
+            return;
+        }
+
+        mine ??= new long[DurationBuckets.Count];
         for (var i = 0; i < DurationBuckets.Count; i++)
         {
-            TimeInQueue[i] += other.TimeInQueue[i];
-            TimeOnSite[i] += other.TimeOnSite[i];
+            mine[i] += theirs[i];
         }
     }
 

@@ -152,8 +152,15 @@ internal sealed class AnalyticsRecorder(TimeProvider time)
         };
         for (var i = 0; i < DurationBuckets.Count; i++)
         {
-            minute.TimeInQueue[i] = Interlocked.Exchange(ref slot.Waits[i], 0);
-            minute.TimeOnSite[i] = Interlocked.Exchange(ref slot.Sessions[i], 0);
+            if (Volatile.Read(ref slot.Waits[i]) != 0)
+            {
+                minute.TimeInQueue[i] = Interlocked.Exchange(ref slot.Waits[i], 0);
+            }
+
+            if (Volatile.Read(ref slot.Sessions[i]) != 0)
+            {
+                minute.TimeOnSite[i] = Interlocked.Exchange(ref slot.Sessions[i], 0);
+            }
         }
 
         return minute;
