@@ -83,6 +83,10 @@ internal static class EventIds
     public const int CodeGuessesLimited = 870;
     public const int CodeRedeemed = 871;
 
+    // 880–889: Analytics kept in the store.
+    public const int AnalyticsFlushFailed = 880;
+    public const int AnalyticsFlushRecovered = 881;
+
     // 890–899: Webhooks (WR_WEBHOOK_URL) and the queue-size cap (WR_MAX_QUEUE).
     public const int WebhooksOn = 890;
     public const int WebhookDropped = 891;

@@ -726,13 +726,13 @@
       return;
     }
 
-    // One path per series; a gap of more than 25 s (a missed sample) breaks the line.
+    // One path per series (a point per minute, from the store); a missing minute breaks the line.
     [['capacity', yl], ['queued', yl], ['active', yl], ['admittedPerMinute', yr]].forEach(function (sr) {
       var key = sr[0], y = sr[1], d = '', prev = null, last = null;
       points.forEach(function (p, j) {
         if (times[j] < start || !isNum(p[key])) { prev = null; return; }
         var px = r1(x(times[j])), py = r1(y(Math.max(0, p[key])));
-        d += (prev === null || times[j] - prev > 25000 ? 'M' : 'L') + px + ' ' + py + ' ';
+        d += (prev === null || times[j] - prev > 90000 ? 'M' : 'L') + px + ' ' + py + ' ';
         prev = times[j];
         last = [px, py];
       });

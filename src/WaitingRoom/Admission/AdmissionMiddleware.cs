@@ -25,6 +25,7 @@ internal sealed partial class AdmissionMiddleware(
     WaitingRoomMetrics metrics,
     Access.AccessRules access,
     ILogger<AdmissionMiddleware> logger,
+    Analytics.AnalyticsRecorder analytics,
     ProofOfWork.ProofOfWorkGate? proofOfWork = null)
 {
     private const string OwnPathPrefix = "/_wr";
@@ -161,6 +162,7 @@ internal sealed partial class AdmissionMiddleware(
             _ => "queued",
         };
         metrics.Decided(room.Name, feature.Decision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, result.Admitted);
+        analytics.Decided(room.Name, result);
         if (challenge is { } issued)
         {
             await responses.WriteChallengeAsync(context, issued, room, phase);

@@ -55,6 +55,10 @@ internal static class WaitingRoomServiceCollectionExtensions
     {
         services.AddSingleton<PromotionRates>();
         services.AddHostedService<PromotionService>();
+
+        // Analytics: counted per instance in memory, added to the store's per-minute hashes every 10 s.
+        services.AddSingleton<WaitingRoom.Analytics.AnalyticsRecorder>();
+        services.AddHostedService<WaitingRoom.Analytics.AnalyticsFlusher>();
         if (options.UsesInMemoryStore)
         {
             services.AddSingleton<InMemoryWaitingRoomStore>();

@@ -30,7 +30,6 @@ internal sealed partial class AdminEndpoints(
     BackendDestinations backends,
     PromotionRates rates,
     Adaptive.AdaptiveSignals signals,
-    RoomMonitor monitor,
     TimeProvider time,
     IWebHostEnvironment environment,
     IOptions<WaitingRoomOptions> options,
@@ -41,7 +40,7 @@ internal sealed partial class AdminEndpoints(
     /// <summary>The largest request body the API reads (settings and addresses are small).</summary>
     private const int MaxBodyBytes = 64 * 1024;
 
-    private static readonly string[] s_dashboardFiles = ["index.html", "admin.js", "admin.css", "codes.js"];
+    private static readonly string[] s_dashboardFiles = ["index.html", "admin.js", "admin.css", "codes.js", "analytics.js"];
 
     private readonly ILogger _audit = loggers.CreateLogger("WaitingRoom.Audit");
 
@@ -78,9 +77,9 @@ internal sealed partial class AdminEndpoints(
         api.MapPost("/rooms/{name}/resume", (HttpContext context, string name) => SetDrainingAsync(context, name, draining: false));
         api.MapPost("/rooms/{name}/reset", ResetAsync);
         api.MapPost("/rooms/{name}/release", ReleaseAsync);
-        api.MapGet("/rooms/{name}/history", History);
         api.MapGet("/preview", PreviewEndpoint.RenderAsync);
         Codes.AccessCodeEndpoints.MapAdmin(api);
+        WaitingRoom.Analytics.AnalyticsEndpoints.Map(api);
         api.MapGet("/backends", GetBackends);
         api.MapPost("/backends", (Func<HttpContext, Task<IResult>>)AddBackendAsync);
         api.MapDelete("/backends/{id}", (HttpContext context, string id) => ChangeBackendAsync(context, id, "remove"));
@@ -215,29 +214,6 @@ internal sealed partial class AdminEndpoints(
 
         Audit(context, "release", "room " + room.Name, "visitor " + VisitorTokenSigner.LogTag(visitorId) + " active", "released");
         return Json(StatusCodes.Status200OK, new JsonObject { ["released"] = true });
-    }
-
-    private IResult History(string name)
-    {
-        if (rooms.Find(name) is not { } room)
-        {
-            return Error(StatusCodes.Status404NotFound, "unknown-room");
-        }
-
-        var points = new JsonArray();
-        foreach (var point in monitor.HistoryOf(room.Name))
-        {
-            points.Add(new JsonObject
-            {
-                ["time"] = VisitorResponses.Iso(point.Time),
-                ["queued"] = point.Queued,
-                ["active"] = point.Active,
-                ["capacity"] = point.Capacity,
-                ["admittedPerMinute"] = point.AdmittedPerMinute,
-            });
-        }
-
-        return Json(StatusCodes.Status200OK, new JsonObject { ["room"] = room.Name, ["points"] = points });
     }
 
     private IResult GetBackends()

@@ -20,7 +20,8 @@ internal sealed partial class SharedStateSync(
     RoomMonitor monitor,
     TimeProvider time,
     IOptions<WaitingRoomOptions> options,
-    ILogger<SharedStateSync> logger)
+    ILogger<SharedStateSync> logger,
+    Analytics.AnalyticsRecorder? analytics = null)
     : IntervalService(time, options.Value.ReleaseInterval)
 {
     private readonly TimeProvider _time = time;
@@ -42,6 +43,7 @@ internal sealed partial class SharedStateSync(
             var counts = await store.GetCountsAsync(policy, cancellationToken);
             var capacity = policy.Adaptive ? (await store.GetCapacityAsync(policy, cancellationToken)).Effective : policy.MaxActive;
             monitor.Record(room.Name, counts, Math.Min(capacity, policy.MaxActive), now);
+            analytics?.Sample(room.Name, counts, Math.Min(capacity, policy.MaxActive));
         }
     }
 }

@@ -23,7 +23,8 @@ internal sealed partial class OriginCommandTransform(
     RoomOverrides overrides,
     TimeProvider time,
     Operations.WaitingRoomMetrics metrics,
-    ILogger<OriginCommandTransform> logger)
+    ILogger<OriginCommandTransform> logger,
+    Analytics.AnalyticsRecorder? analytics = null)
     : ResponseTransform
 {
     public const string HeaderName = "WR-Command";
@@ -96,6 +97,7 @@ internal sealed partial class OriginCommandTransform(
         if (released)
         {
             metrics.ReleasedByOrigin(policy.Name);
+            analytics?.ReleasedByOrigin(policy.Name, context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Admission?.AdmittedAt ?? 0);
         }
     }
 

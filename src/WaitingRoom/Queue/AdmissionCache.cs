@@ -198,6 +198,12 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken) =>
         _inner.ShareWindowAsync(room, instance, window, maxAge, cancellationToken);
 
+    public Task<bool> AddAnalyticsAsync(RoomPolicy room, Analytics.AnalyticsBatch batch, CancellationToken cancellationToken) =>
+        _inner.AddAnalyticsAsync(room, batch, cancellationToken);
+
+    public Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken) =>
+        _inner.GetAnalyticsAsync(room, fromMinute, toMinute, cancellationToken);
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         _inner.GetCountsAsync(room, cancellationToken);
 

@@ -16,4 +16,19 @@ public readonly record struct AdmissionResult(VisitorState State, long Position,
     /// new for the next one. 0 when the store did not say.
     /// </summary>
     public long AdmittedAt { get; init; }
+
+    // Analytics (WaitingRoom.Analytics): facts the store alone knows, read by the instance's counters.
+
+    /// <summary>True when this step gave a newcomer (not one pushed back by queue-all) a new place in line.</summary>
+    public bool Joined { get; init; }
+
+    /// <summary>When this step admitted the head of the line (<see cref="Admitted"/> from the queue): its time in queue in milliseconds, else null.</summary>
+    public long? WaitedMilliseconds { get; init; }
+
+    /// <summary>Equality is the visitor's standing; <see cref="Joined"/> and <see cref="WaitedMilliseconds"/> are analytics facts, not part of it.</summary>
+    public bool Equals(AdmissionResult other) =>
+        State == other.State && Position == other.Position && QueueLength == other.QueueLength
+        && RetryAfterMilliseconds == other.RetryAfterMilliseconds && Admitted == other.Admitted && AdmittedAt == other.AdmittedAt;
+
+    public override int GetHashCode() => HashCode.Combine(State, Position, QueueLength, RetryAfterMilliseconds, Admitted, AdmittedAt);
 }

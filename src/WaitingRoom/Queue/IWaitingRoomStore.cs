@@ -124,6 +124,20 @@ public interface IWaitingRoomStore
     /// </summary>
     Task<Codes.CodeRedemption> RedeemCodeAsync(RoomPolicy room, string id, string hash, string visitorId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds one instance's batch of per-minute analytics to the room's minutes (counts added, samples
+    /// kept at their maximum), each minute kept for <see cref="Analytics.AnalyticsBatch.Retention"/> after it
+    /// ends (older minutes are skipped). A batch whose sequence is not above the last one applied for its
+    /// instance is not applied again: false. One atomic step, so a retried batch counts once.
+    /// </summary>
+    Task<bool> AddAnalyticsAsync(RoomPolicy room, Analytics.AnalyticsBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The room's stored minutes from <paramref name="fromMinute"/> up to, not including, <paramref name="toMinute"/>
+    /// (Unix minutes), oldest first; minutes without data are left out. At most 43,200 minutes per call.
+    /// </summary>
+    Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken);
+
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 

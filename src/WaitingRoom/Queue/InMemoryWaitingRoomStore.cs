@@ -61,6 +61,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             var fresh = !state.Active.TryGetScore(visitorId, out _) & !state.Released.Remove(visitorId);
             state.Queue.Remove(visitorId);
             state.Seen.Remove(visitorId);
+            state.Joined.Remove(visitorId);
             Activate(state, room, visitorId, now, counted: fresh);
             return new(VisitorState.Active, 0, 0) { Admitted = fresh };
         }
@@ -100,6 +101,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
         {
             state.Queue.Remove(visitorId);
             state.Seen.Remove(visitorId);
+            state.Joined.Remove(visitorId);
             rank = -1;
         }
 
@@ -112,7 +114,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
                 state.Queue.Remove(visitorId);
                 state.Seen.Remove(visitorId);
                 Activate(state, room, visitorId, now, counted: true);
-                return new(VisitorState.Active, 0, state.Queue.Count) { Admitted = true };
+                return new(VisitorState.Active, 0, state.Queue.Count) { Admitted = true, WaitedMilliseconds = TakeWait(state, visitorId, now) };
             }
 
             state.Seen.Set(visitorId, now);
@@ -157,7 +159,13 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             : ++state.Ticket;
         state.Queue.Set(visitorId, score);
         state.Seen.Set(visitorId, now);
-        return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1 - LanesAhead(state, visitorId), length + 1);
+        // Analytics: the join time, as the Redis store's ticket clock knows it (not for a shuffled draw, which takes no ticket).
+        if (!room.ShuffleArrivals)
+        {
+            state.Joined[visitorId] = now;
+        }
+
+        return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1 - LanesAhead(state, visitorId), length + 1) { Joined = !pushedBack };
     }
 
     /// <summary>An active visitor last seen at <paramref name="last"/> is still active: within the active TTL and the session cap.</summary>
@@ -261,8 +269,10 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
         lock (state.Lock)
         {
             var idle = state.Active.Below(now - Milliseconds(room.ActiveTtl), limit);
+            var sessions = new List<long>();
             foreach (var visitor in idle)
             {
+                AddSession(state, visitor, sessions);
                 state.Active.Remove(visitor);
                 state.Since.Remove(visitor);
             }
@@ -274,6 +284,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
                 ended = state.Since.Below(now - Milliseconds(room.SessionMax), limit);
                 foreach (var visitor in ended)
                 {
+                    AddSession(state, visitor, sessions);
                     expiredActive += state.Active.Remove(visitor) ? 1 : 0;
                     state.Since.Remove(visitor);
                 }
@@ -285,6 +296,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             {
                 state.Queue.Remove(visitor);
                 state.Seen.Remove(visitor);
+                state.Joined.Remove(visitor);
             }
 
             long free = 0;
@@ -302,10 +314,16 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             long promoted = 0;
+            var waits = new List<long>();
             if (free > 0)
             {
                 foreach (var visitor in Choose(state, room, (int)Math.Min(free, limit)))
                 {
+                    if (TakeWait(state, visitor, now) is { } waited)
+                    {
+                        waits.Add(waited);
+                    }
+
                     state.Released.Set(visitor, now);
                     state.Seen.Remove(visitor);
                     if (room.Mode != QueueMode.Passthrough)
@@ -319,7 +337,20 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
 
             state.PromotedTotal += promoted;
             var hasMore = idle.Count >= limit || ended.Count >= limit || stale.Count >= limit || (promoted >= limit && free > promoted);
-            return Task.FromResult(new PromotionResult(expiredActive, expiredReleased, stale.Count, promoted, state.PromotedTotal, hasMore));
+            return Task.FromResult(new PromotionResult(expiredActive, expiredReleased, stale.Count, promoted, state.PromotedTotal, hasMore) { Waits = waits, Sessions = sessions });
+        }
+    }
+
+    /// <summary>Analytics: the waiter's time in queue, as it leaves the line at <paramref name="now"/> (null when its join time is unknown).</summary>
+    private static long? TakeWait(Room state, string visitorId, long now) =>
+        state.Joined.Remove(visitorId, out var joined) ? now - joined : null;
+
+    /// <summary>Analytics: an active visitor's time on site (last seen less admitted at), as its session ends.</summary>
+    private static void AddSession(Room state, string visitorId, List<long> sessions)
+    {
+        if (state.Active.TryGetScore(visitorId, out var last) && state.Since.TryGetScore(visitorId, out var since))
+        {
+            sessions.Add(Math.Max(0, last - since));
         }
     }
 
@@ -451,6 +482,61 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
         : stored.Hold ? 0
         : Math.Min(room.MaxActive, Math.Max(room.MinActive, stored.Capacity));
 
+    public Task<bool> AddAnalyticsAsync(RoomPolicy room, Analytics.AnalyticsBatch batch, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        var now = Now();
+        lock (state.Lock)
+        {
+            if (state.Sequences.TryGetValue(batch.Instance, out var last) && batch.Sequence <= last)
+            {
+                return Task.FromResult(false);
+            }
+
+            state.Sequences[batch.Instance] = batch.Sequence;
+            ForgetOldMinutes(state, now);
+            foreach (var minute in batch.Minutes)
+            {
+                if (!IsKept(minute.Minute, now))
+                {
+                    continue;
+                }
+
+                if (!state.Minutes.TryGetValue(minute.Minute, out var stored))
+                {
+                    state.Minutes[minute.Minute] = stored = new Analytics.AnalyticsMinute(minute.Minute);
+                }
+
+                stored.Add(minute);
+            }
+
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        var now = Now();
+        lock (state.Lock)
+        {
+            ForgetOldMinutes(state, now);
+            return Task.FromResult<IReadOnlyList<Analytics.AnalyticsMinute>>(
+                [.. state.Minutes.Where(m => m.Key >= fromMinute && m.Key < toMinute).Select(m => m.Value.Clone())]);
+        }
+    }
+
+    /// <summary>A minute is kept until <see cref="Analytics.AnalyticsBatch.Retention"/> after its end, as the Redis hash's expiry.</summary>
+    private static bool IsKept(long minute, long now) => (minute + 1) * MinuteMilliseconds + Milliseconds(Analytics.AnalyticsBatch.Retention) > now;
+
+    private static void ForgetOldMinutes(Room state, long now)
+    {
+        while (state.Minutes.Count > 0 && !IsKept(state.Minutes.First().Key, now))
+        {
+            state.Minutes.Remove(state.Minutes.First().Key);
+        }
+    }
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var state = RoomOf(room);
@@ -468,6 +554,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             long removed = state.Queue.Count;
             state.Queue.Clear();
             state.Seen.Clear();
+            state.Joined.Clear();
             return Task.FromResult(removed);
         }
     }
@@ -537,6 +624,15 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
         public ScoredSet Since { get; } = new();
 
         public ScoredSet Admits { get; } = new();
+
+        /// <summary>Analytics: each waiter's join time (ms), for its time in queue.</summary>
+        public Dictionary<string, long> Joined { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Analytics: the room's minutes by Unix minute.</summary>
+        public SortedDictionary<long, Analytics.AnalyticsMinute> Minutes { get; } = [];
+
+        /// <summary>Analytics: the last batch applied per instance.</summary>
+        public Dictionary<string, long> Sequences { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, int> Clients { get; } = new(StringComparer.Ordinal);
 

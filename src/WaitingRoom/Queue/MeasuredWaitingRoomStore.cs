@@ -53,6 +53,12 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken) =>
         MeasureAsync("window-share", Stopwatch.GetTimestamp(), _inner.ShareWindowAsync(room, instance, window, maxAge, cancellationToken));
 
+    public Task<bool> AddAnalyticsAsync(RoomPolicy room, Analytics.AnalyticsBatch batch, CancellationToken cancellationToken) =>
+        MeasureAsync("analytics-add", Stopwatch.GetTimestamp(), _inner.AddAnalyticsAsync(room, batch, cancellationToken));
+
+    public Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken) =>
+        MeasureAsync("analytics-get", Stopwatch.GetTimestamp(), _inner.GetAnalyticsAsync(room, fromMinute, toMinute, cancellationToken));
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("counts", Stopwatch.GetTimestamp(), _inner.GetCountsAsync(room, cancellationToken));
 

@@ -27,10 +27,12 @@ internal sealed partial class PromotionService : IntervalService
     private readonly TimeProvider _time;
     private readonly ILogger<PromotionService> _logger;
     private readonly Operations.WaitingRoomMetrics? _metrics;
+    private readonly Analytics.AnalyticsRecorder? _analytics;
 
-    public PromotionService(IWaitingRoomStore store, RoomTable rooms, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger, Operations.WaitingRoomMetrics? metrics = null)
+    public PromotionService(IWaitingRoomStore store, RoomTable rooms, PromotionRates rates, TimeProvider time, IOptions<WaitingRoomOptions> options, ILogger<PromotionService> logger, Operations.WaitingRoomMetrics? metrics = null, Analytics.AnalyticsRecorder? analytics = null)
         : base(time, options.Value.ReleaseInterval)
     {
+        _analytics = analytics;
         _metrics = metrics;
         _store = store;
         _rooms = rooms;
@@ -62,6 +64,7 @@ internal sealed partial class PromotionService : IntervalService
                 var result = await _store.PromoteAsync(policy, BatchLimit, cancellationToken);
                 estimator.Record(result.PromotedTotal);
                 _metrics?.Promoted(room.Name, result);
+                _analytics?.Promoted(room.Name, result);
                 if (result.Promoted + result.Abandoned + result.ExpiredActive + result.ExpiredReleased > 0)
                 {
                     Log.RoundCompleted(_logger, room.Name, result.Promoted, result.ExpiredActive, result.ExpiredReleased, result.Abandoned);

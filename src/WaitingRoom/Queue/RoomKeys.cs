@@ -25,6 +25,9 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:code:<id> HASH hash, lane, uses, used, exp, created, revoked   one access code (its hash, never the code)
 /// <prefix>:{<room>}:code:<id>:who  SET visitor ids              who redeemed it (a second redemption counts no use)
 /// <prefix>:{<room>}:lane      STRING counter (INCR)                next arrival in the skip and priority lanes
+/// <prefix>:{<room>}:clock     ZSET "ticket:ms" by ticket            analytics: when tickets were taken (time in queue), sampled each promotion round
+/// <prefix>:{<room>}:stats:<minute>  HASH a d b r q x c w0.. s0..   analytics: one UTC minute (Unix minutes), 30 days' TTL after it ends
+/// <prefix>:{<room>}:flushed:<instance>  STRING sequence, 1 day TTL  analytics: the instance's last batch applied (no batch counts twice)
 /// <prefix>:backends           STRING JSON                           backend destinations as changed through the admin API
 /// <prefix>:secret             STRING                               shared cookie key when WR_SECRET is unset
 /// </code>
@@ -47,6 +50,9 @@ internal sealed class RoomKeys
         Capacity = tag + "capacity";
         Windows = tag + "windows";
         Transitions = tag + "transitions";
+        Clock = tag + "clock";
+        _statsPrefix = tag + "stats:";
+        _flushedPrefix = tag + "flushed:";
         _clientPrefix = tag + "client:";
         Codes = tag + "codes";
         LaneTicket = tag + "lane";
@@ -69,6 +75,17 @@ internal sealed class RoomKeys
     public string CodeRedeemers(string id) => _codePrefix + id + ":who";
 
     private readonly string _clientPrefix;
+    private readonly string _statsPrefix;
+    private readonly string _flushedPrefix;
+
+    /// <summary>Analytics: the ticket clock (ticket → the time of the first promotion round that saw it).</summary>
+    public string Clock { get; }
+
+    /// <summary>Analytics: the hash of one minute (Unix minutes).</summary>
+    public string Stats(long minute) => _statsPrefix + minute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Analytics: an instance's last applied batch sequence.</summary>
+    public string Flushed(string instance) => _flushedPrefix + instance;
 
     public string Active { get; }
 

@@ -387,6 +387,10 @@ public sealed class VisitorTokenSignerTests
 
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<bool> AddAnalyticsAsync(RoomPolicy room, WaitingRoom.Analytics.AnalyticsBatch batch, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<WaitingRoom.Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task PingAsync(CancellationToken cancellationToken) => throw new NotSupportedException();

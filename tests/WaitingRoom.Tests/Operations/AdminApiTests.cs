@@ -338,7 +338,7 @@ public sealed class AdminApiTests
                 last = points[points.GetArrayLength() - 1];
                 return last.GetProperty("queued").GetInt64() == 2;
             },
-            TimeSpan.FromSeconds(15),
+            TimeSpan.FromSeconds(40), // the store's minutes are flushed every 10 s
             "a history point with the two waiters");
 
         // Assert

@@ -284,6 +284,10 @@ public sealed class PromotionServiceTests
 
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<bool> AddAnalyticsAsync(RoomPolicy room, WaitingRoom.Analytics.AnalyticsBatch batch, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<WaitingRoom.Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<string>> TouchAsync(RoomPolicy room, IReadOnlyList<string> visitorIds, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<string> GetOrCreateSecretAsync(string candidate, CancellationToken cancellationToken) => throw new NotSupportedException();

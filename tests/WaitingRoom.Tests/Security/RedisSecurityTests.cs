@@ -26,7 +26,7 @@ public sealed class RedisSecurityTests
     /// <summary>What the <c>default</c> user may do, besides its password: the line in README (Redis security).</summary>
     internal const string AclCommands =
         "+ping +echo +select +eval +evalsha +script|load +get +set +exists +incr +incrby +pexpire +unlink " +
-        "+hexists +hget +hgetall +hmget +hset +hdel +rpush +lrange +ltrim +zadd +zcard +zpopmin +zrange +zrangebyscore +zrank +zrem +zremrangebyscore +zscore +zcount +hincrby +sadd +sismember +pttl";
+        "+hexists +hget +hgetall +hmget +hset +hdel +rpush +lrange +ltrim +zadd +zcard +zpopmin +zrange +zrangebyscore +zrank +zrem +zremrangebyscore +zscore +zcount +hincrby +sadd +sismember +pttl +zremrangebyrank +zrevrange";
 
     private const string AdminToken = "admin-token-for-security-tests";
     private const string Password = "s3cret pass:with@odd/chars%";

@@ -151,9 +151,56 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
+    /// Analytics (WaitingRoom.Analytics): the ticket clock, shared by the admission and promotion scripts
+    /// (placed after <see cref="GenerationFunctions"/>). A ZSET of samples, score = the ticket counter,
+    /// member = <c>ticket:ms</c>: each promotion round adds one when the counter moved since the last,
+    /// so a waiter's ticket k was taken at or before the time of the first sample with a ticket ≥ k
+    /// (its join time, late by less than one promotion interval). Samples below the oldest regular ticket
+    /// still queued are removed, and at most 20,000 are kept. Every function is O(log M), M samples.
+    /// </summary>
+    private const string AnalyticsFunctions = """
+        -- analytics {
+        local PUSHED_BACK = 8796093022208 -- QueueScores.PushedBackBase, 2^43
+        local DRAW_SPAN = 4398046511104 -- 2^42: draws of a shuffled pre-queue are in [-2^42, 0)
+
+        -- The ticket of a queue order: itself, or a pushed-back order's; false for a draw (no ticket).
+        local function ticket_of(order)
+          if order >= 1 then return order end
+          if order < -DRAW_SPAN then return order + PUSHED_BACK end
+          return false
+        end
+
+        -- The time in queue (ms) of the waiter with this queue score, leaving the line at now; -1 when unknown.
+        local function waited(clock, score, now)
+          local ticket = ticket_of(order_of(score))
+          if not ticket then return -1 end
+          local hi = redis.call('ZRANGEBYSCORE', clock, ticket, '+inf', 'LIMIT', 0, 1)
+          if not hi[1] then return 0 end -- taken since the last sample: less than one interval ago
+          local joined = tonumber(string.sub(hi[1], string.find(hi[1], ':', 1, true) + 1))
+          return math.max(0, now - joined)
+        end
+
+        local function clock_sample(clock, ticket_key, now)
+          local t = tonumber(redis.call('GET', ticket_key) or '0')
+          local last = redis.call('ZREVRANGE', clock, 0, 0, 'WITHSCORES')
+          if t == 0 or (last[2] and tonumber(last[2]) >= t) then return end
+          redis.call('ZADD', clock, t, string.format('%d:%d', t, now))
+          if redis.call('ZCARD', clock) > 20000 then redis.call('ZREMRANGEBYRANK', clock, 0, 0) end
+        end
+
+        local function clock_trim(clock, queue, ticket_key)
+          local first = redis.call('ZRANGEBYSCORE', queue, BASE + GEN, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+          local floor = first[2] and order_of(tonumber(first[2])) or (tonumber(redis.call('GET', ticket_key) or '0') + 1)
+          redis.call('ZREMRANGEBYSCORE', clock, '-inf', string.format('(%d', floor))
+        end
+        -- analytics }
+
+        """;
+
+    /// <summary>
     /// The admission decision for one request.
     /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 ticket, 6 since, 7 admits, 8 the client's counter of this minute, 9 admitted total,
-    /// 10 poll log, 11 adaptive capacity.
+    /// 10 poll log, 11 adaptive capacity, 12 ticket clock (analytics).
     /// ARGV: 1 visitor id, 2 now (ms), 3 max active, 4 active TTL (ms), 5 admission window (ms),
     /// 6 queue TTL (ms), 7 mode (0 fifo, 1 random, 2 passthrough, 3 queue-all, 4 reject),
     /// 8 shuffle arrivals (0/1), 9 a random draw (an order in [-2^42, 0)), 10 new users per minute (0 = no cap),
@@ -161,9 +208,10 @@ internal sealed partial class RedisWaitingRoomStore
     /// 14 generation width (ms), 15 adaptive (1: max active is the adaptive capacity's upper bound, see
     /// <see cref="CapacityFunctions"/>), 16 its lower bound, 17 known only (1: a newcomer, who is not active, released,
     /// queued or pushed back, is answered unknown and takes nothing: it has to show a proof of work first).
-    /// Returns {state, position, queueLength, retryAfterMs, admitted, admittedAt}; state 0 unknown (known only), 1 active,
+    /// Returns {state, position, queueLength, retryAfterMs, admitted, admittedAt, waited, joined}; state 0 unknown (known only), 1 active,
     /// 3 queued, 4 rejected, 5 limited, 6 full (ARGV 18, the queue-size cap: 0 = none); admitted 1 when a new slot was taken straight away (counted in the admitted total);
-    /// admittedAt (active only) the session's start in the since set, which tells one admission from the next.
+    /// admittedAt (active only) the session's start in the since set, which tells one admission from the next;
+    /// analytics: waited the time in queue (ms) of a waiter admitted at the head (-1 else), joined 1 when a newcomer took a new place.
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
     /// cannot change before it admits, so no two instances can both take the last slot or the last
     /// admission of the minute, and a newcomer is only admitted when nobody waits ahead.
@@ -174,7 +222,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// directly: the promotion's draw decides. Every command is O(log N) or O(1) (the minute's
     /// admissions are at most the rate cap).
     /// </summary>
-    private const string AdmitScript = ActiveFunctions + GenerationFunctions + CapacityFunctions + CodeFunctions + """
+    private const string AdmitScript = ActiveFunctions + GenerationFunctions + CapacityFunctions + CodeFunctions + AnalyticsFunctions + """
         local id = ARGV[1]
         local now = tonumber(ARGV[2])
         local max = tonumber(ARGV[3])
@@ -261,7 +309,7 @@ internal sealed partial class RedisWaitingRoomStore
           if rank == 0 and used < max and mode ~= 3 and mode ~= 1 and within_rate() then
             redis.call('ZREM', KEYS[3], id)
             activate(true)
-            return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1, admitted_at()}
+            return {1, 0, redis.call('ZCARD', KEYS[3]), 0, 1, admitted_at(), waited(KEYS[12], score, now)} -- analytics: waited
           end
           if polled ~= 'current' then
             move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
@@ -304,7 +352,7 @@ internal sealed partial class RedisWaitingRoomStore
         end
         move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order, false, now, width)
         -- Access codes: the position counts the visitor's own line (see CodeFunctions).
-        return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order), length + 1, 0}
+        return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order), length + 1, 0, 0, 0, -1, bumped and 0 or 1} -- analytics: joined
         """;
 
     /// <summary>
@@ -345,19 +393,22 @@ internal sealed partial class RedisWaitingRoomStore
 
     /// <summary>
     /// One promotion round.
-    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits, 8 poll log, 9 adaptive capacity.
+    /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 promoted total, 6 since, 7 admits, 8 poll log, 9 adaptive capacity,
+    /// 10 ticket clock, 11 ticket (analytics, see <see cref="AnalyticsFunctions"/>).
     /// ARGV: 1 now (ms), 2 max active, 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 limit,
     /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none),
     /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it),
     /// 11 generation width (ms), 12 adaptive (as in the admission script), 13 its lower bound.
-    /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore}.
+    /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore, waits, sessions}; analytics:
+    /// waits the time in queue (ms) of each waiter released with a known join time, sessions the time on site (ms,
+    /// last seen less admitted at) of each active visitor expired.
     /// Atomic, so any number of instances may run it at the same moment: each sees the capacity and
     /// the minute's admissions the previous one left, and the head of the queue is popped exactly
     /// once. Random mode draws a uniformly random rank for every free place (ZRANGE rank rank), so
     /// everyone waiting has the same chance each time, however long it has waited. Cost
     /// O((M + 1) log N) for M visitors moved or poll log entries swept, M bounded by the limit per kind.
     /// </summary>
-    private const string PromoteScript = GenerationFunctions + CapacityFunctions + CodeFunctions + """
+    private const string PromoteScript = GenerationFunctions + CapacityFunctions + CodeFunctions + AnalyticsFunctions + """
         local now = tonumber(ARGV[1])
         local max = tonumber(ARGV[2])
         if ARGV[12] == '1' then max = capacity_of(KEYS[9], max, tonumber(ARGV[13])) end
@@ -365,8 +416,17 @@ internal sealed partial class RedisWaitingRoomStore
         local mode = tonumber(ARGV[7])
         local rate = tonumber(ARGV[8])
         local sessionMax = tonumber(ARGV[9])
+        -- analytics {
+        clock_sample(KEYS[10], KEYS[11], now)
+        local waits, sessions = {}, {}
+        local function session_of(id)
+          local last, since = redis.call('ZSCORE', KEYS[1], id), redis.call('ZSCORE', KEYS[6], id)
+          if last and since then sessions[#sessions + 1] = math.max(0, tonumber(last) - tonumber(since)) end
+        end
+        -- analytics }
         local idle = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now - tonumber(ARGV[3])), 'LIMIT', 0, limit)
         for i = 1, #idle do
+          session_of(idle[i]) -- analytics
           redis.call('ZREM', KEYS[1], idle[i])
           redis.call('ZREM', KEYS[6], idle[i])
         end
@@ -375,6 +435,7 @@ internal sealed partial class RedisWaitingRoomStore
         if sessionMax > 0 then
           ended = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', string.format('(%d', now - sessionMax), 'LIMIT', 0, limit)
           for i = 1, #ended do
+            session_of(ended[i]) -- analytics
             expiredActive = expiredActive + redis.call('ZREM', KEYS[1], ended[i])
             redis.call('ZREM', KEYS[6], ended[i])
           end
@@ -407,6 +468,8 @@ internal sealed partial class RedisWaitingRoomStore
             if waiting == 0 then break end
             local rank = math.random(waiting) - 1
             local pick = redis.call('ZRANGE', KEYS[3], rank, rank)
+            local w = waited(KEYS[10], tonumber(redis.call('ZSCORE', KEYS[3], pick[1])), now) -- analytics
+            if w >= 0 then waits[#waits + 1] = w end -- analytics
             redis.call('ZREM', KEYS[3], pick[1])
             chosen[#chosen + 1] = pick[1]
           end
@@ -414,6 +477,8 @@ internal sealed partial class RedisWaitingRoomStore
           local head = redis.call('ZPOPMIN', KEYS[3], math.min(free, limit))
           for i = 1, #head, 2 do
             chosen[#chosen + 1] = head[i]
+            local w = waited(KEYS[10], tonumber(head[i + 1]), now) -- analytics
+            if w >= 0 then waits[#waits + 1] = w end -- analytics
           end
         end
         local promoted = #chosen
@@ -428,7 +493,8 @@ internal sealed partial class RedisWaitingRoomStore
         if #idle >= limit or #ended >= limit or moreStale or (promoted >= limit and free > promoted) then
           more = 1
         end
-        return {expiredActive, expiredReleased, abandoned, promoted, total, more}
+        clock_trim(KEYS[10], KEYS[3], KEYS[11]) -- analytics
+        return {expiredActive, expiredReleased, abandoned, promoted, total, more, waits, sessions}
         """;
 
     /// <summary>
@@ -566,5 +632,49 @@ internal sealed partial class RedisWaitingRoomStore
     private const string SecretScript = """
         redis.call('SET', KEYS[1], ARGV[1], 'NX')
         return redis.call('GET', KEYS[1])
+        """;
+
+    /// <summary>
+    /// Analytics: adds one instance's batch to a room's minutes. KEYS: 1 the instance's last applied sequence
+    /// (STRING, a day's TTL), 2.. one HASH per minute. ARGV: 1 sequence, 2 now (ms), 3 retention (ms), then per
+    /// minute key: its start (ms), n adds, m peaks, n pairs field/increment (HINCRBY), m pairs field/value
+    /// (kept when higher). Each minute expires its retention after it ends (a minute already past it is
+    /// skipped). Returns 1 when applied, 0 when the sequence was applied before (a retry): atomic, so a
+    /// batch counts exactly once whatever happened to the answer of an earlier try. O(fields).
+    /// </summary>
+    private const string AddAnalyticsScript = """
+        local seq = tonumber(ARGV[1])
+        if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end
+        local now, keep = tonumber(ARGV[2]), tonumber(ARGV[3])
+        local a = 4
+        for k = 2, #KEYS do
+          local ttl = tonumber(ARGV[a]) + 60000 + keep - now
+          local adds, peaks = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+          a = a + 3
+          if ttl > 0 then
+            for j = 1, adds do
+              redis.call('HINCRBY', KEYS[k], ARGV[a], ARGV[a + 1])
+              a = a + 2
+            end
+            for j = 1, peaks do
+              if tonumber(ARGV[a + 1]) > tonumber(redis.call('HGET', KEYS[k], ARGV[a]) or '-1') then
+                redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
+              end
+              a = a + 2
+            end
+            redis.call('PEXPIRE', KEYS[k], ttl)
+          else
+            a = a + 2 * (adds + peaks)
+          end
+        end
+        redis.call('SET', KEYS[1], seq, 'PX', 86400000)
+        return 1
+        """;
+
+    /// <summary>Analytics: KEYS: the minute hashes to read. Returns each one's HGETALL (empty for a minute without data), in order.</summary>
+    private const string GetAnalyticsScript = """
+        local out = {}
+        for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+        return out
         """;
 }

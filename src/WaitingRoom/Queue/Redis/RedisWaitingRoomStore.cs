@@ -51,7 +51,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var (window, windowLeft) = ClientWindow.Of(now);
         var result = await EvaluateAsync(
             AdmitScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted, keys.PollLog, keys.Capacity],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted, keys.PollLog, keys.Capacity, keys.Clock],
             [
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
@@ -84,7 +84,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         var keys = KeysOf(room);
         var result = (RedisResult[])(await EvaluateAsync(
             PromoteScript,
-            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Promoted, keys.Since, keys.Admits, keys.PollLog, keys.Capacity],
+            [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Promoted, keys.Since, keys.Admits, keys.PollLog, keys.Capacity, keys.Clock, keys.Ticket],
             [
                 Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit,
                 (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax), System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
@@ -92,7 +92,11 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             ],
             StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
-        return new PromotionResult((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4], (long)result[5] == 1);
+        return new PromotionResult((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4], (long)result[5] == 1)
+        {
+            Waits = result.Length > 6 ? Longs(result[6]) : [],
+            Sessions = result.Length > 7 ? Longs(result[7]) : [],
+        };
     }
 
     public async Task<bool> ReleaseAsync(RoomPolicy room, string visitorId, CancellationToken cancellationToken)
@@ -173,6 +177,110 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     /// <summary>The fields of the adaptive capacity's hash, in the order <see cref="GetCapacityAsync"/> reads them.</summary>
     private static readonly RedisValue[] s_capacityFields = ["cap", "hold", "pin", "why", "at", "v"];
 
+    public async Task<bool> AddAnalyticsAsync(RoomPolicy room, Analytics.AnalyticsBatch batch, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var redisKeys = new List<RedisKey>(batch.Minutes.Count + 1) { keys.Flushed(batch.Instance) };
+        var args = new List<RedisValue> { batch.Sequence, Now(), Milliseconds(Analytics.AnalyticsBatch.Retention) };
+        foreach (var minute in batch.Minutes)
+        {
+            redisKeys.Add(keys.Stats(minute.Minute));
+            var adds = new List<RedisValue>();
+            AddField(adds, "a", minute.Arrivals);
+            AddField(adds, "d", minute.Admitted);
+            AddField(adds, "b", minute.Abandoned);
+            AddField(adds, "r", minute.ReleasedByOrigin);
+            for (var i = 0; i < Analytics.DurationBuckets.Count; i++)
+            {
+                AddField(adds, s_waitFields[i], minute.TimeInQueue[i]);
+                AddField(adds, s_siteFields[i], minute.TimeOnSite[i]);
+            }
+
+            args.Add(minute.Minute * 60_000);
+            args.Add(adds.Count / 2);
+            args.Add(3);
+            args.AddRange(adds);
+            args.AddRange(["q", minute.Queued, "x", minute.Active, "c", minute.Capacity]);
+        }
+
+        var result = await EvaluateAsync(AddAnalyticsScript, [.. redisKeys], [.. args], StoreAvailability.BackgroundDeadline, cancellationToken);
+        return (long)result == 1;
+
+        static void AddField(List<RedisValue> pairs, RedisValue field, long increment)
+        {
+            if (increment != 0)
+            {
+                pairs.Add(field);
+                pairs.Add(increment);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var minutes = new List<Analytics.AnalyticsMinute>();
+        toMinute = Math.Min(toMinute, fromMinute + 43_200);
+
+        // One script per day of minutes: a month is 30 calls, none holding Redis for long.
+        for (var start = fromMinute; start < toMinute; start += 1440)
+        {
+            var end = Math.Min(toMinute, start + 1440);
+            var chunk = new RedisKey[end - start];
+            for (var m = start; m < end; m++)
+            {
+                chunk[m - start] = keys.Stats(m);
+            }
+
+            var hashes = (RedisResult[])(await EvaluateAsync(GetAnalyticsScript, chunk, [], StoreAvailability.BackgroundDeadline, cancellationToken))!;
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                var fields = (RedisResult[])hashes[i]!;
+                if (fields.Length > 0)
+                {
+                    minutes.Add(ToMinute(start + i, fields));
+                }
+            }
+        }
+
+        return minutes;
+    }
+
+    private static readonly string[] s_waitFields = [.. Enumerable.Range(0, Analytics.DurationBuckets.Count).Select(i => "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static readonly string[] s_siteFields = [.. Enumerable.Range(0, Analytics.DurationBuckets.Count).Select(i => "s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static Analytics.AnalyticsMinute ToMinute(long minute, RedisResult[] fields)
+    {
+        var result = new Analytics.AnalyticsMinute(minute);
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            var name = (string)fields[i]!;
+            var value = (long)fields[i + 1];
+            switch (name)
+            {
+                case "a": result.Arrivals = value; break;
+                case "d": result.Admitted = value; break;
+                case "b": result.Abandoned = value; break;
+                case "r": result.ReleasedByOrigin = value; break;
+                case "q": result.Queued = value; break;
+                case "x": result.Active = value; break;
+                case "c": result.Capacity = value; break;
+                default:
+                    if (name.Length > 1 && int.TryParse(name.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bucket) && bucket < Analytics.DurationBuckets.Count)
+                    {
+                        (name[0] == 'w' ? result.TimeInQueue : result.TimeOnSite)[bucket] = value;
+                    }
+
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    private static long[] Longs(RedisResult result) => [.. ((RedisResult[])result!).Select(r => (long)r)];
+
     public async Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
@@ -247,6 +355,8 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         {
             Admitted = values.Length > 4 && (long)values[4] == 1,
             AdmittedAt = values.Length > 5 ? (long)values[5] : 0,
+            WaitedMilliseconds = values.Length > 6 && (long)values[6] >= 0 ? (long)values[6] : null,
+            Joined = values.Length > 7 && (long)values[7] == 1,
         };
     }
 
