@@ -204,6 +204,9 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken) =>
         _inner.GetAnalyticsAsync(room, fromMinute, toMinute, cancellationToken);
 
+    public Task<QueueSnapshot> GetQueueSnapshotAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        _inner.GetQueueSnapshotAsync(room, cancellationToken);
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         _inner.GetCountsAsync(room, cancellationToken);
 

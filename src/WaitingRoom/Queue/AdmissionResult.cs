@@ -25,7 +25,13 @@ public readonly record struct AdmissionResult(VisitorState State, long Position,
     /// <summary>When this step admitted the head of the line (<see cref="Admitted"/> from the queue): its time in queue in milliseconds, else null.</summary>
     public long? WaitedMilliseconds { get; init; }
 
-    /// <summary>Equality is the visitor's standing; <see cref="Joined"/> and <see cref="WaitedMilliseconds"/> are analytics facts, not part of it.</summary>
+    /// <summary>
+    /// For <see cref="VisitorState.Queued"/>: the waiter's order in the line (an arrival ticket from 1; below 1 for
+    /// code lanes, visitors pushed back and random draws), which its place cookie carries; 0 when the store did not say.
+    /// </summary>
+    public long Order { get; init; }
+
+    /// <summary>Equality is the visitor's standing; <see cref="Joined"/>, <see cref="WaitedMilliseconds"/> (analytics facts) and <see cref="Order"/> are not part of it.</summary>
     public bool Equals(AdmissionResult other) =>
         State == other.State && Position == other.Position && QueueLength == other.QueueLength
         && RetryAfterMilliseconds == other.RetryAfterMilliseconds && Admitted == other.Admitted && AdmittedAt == other.AdmittedAt;

@@ -138,6 +138,12 @@ public interface IWaitingRoomStore
     /// </summary>
     Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The queue's head, length and near mark (<see cref="QueueSnapshot"/>), from which every instance answers the
+    /// polls of waiters far from the head by itself. Read only, O(log N).
+    /// </summary>
+    Task<QueueSnapshot> GetQueueSnapshotAsync(RoomPolicy room, CancellationToken cancellationToken);
+
     /// <summary>Current numbers of the room, for readiness, metrics and tests.</summary>
     Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken);
 

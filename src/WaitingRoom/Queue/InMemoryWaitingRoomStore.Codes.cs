@@ -97,7 +97,7 @@ internal sealed partial class InMemoryWaitingRoomStore
 
         // Into the lane, unless the visitor already waits there or further ahead (and still polls).
         var laneBase = QueueScores.LaneBase(code.Lane);
-        var fresh = state.Seen.TryGetScore(visitorId, out var seen) && now - seen <= Milliseconds(room.QueueTtl);
+        var fresh = state.Queue.TryGetScore(visitorId, out _) && !IsStale(state, room, visitorId, now);
         if (!(fresh && state.Queue.TryGetScore(visitorId, out var order) && order < QueueScores.LaneEnd(code.Lane)))
         {
             state.Queue.Set(visitorId, laneBase + ++state.LaneTicket);

@@ -97,7 +97,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
         }
 
         var rank = state.Queue.Rank(visitorId);
-        if (rank >= 0 && (!state.Seen.TryGetScore(visitorId, out var seen) || now - seen > Milliseconds(room.QueueTtl)))
+        if (rank >= 0 && IsStale(state, room, visitorId, now))
         {
             state.Queue.Remove(visitorId);
             state.Seen.Remove(visitorId);
@@ -118,7 +118,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             state.Seen.Set(visitorId, now);
-            return new(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), state.Queue.Count);
+            return new(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), state.Queue.Count) { Order = OrderOf(state, visitorId) };
         }
 
         if (knownOnly && !pushedBack)
@@ -159,13 +159,20 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             : ++state.Ticket;
         state.Queue.Set(visitorId, score);
         state.Seen.Set(visitorId, now);
+        rank = state.Queue.Rank(visitorId);
+        if (score >= 1 && rank < room.NearZone && state.Queue.CountBelow(state.Near + 1) == rank)
+        {
+            // Within the near zone right behind the mark (a short line): judged by the store from the start, as the admit script.
+            state.Near = score;
+        }
+
         // Analytics: the join time, as the Redis store's ticket clock knows it (not for a shuffled draw, which takes no ticket).
         if (!room.ShuffleArrivals)
         {
             state.Joined[visitorId] = now;
         }
 
-        return new(VisitorState.Queued, state.Queue.Rank(visitorId) + 1 - LanesAhead(state, visitorId), length + 1) { Joined = !pushedBack };
+        return new(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), length + 1) { Joined = !pushedBack, Order = score };
     }
 
     /// <summary>An active visitor last seen at <paramref name="last"/> is still active: within the active TTL and the session cap.</summary>
@@ -251,10 +258,10 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             var rank = state.Queue.Rank(visitorId);
-            if (rank >= 0 && state.Seen.TryGetScore(visitorId, out var seen) && now - seen <= Milliseconds(room.QueueTtl))
+            if (rank >= 0 && !IsStale(state, room, visitorId, now))
             {
                 state.Seen.Set(visitorId, now);
-                return Done(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), length);
+                return Task.FromResult(new AdmissionResult(VisitorState.Queued, rank + 1 - LanesAhead(state, visitorId), length) { Order = OrderOf(state, visitorId) });
             }
 
             return Done(VisitorState.Unknown, 0, length);
@@ -291,12 +298,18 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             var expiredReleased = state.Released.RemoveBelow(now - Milliseconds(room.AdmissionWindow));
+            // Waiters silent for the TTL: dropped when near the head; one beyond the near mark polls the instances,
+            // which answer it without the store, so it is only forgotten here and judged once it is stamped near.
             var stale = state.Seen.Below(now - Milliseconds(room.QueueTtl), limit);
+            long abandoned = 0;
             foreach (var visitor in stale)
             {
-                state.Queue.Remove(visitor);
                 state.Seen.Remove(visitor);
-                state.Joined.Remove(visitor);
+                if (OrderOf(state, visitor) <= state.Near)
+                {
+                    abandoned += state.Queue.Remove(visitor) ? 1 : 0;
+                    state.Joined.Remove(visitor);
+                }
             }
 
             long free = 0;
@@ -336,8 +349,48 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             }
 
             state.PromotedTotal += promoted;
-            var hasMore = idle.Count >= limit || ended.Count >= limit || stale.Count >= limit || (promoted >= limit && free > promoted);
-            return Task.FromResult(new PromotionResult(expiredActive, expiredReleased, stale.Count, promoted, state.PromotedTotal, hasMore) { Waits = waits, Sessions = sessions });
+            var moreNear = StampNear(state, room.Mode == QueueMode.Random ? state.Queue.Count : room.NearZone, now, limit);
+            var hasMore = idle.Count >= limit || ended.Count >= limit || stale.Count >= limit || moreNear || (promoted >= limit && free > promoted);
+            return Task.FromResult(new PromotionResult(expiredActive, expiredReleased, abandoned, promoted, state.PromotedTotal, hasMore) { Waits = waits, Sessions = sessions });
+        }
+    }
+
+    /// <summary>
+    /// Liveness near the head, as the promotion script's stamp_near: waiters entering the first <paramref name="zone"/>
+    /// places beyond the near mark count as seen now, and the mark moves past them. True when the limit stopped it.
+    /// </summary>
+    private static bool StampNear(Room state, long zone, long now, int limit)
+    {
+        var stamped = 0;
+        for (var rank = state.Queue.CountBelow(state.Near + 1); rank < Math.Min(zone, state.Queue.Count) && stamped < limit; rank++)
+        {
+            var visitor = state.Queue.At(rank)!;
+            state.Seen.Set(visitor, now);
+            state.Near = OrderOf(state, visitor);
+            stamped++;
+        }
+
+        return stamped == limit;
+    }
+
+    /// <summary>
+    /// A waiter that has not polled for the TTL, and so has lost its place: only at or below the near mark, since one
+    /// further back polls the instances, not the store (the Redis generations' poll_state).
+    /// </summary>
+    private static bool IsStale(Room state, RoomPolicy room, string visitorId, long now) =>
+        OrderOf(state, visitorId) <= state.Near && (!state.Seen.TryGetScore(visitorId, out var seen) || now - seen > Milliseconds(room.QueueTtl));
+
+    /// <summary>A waiter's order in the line (its queue score), long.MinValue when it does not wait.</summary>
+    private static long OrderOf(Room state, string visitorId) => state.Queue.TryGetScore(visitorId, out var order) ? order : long.MinValue;
+
+    public Task<QueueSnapshot> GetQueueSnapshotAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        lock (state.Lock)
+        {
+            var tickets = state.Queue.CountBelow(1);
+            var head = tickets < state.Queue.Count && state.Queue.TryGetScore(state.Queue.At(tickets)!, out var first) ? first : state.Ticket + 1;
+            return Task.FromResult(new QueueSnapshot(state.Queue.Count, head, tickets - state.Queue.CountBelow(QueueScores.LanesEnd), state.Near));
         }
     }
 
@@ -555,6 +608,7 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
             state.Queue.Clear();
             state.Seen.Clear();
             state.Joined.Clear();
+            state.Near = 0; // as Redis forgets the generations with the queue
             return Task.FromResult(removed);
         }
     }
@@ -639,6 +693,9 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
         public long ClientWindow { get; set; } = -1;
 
         public long Ticket { get; set; }
+
+        /// <summary>The near mark: the highest order stamped near the head (see <see cref="StampNear"/>).</summary>
+        public long Near { get; set; }
 
         public long PromotedTotal { get; set; }
 

@@ -59,6 +59,9 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<IReadOnlyList<Analytics.AnalyticsMinute>> GetAnalyticsAsync(RoomPolicy room, long fromMinute, long toMinute, CancellationToken cancellationToken) =>
         MeasureAsync("analytics-get", Stopwatch.GetTimestamp(), _inner.GetAnalyticsAsync(room, fromMinute, toMinute, cancellationToken));
 
+    public Task<QueueSnapshot> GetQueueSnapshotAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        MeasureAsync("snapshot", Stopwatch.GetTimestamp(), _inner.GetQueueSnapshotAsync(room, cancellationToken));
+
     public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) =>
         MeasureAsync("counts", Stopwatch.GetTimestamp(), _inner.GetCountsAsync(room, cancellationToken));
 

@@ -62,4 +62,16 @@ internal static class QueueScores
     /// logs are kept, about one small log entry per waiter each.
     /// </summary>
     public static long GenerationWidth(TimeSpan queueTtl) => Math.Max(1, (long)queueTtl.TotalMilliseconds / 2);
+
+    /// <summary>The near zone at least (see <see cref="RoomPolicy.NearZone"/>): exact positions for the first thousand.</summary>
+    public const long MinNearZone = 1000;
+
+    /// <summary>
+    /// The near zone at a promotion rate: the waiters released in the time a waiter who stopped polling takes to be
+    /// dropped once near (the queue TTL and one generation), so it is dropped before it reaches the head.
+    /// </summary>
+    public static long NearZoneFor(double? promotedPerSecond, TimeSpan queueTtl) =>
+        promotedPerSecond is > 0 and var rate
+            ? Math.Max(MinNearZone, (long)Math.Ceiling(rate * (queueTtl.TotalSeconds + GenerationWidth(queueTtl) / 1000.0)))
+            : MinNearZone;
 }

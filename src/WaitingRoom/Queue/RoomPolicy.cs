@@ -44,6 +44,13 @@ public sealed record RoomPolicy(string Name, int MaxActive, TimeSpan ActiveTtl, 
     /// <summary>Lower bound of the adaptive capacity (at most <see cref="MaxActive"/>).</summary>
     public int MinActive { get; init; }
 
+    /// <summary>
+    /// Waiters at the head of the line whose liveness the store judges (they poll it); those further back are answered
+    /// by the instances and cannot be dropped until the head comes this near. The promotion sets it from the promotion
+    /// rate (<see cref="QueueScores.NearZoneFor"/>), so a waiter who stopped polling is dropped before it reaches the head.
+    /// </summary>
+    public long NearZone { get; init; } = QueueScores.MinNearZone;
+
     /// <summary>Waiters the queue holds at most (WR_MAX_QUEUE); past it a newcomer gets <see cref="VisitorState.Full"/> and no place. 0 = no cap.</summary>
     public int MaxQueue { get; init; }
 }

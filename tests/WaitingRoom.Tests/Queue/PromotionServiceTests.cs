@@ -282,6 +282,8 @@ public sealed class PromotionServiceTests
 
         public Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<QueueSnapshot> GetQueueSnapshotAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<RoomCounts> GetCountsAsync(RoomPolicy room, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> AddAnalyticsAsync(RoomPolicy room, WaitingRoom.Analytics.AnalyticsBatch batch, CancellationToken cancellationToken) => throw new NotSupportedException();

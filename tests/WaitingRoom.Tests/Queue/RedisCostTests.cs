@@ -79,10 +79,14 @@ public sealed class RedisCostTests : IDisposable
         return ScriptCalls(stats);
     }
 
-    /// <summary>Fills a queue whose waiters all stopped polling a TTL and a generation ago, and counts the commands of a promotion round that drops 4 of them.</summary>
+    /// <summary>
+    /// Fills a queue whose waiters all stopped polling a TTL and a generation ago, all of them already judged near
+    /// the head (the near mark past the last), and counts the commands of a promotion round that drops 4 of them.
+    /// </summary>
     private async Task<long> PromoteCommandsAsync(int waiters)
     {
-        var (store, room, clock) = await FillAsync(waiters, TimeSpan.FromDays(1));
+        var (store, filled, clock) = await FillAsync(waiters, TimeSpan.FromDays(1), judgedNear: true);
+        var room = filled with { NearZone = 1 }; // a zone both queues fill, so the stamp of the near zone costs the same
         clock.Advance(room.QueueTtl + TimeSpan.FromMilliseconds(QueueScores.GenerationWidth(room.QueueTtl)));
         var before = await store.PromoteAsync(room, 4, default);
         Assert.Equal((4, 0, true), (before.Abandoned, before.Promoted, before.HasMore));
@@ -101,7 +105,8 @@ public sealed class RedisCostTests : IDisposable
     /// store (it opens generation 0), the rest in one server-side loop, as the store would have
     /// written them: tickets 2.. with score 2^50 + ticket × 256 + 0, each logged in the poll log as ticket × 256 + 0.
     /// </summary>
-    private async Task<(RedisWaitingRoomStore Store, RoomPolicy Room, FakeTimeProvider Clock)> FillAsync(int waiters, TimeSpan activeTtl)
+    /// <param name="judgedNear">Moves the near mark past the last waiter, as if the head were near them all.</param>
+    private async Task<(RedisWaitingRoomStore Store, RoomPolicy Room, FakeTimeProvider Clock)> FillAsync(int waiters, TimeSpan activeTtl, bool judgedNear = false)
     {
         var clock = new FakeTimeProvider();
         var prefix = RedisServer.NewPrefix();
@@ -120,6 +125,11 @@ public sealed class RedisCostTests : IDisposable
             """,
             [keys.Queue, keys.PollLog, keys.Ticket],
             [waiters - 1, QueueScores.RedisScoreBase]);
+        if (judgedNear)
+        {
+            await _server.Connection.GetDatabase().HashSetAsync(keys.Generations, "near", waiters + 1);
+        }
+
         return (store, room, clock);
     }
 

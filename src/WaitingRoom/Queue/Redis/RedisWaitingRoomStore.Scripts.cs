@@ -81,12 +81,16 @@ internal sealed partial class RedisWaitingRoomStore
         -- Where the waiter with this queue score stands: 'current' (polled in the generation open now),
         -- 'stale' (its generation ended ttl or more ago), 'earlier' (an older generation, within the TTL),
         -- or 'unknown' (no record of its generation: counted as seen now, so a lost record drops nobody).
+        -- A waiter beyond the near mark is never stale: its polls are answered by the instances and write nothing.
         local function poll_state(gens, score, now, ttl)
           local g = score % GEN
-          local state = redis.call('HMGET', gens, 'cur', g)
+          local state = redis.call('HMGET', gens, 'cur', g, 'near')
           local cur, ends = tonumber(state[1]), tonumber(state[2])
           if not cur or not ends then return 'unknown' end
-          if ends + ttl <= now then return 'stale' end
+          if ends + ttl <= now then
+            if order_of(score) > (tonumber(state[3]) or 0) then return 'earlier' end
+            return 'stale'
+          end
           if g == cur % GEN and now < ends then return 'current' end
           return 'earlier'
         end
@@ -105,12 +109,14 @@ internal sealed partial class RedisWaitingRoomStore
         -- Drops waiters that stopped polling: the head of the poll log while its generation ended ttl or more
         -- ago, at most limit entries. An entry drops the waiter with its exact score only while that waiter
         -- still has it (it has not polled since); an entry whose generation has no record (the record was
-        -- lost) is discarded, as such a waiter counts as seen now. A stale generation whose entries are all
-        -- read is forgotten. Also cuts the latest generation short when a shorter width applies now.
-        -- Returns the number dropped and whether the limit stopped it.
+        -- lost) is discarded, as such a waiter counts as seen now, and so is an entry beyond the near mark
+        -- (see stamp_near: such a waiter is judged once the head comes near). A stale generation whose
+        -- entries are all read is forgotten. Also cuts the latest generation short when a shorter width
+        -- applies now. Returns the number dropped and whether the limit stopped it.
         local function sweep(queue, gens, log, now, ttl, width, limit)
-          local state = redis.call('HMGET', gens, 'cur', 'next')
+          local state = redis.call('HMGET', gens, 'cur', 'next', 'near')
           local cur, n = tonumber(state[1]), tonumber(state[2])
+          local near = tonumber(state[3]) or 0
           if not cur then return 0, false end
           local latest = tonumber(redis.call('HGET', gens, cur % GEN))
           if latest and latest > now + width then redis.call('HSET', gens, cur % GEN, now + width) end
@@ -124,11 +130,13 @@ internal sealed partial class RedisWaitingRoomStore
             while i <= #read do
               local entry = tonumber(read[i])
               if entry % GEN == g then
-                local score = BASE + entry
-                local who = redis.call('ZRANGEBYSCORE', queue, score, score, 'LIMIT', 0, 1)
-                if who[1] then
-                  redis.call('ZREM', queue, who[1])
-                  dropped = dropped + 1
+                if (entry - g) / GEN <= near then
+                  local score = BASE + entry
+                  local who = redis.call('ZRANGEBYSCORE', queue, score, score, 'LIMIT', 0, 1)
+                  if who[1] then
+                    redis.call('ZREM', queue, who[1])
+                    dropped = dropped + 1
+                  end
                 end
               elseif redis.call('HEXISTS', gens, entry % GEN) == 1 then
                 break -- a later generation's: generation n has no more entries
@@ -146,6 +154,44 @@ internal sealed partial class RedisWaitingRoomStore
           end
           if i > 1 then redis.call('LTRIM', log, i - 1, -1) end
           return dropped, false
+        end
+
+        -- Liveness near the head. A waiter beyond the near mark (generations field 'near', an order) polls
+        -- the instances, which answer from their snapshot without Redis, so its polls write nothing. As the
+        -- head comes within zone places of it, it is moved into the open generation once, here, as if it had
+        -- polled, and the mark moves past it: from then on the instances send its polls to Redis and it is
+        -- dropped a queue TTL after it stops. The work is the waiters entering the zone: about the promotion
+        -- rate, whatever the queue's length. At most limit; returns the number moved and whether the limit stopped it.
+        local function stamp_near(queue, gens, log, now, width, zone, limit)
+          local near = tonumber(redis.call('HGET', gens, 'near')) or 0
+          local bound = BASE + near * GEN + GEN - 1
+          local k = math.min(limit, zone - redis.call('ZCOUNT', queue, '-inf', string.format('%d', bound)))
+          if k <= 0 then return 0, false end
+          local entries = redis.call('ZRANGEBYSCORE', queue, string.format('(%d', bound), '+inf', 'WITHSCORES', 'LIMIT', 0, k)
+          local count = #entries / 2
+          if count == 0 then return 0, false end
+          local n = open_generation(gens, now, width)
+          local scores, logged = {}, {}
+          local order
+          for i = 1, #entries, 2 do
+            local score = tonumber(entries[i + 1])
+            order = order_of(score)
+            -- Logged even when the score's g is already n's: a far waiter's g may be a value long since
+            -- reused by a newer generation, and only this entry lets the sweep judge it from now on.
+            local entry = order * GEN + n % GEN
+            if score % GEN ~= n % GEN then
+              scores[#scores + 1] = string.format('%d', BASE + entry)
+              scores[#scores + 1] = entries[i]
+            end
+            logged[#logged + 1] = string.format('%d', entry)
+            if #logged >= 500 or i + 1 >= #entries then
+              if #scores > 0 then redis.call('ZADD', queue, unpack(scores)) end
+              redis.call('RPUSH', log, unpack(logged))
+              scores, logged = {}, {}
+            end
+          end
+          redis.call('HSET', gens, 'near', string.format('%d', order))
+          return count, count == limit
         end
 
         """;
@@ -208,8 +254,8 @@ internal sealed partial class RedisWaitingRoomStore
     /// 14 generation width (ms), 15 adaptive (1: max active is the adaptive capacity's upper bound, see
     /// <see cref="CapacityFunctions"/>), 16 its lower bound, 17 known only (1: a newcomer, who is not active, released,
     /// queued or pushed back, is answered unknown and takes nothing: it has to show a proof of work first).
-    /// Returns {state, position, queueLength, retryAfterMs, admitted, admittedAt, waited, joined}; state 0 unknown (known only), 1 active,
-    /// 3 queued, 4 rejected, 5 limited, 6 full (ARGV 18, the queue-size cap: 0 = none); admitted 1 when a new slot was taken straight away (counted in the admitted total);
+    /// Returns {state, position, queueLength, retryAfterMs, admitted, admittedAt, waited, joined, order}; state 0 unknown (known only), 1 active,
+    /// 3 queued, 4 rejected, 5 limited, 6 full (ARGV 18, the queue-size cap: 0 = none; ARGV 19 is the near zone); order a waiter's order in the line; admitted 1 when a new slot was taken straight away (counted in the admitted total);
     /// admittedAt (active only) the session's start in the since set, which tells one admission from the next;
     /// analytics: waited the time in queue (ms) of a waiter admitted at the head (-1 else), joined 1 when a newcomer took a new place.
     /// Atomic because Redis runs a script alone: the capacity and the minute's admissions it counts
@@ -315,7 +361,7 @@ internal sealed partial class RedisWaitingRoomStore
             move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order_of(score), polled ~= 'unknown' and score % GEN, now, width)
           end
           -- Access codes: the position counts the visitor's own line (see CodeFunctions).
-          return {3, rank + 1 - lanes_ahead(KEYS[3], order_of(score)), redis.call('ZCARD', KEYS[3]), 0}
+          return {3, rank + 1 - lanes_ahead(KEYS[3], order_of(score)), redis.call('ZCARD', KEYS[3]), 0, 0, 0, -1, 0, order_of(score)}
         end
         if ARGV[17] == '1' and not bumped then
           return {0, 0, redis.call('ZCARD', KEYS[3]), 0}
@@ -351,8 +397,17 @@ internal sealed partial class RedisWaitingRoomStore
           order = redis.call('INCR', KEYS[5])
         end
         move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order, false, now, width)
+        local rank = redis.call('ZRANK', KEYS[3], id)
+        -- A newcomer within the near zone right behind the mark (a short line) is judged by Redis from the start,
+        -- as if stamped near (see stamp_near); orders below 1 always are.
+        if order >= 1 and rank < tonumber(ARGV[19]) then
+          local near = tonumber(redis.call('HGET', KEYS[4], 'near')) or 0
+          if redis.call('ZCOUNT', KEYS[3], '-inf', string.format('%d', BASE + near * GEN + GEN - 1)) == rank then
+            redis.call('HSET', KEYS[4], 'near', string.format('%d', order))
+          end
+        end
         -- Access codes: the position counts the visitor's own line (see CodeFunctions).
-        return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order), length + 1, 0, 0, 0, -1, bumped and 0 or 1} -- analytics: joined
+        return {3, rank + 1 - lanes_ahead(KEYS[3], order), length + 1, 0, 0, 0, -1, bumped and 0 or 1, order} -- analytics: joined
         """;
 
     /// <summary>
@@ -361,7 +416,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// KEYS: 1 active, 2 released, 3 queue, 4 generations, 5 since, 6 poll log.
     /// ARGV: 1 visitor id, 2 now (ms), 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 session max (ms, 0 = none),
     /// 7 generation width (ms).
-    /// Returns {state, position, queueLength}; state 0 unknown, 1 active, 2 released, 3 queued.
+    /// Returns {state, position, queueLength} and for a waiter also {0, 0, 0, -1, 0, order} (as the admission script); state 0 unknown, 1 active, 2 released, 3 queued.
     /// Never admits and never enqueues; O(log N).
     /// </summary>
     private const string StatusScript = ActiveFunctions + GenerationFunctions + CodeFunctions + """
@@ -384,8 +439,8 @@ internal sealed partial class RedisWaitingRoomStore
             if polled ~= 'current' then
               move_to_open_generation(KEYS[3], KEYS[4], KEYS[6], id, order_of(score), polled ~= 'unknown' and score % GEN, now, tonumber(ARGV[7]))
             end
-            -- Access codes: the position counts the visitor's own line (see CodeFunctions).
-            return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order_of(score)), length}
+            -- Access codes: the position counts the visitor's own line (see CodeFunctions). The order goes to the place cookie.
+            return {3, redis.call('ZRANK', KEYS[3], id) + 1 - lanes_ahead(KEYS[3], order_of(score)), length, 0, 0, 0, -1, 0, order_of(score)}
           end
         end
         return {0, 0, length}
@@ -398,7 +453,8 @@ internal sealed partial class RedisWaitingRoomStore
     /// ARGV: 1 now (ms), 2 max active, 3 active TTL (ms), 4 admission window (ms), 5 queue TTL (ms), 6 limit,
     /// 7 mode (as in the admission script), 8 new users per minute (0 = no cap), 9 session max (ms, 0 = none),
     /// 10 a random seed in [0, 2^31) for the draws of random mode (Redis' math.random is seeded by it),
-    /// 11 generation width (ms), 12 adaptive (as in the admission script), 13 its lower bound.
+    /// 11 generation width (ms), 12 adaptive (as in the admission script), 13 its lower bound,
+    /// 14 the near zone (waiters at the head whose liveness Redis judges, see stamp_near; random mode judges everyone).
     /// Returns {expiredActive, expiredReleased, abandoned, promoted, promotedTotal, hasMore, waits, sessions}; analytics:
     /// waits the time in queue (ms) of each waiter released with a known join time, sessions the time on site (ms,
     /// last seen less admitted at) of each active visitor expired.
@@ -489,8 +545,11 @@ internal sealed partial class RedisWaitingRoomStore
           end
         end
         local total = redis.call('INCRBY', KEYS[5], promoted)
+        -- Random mode draws from the whole line, so every waiter's liveness counts there: the zone is all of it.
+        local zone = mode == 1 and redis.call('ZCARD', KEYS[3]) or tonumber(ARGV[14])
+        local _, moreNear = stamp_near(KEYS[3], KEYS[4], KEYS[8], now, tonumber(ARGV[11]), zone, limit)
         local more = 0
-        if #idle >= limit or #ended >= limit or moreStale or (promoted >= limit and free > promoted) then
+        if #idle >= limit or #ended >= limit or moreStale or moreNear or (promoted >= limit and free > promoted) then
           more = 1
         end
         clock_trim(KEYS[10], KEYS[3], KEYS[11]) -- analytics
@@ -609,6 +668,18 @@ internal sealed partial class RedisWaitingRoomStore
     /// Returns the number of waiters removed. UNLINK frees a long queue and its log in the
     /// background, so Redis is not held while a million entries go.
     /// </summary>
+    /// <summary>
+    /// The room's queue snapshot (<see cref="QueueSnapshot"/>). KEYS: 1 queue, 2 generations, 3 ticket.
+    /// Returns {queueLength, headTicket, generalAhead, nearMark}. Read only; O(log N).
+    /// </summary>
+    private const string SnapshotScript = GenerationFunctions + CodeFunctions + """
+        local head = redis.call('ZRANGEBYSCORE', KEYS[1], string.format('%d', BASE + GEN), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        local ticket
+        if head[1] then ticket = order_of(tonumber(head[2])) else ticket = (tonumber(redis.call('GET', KEYS[3])) or 0) + 1 end
+        local general = redis.call('ZCOUNT', KEYS[1], string.format('%d', BASE + LANES_END * GEN), string.format('(%d', BASE + GEN))
+        return {redis.call('ZCARD', KEYS[1]), ticket, general, tonumber(redis.call('HGET', KEYS[2], 'near')) or 0}
+        """;
+
     private const string ResetScript = """
         local n = redis.call('ZCARD', KEYS[1])
         redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])

@@ -56,7 +56,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
                 (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
                 windowLeft, QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive, knownOnly ? 1 : 0,
-                room.MaxQueue,
+                room.MaxQueue, room.NearZone,
             ],
             _availability.RequestDeadline,
             cancellationToken);
@@ -88,7 +88,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             [
                 Now(), room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl), limit,
                 (int)room.Mode, room.NewUsersPerMinute, Milliseconds(room.SessionMax), System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue),
-                QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive,
+                QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive, room.NearZone,
             ],
             StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
@@ -293,6 +293,13 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         return new RoomCounts((long)result[0], (long)result[1], (long)result[2], (long)result[3], (long)result[4]);
     }
 
+    public async Task<QueueSnapshot> GetQueueSnapshotAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(room);
+        var result = (RedisResult[])(await EvaluateAsync(SnapshotScript, [keys.Queue, keys.Generations, keys.Ticket], [], _availability.RequestDeadline, cancellationToken))!;
+        return new QueueSnapshot((long)result[0], (long)result[1], (long)result[2], (long)result[3]);
+    }
+
     public async Task<long> ResetQueueAsync(RoomPolicy room, CancellationToken cancellationToken)
     {
         var keys = KeysOf(room);
@@ -357,6 +364,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             AdmittedAt = values.Length > 5 ? (long)values[5] : 0,
             WaitedMilliseconds = values.Length > 6 && (long)values[6] >= 0 ? (long)values[6] : null,
             Joined = values.Length > 7 && (long)values[7] == 1,
+            Order = values.Length > 8 ? (long)values[8] : 0,
         };
     }
 
