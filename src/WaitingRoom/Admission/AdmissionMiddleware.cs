@@ -26,6 +26,7 @@ internal sealed partial class AdmissionMiddleware(
     Access.AccessRules access,
     ILogger<AdmissionMiddleware> logger,
     Analytics.AnalyticsRecorder analytics,
+    QueuePlaces places,
     ProofOfWork.ProofOfWorkGate? proofOfWork = null)
 {
     private const string OwnPathPrefix = "/_wr";
@@ -113,6 +114,8 @@ internal sealed partial class AdmissionMiddleware(
         var aborted = context.RequestAborted;
         AdmissionResult result;
         ProofOfWork.ProofOfWorkChallenge? challenge = null;
+        QueuePlaces.Place? place = null;
+        var byInstance = false;
         try
         {
             await signer.EnsureReadyAsync(aborted);
@@ -125,7 +128,13 @@ internal sealed partial class AdmissionMiddleware(
             feature.Visitor = VisitorTokenSigner.LogTag(visitorId);
             feature.VisitorId = visitorId;
             feature.Policy = policy;
-            if (proofOfWork is not null && proofOfWork.DifficultyFor(room, policy) is > 0 and var difficulty
+            // A waiter far from the head reloading the queue page (or its no-JavaScript refresh): the instance answers.
+            place = places.Read(context.Request, visitorId, room.Name);
+            if (places.TryAnswer(policy, place, out result))
+            {
+                byInstance = true;
+            }
+            else if (proofOfWork is not null && proofOfWork.DifficultyFor(room, policy) is > 0 and var difficulty
                 && !proofOfWork.HasProof(context.Request, room.Name, visitorId, difficulty))
             {
                 // WR_POW: without a valid solution only a visitor the room already holds gets on; a
@@ -172,6 +181,11 @@ internal sealed partial class AdmissionMiddleware(
         switch (result.State)
         {
             case VisitorState.Active:
+                if (place is not null)
+                {
+                    places.Remember(context, feature.VisitorId!, room.Name, place, result, byInstance);
+                }
+
                 feature.Admission = result;
                 await next(context);
                 return;
@@ -185,6 +199,7 @@ internal sealed partial class AdmissionMiddleware(
                 await VisitorResponses.WriteLimitedAsync(context, result);
                 return;
             default:
+                places.Remember(context, feature.VisitorId!, room.Name, place, result, byInstance);
                 await responses.WriteQueuedAsync(context, result, room, phase);
                 return;
         }

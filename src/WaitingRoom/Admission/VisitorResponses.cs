@@ -37,23 +37,41 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     private readonly WaitingRoomOptions _options = options.Value;
     private readonly int _basePollSeconds = Math.Max(1, (int)Math.Ceiling(options.Value.ReleaseInterval.TotalSeconds));
 
+    /// <summary>Seconds between polls at most while the promotion rate is known: a hidden tab's timers run about once a minute anyway.</summary>
+    public const int MaxPollSeconds = 60;
+
     /// <summary>
     /// Seconds until the next poll: the release interval near the head of the queue, longer further
-    /// back (a million waiters must not poll every two seconds), well within WR_QUEUE_TTL.
+    /// back (a million waiters must not poll every two seconds), well within WR_QUEUE_TTL (a third of it at most).
+    /// With the room's promotion rate known, a quarter of the expected wait (position ÷ rate), up to
+    /// <see cref="MaxPollSeconds"/>, so the polls of the whole queue follow the rate, not its length; without,
+    /// the release interval times the position's digits, up to 30.
     /// </summary>
     /// <param name="position">The visitor's place in line.</param>
     /// <param name="queueTtl">The room's WR_QUEUE_TTL when it has its own (rooms file); else the variable's.</param>
-    public int PollAfterSeconds(long position, TimeSpan? queueTtl = null)
+    /// <param name="promotedPerSecond">The room's promotion rate, when known and meaningful for this position (not in random mode).</param>
+    public int PollAfterSeconds(long position, TimeSpan? queueTtl = null, double? promotedPerSecond = null)
     {
+        var third = (int)((queueTtl ?? _options.QueueTtl).TotalSeconds / 3);
+        if (promotedPerSecond is > 0 and var rate)
+        {
+            var quarter = Math.Ceiling(Math.Max(1, position) / rate / 4);
+            var max = Math.Clamp(third, 1, MaxPollSeconds);
+            return Math.Min(max, Math.Max(_basePollSeconds, quarter >= max ? max : (int)quarter));
+        }
+
         var digits = position < 10 ? 1 : (int)Math.Floor(Math.Log10(position)) + 1;
-        var max = Math.Clamp((int)((queueTtl ?? _options.QueueTtl).TotalSeconds / 3), 1, 30);
-        return Math.Min(_basePollSeconds * digits, max);
+        return Math.Min(_basePollSeconds * digits, Math.Clamp(third, 1, 30));
     }
+
+    /// <summary>The poll interval of a waiter at <paramref name="position"/> in <paramref name="room"/>, from its promotion rate where the line moves in order.</summary>
+    private int PollAfterSeconds(long position, RoomSettings room, RoomPhase phase) =>
+        PollAfterSeconds(position, room.QueueTtl, room.PolicyOf(phase).Mode is QueueMode.Fifo or QueueMode.Reject ? rates.For(room.Name).RatePerSecond() : null);
 
     /// <summary>Answers a request from a visitor who waits in <paramref name="room"/>.</summary>
     public Task WriteQueuedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var poll = PollAfterSeconds(result.Position, room.QueueTtl);
+        var poll = PollAfterSeconds(result.Position, room, phase);
         var policy = room.PolicyOf(phase);
         var wait = EstimateSeconds(room, phase, result);
         if (WantsJson(context.Request))
@@ -145,7 +163,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     /// <summary>The JSON status of SPEC.md for <c>/_wr/status</c>, with the room, its mode and its phase.</summary>
     public Task WriteStatusAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
     {
-        var poll = PollAfterSeconds(result.Position, room.QueueTtl);
+        var poll = PollAfterSeconds(result.Position, room, phase);
         Begin(context.Response, StatusCodes.Status200OK, result.State == VisitorState.Queued ? poll : null);
         return WriteStatusJsonAsync(context, result, poll, EstimateSeconds(room, phase, result), room, phase);
     }

@@ -152,6 +152,70 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     public bool TryRead(HttpRequest request, out string visitorId) =>
         TryRead(request.Cookies[_cookieName], out visitorId);
 
+    /// <summary>The name of the place cookie: the visitor cookie's with <c>_place</c> after it.</summary>
+    public string PlaceCookieName { get; } = options.Value.CookieName + "_place";
+
+    /// <summary>
+    /// Writes the place cookie of a waiter: <c>{room}.{order}.{shown}.{mac}</c>, mac the first 128 bits of
+    /// HMAC-SHA256(key, "place:" + visitor id + ":" + the rest), base64url. It lets any instance answer the waiter's
+    /// polls while it is far from the head (see <see cref="Queue.QueueSnapshots"/>); bound to the visitor, so it
+    /// is worth nothing with another visitor's token. Only the waiter's own view depends on it: a forged one
+    /// could at most show it a smaller number or send its polls to the store.
+    /// </summary>
+    public void IssuePlace(HttpContext context, string visitorId, string room, long order, long shown)
+    {
+        var value = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{room}.{order}.{shown}");
+        context.Response.Cookies.Append(PlaceCookieName, value + "." + PlaceMac(visitorId, value), new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = context.Request.IsHttps,
+            Path = "/",
+            MaxAge = TimeSpan.FromDays(1),
+            IsEssential = true,
+        });
+    }
+
+    /// <summary>Removes the place cookie the request carries (the visitor is no longer far back in line).</summary>
+    public void ForgetPlace(HttpContext context)
+    {
+        if (context.Request.Cookies.ContainsKey(PlaceCookieName))
+        {
+            context.Response.Cookies.Delete(PlaceCookieName, new CookieOptions { Path = "/", Secure = context.Request.IsHttps, SameSite = SameSiteMode.Lax, HttpOnly = true });
+        }
+    }
+
+    /// <summary>The order and last shown position of the visitor's place cookie for <paramref name="room"/>; false for anything else.</summary>
+    public bool TryReadPlace(HttpRequest request, string visitorId, string room, out long order, out long shown)
+    {
+        order = shown = 0;
+        var cookie = request.Cookies[PlaceCookieName];
+        if (cookie is null || cookie.Length > 128)
+        {
+            return false;
+        }
+
+        var macAt = cookie.LastIndexOf('.');
+        var orderAt = cookie.IndexOf('.');
+        var shownAt = macAt > 0 ? cookie.LastIndexOf('.', macAt - 1) : -1;
+        if (orderAt <= 0 || shownAt <= orderAt || !cookie.AsSpan(0, orderAt).SequenceEqual(room)
+            || !long.TryParse(cookie.AsSpan(orderAt + 1, shownAt - orderAt - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out order)
+            || !long.TryParse(cookie.AsSpan(shownAt + 1, macAt - shownAt - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out shown))
+        {
+            return false;
+        }
+
+        var expected = PlaceMac(visitorId, cookie[..macAt]);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(cookie.AsSpan(macAt + 1)));
+    }
+
+    private string PlaceMac(string visitorId, string value)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(Key(), Encoding.UTF8.GetBytes("place:" + visitorId + ":" + value), mac);
+        return Base64Url.EncodeToString(mac[..MacBytes]);
+    }
+
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>
     public static string LogTag(string visitorId) => visitorId.Length > 8 ? visitorId[..8] : visitorId;
 

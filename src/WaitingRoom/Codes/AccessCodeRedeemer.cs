@@ -56,6 +56,12 @@ internal sealed partial class AccessCodeRedeemer(
             LogRedeemed(logger, id, room.Name, tag, outcome);
         }
 
+        if (outcome is CodeRedemption.Accepted or CodeRedemption.AlreadyRedeemed)
+        {
+            // The visitor now waits in a code lane, not at its ticket: its next polls must ask the store, not a snapshot.
+            signer.ForgetPlace(context);
+        }
+
         Count(room, outcome);
         return (outcome, 0);
     }

@@ -72,8 +72,8 @@ public sealed class WaitingRoomOptions
     /// <summary>WR_SECRET: HMAC key of the visitor cookie; null means shared through the store.</summary>
     public string? Secret { get; set; }
 
-    /// <summary>WR_QUEUE_TTL: how long a queued visitor may go without polling before it loses its place.</summary>
-    public TimeSpan QueueTtl { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>WR_QUEUE_TTL: how long a queued visitor may go without polling before it loses its place (5 minutes, as Cloudflare holds one: a phone that sleeps the tab keeps it).</summary>
+    public TimeSpan QueueTtl { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>WR_ADMISSION_WINDOW: how long a promoted visitor has to arrive.</summary>
     public TimeSpan AdmissionWindow { get; set; } = TimeSpan.FromSeconds(120);

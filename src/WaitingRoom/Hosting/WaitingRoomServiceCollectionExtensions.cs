@@ -22,6 +22,7 @@ internal static class WaitingRoomServiceCollectionExtensions
         services.AddSingleton<VisitorTokenSigner>();
         services.AddSingleton<VisitorPages>();
         services.AddSingleton<VisitorResponses>();
+        services.AddSingleton<QueuePlaces>();
         services.AddSingleton<WaitingRoom.Access.AccessRules>();
 
         // WR_POW: the gate exists only when the step is on, so the middleware pays one null check when it is off.
@@ -54,6 +55,7 @@ internal static class WaitingRoomServiceCollectionExtensions
     internal static IServiceCollection AddWaitingRoomStore(this IServiceCollection services, WaitingRoomOptions options)
     {
         services.AddSingleton<PromotionRates>();
+        services.AddSingleton<QueueSnapshots>();
         services.AddHostedService<PromotionService>();
 
         // Analytics: counted per instance in memory, added to the store's per-minute hashes every 10 s.

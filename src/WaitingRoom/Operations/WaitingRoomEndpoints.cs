@@ -21,7 +21,7 @@ internal static class WaitingRoomEndpoints
     }
 
     /// <summary>The caller's state in <c>?room=</c> (else the default room) as SPEC.md's JSON; a bad cookie is "unknown", an unknown room 404.</summary>
-    private static async Task StatusAsync(HttpContext context, IWaitingRoomStore store, VisitorTokenSigner signer, VisitorResponses responses, RoomTable rooms, TimeProvider time)
+    private static async Task StatusAsync(HttpContext context, IWaitingRoomStore store, VisitorTokenSigner signer, VisitorResponses responses, RoomTable rooms, TimeProvider time, QueuePlaces places)
     {
         var name = context.Request.Query["room"];
         var room = name.Count == 0 ? rooms.Default : rooms.Find(name.Count == 1 ? name[0] : null);
@@ -42,9 +42,25 @@ internal static class WaitingRoomEndpoints
         try
         {
             await signer.EnsureReadyAsync(context.RequestAborted);
-            var result = signer.TryRead(context.Request, out var visitorId)
-                ? await store.GetStatusAsync(room.PolicyOf(phase), visitorId, context.RequestAborted)
-                : new AdmissionResult(VisitorState.Unknown, 0, 0);
+            AdmissionResult result;
+            if (signer.TryRead(context.Request, out var visitorId))
+            {
+                // Far from the head the instance answers from its snapshot of the room; else the store, exactly.
+                var policy = room.PolicyOf(phase);
+                var place = places.Read(context.Request, visitorId, room.Name);
+                var byInstance = places.TryAnswer(policy, place, out result);
+                if (!byInstance)
+                {
+                    result = await store.GetStatusAsync(policy, visitorId, context.RequestAborted);
+                }
+
+                places.Remember(context, visitorId, room.Name, place, result, byInstance);
+            }
+            else
+            {
+                result = new AdmissionResult(VisitorState.Unknown, 0, 0);
+            }
+
             await responses.WriteStatusAsync(context, result, room, phase);
         }
         catch (StoreUnavailableException)

@@ -27,6 +27,7 @@ internal sealed class WaitingRoomMetrics
     private readonly Counter<long> _storeErrors;
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<long> _capacityChanges;
+    private readonly Counter<long> _polls;
 
     public WaitingRoomMetrics(IMeterFactory meterFactory, RoomTable rooms, RoomMonitor monitor, PromotionRates rates, IServiceProvider services)
     {
@@ -45,6 +46,7 @@ internal sealed class WaitingRoomMetrics
         _decisions = Meter.CreateCounter<long>("wr_decisions", description: "Admission decisions of this instance by outcome.");
         _decisionDuration = Meter.CreateHistogram<double>("wr_decision_duration_seconds", unit: "s", description: "Time to decide one request: cookie, store round trip and answer choice.", tags: null, advice: latency);
         _storeErrors = Meter.CreateCounter<long>("wr_store_errors", description: "Store calls that failed (store unreachable or erroring), by operation.");
+        _polls = Meter.CreateCounter<long>("wr_polls", description: "Polls of waiters (status and queue page) by who answered: answer=\"instance\" (far from the head, from the room's snapshot, no store call) or answer=\"store\".");
         _storeDuration = Meter.CreateHistogram<double>("wr_store_duration_seconds", unit: "s", description: "Store round-trip time by operation.", tags: null, advice: latency);
 
         Meter.CreateObservableGauge("wr_active", () => PerRoom(rooms, r => monitor.LatestOf(r.Name)?.Counts.Active), description: "Active visitors of the room (store-wide).");
@@ -85,6 +87,10 @@ internal sealed class WaitingRoomMetrics
 
     public void CapacityChanged(string room, string reason) =>
         _capacityChanges.Add(1, new KeyValuePair<string, object?>("room", room), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A waiter's poll (status or queue page), answered by this instance alone or by the store.</summary>
+    public void Polled(string room, bool byInstance) =>
+        _polls.Add(1, new KeyValuePair<string, object?>("room", room), new KeyValuePair<string, object?>("answer", byInstance ? "instance" : "store"));
 
     public void ReleasedByOrigin(string room) => _releasedByOrigin.Add(1, new KeyValuePair<string, object?>("room", room));
 

@@ -3,12 +3,15 @@ using Yarp.ReverseProxy.Transforms;
 namespace WaitingRoom.Proxy;
 
 /// <summary>
-/// Removes the room's cookie from the Cookie header sent to the backend; the other cookies pass as
+/// Removes the room's cookies (the visitor's and its place in line) from the Cookie header sent to the backend; the other cookies pass as
 /// they are, in order. Case-insensitive, as ASP.NET Core reads it: a <c>WR_TOKEN</c> is stripped too.
 /// </summary>
 internal sealed class StripVisitorCookieTransform(string cookieName) : RequestTransform
 {
     private static readonly char[] s_separators = [';', ','];
+
+    // The place cookie (VisitorTokenSigner.PlaceCookieName) is the room's too.
+    private readonly string _placeCookieName = cookieName + "_place";
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -58,6 +61,6 @@ internal sealed class StripVisitorCookieTransform(string cookieName) : RequestTr
     {
         var equals = pair.IndexOf('=', StringComparison.Ordinal);
         var name = (equals < 0 ? pair : pair[..equals]).Trim();
-        return string.Equals(name, cookieName, StringComparison.OrdinalIgnoreCase);
+        return string.Equals(name, cookieName, StringComparison.OrdinalIgnoreCase) || string.Equals(name, _placeCookieName, StringComparison.OrdinalIgnoreCase);
     }
 }

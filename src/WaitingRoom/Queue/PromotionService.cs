@@ -55,8 +55,9 @@ internal sealed partial class PromotionService : IntervalService
     /// <summary>One round for one room: a failure is logged and does not stop the other rooms.</summary>
     private async Task RunRoundAsync(RoomSettings room, CancellationToken cancellationToken)
     {
-        var policy = room.PolicyAt(_time.GetUtcNow());
         var estimator = _rates.For(room.Name);
+        var policy = room.PolicyAt(_time.GetUtcNow());
+        policy = policy with { NearZone = QueueScores.NearZoneFor(estimator.RatePerSecond(), policy.QueueTtl) };
         try
         {
             for (var batch = 0; batch < MaxBatchesPerRound; batch++)

@@ -67,11 +67,12 @@ internal static class QueueScores
     public const long MinNearZone = 1000;
 
     /// <summary>
-    /// The near zone at a promotion rate: the waiters released in the time a waiter who stopped polling takes to be
-    /// dropped once near (the queue TTL and one generation), so it is dropped before it reaches the head.
+    /// The near zone at a promotion rate: the waiters released in twice the time a waiter who stopped polling takes
+    /// to be dropped once near (the queue TTL and one generation), so it is dropped before it reaches the head even
+    /// while the line also moves by the others who leave.
     /// </summary>
     public static long NearZoneFor(double? promotedPerSecond, TimeSpan queueTtl) =>
         promotedPerSecond is > 0 and var rate
-            ? Math.Max(MinNearZone, (long)Math.Ceiling(rate * (queueTtl.TotalSeconds + GenerationWidth(queueTtl) / 1000.0)))
+            ? Math.Max(MinNearZone, (long)Math.Min(1e12, Math.Ceiling(2 * rate * (queueTtl.TotalSeconds + GenerationWidth(queueTtl) / 1000.0))))
             : MinNearZone;
 }

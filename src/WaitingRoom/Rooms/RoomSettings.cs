@@ -22,7 +22,7 @@ public sealed class RoomSettings
 
     public TimeSpan ActiveTtl { get; set; } = TimeSpan.FromSeconds(60);
 
-    public TimeSpan QueueTtl { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan QueueTtl { get; set; } = TimeSpan.FromSeconds(300);
 
     public TimeSpan AdmissionWindow { get; set; } = TimeSpan.FromSeconds(120);
 

@@ -107,7 +107,7 @@ public sealed class ConfigurationCommandTests
         Assert.Contains("WR_EVENT_START=2026-12-01T10:00:00+01:00  # set", lines);
         Assert.Contains("WR_EVENT_END=2026-12-01T12:00:00Z  # set", lines);
         Assert.Contains("WR_EVENT_QUEUE_MODE=queue-all  # set", lines);
-        Assert.Contains("WR_QUEUE_TTL=60  # default", lines);
+        Assert.Contains("WR_QUEUE_TTL=300  # default", lines);
         Assert.Contains("  event: no pre-queue, open from 2026-12-01T10:00:00+01:00 to 2026-12-01T12:00:00Z, shuffle at start false", lines);
         Assert.Contains("  during the event: mode queue-all", lines);
     }
@@ -202,7 +202,7 @@ public sealed class ConfigurationCommandTests
             var sale = lines.SkipWhile(l => !l.StartsWith("room 'sale'", StringComparison.Ordinal)).Skip(1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
             Assert.Contains("  capacity: at most 5 active visitors", sale);
             Assert.Contains("  mode: reject", sale);
-            Assert.Contains("  TTLs: active 30 s, queue 60 s, admission window 120 s", sale);
+            Assert.Contains("  TTLs: active 30 s, queue 300 s, admission window 120 s", sale);
             Assert.Contains("  event: none", sale);
             var news = lines.SkipWhile(l => !l.StartsWith("room 'news'", StringComparison.Ordinal)).Skip(1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
             Assert.Contains("  rates: 30 new per minute (0 = no cap), 60 new entries per client address per minute (0 = no cap)", news);

@@ -85,7 +85,7 @@ public sealed class WaitingRoomOptionsReaderTests
         Assert.Empty(options.BackendUrls);
         Assert.Equal("/", options.MainUrl);
         Assert.Null(options.Secret);
-        Assert.Equal(TimeSpan.FromSeconds(60), options.QueueTtl);
+        Assert.Equal(TimeSpan.FromSeconds(300), options.QueueTtl);
         Assert.Equal(TimeSpan.FromSeconds(120), options.AdmissionWindow);
         Assert.Empty(options.BypassPaths);
         Assert.Null(options.BypassHeaderName);

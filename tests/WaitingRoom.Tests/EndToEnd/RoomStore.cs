@@ -27,6 +27,10 @@ internal static class RoomStore
     public static Task<long> CountAsync(string prefix, string room, string set) =>
         Database.SortedSetLengthAsync(Key(prefix, room, set)).WaitAsync(s_timeout);
 
+    /// <summary>ZSCORE of one member of one of the room's sorted sets; null when it is not there.</summary>
+    public static Task<double?> ScoreAsync(string prefix, string room, string set, string member) =>
+        Database.SortedSetScoreAsync(Key(prefix, room, set), member).WaitAsync(s_timeout);
+
     /// <summary>Active plus released-not-yet-arrived, read in one MULTI so both numbers are from the same instant.</summary>
     public static async Task<long> UsedAsync(string prefix, string room)
     {
