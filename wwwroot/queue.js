@@ -143,7 +143,7 @@
       try { location.replace(target); } catch (e) { location.href = '/'; }
     }
     // Hidden tabs slow down to a keep-alive instead of stopping: a queued visitor who stops
-    // polling for WR_QUEUE_TTL (default 60 s) loses its place, and a released one its slot.
+    // polling for WR_QUEUE_TTL (default 300 s) loses its place, and a released one its slot.
     // The server keeps pollAfterSeconds at or under a third of WR_QUEUE_TTL, so twice that
     // (capped at 20 s) is still well inside the TTL.
     function schedule(sec, exact) {

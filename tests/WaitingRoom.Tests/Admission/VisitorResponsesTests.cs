@@ -185,6 +185,28 @@ public sealed class VisitorResponsesTests
         Assert.Equal(30, far);
     }
 
+    [Theory]
+    [InlineData(1L, 10.0, 2)] // the release interval at least
+    [InlineData(200L, 10.0, 5)] // a quarter of the 20 s expected wait
+    [InlineData(1_000_000L, 10.0, 60)] // a day away: once a minute
+    [InlineData(10_000_000L, 1000.0, 60)]
+    [InlineData(1000L, 1000.0, 2)]
+    public void PollAfterSeconds_RateKnown_QuarterOfExpectedWaitWithinIntervalAndMinute(long position, double rate, int expected)
+    {
+        var responses = Responses(releaseIntervalSeconds: 2, queueTtlSeconds: 300);
+
+        Assert.Equal(expected, responses.PollAfterSeconds(position, promotedPerSecond: rate));
+    }
+
+    [Fact]
+    public void PollAfterSeconds_RateKnownShortQueueTtl_StillAThirdOfIt()
+    {
+        var responses = Responses(releaseIntervalSeconds: 2, queueTtlSeconds: 30);
+
+        Assert.Equal(10, responses.PollAfterSeconds(1_000_000, promotedPerSecond: 1));
+        Assert.Equal(10, responses.PollAfterSeconds(long.MaxValue, promotedPerSecond: 0.001));
+    }
+
     /// <summary>The host environment of a test: content root = the test output folder, which holds wwwroot.</summary>
     private sealed class FakeHostEnvironment : IHostEnvironment
     {

@@ -62,6 +62,71 @@ public sealed class RedisCostTests : IDisposable
         Assert.InRange(small, 10, 40);
     }
 
+    /// <summary>
+    /// Issue 14's point: the polls of a waiter far from the head cost Redis nothing, whatever the queue's length;
+    /// those of a waiter near the head cost its status script each. Through a real instance (virtual time, so no
+    /// background round and no snapshot refresh falls in the window), 200 polls of each.
+    /// </summary>
+    [Fact]
+    public async Task Status_FarWaiterThroughInstance_NoRedisCommandsNearOneScriptEach()
+    {
+        // Arrange: one slot taken, 1,100 waiters (the near zone holds 1,000), each keeping its cookies.
+        var settings = _server.Settings(RedisServer.NewPrefix());
+        settings["WR_MAX_ACTIVE"] = "1";
+        settings["WR_MAX_NEW_PER_IP_PER_MINUTE"] = "0";
+        await using var backend = await TestBackend.StartAsync();
+        settings["WR_BACKEND_URL"] = backend.Address.ToString();
+        await using var proxy = await ProxyInstance.StartAsync(settings, time: new FakeTimeProvider(TimeProvider.System.GetUtcNow()));
+        using var client = proxy.Anonymous();
+        string? near = null, far = null;
+        for (var i = 0; i <= 1_100; i++)
+        {
+            using var joined = await client.GetAsync("/");
+            var cookies = string.Join("; ", joined.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+            if (i == 1)
+            {
+                near = cookies;
+            }
+
+            far = cookies;
+        }
+
+        Assert.Contains("wr_token_place=", far, StringComparison.Ordinal);
+        for (var warm = 0; warm < 50 && !(await PollAsync(client, far!, 1)).Last().Contains("\"position\":1100", StringComparison.Ordinal); warm++)
+        {
+            await Task.Delay(100); // the first poll starts the snapshot's refresh; once it is in, the instance answers
+        }
+
+        // Act
+        _server.Command("CONFIG RESETSTAT");
+        var farAnswers = await PollAsync(client, far!, 200);
+        var farCommands = ScriptCalls(_server.Command("INFO commandstats"));
+        _server.Command("CONFIG RESETSTAT");
+        var nearAnswers = await PollAsync(client, near!, 200);
+        var nearCommands = ScriptCalls(_server.Command("INFO commandstats"));
+        _output.WriteLine($"200 polls: far waiter {farCommands} Redis commands, near waiter {nearCommands}");
+
+        // Assert
+        Assert.All(farAnswers, a => Assert.Contains("\"position\":1100", a, StringComparison.Ordinal));
+        Assert.All(nearAnswers, a => Assert.Contains("\"position\":1,", a, StringComparison.Ordinal));
+        Assert.InRange(farCommands, 0, 5); // the client's own housekeeping aside, nothing
+        Assert.True(nearCommands >= 400, $"near waiter: {nearCommands} commands for 200 polls");
+    }
+
+    private static async Task<List<string>> PollAsync(HttpClient client, string cookies, int count)
+    {
+        var answers = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/_wr/status");
+            request.Headers.Add("Cookie", cookies);
+            using var response = await client.SendAsync(request);
+            answers.Add(await response.Content.ReadAsStringAsync());
+        }
+
+        return answers;
+    }
+
     /// <summary>Fills a room's queue with <paramref name="waiters"/> (in one server-side loop) and counts the commands of one call for a waiter in the middle.</summary>
     private async Task<long> CommandsPerCallAsync(int waiters, Func<IWaitingRoomStore, RoomPolicy, string, Task<AdmissionResult>> call)
     {
