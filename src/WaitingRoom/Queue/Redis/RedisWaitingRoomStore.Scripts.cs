@@ -396,16 +396,22 @@ internal sealed partial class RedisWaitingRoomStore
         else
           order = redis.call('INCR', KEYS[5])
         end
-        move_to_open_generation(KEYS[3], KEYS[4], KEYS[10], id, order, false, now, width)
+        local n = open_generation(KEYS[4], now, width)
+        local entry = order * GEN + n % GEN
+        redis.call('ZADD', KEYS[3], BASE + entry, id)
         local rank = redis.call('ZRANK', KEYS[3], id)
         -- A newcomer within the near zone right behind the mark (a short line) is judged by Redis from the start,
-        -- as if stamped near (see stamp_near); orders below 1 always are.
-        if order >= 1 and rank < tonumber(ARGV[19]) then
-          local near = tonumber(redis.call('HGET', KEYS[4], 'near')) or 0
-          if redis.call('ZCOUNT', KEYS[3], '-inf', string.format('%d', BASE + near * GEN + GEN - 1)) == rank then
+        -- as if stamped near (see stamp_near); orders below 1 always are. Only those are logged: a newcomer further
+        -- back is logged when it is stamped near, so a long line's waiters cost no log entry until then.
+        local near = order < 1
+        if not near and rank < tonumber(ARGV[19]) then
+          local mark = tonumber(redis.call('HGET', KEYS[4], 'near')) or 0
+          if redis.call('ZCOUNT', KEYS[3], '-inf', string.format('%d', BASE + mark * GEN + GEN - 1)) == rank then
             redis.call('HSET', KEYS[4], 'near', string.format('%d', order))
+            near = true
           end
         end
+        if near then redis.call('RPUSH', KEYS[10], string.format('%d', entry)) end
         -- Access codes: the position counts the visitor's own line (see CodeFunctions).
         return {3, rank + 1 - lanes_ahead(KEYS[3], order), length + 1, 0, 0, 0, -1, bumped and 0 or 1, order} -- analytics: joined
         """;
