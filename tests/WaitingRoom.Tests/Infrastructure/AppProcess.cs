@@ -93,19 +93,27 @@ public sealed class AppProcess : IDisposable
     /// </summary>
     public static async Task<AppProcess> StartAsync(IDictionary<string, string> variables, string readyPath = HealthPath, TimeSpan? readyWithin = null)
     {
-        var all = new Dictionary<string, string>(variables) { ["WR_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture) };
-        var app = Start(all);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await app.WaitUntilAnswersAsync(readyPath, readyWithin ?? s_readyWithin);
+            var all = new Dictionary<string, string>(variables) { ["WR_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture) };
+            var app = Start(all);
+            try
+            {
+                await app.WaitUntilAnswersAsync(readyPath, readyWithin ?? s_readyWithin);
+                return app;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && app.StandardError.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // The free port was taken between the look and the app's bind (an outgoing connection of a
+                // parallel test picks from the same range): another port, not a failure of the app.
+                app.Dispose();
+            }
+            catch
+            {
+                app.Dispose();
+                throw;
+            }
         }
-        catch
-        {
-            app.Dispose();
-            throw;
-        }
-
-        return app;
     }
 
     /// <summary>A loopback port nothing listens on now.</summary>
