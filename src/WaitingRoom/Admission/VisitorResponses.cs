@@ -169,49 +169,31 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
     }
 
     /// <summary>A full room in reject mode: 503 with the closed page (or JSON), Retry-After about one session's idle time.</summary>
-    public Task WriteRejectedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
-    {
-        var retry = Math.Clamp((int)room.ActiveTtl.TotalSeconds, 5, 600);
-        Begin(context.Response, StatusCodes.Status503ServiceUnavailable, retry);
-        if (WantsJson(context.Request))
-        {
-            return WriteJsonAsync(context, new RejectedJson("rejected", room.Name, result.QueueLength, retry), Json.RejectedJson);
-        }
-
-        var language = LanguageOf(context);
-        var text = pages.Text(language);
-        var html = pages.Rejected.Render(name => name switch
-        {
-            "title" => room.TitleOf(phase) ?? text.RejectedTitle,
-            "message" => room.MessageOf(phase) ?? "",
-            "room" => room.Name,
-            "lang" => language,
-            "target" => TargetOf(context.Request),
-            "retryAfterSeconds" => Number(retry),
-            "assetsUrl" => AssetsPath,
-            _ => null,
-        }, text);
-        return WriteHtmlAsync(context, html);
-    }
+    public Task WriteRejectedAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase) =>
+        WriteTurnedAwayAsync(context, result, room, phase, room.ActiveTtl, "rejected", text => room.TitleOf(phase) ?? text.RejectedTitle, pages.Rejected);
 
     /// <summary>
     /// WR_MAX_QUEUE: the queue holds its cap, so a newcomer gets no place: 503 with the "queue full" page
     /// (or <c>{"state":"full"}</c>), Retry-After about one queue TTL (places free up as waiters leave or get in).
     /// </summary>
-    public Task WriteFullAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase)
+    public Task WriteFullAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase) =>
+        WriteTurnedAwayAsync(context, result, room, phase, room.QueueTtl, "full", static text => text.FullTitle, pages.Full);
+
+    /// <summary>A newcomer who gets no place: 503, Retry-After <paramref name="retryAfter"/> (5 s to 10 min), <paramref name="template"/> or the JSON <paramref name="state"/>.</summary>
+    private Task WriteTurnedAwayAsync(HttpContext context, AdmissionResult result, RoomSettings room, RoomPhase phase, TimeSpan retryAfter, string state, Func<VisitorText, string> title, PageTemplate template)
     {
-        var retry = Math.Clamp((int)room.QueueTtl.TotalSeconds, 5, 600);
+        var retry = Math.Clamp((int)retryAfter.TotalSeconds, 5, 600);
         Begin(context.Response, StatusCodes.Status503ServiceUnavailable, retry);
         if (WantsJson(context.Request))
         {
-            return WriteJsonAsync(context, new RejectedJson("full", room.Name, result.QueueLength, retry), Json.RejectedJson);
+            return WriteJsonAsync(context, new RejectedJson(state, room.Name, result.QueueLength, retry), Json.RejectedJson);
         }
 
         var language = LanguageOf(context);
         var text = pages.Text(language);
-        var html = pages.Full.Render(name => name switch
+        var html = template.Render(name => name switch
         {
-            "title" => text.FullTitle,
+            "title" => title(text),
             "message" => room.MessageOf(phase) ?? "",
             "room" => room.Name,
             "lang" => language,

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using WaitingRoom.Admission;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
+using static WaitingRoom.Operations.AdminJson;
 
 namespace WaitingRoom.Analytics;
 
@@ -65,7 +65,7 @@ internal static class AnalyticsEndpoints
             });
         }
 
-        return Json(new JsonObject { ["room"] = room.Name, ["points"] = points });
+        return Json(StatusCodes.Status200OK, new JsonObject { ["room"] = room.Name, ["points"] = points });
     }
 
     private static async Task<IResult> ReportAsync(HttpContext context, string name, RoomTable rooms, IWaitingRoomStore store, TimeProvider time)
@@ -144,7 +144,7 @@ internal static class AnalyticsEndpoints
             });
         }
 
-        return Json(new JsonObject
+        return Json(StatusCodes.Status200OK, new JsonObject
         {
             ["room"] = room.Name,
             ["from"] = VisitorResponses.Iso(from),
@@ -189,21 +189,5 @@ internal static class AnalyticsEndpoints
         ["p99"] = DurationBuckets.Quantile(histogram, 0.99),
     };
 
-    private static readonly JsonSerializerOptions s_output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static IResult Json(JsonNode body) =>
-        Results.Text(body.ToJsonString(s_output), "application/json; charset=utf-8", statusCode: StatusCodes.Status200OK);
-
-    private static IResult Invalid(string message) => Error(StatusCodes.Status400BadRequest, "invalid-parameter", message);
-
-    private static IResult Error(int status, string code, string? message = null)
-    {
-        var body = new JsonObject { ["error"] = code };
-        if (message is not null)
-        {
-            body["errors"] = new JsonArray(message);
-        }
-
-        return Results.Text(body.ToJsonString(s_output), "application/json; charset=utf-8", statusCode: status);
-    }
+    private static IResult Invalid(string message) => Error(StatusCodes.Status400BadRequest, "invalid-parameter", [message]);
 }

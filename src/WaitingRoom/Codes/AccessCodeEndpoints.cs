@@ -11,6 +11,7 @@ using WaitingRoom.Configuration;
 using WaitingRoom.Operations;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
+using static WaitingRoom.Operations.AdminJson;
 
 namespace WaitingRoom.Codes;
 

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,6 +10,7 @@ using WaitingRoom.Configuration;
 using WaitingRoom.Proxy;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
+using static WaitingRoom.Operations.AdminJson;
 
 namespace WaitingRoom.Operations;
 
@@ -381,57 +380,8 @@ internal sealed partial class AdminEndpoints(
         _ => "unknown",
     };
 
-    /// <summary>Reads a JSON object body of at most <see cref="MaxBodyBytes"/>; otherwise the 400/413/415 to answer.</summary>
-    private static async Task<(JsonObject? Body, IResult? Problem)> ReadObjectAsync(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return (null, Error(StatusCodes.Status413PayloadTooLarge, "body-too-large"));
-        }
-
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, Error(StatusCodes.Status415UnsupportedMediaType, "json-expected", ["send Content-Type: application/json"]));
-        }
-
-        // At most one byte past the limit is read: enough to tell a body that is too large.
-        var read = await request.BodyReader.ReadAtLeastAsync(MaxBodyBytes + 1, context.RequestAborted);
-        var bytes = read.Buffer.ToArray();
-        request.BodyReader.AdvanceTo(read.Buffer.End);
-        if (bytes.Length > MaxBodyBytes)
-        {
-            return (null, Error(StatusCodes.Status413PayloadTooLarge, "body-too-large"));
-        }
-
-        try
-        {
-            return JsonNode.Parse(bytes) is JsonObject body
-                ? (body, null)
-                : (null, Error(StatusCodes.Status400BadRequest, "invalid-json", ["the body must be a JSON object"]));
-        }
-        catch (JsonException ex)
-        {
-            return (null, Error(StatusCodes.Status400BadRequest, "invalid-json", [ex.Message]));
-        }
-    }
-
-    /// <summary>Quotes and non-ASCII text as they are (the answer is application/json, never inlined in HTML).</summary>
-    private static readonly JsonSerializerOptions s_output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static IResult Json(int status, JsonNode body) =>
-        Results.Text(body.ToJsonString(s_output), "application/json; charset=utf-8", statusCode: status);
-
-    private static IResult Error(int status, string code, IEnumerable<string>? errors = null)
-    {
-        var body = new JsonObject { ["error"] = code };
-        if (errors is not null)
-        {
-            body["errors"] = new JsonArray([.. errors.Select(e => (JsonNode?)JsonValue.Create(e))]);
-        }
-
-        return Json(status, body);
-    }
+    private static Task<(JsonObject? Body, IResult? Problem)> ReadObjectAsync(HttpContext context) =>
+        AdminJson.ReadObjectAsync(context, MaxBodyBytes, "the body must be a JSON object");
 
     /// <summary>One audit line per change: who (the token's id and the client address), what, before → after.</summary>
     private void Audit(HttpContext context, string action, string target, string before, string after)

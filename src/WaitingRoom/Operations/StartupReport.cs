@@ -139,6 +139,7 @@ internal sealed partial class StartupReport(
     private async Task<bool> RedisAnswersAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        long probed = 0;
         while (true)
         {
             try
@@ -157,6 +158,18 @@ internal sealed partial class StartupReport(
                 {
                     LogRedisRefused(logger, problem);
                     return false;
+                }
+
+                // The client's failure may not carry Redis's answer ("UnableToConnect" on a loaded
+                // machine): ask Redis itself, at most once a second, each probe bounded.
+                if (probed == 0 || Stopwatch.GetElapsedTime(probed) >= TimeSpan.FromSeconds(1))
+                {
+                    probed = Stopwatch.GetTimestamp();
+                    if (await RedisAuthProbe.AskAsync(_options, cancellationToken) is { } reply && RedisProblem.DescribeReply(_options, reply) is { } answered)
+                    {
+                        LogRedisRefused(logger, answered);
+                        return false;
+                    }
                 }
 
                 // A connection still being set up (TLS handshake, AUTH) fails without saying why: ask

@@ -19,7 +19,19 @@ internal static class RedisProblem
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(exception);
-        var text = Messages(exception);
+        return Describe(options, Messages(exception), exception is System.Security.Authentication.AuthenticationException);
+    }
+
+    /// <summary>The same line for an error Redis answered itself (<see cref="RedisAuthProbe"/>), or null.</summary>
+    public static string? DescribeReply(WaitingRoomOptions options, string reply)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(reply);
+        return Describe(options, reply, tlsRefused: false);
+    }
+
+    private static string? Describe(WaitingRoomOptions options, string text, bool tlsRefused)
+    {
         var where = string.Create(CultureInfo.InvariantCulture, $"Redis at {options.RedisHost}:{options.RedisPort}");
 
         // Redis answers NOAUTH when no password was sent, WRONGPASS to a wrong one or an unknown or disabled user.
@@ -36,7 +48,7 @@ internal static class RedisProblem
             return $"{where} refused a command or key for lack of permission (ACL: {FirstLine(text, "NOPERM")}): give Redis user '{user}' the rules the room needs for key prefix '{options.KeyPrefix}' (README, Redis security).";
         }
 
-        if (options.RedisSsl && (Contains(text, "certificate") || Contains(text, "SSL") || Contains(text, "TLS") || exception is System.Security.Authentication.AuthenticationException))
+        if (options.RedisSsl && (Contains(text, "certificate") || Contains(text, "SSL") || Contains(text, "TLS") || tlsRefused))
         {
             var trust = options.RedisTlsRoots is null
                 ? "the certificate must chain to the system's trust store; for a private CA set WR_REDIS_TLS_CA to its certificate (PEM)"
