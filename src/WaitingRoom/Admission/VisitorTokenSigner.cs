@@ -90,17 +90,20 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     public string IssueCookie(HttpContext context)
     {
         var (visitorId, token) = Issue();
-        context.Response.Cookies.Append(_cookieName, token, new CookieOptions
-        {
-            HttpOnly = true,
-            SameSite = SameSiteMode.Lax,
-            Secure = context.Request.IsHttps,
-            Path = "/",
-            MaxAge = TimeSpan.FromDays(1),
-            IsEssential = true,
-        });
+        context.Response.Cookies.Append(_cookieName, token, Lasting(context));
         return visitorId;
     }
+
+    /// <summary>The options of the room's cookies (the token and the place): HttpOnly, Lax, the whole site, a day; Secure over HTTPS.</summary>
+    private static CookieOptions Lasting(HttpContext context) => new()
+    {
+        HttpOnly = true,
+        SameSite = SameSiteMode.Lax,
+        Secure = context.Request.IsHttps,
+        Path = "/",
+        MaxAge = TimeSpan.FromDays(1),
+        IsEssential = true,
+    };
 
     /// <summary>
     /// The visitor id of a valid token; false for anything else, never an exception. Nothing the client
@@ -153,7 +156,10 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
         TryRead(request.Cookies[_cookieName], out visitorId);
 
     /// <summary>The name of the place cookie: the visitor cookie's with <c>_place</c> after it.</summary>
-    public string PlaceCookieName { get; } = options.Value.CookieName + "_place";
+    public string PlaceCookieName { get; } = PlaceCookieNameOf(options.Value.CookieName);
+
+    /// <summary>The place cookie's name for a visitor cookie named <paramref name="cookieName"/> (WR_COOKIE_NAME).</summary>
+    public static string PlaceCookieNameOf(string cookieName) => cookieName + "_place";
 
     /// <summary>
     /// Writes the place cookie of a waiter: <c>{room}.{order}.{shown}.{mac}</c>, mac the first 128 bits of
@@ -165,15 +171,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     public void IssuePlace(HttpContext context, string visitorId, string room, long order, long shown)
     {
         var value = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{room}.{order}.{shown}");
-        context.Response.Cookies.Append(PlaceCookieName, value + "." + PlaceMac(visitorId, value), new CookieOptions
-        {
-            HttpOnly = true,
-            SameSite = SameSiteMode.Lax,
-            Secure = context.Request.IsHttps,
-            Path = "/",
-            MaxAge = TimeSpan.FromDays(1),
-            IsEssential = true,
-        });
+        context.Response.Cookies.Append(PlaceCookieName, value + "." + PlaceMac(visitorId, value), Lasting(context));
     }
 
     /// <summary>Removes the place cookie the request carries (the visitor is no longer far back in line).</summary>

@@ -10,8 +10,8 @@ internal sealed class StripVisitorCookieTransform(string cookieName) : RequestTr
 {
     private static readonly char[] s_separators = [';', ','];
 
-    // The place cookie (VisitorTokenSigner.PlaceCookieName) is the room's too.
-    private readonly string _placeCookieName = cookieName + "_place";
+    // The place cookie is the room's too.
+    private readonly string _placeCookieName = Admission.VisitorTokenSigner.PlaceCookieNameOf(cookieName);
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
