@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # WaitingRoom load benchmarks: one command, bounded in time, everything on 127.0.0.1.
 #
-#   bench/run.sh [--quick] [--out DIR] [--chart|--no-chart] [--strict]
+#   bench/run.sh [--quick] [--only S1,S5] [--out DIR] [--chart|--no-chart] [--strict]
 #
-#   --quick     short runs (4 s per load test) and a crowd of 10,000 and 100,000 only: < 2 minutes
+#   --quick     short runs (4 s per load test) and crowds of 10,000 and 100,000 only: < 4 minutes
+#   --only L    only the scenarios of the comma-separated list L (S1…S5); the chart is left alone
 #   --out DIR   where results.json, results.md, benchmarks.svg, raw/ and logs/ go (default bench/results)
 #   --chart     also copy the chart to docs/benchmarks.svg in quick mode (a full run always does)
 #   --no-chart  never touch docs/benchmarks.svg
@@ -19,12 +20,14 @@ started_at=$(date +%s)
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mode=full
+only=,S1,S2,S3,S4,S5,
 out=bench/results
 chart=auto
 strict=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
+    --only) only=",${2:?--only needs a list such as S1,S5}," ; shift ;;
     --out) out=${2:?--out needs a directory}; shift ;;
     --chart) chart=yes ;;
     --no-chart) chart=no ;;
@@ -34,6 +37,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+
+runs() { [[ "$only" == *",$1,"* ]]; } # runs S<k>: is scenario k part of this run?
+[ "$only" = ,S1,S2,S3,S4,S5, ] || { [ "$chart" = yes ] || chart=no; }
 
 # Settings of each mode. Every load test: wrk -t1 -c32 (one wrk thread: wrk, the proxies, the
 # backend and Redis share the machine's cores), after a warm-up run of the same target. The targets
@@ -45,10 +51,17 @@ connections=32
 crowd_cookies=1000
 s1_visitors=256
 s4_places=10000
+# S5: a room of --sizes waiters each, 1,000 far-back pollers of each, 10,000 places freed at once;
+# then an event of 10 rooms on a 3-master cluster, filled in stages of s5_stage_fill per room.
+s5_places=10000
+s5_pollers=1000
+s5_rooms=10
 if [ "$mode" = quick ]; then
   duration=4; warmup=5; rounds=1; crowd_sizes="10000 100000"
+  s5_sizes="10000 100000"; s5_stages=2; s5_stage_fill=5000
 else
   duration=10; warmup=15; rounds=5; crowd_sizes="10000 100000 1000000"
+  s5_sizes="10000 1000000 10000000"; s5_stages=10; s5_stage_fill=100000
 fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -227,6 +240,7 @@ warm() { # warm NAME URL [COOKIES [ACCEPT]]: a warm-up run, not kept
 }
 
 # --- S1: the admitted hot path ------------------------------------------------------------------
+if runs S1; then
 say "S1 admitted hot path: backend direct, bare YARP, the same binary with the room off, WaitingRoom with $s1_visitors active visitors ($rounds round(s) of ${duration} s)"
 rcli flushall >/dev/null
 s1_settings=(WR_MAX_ACTIVE=1000000 WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
@@ -248,8 +262,10 @@ for round in $(seq "$rounds"); do
   done
 done
 stop_rooms
+fi
 
 # --- S2: arrival storm --------------------------------------------------------------------------
+if runs S2; then
 # Short TTLs make places churn during the storm (actives expire after 1 s, releases nobody claims
 # after 1 s, a promotion round every 2 s), so the capacity watch sees promotion racing admission.
 say "S2 arrival storm: every request a new visitor, WR_MAX_ACTIVE=100"
@@ -268,8 +284,10 @@ tool watch-capacity --redis "$redis" --max 100 --seconds 0 >"$raw/s2-final.json"
 say "  storm: $(summary "$raw/s2-storm.json"); $(grep -o '"non_2xx_3xx":[0-9]*' "$raw/s2-storm.json")"
 say "  capacity: $(cat "$raw/s2-watch.json")"
 stop_rooms
+fi
 
 # --- S3: waiting crowd --------------------------------------------------------------------------
+if runs S3; then
 # One WaitingRoom per crowd size, each with its own key prefix in the same (flushed) Redis, so the
 # sizes can be measured in interleaved rounds like S1. Memory: used_memory before and after each
 # fill; the difference is that crowd's alone.
@@ -293,8 +311,10 @@ for round in $(seq "$rounds"); do
   done
 done
 stop_rooms
+fi
 
 # --- S4: promotion ------------------------------------------------------------------------------
+if runs S4; then
 say "S4 promotion: $s4_places active + $s4_places queued, then every place freed at once"
 rcli flushall >/dev/null
 start_room s4 WR_MAX_ACTIVE="$s4_places" WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0
@@ -302,6 +322,144 @@ tool fill --redis "$redis" --secret "$secret" --active "$s4_places" --queued "$s
 tool wait-released --redis "$redis" --count "$s4_places" --free --timeout 30 >"$raw/s4-promotion.json" || true
 say "  $(cat "$raw/s4-promotion.json")"
 stop_rooms
+fi
+
+# --- S5: ten million waiters ------------------------------------------------------------------
+# A room per size, each on its own redis-server (so INFO commandstats and INFO cpu are that room's
+# alone), WR_MAX_ACTIVE=10,000 with every place taken and TTLs of an hour, so nothing moves until the
+# places are freed at the end. Its 1,000 pollers are waiters spread over the line from place 2,001 on
+# (past the near zone of 1,000 a room has while nothing is promoted), each primed with one poll that
+# gives it the place cookie, then polling with every cookie it was given. Per 1,000 polls: the
+# commands Redis ran (scripts' own included; the bench's INFO left out) and Redis' CPU time. The
+# crowd is written by a Lua bulk insert in the product's layout, with the near zone and the pollers
+# admitted through the store in line (bench/Tool/FillCommand.cs: a client's admission costs more
+# than Redis' and would take half an hour for ten million here).
+if runs S5; then
+say "S5 ten million waiters: far-back polls with $s5_sizes waiting, promotion of $s5_places, $s5_rooms rooms on a 3-master cluster"
+start_redis() { # start_redis NAME [redis-server option ...]: sets started_port (not in $(...): the PID must stay ours)
+  local name=$1 port; shift
+  port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-$name.log" "$@" &
+  pids+=($!)
+  for _ in $(seq 100); do [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+  [ "$(redis-cli -h 127.0.0.1 -p "$port" ping)" = PONG ]
+  started_port=$port
+}
+redis_counters() { # redis_counters PORT: "<commands> <evalsha> <cpu µs>" of that server so far
+  redis-cli -h 127.0.0.1 -p "$1" info commandstats | tr -d '\r' \
+    | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { c += $3 } $1 == "cmdstat_evalsha" { e = $3 } END { printf "%d %d ", c, e }'
+  redis-cli -h 127.0.0.1 -p "$1" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/ { t += $2 } END { printf "%.0f\n", t * 1e6 }'
+}
+# counted_load NAME URL PORT COOKIES: load() with the Redis counters of PORT around it, as raw/NAME-redis.json
+counted_load() {
+  local name=$1 url=$2 port=$3 cookies=$4 c0 c1 polls
+  read -r -a c0 <<<"$(redis_counters "$port")"
+  load "$name" "$url" "$duration" "$cookies" application/json
+  read -r -a c1 <<<"$(redis_counters "$port")"
+  polls=$(sed -E 's/.*"requests":([0-9]+).*/\1/' "$raw/$name.json")
+  printf '{"polls":%s,"commands":%s,"evalsha":%s,"cpu_us":%s}\n' "$polls" $(( c1[0] - c0[0] )) $(( c1[1] - c0[1] )) $(( c1[2] - c0[2] )) \
+    >"$raw/${name%%.r*}-redis${name#"${name%%.r*}"}.json"
+}
+memory_of() { redis-cli -h 127.0.0.1 -p "$1" info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
+
+declare -A s5_port
+s5_settings=(WR_MAX_ACTIVE="$s5_places" WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
+for n in $s5_sizes; do
+  start_redis "s5-$n"
+  s5_port[$n]=$started_port
+  start_room "s5-$n" "${s5_settings[@]}" WR_REDIS_PORT="$started_port"
+  tool fill --redis "127.0.0.1:$started_port" --secret "$secret" --active "$s5_places" --queued 0 >"$raw/s5-$n-fill-active.json"
+  before=$(memory_of "$started_port")
+  tool fill --redis "127.0.0.1:$started_port" --secret "$secret" --max "$s5_places" --active 0 --queued "$n" --bulk \
+    --tokens "$s5_pollers" --sample queued --from 2001 --out "$work/s5-$n-tokens.txt" >"$raw/s5-$n-fill.json"
+  after=$(memory_of "$started_port")
+  printf '{"n":%s,"before":%s,"after":%s}\n' "$n" "$before" "$after" >"$raw/s5-$n-memory.json"
+  tool prime --url "${room_url[s5-$n]}" --in "$work/s5-$n-tokens.txt" --out "$work/s5-$n-pollers.txt" >"$raw/s5-$n-prime.json"
+  say "  filled $n: $(cat "$raw/s5-$n-fill.json"); used_memory $before -> $after; primed $(cat "$raw/s5-$n-prime.json")"
+done
+for n in $s5_sizes; do warm "s5-$n-far" "${room_url[s5-$n]}/_wr/status" "$work/s5-$n-pollers.txt" application/json; done
+for round in $(seq "$rounds"); do
+  for n in $(rotate "$round" $s5_sizes); do
+    counted_load "s5-$n-far.r$round" "${room_url[s5-$n]}/_wr/status" "${s5_port[$n]}" "$work/s5-$n-pollers.txt"
+    say "  round $round, $n waiting: $(summary "$raw/s5-$n-far.r$round.json"); Redis $(cat "$raw/s5-$n-far-redis.r$round.json")"
+  done
+done
+# The same waiters without their place cookie, as every poll was before: each one a script in Redis.
+for n in $s5_sizes; do
+  counted_load "s5-$n-store" "${room_url[s5-$n]}/_wr/status" "${s5_port[$n]}" "$work/s5-$n-tokens.txt"
+  say "  without the place cookie, $n waiting: $(summary "$raw/s5-$n-store.json"); Redis $(cat "$raw/s5-$n-store-redis.json")"
+done
+for n in $s5_sizes; do
+  curl -fsS "${room_url[s5-$n]}/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
+    | awk -v n="$n" '{ a[$1] = $2 } END { printf "{\"n\":%s,\"instance\":%d,\"store\":%d}\n", n, a["instance"], a["store"] }' >"$raw/s5-$n-answers.json"
+  tool wait-released --redis "127.0.0.1:${s5_port[$n]}" --count "$s5_places" --free --timeout 30 >"$raw/s5-$n-promotion.json" || true
+  say "  $n waiting: polls answered $(cat "$raw/s5-$n-answers.json"); promotion $(cat "$raw/s5-$n-promotion.json")"
+done
+stop_rooms
+for n in $s5_sizes; do redis-cli -h 127.0.0.1 -p "${s5_port[$n]}" shutdown nosave >/dev/null 2>&1 || true; done
+
+# The event: 10 rooms on a 3-master Redis Cluster behind one proxy, each with 1,000 places that
+# turn over by themselves (actives leave after 10 s, releases nobody claims lapse after 10 s: about
+# 100 promotions a second a room), the queue TTL as shipped (300 s). The rooms fill in stages; after
+# each stage 20 new pollers a room join the crowd and the crowd polls for one load run, while each
+# master's commands and CPU are counted. The work per master should follow the promotions, not the queue.
+cluster_ports=()
+for _ in 1 2 3; do
+  port=$(free_port)
+  while (exec 3<>"/dev/tcp/127.0.0.1/$(( port + 10000 ))") 2>/dev/null; do port=$(free_port); done # its bus port too
+  mkdir -p "$work/cluster-$port"
+  start_redis "cluster-$port" --cluster-enabled yes --cluster-config-file "$work/cluster-$port/nodes.conf" --dir "$work/cluster-$port"
+  cluster_ports+=("$started_port")
+done
+redis-cli --cluster create $(printf '127.0.0.1:%s ' "${cluster_ports[@]}") --cluster-replicas 0 --cluster-yes >"$logs/cluster-create.log" 2>&1
+for port in "${cluster_ports[@]}"; do
+  for _ in $(seq 200); do redis-cli -h 127.0.0.1 -p "$port" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1; done
+done
+seeds=$(printf '127.0.0.1:%s,' "${cluster_ports[@]}"); seeds=${seeds%,}
+{
+  echo '{ "rooms": ['
+  for i in $(seq 0 $(( s5_rooms - 1 ))); do
+    printf '  { "name": "r%d", "path": "/r%d", "maxActive": 1000, "activeTtl": 10, "admissionWindow": 10 }%s\n' "$i" "$i" "$([ "$i" -lt $(( s5_rooms - 1 )) ] && echo ,)"
+  done
+  echo '] }'
+} >"$work/s5-rooms.json"
+start_room s5-event WR_REDIS_HOST="$seeds" WR_ROOMS_FILE="$work/s5-rooms.json" WR_MAX_NEW_PER_IP_PER_MINUTE=0
+: >"$work/s5-event-pollers.txt"
+for stage in $(seq "$s5_stages"); do
+  for i in $(seq 0 $(( s5_rooms - 1 ))); do
+    tool fill --redis "$seeds" --room "r$i" --secret "$secret" --ttl 300 --max 1000 --active "$([ "$stage" = 1 ] && echo 1000 || echo 0)" \
+      --queued "$s5_stage_fill" --add --bulk --tokens 20 --sample queued --from "$([ "$stage" = 1 ] && echo 1001 || echo 1)" \
+      --out "$work/s5-event-r$i-s$stage.txt" >"$raw/s5-event-fill-r$i-s$stage.json"
+  done
+  for i in $(seq 0 $(( s5_rooms - 1 ))); do
+    tool prime --url "${room_url[s5-event]}" --room "r$i" --in "$work/s5-event-r$i-s$stage.txt" --out "$work/s5-event-pollers.txt" --append >/dev/null
+  done
+  queued=0
+  for i in $(seq 0 $(( s5_rooms - 1 ))); do queued=$(( queued + $(redis-cli -c -h 127.0.0.1 -p "${cluster_ports[0]}" zcard "wr:{r$i}:queue") )); done
+  counters0=(); for port in "${cluster_ports[@]}"; do counters0+=("$(redis_counters "$port")"); done
+  t0=$(date +%s%N)
+  load "s5-event-s$stage" "${room_url[s5-event]}/_wr/status" "$duration" "$work/s5-event-pollers.txt" application/json
+  t1=$(date +%s%N)
+  masters=""
+  for k in "${!cluster_ports[@]}"; do
+    read -r -a c0 <<<"${counters0[$k]}"
+    read -r -a c1 <<<"$(redis_counters "${cluster_ports[$k]}")"
+    masters+=$(printf '%s{"port":%s,"commandsPerSecond":%.0f,"cpuPct":%.1f}' "${masters:+,}" "${cluster_ports[$k]}" \
+      "$(awk -v c=$(( c1[0] - c0[0] )) -v ns=$(( t1 - t0 )) 'BEGIN { print c / (ns / 1e9) }')" \
+      "$(awk -v u=$(( c1[2] - c0[2] )) -v ns=$(( t1 - t0 )) 'BEGIN { print u / (ns / 1e3) * 100 }')")
+  done
+  polls=$(sed -E 's/.*"requests":([0-9]+).*/\1/' "$raw/s5-event-s$stage.json")
+  printf '{"stage":%s,"queued":%s,"pollers":%s,"polls":%s,"seconds":%s,"masters":[%s]}\n' "$stage" "$queued" \
+    "$(wc -l <"$work/s5-event-pollers.txt")" "$polls" "$(awk -v ns=$(( t1 - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')" "$masters" >"$raw/s5-event-stage.r$stage.json"
+  say "  event stage $stage: $(cat "$raw/s5-event-stage.r$stage.json")"
+done
+curl -fsS "${room_url[s5-event]}/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
+  | awk '{ a[$1] += $2 } END { printf "{\"instance\":%d,\"store\":%d}\n", a["instance"], a["store"] }' >"$raw/s5-event-answers.json"
+promoted=$(curl -fsS "${room_url[s5-event]}/_wr/metrics" | awk '/^wr_promoted_total/ { s += $2 } END { printf "%d", s }')
+printf '{"promoted":%s}\n' "${promoted:-0}" >"$raw/s5-event-promoted.json"
+say "  event: polls answered $(cat "$raw/s5-event-answers.json"); promoted $(cat "$raw/s5-event-promoted.json")"
+stop_rooms
+fi
 
 # --- report -------------------------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started_at ))

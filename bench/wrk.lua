@@ -2,9 +2,11 @@
 --
 --   wrk ... -s bench/wrk.lua URL -- [COOKIES [ACCEPT]]
 --
--- COOKIES: a file of wr_token values, one a line; requests rotate through them (each thread
---          starts at its own offset), so every request is a known visitor. "-" or nothing: no
---          cookie at all, so every request is a new visitor (the arrival storm).
+-- COOKIES: a file of visitors, one a line; requests rotate through them (each thread starts at
+--          its own offset), so every request is a known visitor. A line is a wr_token value, or
+--          "PATH<tab>Cookie header" (bench/Tool prime: a waiter that keeps every cookie it was
+--          given, polling its room's PATH). "-" or nothing: no cookie at all, so every request is
+--          a new visitor (the arrival storm).
 -- ACCEPT:  an Accept header to send (e.g. application/json for /_wr/status).
 --
 -- The requests are formatted once in init(), so the per-request cost in wrk is one table lookup,
@@ -28,9 +30,10 @@ function init(args)
   if file and file ~= "-" then
     for line in io.lines(file) do
       if #line > 0 then
-        local h = { ["Cookie"] = "wr_token=" .. line }
+        local path, cookie = line:match("^([^\t]+)\t(.*)$")
+        local h = { ["Cookie"] = cookie or ("wr_token=" .. line) }
         for k, v in pairs(headers) do h[k] = v end
-        requests[#requests + 1] = wrk.format("GET", wrk.path, h)
+        requests[#requests + 1] = wrk.format("GET", path or wrk.path, h)
       end
     end
     if #requests == 0 then error("no cookies in " .. file) end

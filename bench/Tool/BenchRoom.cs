@@ -30,16 +30,18 @@ internal sealed class BenchRoom : IDisposable
     public RoomKeys Keys { get; }
 
     /// <summary>
-    /// Connects to --redis (host:port) for the room under --prefix (WR_REDIS_KEY_PREFIX of the
-    /// proxy; default "wr"). The policy is a FIFO room named "default" with
-    /// <paramref name="maxActive"/> places and the TTLs given, no per-client cap.
+    /// Connects to --redis (host:port, or a cluster's seed list host:port,host:port,...) for the
+    /// room --room (default "default") under --prefix (WR_REDIS_KEY_PREFIX of the proxy; default
+    /// "wr"). The policy is a FIFO room with <paramref name="maxActive"/> places and the TTLs
+    /// given, no per-client cap.
     /// </summary>
     public static BenchRoom Open(Arguments args, int maxActive = 1, TimeSpan? ttl = null)
     {
         var lifetime = ttl ?? TimeSpan.FromHours(1);
         var connection = ConnectionMultiplexer.Connect($"{args.Text("redis")},abortConnect=false,syncTimeout=10000");
         var prefix = args.OptionalText("prefix") ?? DefaultKeyPrefix;
-        return new BenchRoom(connection, prefix, new RoomPolicy(RoomPolicy.DefaultName, maxActive, lifetime, lifetime, lifetime));
+        var name = args.OptionalText("room") ?? RoomPolicy.DefaultName;
+        return new BenchRoom(connection, prefix, new RoomPolicy(name, maxActive, lifetime, lifetime, lifetime));
     }
 
     /// <summary>Closes without waiting for a quiet connection: 1.2.6's Dispose can wait a whole sync timeout.</summary>

@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "fill" => await FillCommand.RunAsync(new Arguments(args[1..])),
     "watch-capacity" => await WatchCapacityCommand.RunAsync(new Arguments(args[1..])),
     "wait-released" => await WaitReleasedCommand.RunAsync(new Arguments(args[1..])),
+    "prime" => await PrimeCommand.RunAsync(new Arguments(args[1..])),
     "report" => ReportCommand.Run(new Arguments(args[1..])),
     "pow" => await PowCommand.RunAsync(new Arguments(args[1..])),
     "assertion-cost" => await AssertionCostCommand.RunAsync(new Arguments(args[1..])),
@@ -18,7 +19,9 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: WaitingRoom.Bench <command> [--option value ...]
           (every command that talks to Redis also takes --prefix P, the proxy's WR_REDIS_KEY_PREFIX; default wr)
-          fill            --redis host:port --secret S --active M --queued N [--tokens K --sample queued|active --out file] [--concurrency 256] [--ttl 3600]
+          (--redis takes host:port or a cluster's seed list host:port,host:port,...; --room NAME the room, default "default")
+          fill            --redis host:port --secret S --active M --queued N [--max M] [--add] [--tokens K --sample queued|random|active [--from P] --out file] [--concurrency 256] [--ttl 3600]
+          prime           --url http://proxy --in tokens --out lines [--room NAME] [--append]
           watch-capacity  --redis host:port --max M --seconds T [--interval-ms 50]
           wait-released   --redis host:port --count N [--free] [--timeout 30]
           report          --raw DIR --out DIR [--svg file]

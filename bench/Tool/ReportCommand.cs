@@ -10,7 +10,7 @@ namespace WaitingRoom.Bench;
 /// results.json and results.md in --out DIR, and, with --svg, the chart of every measure against
 /// its target. Every ratio compares two figures of the same run.
 /// </summary>
-internal static class ReportCommand
+internal static partial class ReportCommand
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -20,10 +20,32 @@ internal static class ReportCommand
         var output = args.Text("out");
         Directory.CreateDirectory(output);
         var rows = new List<ReportRow>();
-        AddHotPath(raw, rows);
-        AddStorm(raw, rows);
-        AddCrowd(raw, rows);
-        AddPromotion(raw, rows);
+        // A run of some scenarios only (--only) reports those.
+        bool Ran(string prefix) => raw.Files.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        if (Ran("s1-"))
+        {
+            AddHotPath(raw, rows);
+        }
+
+        if (Ran("s2-"))
+        {
+            AddStorm(raw, rows);
+        }
+
+        if (Ran("s3-"))
+        {
+            AddCrowd(raw, rows);
+        }
+
+        if (Ran("s4-"))
+        {
+            AddPromotion(raw, rows);
+        }
+
+        if (Ran("s5-"))
+        {
+            AddWaiters(raw, rows);
+        }
 
         var title = $"WaitingRoom benchmarks — {raw.Text("meta", "mode") ?? "?"} run, {raw.Text("meta", "date") ?? "?"}, {raw.Text("meta", "machine") ?? "?"}";
         var markdown = Markdown(title, rows);

@@ -46,7 +46,7 @@ internal sealed partial class RedisWaitingRoomStore
     /// only while its score is still that entry's. The live generations are fewer than 256, so an
     /// entry's g names one of them. Every function is O(1) or O(log N).
     /// </summary>
-    private const string GenerationFunctions = """
+    internal const string GenerationFunctions = """
         local GEN = 256
         local BASE = 1125899906842624 -- QueueScores.RedisScoreBase, 2^50: the score of order 0, generation 0
 
