@@ -58,10 +58,10 @@ s5_pollers=1000
 s5_rooms=10
 if [ "$mode" = quick ]; then
   duration=4; warmup=5; rounds=1; crowd_sizes="10000 100000"
-  s5_sizes="10000 100000"; s5_stages=2; s5_stage_fill=5000
+  s5_sizes="10000 100000"; s5_stages=2; s5_stage_fill=100000; s5_idle=10
 else
   duration=10; warmup=15; rounds=5; crowd_sizes="10000 100000 1000000"
-  s5_sizes="10000 1000000 10000000"; s5_stages=10; s5_stage_fill=100000
+  s5_sizes="10000 1000000 10000000"; s5_stages=10; s5_stage_fill=100000; s5_idle=20
 fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -401,8 +401,31 @@ for n in $s5_sizes; do redis-cli -h 127.0.0.1 -p "${s5_port[$n]}" shutdown nosav
 # The event: 10 rooms on a 3-master Redis Cluster behind one proxy, each with 1,000 places that
 # turn over by themselves (actives leave after 10 s, releases nobody claims lapse after 10 s: about
 # 100 promotions a second a room), the queue TTL as shipped (300 s). The rooms fill in stages; after
-# each stage 20 new pollers a room join the crowd and the crowd polls for one load run, while each
-# master's commands and CPU are counted. The work per master should follow the promotions, not the queue.
+# each stage 20 of its newcomers a room join the pollers, so the pollers stay an even sample of the
+# whole queue, near the head and far back. Per stage each master's commands and CPU are counted twice:
+# idle (what the instance does by itself) and while the pollers poll. Both should follow the
+# promotions, not the queue.
+# masters_around COMMAND…: runs COMMAND and sets $masters to each cluster master's commands/s
+# and CPU % over it (and $masters_seconds to its length)
+masters_around() {
+  local t0 t1 k c0 c1 counters=()
+  for port in "${cluster_ports[@]}"; do counters+=("$(redis_counters "$port")"); done
+  t0=$(date +%s%N); "$@"; t1=$(date +%s%N)
+  masters=""
+  for k in "${!cluster_ports[@]}"; do
+    read -r -a c0 <<<"${counters[$k]}"
+    read -r -a c1 <<<"$(redis_counters "${cluster_ports[$k]}")"
+    masters+=$(printf '%s{"port":%s,"commandsPerSecond":%.0f,"cpuPct":%.1f}' "${masters:+,}" "${cluster_ports[$k]}" \
+      "$(awk -v c=$(( c1[0] - c0[0] )) -v ns=$(( t1 - t0 )) 'BEGIN { print c / (ns / 1e9) }')" \
+      "$(awk -v u=$(( c1[2] - c0[2] )) -v ns=$(( t1 - t0 )) 'BEGIN { print u / (ns / 1e3) * 100 }')")
+  done
+  masters_seconds=$(awk -v ns=$(( t1 - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
+}
+# polls_answered URL: "<by the instance> <by the store>" so far, from wr_polls_total
+polls_answered() {
+  curl -fsS "$1/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
+    | awk '{ a[$1] += $2 } END { printf "%d %d\n", a["instance"], a["store"] }'
+}
 cluster_ports=()
 for _ in 1 2 3; do
   port=$(free_port)
@@ -436,25 +459,22 @@ for stage in $(seq "$s5_stages"); do
   done
   queued=0
   for i in $(seq 0 $(( s5_rooms - 1 ))); do queued=$(( queued + $(redis-cli -c -h 127.0.0.1 -p "${cluster_ports[0]}" zcard "wr:{r$i}:queue") )); done
-  counters0=(); for port in "${cluster_ports[@]}"; do counters0+=("$(redis_counters "$port")"); done
-  t0=$(date +%s%N)
-  load "s5-event-s$stage" "${room_url[s5-event]}/_wr/status" "$duration" "$work/s5-event-pollers.txt" application/json
-  t1=$(date +%s%N)
-  masters=""
-  for k in "${!cluster_ports[@]}"; do
-    read -r -a c0 <<<"${counters0[$k]}"
-    read -r -a c1 <<<"$(redis_counters "${cluster_ports[$k]}")"
-    masters+=$(printf '%s{"port":%s,"commandsPerSecond":%.0f,"cpuPct":%.1f}' "${masters:+,}" "${cluster_ports[$k]}" \
-      "$(awk -v c=$(( c1[0] - c0[0] )) -v ns=$(( t1 - t0 )) 'BEGIN { print c / (ns / 1e9) }')" \
-      "$(awk -v u=$(( c1[2] - c0[2] )) -v ns=$(( t1 - t0 )) 'BEGIN { print u / (ns / 1e3) * 100 }')")
-  done
+  # Settle first: the rooms' promotion rate (and so each room's near zone) is measured from the
+  # promotions themselves, so the first stage waits for two turnovers before it counts anything.
+  if [ "$stage" = 1 ]; then sleep 20; fi
+  # Idle: no poller, only what the instance does by itself (promotion, snapshots, sweeps).
+  masters_around sleep "$s5_idle" # one turnover of every room or more, so one promotion burst does not decide it
+  idle=$masters
+  answers0=$(polls_answered "${room_url[s5-event]}")
+  masters_around load "s5-event-s$stage" "${room_url[s5-event]}/_wr/status" "$duration" "$work/s5-event-pollers.txt" application/json
+  read -r a_instance a_store <<<"$(paste -d' ' <(echo "$answers0") <(polls_answered "${room_url[s5-event]}") | awk '{ print $3 - $1, $4 - $2 }')"
   polls=$(sed -E 's/.*"requests":([0-9]+).*/\1/' "$raw/s5-event-s$stage.json")
-  printf '{"stage":%s,"queued":%s,"pollers":%s,"polls":%s,"seconds":%s,"masters":[%s]}\n' "$stage" "$queued" \
-    "$(wc -l <"$work/s5-event-pollers.txt")" "$polls" "$(awk -v ns=$(( t1 - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')" "$masters" >"$raw/s5-event-stage.r$stage.json"
+  printf '{"stage":%s,"queued":%s,"pollers":%s,"polls":%s,"seconds":%s,"instanceAnswers":%s,"storeAnswers":%s,"masters":[%s],"idle":[%s]}\n' "$stage" "$queued" \
+    "$(wc -l <"$work/s5-event-pollers.txt")" "$polls" "$masters_seconds" "$a_instance" "$a_store" "$masters" "$idle" >"$raw/s5-event-stage.r$stage.json"
   say "  event stage $stage: $(cat "$raw/s5-event-stage.r$stage.json")"
 done
-curl -fsS "${room_url[s5-event]}/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
-  | awk '{ a[$1] += $2 } END { printf "{\"instance\":%d,\"store\":%d}\n", a["instance"], a["store"] }' >"$raw/s5-event-answers.json"
+read -r a_instance a_store <<<"$(polls_answered "${room_url[s5-event]}")"
+printf '{"instance":%s,"store":%s}\n' "$a_instance" "$a_store" >"$raw/s5-event-answers.json"
 promoted=$(curl -fsS "${room_url[s5-event]}/_wr/metrics" | awk '/^wr_promoted_total/ { s += $2 } END { printf "%d", s }')
 printf '{"promoted":%s}\n' "${promoted:-0}" >"$raw/s5-event-promoted.json"
 say "  event: polls answered $(cat "$raw/s5-event-answers.json"); promoted $(cat "$raw/s5-event-promoted.json")"
