@@ -58,7 +58,7 @@ s5_pollers=1000
 s5_rooms=10
 if [ "$mode" = quick ]; then
   duration=4; warmup=5; rounds=1; crowd_sizes="10000 100000"
-  s5_sizes="10000 100000"; s5_stages=2; s5_stage_fill=100000; s5_idle=10
+  s5_sizes="10000 100000"; s5_stages=2; s5_stage_fill=100000; s5_idle=20
 else
   duration=10; warmup=15; rounds=5; crowd_sizes="10000 100000 1000000"
   s5_sizes="10000 1000000 10000000"; s5_stages=10; s5_stage_fill=100000; s5_idle=20
@@ -352,13 +352,21 @@ redis_counters() { # redis_counters PORT: "<commands> <evalsha> <cpu µs>" of th
 }
 # counted_load NAME URL PORT COOKIES: load() with the Redis counters of PORT around it, as raw/NAME-redis.json
 counted_load() {
-  local name=$1 url=$2 port=$3 cookies=$4 c0 c1 polls
+  local name=$1 url=$2 port=$3 cookies=$4 c0 c1 polls by0 by
   read -r -a c0 <<<"$(redis_counters "$port")"
+  by0=$(command_calls "$port")
   load "$name" "$url" "$duration" "$cookies" application/json
   read -r -a c1 <<<"$(redis_counters "$port")"
+  by=$(join -a 2 -e 0 -o 0,1.2,2.2 <(echo "$by0") <(command_calls "$port") \
+    | awk '$3 - $2 > 0 { printf "%s\"%s\":%d", n++ ? "," : "", $1, $3 - $2 }')
   polls=$(sed -E 's/.*"requests":([0-9]+).*/\1/' "$raw/$name.json")
-  printf '{"polls":%s,"commands":%s,"evalsha":%s,"cpu_us":%s}\n' "$polls" $(( c1[0] - c0[0] )) $(( c1[1] - c0[1] )) $(( c1[2] - c0[2] )) \
+  printf '{"polls":%s,"commands":%s,"evalsha":%s,"cpu_us":%s,"byCommand":{%s}}\n' "$polls" $(( c1[0] - c0[0] )) $(( c1[1] - c0[1] )) $(( c1[2] - c0[2] )) "$by" \
     >"$raw/${name%%.r*}-redis${name#"${name%%.r*}"}.json"
+}
+# command_calls PORT: "<command> <calls>" lines of that server so far, sorted for join
+command_calls() {
+  redis-cli -h 127.0.0.1 -p "$1" info commandstats | tr -d '\r' \
+    | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { sub("cmdstat_", "", $1); print $1, $3 }' | sort
 }
 memory_of() { redis-cli -h 127.0.0.1 -p "$1" info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
 

@@ -62,6 +62,24 @@ internal sealed class RawResults
         return values.Count == 0 ? null : values.Sum();
     }
 
+    /// <summary>The median over the rounds of one field divided by another, each round on its own, or null when missing.</summary>
+    public double? MedianRatio(string name, string numerator, string denominator)
+    {
+        var values = Runs(name)
+            .Select(node => (A: (double?)node[numerator], B: (double?)node[denominator]))
+            .Where(pair => pair.A is not null && pair.B is > 0)
+            .Select(pair => pair.A!.Value / pair.B!.Value)
+            .Order()
+            .ToList();
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
     public string? Text(string name, string field) =>
         Runs(name).Select(node => node[field]).OfType<JsonValue>().Select(value => value.ToString()).FirstOrDefault();
 
