@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # WaitingRoom load benchmarks: one command, bounded in time, everything on 127.0.0.1.
 #
-#   bench/run.sh [--quick] [--only S1,S5] [--out DIR] [--chart|--no-chart] [--strict]
+#   bench/run.sh [--quick] [--only S1,S5] [--pinned] [--out DIR] [--chart|--no-chart] [--strict]
 #
 #   --quick     short runs (4 s per load test) and crowds of 10,000 and 100,000 only: < 4 minutes
 #   --only L    only the scenarios of the comma-separated list L (S1…S5); the chart is left alone
+#   --pinned    the servers (proxies, backend, Redis, HAProxy) on core 0, wrk on core 1 (-c64): each
+#               target then has one core, as a proxy's CPU per request is compared; the chart is left alone
 #   --out DIR   where results.json, results.md, benchmarks.svg, raw/ and logs/ go (default bench/results)
 #   --chart     also copy the chart to docs/benchmarks.svg in quick mode (a full run always does)
 #   --no-chart  never touch docs/benchmarks.svg
@@ -24,6 +26,7 @@ only=,S1,S2,S3,S4,S5,
 out=bench/results
 chart=auto
 strict=0
+pinned=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
@@ -32,14 +35,15 @@ while [ $# -gt 0 ]; do
     --chart) chart=yes ;;
     --no-chart) chart=no ;;
     --strict) strict=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --pinned) pinned=yes ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 
 runs() { [[ "$only" == *",$1,"* ]]; } # runs S<k>: is scenario k part of this run?
-[ "$only" = ,S1,S2,S3,S4,S5, ] || { [ "$chart" = yes ] || chart=no; }
+[ "$only" = ,S1,S2,S3,S4,S5, ] && [ "$pinned" = no ] || { [ "$chart" = yes ] || chart=no; }
 
 # Settings of each mode. Every load test: wrk -t1 -c32 (one wrk thread: wrk, the proxies, the
 # backend and Redis share the machine's cores), after a warm-up run of the same target. The targets
@@ -48,6 +52,12 @@ runs() { [[ "$only" == *",$1,"* ]]; } # runs S<k>: is scenario k part of this ru
 # the report takes the median over the rounds.
 threads=1
 connections=32
+on_servers=() # the command prefix of every server this script starts, and of wrk
+on_load=()
+if [ "$pinned" = yes ]; then
+  [ "$(nproc)" -ge 2 ] || { echo "--pinned needs two cores" >&2; exit 64; }
+  on_servers=(taskset -c 0); on_load=(taskset -c 1); connections=64
+fi
 crowd_cookies=1000
 s1_visitors=256
 s4_places=10000
@@ -78,6 +88,9 @@ need wrk wrk
 need redis-server redis-server
 need redis-cli redis-tools
 need curl curl
+need haproxy haproxy
+need taskset util-linux
+as_root systemctl stop haproxy >/dev/null 2>&1 || true # Debian's package starts its own on install
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -146,7 +159,7 @@ tool() { dotnet "$build/Tool/WaitingRoom.Bench.dll" "$@"; }
 
 # --- Redis, backend, bare YARP ----------------------------------------------------------------
 redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis.log" &
+"${on_servers[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis.log" &
 pids+=($!)
 rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
 for _ in $(seq 100); do [ "$(rcli ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
@@ -155,15 +168,38 @@ redis="127.0.0.1:$redis_port"
 used_memory() { rcli info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
 
 backend_port=$(free_port)
-dotnet "$build/Backend/WaitingRoom.Bench.Backend.dll" "$backend_port" >"$logs/backend.log" 2>&1 &
+"${on_servers[@]}" dotnet "$build/Backend/WaitingRoom.Bench.Backend.dll" "$backend_port" >"$logs/backend.log" 2>&1 &
 pids+=($!)
 backend="http://127.0.0.1:$backend_port"
 yarp_port=$(free_port)
-dotnet "$build/BareYarp/WaitingRoom.Bench.BareYarp.dll" "$yarp_port" "$backend/" >"$logs/bareyarp.log" 2>&1 &
+"${on_servers[@]}" dotnet "$build/BareYarp/WaitingRoom.Bench.BareYarp.dll" "$yarp_port" "$backend/" >"$logs/bareyarp.log" 2>&1 &
 pids+=($!)
 bare="http://127.0.0.1:$yarp_port"
+# HAProxy from Debian's packages, a peer: what a proxy written for this costs on the same backend.
+haproxy_port=$(free_port)
+cat >"$work/haproxy.cfg" <<CFG
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend bench
+  bind 127.0.0.1:$haproxy_port
+  default_backend origin
+backend origin
+  http-reuse always
+  server backend 127.0.0.1:$backend_port
+CFG
+"${on_servers[@]}" haproxy -db -f "$work/haproxy.cfg" >"$logs/haproxy.log" 2>&1 &
+pids+=($!)
+haproxy="http://127.0.0.1:$haproxy_port"
 wait_http "$backend/" 30
 wait_http "$bare/" 30
+wait_http "$haproxy/" 30
 
 # WaitingRoom instances, by name, each on its own port with its scenario's WR_* settings. Its
 # stdout carries one JSON line per request: the first 40 lines (start-up report and a few requests)
@@ -174,7 +210,7 @@ start_room() { # start_room NAME [VAR=value ...]
   local name=$1 port; shift
   port=$(free_port)
   env ASPNETCORE_URLS="http://127.0.0.1:$port" WR_BACKEND_URL="$backend/" WR_REDIS_HOST=127.0.0.1 WR_REDIS_PORT="$redis_port" \
-    WR_SECRET="$secret" "$@" dotnet "$build/WaitingRoom/WaitingRoom.dll" \
+    WR_SECRET="$secret" "$@" "${on_servers[@]}" dotnet "$build/WaitingRoom/WaitingRoom.dll" \
     > >(head -n 40 >"$logs/waitingroom-$name.log"; cat >/dev/null) 2>&1 &
   room_pid[$name]=$!
   room_url[$name]="http://127.0.0.1:$port"
@@ -219,7 +255,7 @@ load() {
   local name=$1 url=$2 seconds=$3; shift 3
   local busy0 own0 servers0 t0 busy1 own1 servers1 t1 other requests cpu_us
   busy0=$(busy_ticks); own_ticks; own0=$own; servers0=$servers; t0=$(date +%s%N)
-  wrk -t"$threads" -c"$connections" -d"${seconds}s" -s bench/wrk.lua "$url" -- "$@" >"$logs/wrk-$name.txt" 2>&1
+  "${on_load[@]}" wrk -t"$threads" -c"$connections" -d"${seconds}s" -s bench/wrk.lua "$url" -- "$@" >"$logs/wrk-$name.txt" 2>&1
   busy1=$(busy_ticks); own_ticks; own1=$own; servers1=$servers; t1=$(date +%s%N)
   other=$(awk -v b=$(( busy1 - busy0 )) -v o=$(( own1 - own0 )) -v ns=$(( t1 - t0 )) -v hz="$hz" -v n="$cores" \
     'BEGIN { x = (b - o) / (ns / 1e9 * hz * n) * 100; if (x < 0) x = 0; printf "%.1f", x }')
@@ -252,8 +288,8 @@ start_room s1-nolog "${s1_settings[@]}" 'Serilog__MinimumLevel__Override__Waitin
 start_room s1-off "${s1_settings[@]}" WR_BYPASS_PATHS=/
 tool fill --redis "$redis" --secret "$secret" --active "$s1_visitors" --queued 0 \
   --tokens "$s1_visitors" --sample active --out "$work/s1-cookies.txt" >"$raw/s1-fill.json"
-declare -A s1_url=([backend]="$backend/" [bare]="$bare/" [wr]="${room_url[s1]}/" [wr-nolog]="${room_url[s1-nolog]}/" [wr-off]="${room_url[s1-off]}/")
-s1_targets="backend bare wr-off wr wr-nolog"
+declare -A s1_url=([backend]="$backend/" [haproxy]="$haproxy/" [bare]="$bare/" [wr]="${room_url[s1]}/" [wr-nolog]="${room_url[s1-nolog]}/" [wr-off]="${room_url[s1-off]}/")
+s1_targets="backend haproxy bare wr-off wr wr-nolog"
 for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "$work/s1-cookies.txt"; done
 for round in $(seq "$rounds"); do
   for target in $(rotate "$round" $s1_targets); do
@@ -339,7 +375,7 @@ say "S5 ten million waiters: far-back polls with $s5_sizes waiting, promotion of
 start_redis() { # start_redis NAME [redis-server option ...]: sets started_port (not in $(...): the PID must stay ours)
   local name=$1 port; shift
   port=$(free_port)
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-$name.log" "$@" &
+  "${on_servers[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-$name.log" "$@" &
   pids+=($!)
   for _ in $(seq 100); do [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
   [ "$(redis-cli -h 127.0.0.1 -p "$port" ping)" = PONG ]
@@ -497,7 +533,7 @@ cat >"$raw/meta.json" <<JSON
 {"mode":"$mode","date":"$(date -u +%Y-%m-%dT%H:%MZ)","machine":"$(nproc) cores, $memory, ${cpu//\"/}",
  "os":"$(. /etc/os-release && echo "$PRETTY_NAME")","dotnet":"$(dotnet --version)","redis":"$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')",
  "wrk":"$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f2)","commit":"$(git rev-parse --short HEAD)",
- "wrkThreads":$threads,"wrkConnections":$connections,"seconds":$duration,"warmupSeconds":$warmup,
+ "wrkThreads":$threads,"wrkConnections":$connections,"pinned":"$pinned","seconds":$duration,"warmupSeconds":$warmup,
  "rounds":$rounds,"crowdSizes":"$crowd_sizes","releaseIntervalSeconds":$release_interval,"elapsedSeconds":$elapsed,
  "loadAverageAtStart":"$load_at_start","loadAverageAtEnd":"$(cut -d' ' -f1-3 /proc/loadavg)"}
 JSON

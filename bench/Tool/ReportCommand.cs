@@ -73,6 +73,11 @@ internal static partial class ReportCommand
         var of = rounds > 1 ? $" (median of {rounds} rounds)" : "";
         rows.Add(Info(S, "backend direct: req/s" + of, Rate(backend), "", ""));
         rows.Add(Info(S, "minimal YARP app → backend: req/s" + of, Rate(bare), $"backend {Rate(backend)}", Ratio(bare, backend)));
+        var haproxy = raw.Number("s1-haproxy", "rps");
+        if (haproxy is not null)
+        {
+            rows.Add(Info(S, "HAProxy (Debian's, one thread) → backend: req/s" + of, Rate(haproxy), $"backend {Rate(backend)}", Ratio(haproxy, backend)));
+        }
         if (off is not null)
         {
             // The target's baseline, "bare YARP", is the same binary with the room off (every path
@@ -94,7 +99,8 @@ internal static partial class ReportCommand
             rows.Add(Info(S, "WaitingRoom, request log off: req/s", Rate(quiet), $"minimal YARP {Rate(bare)}", Ratio(quiet, bare)));
         }
 
-        foreach (var (file, name) in new[] { ("s1-backend", "backend direct"), ("s1-bare", "minimal YARP app"), ("s1-wr-off", "room off"), ("s1-wr", "WaitingRoom"), ("s1-wr-nolog", "WaitingRoom, log off") })
+        (string File, string Name)[] targets = [("s1-backend", "backend direct"), ("s1-haproxy", "HAProxy"), ("s1-bare", "minimal YARP app"), ("s1-wr-off", "room off"), ("s1-wr", "WaitingRoom"), ("s1-wr-nolog", "WaitingRoom, log off")];
+        foreach (var (file, name) in targets)
         {
             if (raw.Has(file))
             {
@@ -109,7 +115,7 @@ internal static partial class ReportCommand
         // drifts with the neighbours, CPU per request much less.
         if (raw.Has("s1-wr") && raw.Number("s1-wr", "server_cpu_us") is { } roomCpu)
         {
-            foreach (var (file, name) in new[] { ("s1-backend", "backend direct"), ("s1-bare", "minimal YARP app"), ("s1-wr-off", "room off"), ("s1-wr", "WaitingRoom"), ("s1-wr-nolog", "WaitingRoom, log off") })
+            foreach (var (file, name) in targets)
             {
                 if (raw.Number(file, "server_cpu_us") is { } cpu)
                 {
@@ -117,6 +123,30 @@ internal static partial class ReportCommand
                         file == "s1-wr" ? $"room off {Us(raw.Number("s1-wr-off", "server_cpu_us"))}, minimal YARP {Us(raw.Number("s1-bare", "server_cpu_us"))}" : "",
                         file == "s1-wr" ? Ratio(roomCpu, raw.Number("s1-wr-off", "server_cpu_us")) : ""));
                 }
+            }
+        }
+
+        // The room's own cost against the minimal YARP app, per request, and against HAProxy.
+        var bareCpu = raw.Number("s1-bare", "server_cpu_us");
+        if (bareCpu is not null)
+        {
+            var roomCpuNow = raw.Number("s1-wr", "server_cpu_us");
+            var offCpu = raw.Number("s1-wr-off", "server_cpu_us");
+            rows.Add(Check(S, "admitted request: server CPU per request ÷ minimal YARP app's", Us(roomCpuNow), $"minimal YARP {Us(bareCpu)}",
+                Ratio(roomCpuNow, bareCpu), "≤ 1.10", AtMost(Divide(roomCpuNow, bareCpu), 1.10)));
+            rows.Add(Check(S, "admitted request: req/s ÷ minimal YARP app's", Rate(room), $"minimal YARP {Rate(bare)}",
+                Ratio(room, bare), "≥ 0.90", AtLeast(Divide(room, bare), 0.90)));
+            if (offCpu is not null)
+            {
+                rows.Add(Check(S, "room off: server CPU per request ÷ minimal YARP app's", Us(offCpu), $"minimal YARP {Us(bareCpu)}",
+                    Ratio(offCpu, bareCpu), "≤ 1.05", AtMost(Divide(offCpu, bareCpu), 1.05)));
+            }
+
+            if (haproxy is not null)
+            {
+                var haproxyCpu = raw.Number("s1-haproxy", "server_cpu_us");
+                rows.Add(Info(S, "admitted request vs HAProxy: req/s · server CPU per request", $"{Ratio(room, haproxy)} · {Ratio(roomCpuNow, haproxyCpu)}",
+                    $"HAProxy {Rate(haproxy)} req/s, {Us(haproxyCpu)}", ""));
             }
         }
 
@@ -147,6 +177,11 @@ internal static partial class ReportCommand
             Ratio(raw.Number("s1-wr", "p50_ms"), raw.Number("s1-bare", "p50_ms"))));
 
         runs = [.. runs.Where(r => r != "s1-wr-off" || raw.Has(r))]; // absent from runs before it was measured
+        if (raw.Has("s1-haproxy"))
+        {
+            runs = [.. runs, "s1-haproxy"];
+        }
+
         var errors = Sum(raw, runs, "non_2xx_3xx") + Sum(raw, runs, "socket_errors");
         rows.Add(Check(S, "non-2xx/3xx responses + socket errors", Count(errors), $"of {Count(Sum(raw, runs, "requests"))} requests", "", "0", errors == 0));
         AddOtherLoad(raw, rows, S, [.. runs, "s1-wr-nolog"]);
@@ -161,7 +196,9 @@ internal static partial class ReportCommand
         rows.Add(Info(S, "p50 / p99 latency", $"{Ms(raw.Number("s2-storm", "p50_ms"))} / {Ms(raw.Number("s2-storm", "p99_ms"))} ms", "", ""));
         if (raw.Number("s2-storm", "server_cpu_us") is { } stormCpu)
         {
-            rows.Add(Info(S, "server CPU µs per decision (proxy + backend + Redis)", Us(stormCpu), $"minimal YARP S1 {Us(raw.Number("s1-bare", "server_cpu_us"))}", Ratio(stormCpu, raw.Number("s1-bare", "server_cpu_us"))));
+            var bareCpu = raw.Number("s1-bare", "server_cpu_us");
+            rows.Add(Check(S, "server CPU µs per decision (proxy + backend + Redis) ÷ minimal YARP's per S1 request", Us(stormCpu), $"minimal YARP S1 {Us(bareCpu)}",
+                Ratio(stormCpu, bareCpu), "≤ 1.6", AtMost(Divide(stormCpu, bareCpu), 1.6)));
         }
 
         var capacity = raw.Number("s2-watch", "max");
