@@ -13,13 +13,17 @@ namespace WaitingRoom.Assertion;
 /// (<see cref="AdmissionKeySchedule"/>) to the document shared through the store, by compare-and-set,
 /// so any number of instances sign with the same key and list the same keys.
 /// </summary>
-internal sealed partial class AdmissionKeyRing
+internal sealed partial class AdmissionKeyRing : IDisposable
 {
     private readonly IWaitingRoomStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<AdmissionKeyRing> _logger;
     private readonly SigningKey? _operatorKey;
     private readonly Lock _lock = new();
+
+    /// <summary>One refresh at a time, the clock read inside: views are applied in the order of their instants.</summary>
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+
     private Dictionary<string, SigningKey> _generated = new(StringComparer.Ordinal);
     private Snapshot? _snapshot;
 
@@ -69,21 +73,37 @@ internal sealed partial class AdmissionKeyRing
     /// One maintenance step on the shared document, then this instance's view of it.
     /// Throws <see cref="StoreUnavailableException"/> when the store cannot be reached; the view in force stays.
     /// </summary>
+    /// <remarks>
+    /// Calls on one instance run one after another (the key service's round, and anyone who refreshes
+    /// besides it): each reads the clock, then waits for the store, then applies its view, so two that
+    /// overlapped could finish in the other order and leave the view of the earlier instant in force
+    /// (a key listed again after its listing ended) until the next round.
+    /// </remarks>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        var done = await SharedDocument.ChangeAsync(
-            _store,
-            AdmissionKeySchedule.DocumentName,
-            current => AdmissionKeySchedule.Maintain(current, now, _operatorKey is null ? null : OperatorEcdsa()) is { } after ? (after, after) : (current, (string?)null),
-            cancellationToken);
-        if (done is not { } outcome)
+        await _refreshing.WaitAsync(cancellationToken);
+        try
         {
-            return; // other instances kept writing in between: the next round reads what they wrote
-        }
+            var now = _time.GetUtcNow();
+            var done = await SharedDocument.ChangeAsync(
+                _store,
+                AdmissionKeySchedule.DocumentName,
+                current => AdmissionKeySchedule.Maintain(current, now, _operatorKey is null ? null : OperatorEcdsa()) is { } after ? (after, after) : (current, (string?)null),
+                cancellationToken);
+            if (done is not { } outcome)
+            {
+                return; // other instances kept writing in between: the next round reads what they wrote
+            }
 
-        Apply(AdmissionKeySchedule.Parse(outcome.Outcome) ?? [], now.ToUnixTimeMilliseconds());
+            Apply(AdmissionKeySchedule.Parse(outcome.Outcome) ?? [], now.ToUnixTimeMilliseconds());
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
     }
+
+    public void Dispose() => _refreshing.Dispose();
 
     private System.Security.Cryptography.ECDsa OperatorEcdsa() => ((Microsoft.IdentityModel.Tokens.ECDsaSecurityKey)_operatorKey!.Credentials.Key).ECDsa;
 
