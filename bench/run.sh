@@ -405,6 +405,11 @@ command_calls() {
     | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { sub("cmdstat_", "", $1); print $1, $3 }' | sort
 }
 memory_of() { redis-cli -h 127.0.0.1 -p "$1" info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
+# polls_answered URL: "<by the instance> <by the store>" so far, from wr_polls_total
+polls_answered() {
+  curl -fsS "$1/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
+    | awk '{ a[$1] += $2 } END { printf "%d %d\n", a["instance"], a["store"] }'
+}
 
 declare -A s5_port
 s5_settings=(WR_MAX_ACTIVE="$s5_places" WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
@@ -434,8 +439,8 @@ for n in $s5_sizes; do
   say "  without the place cookie, $n waiting: $(summary "$raw/s5-$n-store.json"); Redis $(cat "$raw/s5-$n-store-redis.json")"
 done
 for n in $s5_sizes; do
-  curl -fsS "${room_url[s5-$n]}/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
-    | awk -v n="$n" '{ a[$1] = $2 } END { printf "{\"n\":%s,\"instance\":%d,\"store\":%d}\n", n, a["instance"], a["store"] }' >"$raw/s5-$n-answers.json"
+  read -r a_instance a_store <<<"$(polls_answered "${room_url[s5-$n]}")"
+  printf '{"n":%s,"instance":%s,"store":%s}\n' "$n" "$a_instance" "$a_store" >"$raw/s5-$n-answers.json"
   tool wait-released --redis "127.0.0.1:${s5_port[$n]}" --count "$s5_places" --free --timeout 30 >"$raw/s5-$n-promotion.json" || true
   say "  $n waiting: polls answered $(cat "$raw/s5-$n-answers.json"); promotion $(cat "$raw/s5-$n-promotion.json")"
 done
@@ -464,11 +469,6 @@ masters_around() {
       "$(awk -v u=$(( c1[2] - c0[2] )) -v ns=$(( t1 - t0 )) 'BEGIN { print u / (ns / 1e3) * 100 }')")
   done
   masters_seconds=$(awk -v ns=$(( t1 - t0 )) 'BEGIN { printf "%.2f", ns / 1e9 }')
-}
-# polls_answered URL: "<by the instance> <by the store>" so far, from wr_polls_total
-polls_answered() {
-  curl -fsS "$1/_wr/metrics" | sed -n 's/^wr_polls_total{.*answer="\([a-z]*\)".*} \([0-9.e+]*\)$/\1 \2/p' \
-    | awk '{ a[$1] += $2 } END { printf "%d %d\n", a["instance"], a["store"] }'
 }
 cluster_ports=()
 for _ in 1 2 3; do

@@ -31,17 +31,7 @@ internal sealed class RawResults
     public int Rounds(string name) => Runs(name).Count();
 
     /// <summary>The median of a number over the rounds of a measure, or null when missing.</summary>
-    public double? Number(string name, string field)
-    {
-        var values = Values(name, field).Order().ToList();
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        var middle = values.Count / 2;
-        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-    }
+    public double? Number(string name, string field) => Median(Values(name, field));
 
     public double? Min(string name, string field)
     {
@@ -63,14 +53,15 @@ internal sealed class RawResults
     }
 
     /// <summary>The median over the rounds of one field divided by another, each round on its own, or null when missing.</summary>
-    public double? MedianRatio(string name, string numerator, string denominator)
-    {
-        var values = Runs(name)
+    public double? MedianRatio(string name, string numerator, string denominator) =>
+        Median(Runs(name)
             .Select(node => (A: (double?)node[numerator], B: (double?)node[denominator]))
             .Where(pair => pair.A is not null && pair.B is > 0)
-            .Select(pair => pair.A!.Value / pair.B!.Value)
-            .Order()
-            .ToList();
+            .Select(pair => pair.A!.Value / pair.B!.Value));
+
+    private static double? Median(IEnumerable<double> numbers)
+    {
+        var values = numbers.Order().ToList();
         if (values.Count == 0)
         {
             return null;

@@ -86,7 +86,8 @@ internal static partial class ReportCommand
             // request log, no tracing) is the stricter comparison, shown beside it.
             rows.Add(Info(S, "same binary, room off (WR_BYPASS_PATHS=/) → backend: req/s" + of, Rate(off), $"minimal YARP {Rate(bare)}", Ratio(off, bare)));
             rows.Add(Check(S, "WaitingRoom → backend: req/s" + of, Rate(room), $"room off {Rate(off)}", Ratio(room, off), "≥ 0.90", AtLeast(Divide(room, off), 0.90)));
-            rows.Add(Info(S, "WaitingRoom vs the minimal YARP app (stricter)", Rate(room), $"minimal YARP {Rate(bare)}", Ratio(room, bare)));
+            rows.Add(Check(S, "WaitingRoom → backend: req/s ÷ minimal YARP app's (stricter)", Rate(room), $"minimal YARP {Rate(bare)}",
+                Ratio(room, bare), "≥ 0.90", AtLeast(Divide(room, bare), 0.90)));
         }
         else
         {
@@ -134,8 +135,6 @@ internal static partial class ReportCommand
             var offCpu = raw.Number("s1-wr-off", "server_cpu_us");
             rows.Add(Check(S, "admitted request: server CPU per request ÷ minimal YARP app's", Us(roomCpuNow), $"minimal YARP {Us(bareCpu)}",
                 Ratio(roomCpuNow, bareCpu), "≤ 1.10", AtMost(Divide(roomCpuNow, bareCpu), 1.10)));
-            rows.Add(Check(S, "admitted request: req/s ÷ minimal YARP app's", Rate(room), $"minimal YARP {Rate(bare)}",
-                Ratio(room, bare), "≥ 0.90", AtLeast(Divide(room, bare), 0.90)));
             if (offCpu is not null)
             {
                 rows.Add(Check(S, "room off: server CPU per request ÷ minimal YARP app's", Us(offCpu), $"minimal YARP {Us(bareCpu)}",
