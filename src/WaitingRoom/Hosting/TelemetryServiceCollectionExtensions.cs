@@ -18,10 +18,6 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Composition of the logs (Serilog) and the metrics (System.Diagnostics.Metrics, OpenTelemetry's Prometheus exporter).</summary>
 internal static class TelemetryServiceCollectionExtensions
 {
-    /// <summary>The category (SourceContext) of the request lines (Serilog.AspNetCore's), and the one they had before it.</summary>
-    private const string RequestLogCategory = "Serilog.AspNetCore.RequestLoggingMiddleware";
-    private const string LegacyRequestLogCategory = "WaitingRoom.Operations.RequestLogMiddleware";
-
     public const string MetricsPath = "/_wr/metrics";
 
     /// <summary>
@@ -34,7 +30,6 @@ internal static class TelemetryServiceCollectionExtensions
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
         builder.Services.AddSingleton<Serilog.ILogger>(logger);
-        builder.Services.AddSingleton(new Serilog.Extensions.Hosting.DiagnosticContext(logger));
 
         // Only meters made by this host's IMeterFactory (tests and embedders run several hosts in one process).
         builder.Services.AddMetrics(metrics => metrics.EnableMetrics(WaitingRoomMetrics.MeterName, instrumentName: null, listenerName: "OpenTelemetry", MeterScope.Local));
@@ -53,7 +48,7 @@ internal static class TelemetryServiceCollectionExtensions
     /// <summary>One line per request, written when it ends (see <see cref="RequestLog"/>).</summary>
     public static WebApplication UseWaitingRoomRequestLog(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
+        app.UseMiddleware<RequestLog>(app.Services.GetRequiredService<Serilog.ILogger>());
         return app;
     }
 
@@ -77,12 +72,17 @@ internal static class TelemetryServiceCollectionExtensions
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", framework)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", floor)
-            .MinimumLevel.Override("Yarp", framework);
+            .MinimumLevel.Override("Yarp", framework)
+            // ASP.NET Core starts an Activity per request (and HttpClient a child one, with trace
+            // headers) whenever this category is on, even at Critical, though it only logs
+            // "Request starting/finished" at Information. Off, a request has an Activity only when
+            // something listens for one (a tracer); the request line carries its own RequestId.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off);
 
         // The request line's category before Serilog.AspNetCore wrote it: an override of it still applies.
-        if (Enum.TryParse<LogEventLevel>(configuration[$"Serilog:MinimumLevel:Override:{LegacyRequestLogCategory}"], ignoreCase: true, out var requestLevel))
+        if (Enum.TryParse<LogEventLevel>(configuration[$"Serilog:MinimumLevel:Override:{RequestLog.LegacyCategory}"], ignoreCase: true, out var requestLevel))
         {
-            logger.MinimumLevel.Override(RequestLogCategory, requestLevel);
+            logger.MinimumLevel.Override(RequestLog.Category, requestLevel);
         }
 
         logger.ReadFrom.Configuration(configuration);

@@ -1,17 +1,34 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Serilog.AspNetCore;
+using Microsoft.AspNetCore.Http.Features;
+using Serilog.Core;
 using Serilog.Events;
+using Serilog.Parsing;
 using WaitingRoom.Admission;
 
 namespace WaitingRoom.Operations;
 
 /// <summary>
-/// One line per request through Serilog's request logging (its levels, filters and sinks apply):
-/// method, path without query, status (499 when the client went away first), time, the room's
-/// decision, a short visitor tag and the request id. Never a token, never the Cookie header.
+/// One line per request through Serilog (its levels, filters, enrichers and sinks apply): method,
+/// path without query, status (499 when the client went away first), time, the room's decision, a
+/// short visitor tag and the request id. Never a token, never the Cookie header.
 /// </summary>
-internal static class RequestLog
+/// <remarks>
+/// Serilog.AspNetCore's request logging, made cheap for a proxy's hot path: the same category,
+/// template and properties, but the event is assembled in one pre-sized dictionary with shared
+/// values for the few statuses, methods, decisions and rooms there are, and no per-request
+/// diagnostic context (an AsyncLocal and a collector per request; the room's own fields come from
+/// <see cref="WaitingRoomRequestFeature"/>).
+/// </remarks>
+internal sealed class RequestLog(RequestDelegate next, Serilog.ILogger logger)
 {
+    /// <summary>The request lines' category (SourceContext): Serilog.AspNetCore's, so its overrides apply.</summary>
+    public const string Category = "Serilog.AspNetCore.RequestLoggingMiddleware";
+
+    /// <summary>The category the request lines had before they went through Serilog: an override of it still applies.</summary>
+    public const string LegacyCategory = "WaitingRoom.Operations.RequestLogMiddleware";
+
     public const string Template = "{Method} {Path} {StatusCode} {ElapsedMs:0.0} ms {Decision} room={Room} visitor={Visitor}";
 
     /// <summary>The event id of the request line (its <c>EventId</c> property, as before it went through Serilog).</summary>
@@ -20,33 +37,79 @@ internal static class RequestLog
     /// <summary>The status logged for a request whose client went away before an answer started (nginx's).</summary>
     public const int ClientClosedRequest = 499;
 
-    private static readonly LogEventProperty s_eventId = new("EventId", new StructureValue(
-        [new LogEventProperty("Id", new ScalarValue(EventId)), new LogEventProperty("Name", new ScalarValue("Request"))]));
+    private const int SharedValuesLimit = 1_000;
 
-    /// <summary>The request line's settings on Serilog's request logging.</summary>
-    public static void Configure(RequestLoggingOptions options, Serilog.ILogger logger)
+    private static readonly MessageTemplate s_template = new MessageTemplateParser().Parse(Template);
+    private static readonly StructureValue s_eventId = new(
+        [new LogEventProperty("Id", new ScalarValue(EventId)), new LogEventProperty("Name", new ScalarValue("Request"))]);
+    private static readonly ScalarValue[] s_statuses = Enumerable.Range(0, 600).Select(s => new ScalarValue(s)).ToArray();
+    private static readonly ConcurrentDictionary<string, ScalarValue> s_shared = new(StringComparer.Ordinal);
+    private static readonly ScalarValue s_empty = new("");
+
+    private readonly Serilog.ILogger _logger = logger.ForContext(Constants.SourceContextPropertyName, Category);
+
+    public Task InvokeAsync(HttpContext context)
     {
-        options.Logger = logger;
-        options.MessageTemplate = Template;
-        options.GetLevel = static (_, _, exception) => exception is null ? LogEventLevel.Information : LogEventLevel.Error;
-        options.GetMessageTemplateProperties = Properties;
+        // A failed request is logged at Error: only when not even that is on is there nothing to time.
+        return _logger.IsEnabled(LogEventLevel.Error) ? LoggedAsync(context) : next(context);
     }
 
-    private static LogEventProperty[] Properties(HttpContext context, string path, double elapsedMs, int statusCode)
+    private async Task LoggedAsync(HttpContext context)
     {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        catch (Exception exception) when (Write(context, start, StatusCodes.Status500InternalServerError, exception))
+        {
+            // Never caught: Write returns false, so the exception goes on to the server's handler.
+        }
+
+        Write(context, start, context.Response.StatusCode, exception: null);
+    }
+
+    private bool Write(HttpContext context, long start, int statusCode, Exception? exception)
+    {
+        var level = exception is null ? LogEventLevel.Information : LogEventLevel.Error;
+        if (!_logger.IsEnabled(level))
+        {
+            return false;
+        }
+
+        var elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var feature = context.Features.Get<WaitingRoomRequestFeature>();
         var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? ClientClosedRequest : statusCode;
-        return
-        [
-            new LogEventProperty("Method", new ScalarValue(context.Request.Method)),
-            new LogEventProperty("Path", new ScalarValue(path)),
-            new LogEventProperty("StatusCode", new ScalarValue(status)),
-            new LogEventProperty("ElapsedMs", new ScalarValue(elapsedMs)),
-            new LogEventProperty("Decision", new ScalarValue(feature?.Decision ?? "static")),
-            new LogEventProperty("Room", new ScalarValue(feature?.Room ?? "")),
-            new LogEventProperty("Visitor", new ScalarValue(feature?.Visitor ?? "")),
-            new LogEventProperty("RequestId", new ScalarValue(context.TraceIdentifier)),
-            s_eventId,
-        ];
+        var path = context.Features.Get<IHttpRequestFeature>()?.Path;
+
+        // Pre-sized for these, SourceContext and a few of the operator's enrichers: no resize.
+        var properties = new Dictionary<string, LogEventPropertyValue>(12)
+        {
+            ["Method"] = Shared(context.Request.Method),
+            ["Path"] = new ScalarValue(string.IsNullOrEmpty(path) ? context.Request.Path.ToString() : path),
+            ["StatusCode"] = (uint)status < s_statuses.Length ? s_statuses[status] : new ScalarValue(status),
+            ["ElapsedMs"] = new ScalarValue(elapsedMs),
+            ["Decision"] = Shared(feature?.Decision ?? "static"),
+            ["Room"] = feature?.Room is { } room ? Shared(room) : s_empty,
+            ["Visitor"] = new ScalarValue(feature?.Visitor ?? ""),
+            ["RequestId"] = new ScalarValue(context.TraceIdentifier),
+            ["EventId"] = s_eventId,
+        };
+        var activity = Activity.Current;
+        _logger.Write(LogEvent.UnstableAssembleFromParts(
+            DateTimeOffset.Now, level, exception, s_template, properties, activity?.TraceId ?? default, activity?.SpanId ?? default));
+        return false;
+    }
+
+    /// <summary>One value per method, decision and room name (a few of each), up to a bound.</summary>
+    private static ScalarValue Shared(string text)
+    {
+        if (s_shared.TryGetValue(text, out var value))
+        {
+            return value;
+        }
+
+        value = new ScalarValue(text);
+        return s_shared.Count < SharedValuesLimit ? s_shared.GetOrAdd(text, value) : value;
     }
 }
