@@ -16,7 +16,12 @@
  *      released|rate|admitted]   (numbers also carry their raw value in data-value)
  *     svg[data-chart="<name>"] with data-points="<n>" and data-state="empty|data";
  *       path[data-series=queued|active|admittedPerMinute|capacity]
+ *     ol[data-field=changes] (adaptive rooms: the recent capacity changes, newest first) > li[data-change] with
+ *       data-from, data-to, data-reason, data-by and [data-part=at|step|reason|by]
  *     form[data-control=capacity|mode|newUsersPerMinute|release] (one input/select + submit button)
+ *     form[data-control=pin] (adaptive rooms only): input, submit "Pin", button[data-action=unpin],
+ *       [data-field=pinned] (who pinned it at what, or that the controller sets it; data-value = the pin or '',
+ *       data-by = operator|origin|'')
  *     button[data-action=drain] (reads "Drain" or "Resume"), button[data-action=reset]
  *     button[data-revert=maxActive|queueMode|newUsersPerMinute] (shown while PATCH overrides it)
  *     [data-result] next to every control: the API's answer (class ok or err)
@@ -314,6 +319,9 @@
     c.f.capacity = field(v, 'span', 'capacity', 'cap');
     acts.appendChild(v);
     c.f['capacity-note'] = field(acts, 'p', 'capacity-note', 'hint');
+    c.f.changes = field(acts, 'ol', 'changes', 'changes');
+    c.f.changes.setAttribute('aria-label', 'Recent capacity changes, newest first');
+    c.f.changes.hidden = true;
     big.appendChild(acts);
     var qs = el('div', 'big-one');
     qs.appendChild(el('p', 'label', 'Queued'));
@@ -351,6 +359,7 @@
 
     var controls = el('div', 'controls');
     controls.appendChild(numberControl(c, 'capacity', 'maxActive', 'Capacity (max active)', 'Apply', 1));
+    controls.appendChild(pinControl(c));
     controls.appendChild(modeControl(c));
     controls.appendChild(numberControl(c, 'newUsersPerMinute', 'newUsersPerMinute', 'New users / minute (0 = no cap)', 'Apply', 0));
     controls.appendChild(drainControl(c));
@@ -431,6 +440,100 @@
       patch(c, prop, n, box.wrResult, 'Saved.', input);
     });
     return box;
+  }
+
+  // Adaptive rooms: pin the capacity at a number (PATCH adaptive.pinned) or hand it back to the controller.
+  function pinControl(c) {
+    var id = nextId('pin');
+    var box = controlBox('form', c, 'pin', 'Pin adaptive capacity', id);
+    var input = el('input');
+    input.id = id;
+    input.type = 'number';
+    input.min = '1';
+    input.step = '1';
+    input.required = true;
+    input.setAttribute('inputmode', 'numeric');
+    input.name = 'pinned';
+    dirtyOnEdit(input, 'input');
+    dirtyOnEdit(input, 'change');
+    var b = el('button', 'button', 'Pin');
+    b.type = 'submit';
+    var unpin = el('button', 'button secondary', 'Unpin');
+    unpin.type = 'button';
+    unpin.setAttribute('data-action', 'unpin');
+    box.wrRow.appendChild(input);
+    box.wrRow.appendChild(b);
+    box.wrRow.appendChild(unpin);
+    var who = el('p', 'hint');
+    who.setAttribute('data-field', 'pinned');
+    box.appendChild(who);
+    box.appendChild(box.wrResult);
+    box.hidden = true;
+    c.inputs.pinned = input;
+    c.pin = { box: box, who: who, unpin: unpin };
+    box.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var n = Number(input.value);
+      if (input.value === '' || !isFinite(n) || n < 1 || Math.floor(n) !== n) {
+        result(box.wrResult, false, 'Enter a whole number of 1 or more.');
+        return;
+      }
+      patch(c, 'adaptive', { pinned: n }, box.wrResult, 'Pinned at ' + int(n) + '.', input);
+    });
+    unpin.addEventListener('click', function () {
+      patch(c, 'adaptive', { pinned: null }, box.wrResult, 'Unpinned: the controller sets the capacity again.', input);
+    });
+    return box;
+  }
+
+  // Who pinned an adaptive capacity at what, for the pin control.
+  function renderPin(c, ad) {
+    var p = c.pin;
+    show(p.box, !!ad);
+    if (!ad) return;
+    var pinned = isNum(ad.pinned);
+    setText(p.who, !pinned ? 'Not pinned: the controller sets the capacity between ' + int(ad.min) + ' and ' + int(ad.max) + '.'
+      : !ad.pinnedBy ? 'Pinned at ' + int(ad.pinned) + ': applied at the controller’s next step.'
+      : 'Pinned at ' + int(ad.pinned) + ' by the ' + ad.pinnedBy + (ad.pinnedBy === 'origin' ? ' (its WR-Command: capacity=auto hands it back).' : '.'));
+    p.who.setAttribute('data-value', pinned ? String(ad.pinned) : '');
+    p.who.setAttribute('data-by', pinned && ad.pinnedBy ? String(ad.pinnedBy) : '');
+    p.unpin.disabled = !pinned || ad.pinnedBy === 'origin';
+    syncInput(c.inputs.pinned, pinned ? ad.pinned : '');
+  }
+
+  // The recent changes of an adaptive capacity (from the store, the same on every instance), newest first.
+  function renderChanges(c, ad) {
+    var list = c.f.changes;
+    var changes = ad && Array.isArray(ad.changes) ? ad.changes : [];
+    show(list, changes.length > 0);
+    var key = JSON.stringify(changes);
+    if (list.wrKey === key) return;
+    list.wrKey = key;
+    list.textContent = '';
+    changes.forEach(function (ch) {
+      if (!ch || typeof ch !== 'object') return;
+      var li = el('li', 'change');
+      li.setAttribute('data-change', '');
+      ['from', 'to', 'reason', 'by'].forEach(function (k) { li.setAttribute('data-' + k, ch[k] == null ? '' : String(ch[k])); });
+      var at = new Date(ch.at);
+      var t = el('time', 'at', isNaN(at.getTime()) ? '–' : clock(at, true));
+      if (!isNaN(at.getTime())) t.setAttribute('datetime', at.toISOString());
+      t.setAttribute('data-part', 'at');
+      var step = el('span', 'step', int(ch.from) + ' → ' + int(ch.to));
+      step.setAttribute('data-part', 'step');
+      var why = el('span', 'reason', String(ch.reason || '–') + signal(ch));
+      why.setAttribute('data-part', 'reason');
+      var by = el('span', 'by', 'by ' + String(ch.by || '–'));
+      by.setAttribute('data-part', 'by');
+      [t, step, why, by].forEach(function (part) { li.appendChild(part); });
+      list.appendChild(li);
+    });
+  }
+  function signal(ch) {
+    var parts = [];
+    if (isNum(ch.p95)) parts.push('p95 ' + String(Math.round(ch.p95 * 1000) / 1000) + ' s');
+    if (isNum(ch.errorShare)) parts.push(dec(ch.errorShare * 100) + ' % errors');
+    return parts.length ? ' (' + parts.join(', ') + ')' : '';
   }
 
   function modeControl(c) {
@@ -597,6 +700,8 @@
     else if (isNum(r.maxActive) && isNum(r.capacity) && r.maxActive !== r.capacity) note = 'The event’s limit applies (room’s own: ' + int(r.maxActive) + ').';
     setText(f['capacity-note'], note);
     show(f['capacity-note'], note !== '');
+    renderChanges(c, ad);
+    renderPin(c, ad);
     c.el.classList.toggle('full', isNum(r.active) && isNum(r.capacity) && r.capacity > 0 && r.active >= r.capacity);
     c.queued = r.queued;
     num(f.queued, r.queued, int(r.queued));

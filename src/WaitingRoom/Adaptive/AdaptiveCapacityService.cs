@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WaitingRoom.Configuration;
+using WaitingRoom.Operations;
 using WaitingRoom.Queue;
 using WaitingRoom.Rooms;
 
@@ -14,7 +16,9 @@ namespace WaitingRoom.Adaptive;
 /// minimum gap between changes make the instances take one step per interval between them, on the
 /// requests of the whole room: each instance shares its window through the store and adds the others'
 /// (<see cref="IWaitingRoomStore.ShareWindowAsync"/>). An operator's pin is enforced here; the origin's pin
-/// (<c>WR-Command: capacity=N</c>) is left alone until the origin says <c>capacity=auto</c>.
+/// (<c>WR-Command: capacity=N</c>) is left alone until the origin says <c>capacity=auto</c>. Only the
+/// instance whose write won counts, logs and audits a change (<see cref="AuditLog"/>, who "controller");
+/// the store keeps it in the room's recent changes in the same step.
 /// </summary>
 internal sealed partial class AdaptiveCapacityService : IntervalService
 {
@@ -28,7 +32,8 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
     private readonly ForwardingMeasurements _measurements;
     private readonly AdaptiveSignals _signals;
     private readonly TimeProvider _time;
-    private readonly Operations.WaitingRoomMetrics? _metrics;
+    private readonly WaitingRoomMetrics? _metrics;
+    private readonly AuditLog? _audit;
     private readonly ILogger<AdaptiveCapacityService> _logger;
     private readonly TimeSpan _minGap;
     private readonly TimeSpan _interval;
@@ -44,7 +49,8 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
         TimeProvider time,
         IOptions<WaitingRoomOptions> options,
         ILogger<AdaptiveCapacityService> logger,
-        Operations.WaitingRoomMetrics? metrics = null)
+        WaitingRoomMetrics? metrics = null,
+        AuditLog? audit = null)
         : base(time, options.Value.ReleaseInterval)
     {
         _store = store;
@@ -53,6 +59,7 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
         _signals = signals;
         _time = time;
         _metrics = metrics;
+        _audit = audit;
         _logger = logger;
 
         // Three quarters of an interval: instances ticking a little apart still make one step per interval.
@@ -87,18 +94,16 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
         var state = await _store.GetCapacityAsync(policy, cancellationToken);
         var controller = _controllers.GetOrAdd(room.Name, static (_, interval) => new CapacityController(interval), _interval);
         CapacityChange? change;
-        if (room.Adaptive.Pinned is { } pin)
+        if (room.Adaptive.Pinned is not null || state.PinnedBy == PinnedByOperator)
         {
-            stats.Restart();
-            var pinned = CapacityState.Bounded(policy, pin);
-            change = state.PinnedBy == PinnedByOperator && state.Capacity == pinned && !state.Hold
-                ? null
-                : new CapacityChange(null, pinned, false, PinnedByOperator, PinnedByOperator);
-        }
-        else if (state.PinnedBy == PinnedByOperator)
-        {
-            // The operator took the pin away: the controller goes on from the pinned value.
-            change = new CapacityChange(state.Version, state.Capacity, false, null, "unpinned");
+            if (room.Adaptive.Pinned is not null)
+            {
+                stats.Restart();
+            }
+
+            // A pin set or taken away through another instance a moment ago is not undone before this
+            // instance's settings have caught up with it (they are read once an interval).
+            change = OperatorPin.JustChanged(state, now, _interval * 2) ? null : OperatorPin.ChangeFor(room.Adaptive.Pinned, policy, state);
         }
         else if (state.PinnedBy is not null)
         {
@@ -121,7 +126,14 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
             }
 
             // Holding must not wait for the gap: newcomers stop within the interval the failures began.
-            change = step.Changes(state) ? new CapacityChange(state.Version, step.Capacity, step.Hold, null, step.Reason, step.Hold ? TimeSpan.Zero : _minGap) : null;
+            change = step.Changes(state)
+                ? new CapacityChange(state.Version, step.Capacity, step.Hold, null, step.Reason, step.Hold ? TimeSpan.Zero : _minGap)
+                {
+                    By = AuditLog.Controller,
+                    P95 = window.Succeeded > 0 ? Math.Round(window.P95.TotalSeconds, 4) : null,
+                    ErrorShare = window.Requests > 0 ? Math.Round(window.ErrorShare, 4) : null,
+                }
+                : null;
             if (change is not null && await _store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
             {
                 Changed(room.Name, state, stored, window, used, counts.Queued);
@@ -132,22 +144,31 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
 
         if (change is not null && await _store.TrySetCapacityAsync(policy, change, cancellationToken) is { } set)
         {
-            Changed(room.Name, state, set, window, -1, -1);
+            Changed(room.Name, state, set, window: null, -1, -1);
         }
     }
 
-    private void Changed(string room, CapacityState before, CapacityState after, ForwardingWindow window, long used, long queued)
+    /// <summary>A change this instance stored (its write won): the counter, the log line and the audit line.</summary>
+    private void Changed(string room, CapacityState before, CapacityState after, ForwardingWindow? window, long used, long queued)
     {
         _metrics?.CapacityChanged(room, after.Reason);
-        var p95 = Math.Round(window.P95.TotalSeconds, 3);
-        var errors = Math.Round(window.ErrorShare, 3);
+        var seen = window ?? default;
+        var p95 = Math.Round(seen.P95.TotalSeconds, 3);
+        var errors = Math.Round(seen.ErrorShare, 3);
         if (after.Hold && !before.Hold)
         {
-            Log.Hold(_logger, room, before.Capacity, window.Failed, window.Requests, window.FailingRun);
+            Log.Hold(_logger, room, before.Capacity, seen.Failed, seen.Requests, seen.FailingRun);
         }
         else
         {
-            Log.Changed(_logger, room, before.Effective, after.Effective, after.Reason, p95, errors, window.Requests, used, queued);
+            Log.Changed(_logger, room, before.Effective, after.Effective, after.Reason, p95, errors, seen.Requests, used, queued);
         }
+
+        // The signal behind it, when the controller judged a window; a pin or unpin is the operator's setting.
+        var signal = window is { Requests: > 0 } w
+            ? string.Create(CultureInfo.InvariantCulture, $"; p95 {(w.Succeeded > 0 ? p95.ToString(CultureInfo.InvariantCulture) + " s" : "-")}, error share {errors} over {w.Requests} requests")
+            : "";
+        _audit?.Change(AuditLog.Controller, "instance " + _instance, "capacity", "room " + room,
+            before.Effective.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"{after.Effective} ({after.Reason}{signal})"));
     }
 }

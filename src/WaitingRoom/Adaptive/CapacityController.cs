@@ -30,9 +30,12 @@ namespace WaitingRoom.Adaptive;
 /// <item><b>Errors</b> (share above WR_ADAPTIVE_MAX_ERRORS): multiplicative decrease, × <see cref="ErrorCut"/>.</item>
 /// <item><b>Latency</b> (p95 above the aim): the gradient aim ÷ p95, smoothed by half and at most
 /// halving: capacity × (1 + aim/p95) / 2.</item>
-/// <item><b>Healthy</b>: an increase in proportion to the headroom left between the measured no-load
-/// p95 (the baseline, the lowest window p95, forgotten by 1 % a window) and the aim: full speed
-/// (+25 %, at least +2) near the baseline, nothing within the last tenth before the aim. Only when
+/// <item><b>Healthy</b>: an increase in proportion to the square of the headroom left between the
+/// measured no-load p95 (the baseline, the lowest window p95, forgotten by 1 % a window) and the aim:
+/// full speed (+25 %, at least +2) near the baseline, +1 once the p95 nears the aim, nothing within
+/// the last tenth before it. An origin's latency is flat until its knee and steep past it, so an
+/// increase in plain proportion to the headroom (and rounded up) stepped over the aim from just
+/// under it, and the cut that followed set up a cycle that held the room well under its aim. Only when
 /// the capacity is in use, mostly by visitors who have arrived (a capacity nobody uses says nothing
 /// about the origin), and the last change is
 /// <see cref="GrowthSpacing"/> intervals old (the window must show the load of the visitors the
@@ -65,7 +68,7 @@ internal sealed class CapacityController
     public const double MaxGrowth = 0.25;
 
     /// <summary>The share of WR_ADAPTIVE_TARGET_P95 the controller aims at.</summary>
-    public const double Setpoint = 0.9;
+    public const double Setpoint = 0.95;
 
     /// <summary>How much of the aim's headroom is kept free: no increase once the p95 is this close to the aim.</summary>
     public const double SteadyHeadroom = 0.1;
@@ -188,7 +191,10 @@ internal sealed class CapacityController
             return CapacityStep.Keep(state, used: true);
         }
 
-        var step = (int)Math.Ceiling(Math.Min(1, headroom) * Math.Max(2, capacity * MaxGrowth));
+        // The square of the headroom: the step shrinks to +1 as the p95 nears the aim, where one
+        // more visitor already moves the p95 of an origin past its knee (the step is rounded down).
+        var share = Math.Min(1, headroom);
+        var step = Math.Max(1, (int)(share * share * Math.Max(2, capacity * MaxGrowth)));
         return new CapacityStep(true, Bound(capacity + step, min, max), false, "healthy");
     }
 

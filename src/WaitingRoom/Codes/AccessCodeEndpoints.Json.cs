@@ -17,7 +17,6 @@ internal sealed partial class AccessCodeEndpoints
     private void Audit(HttpContext context, string action, string target, string before, string after)
     {
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-        // The same audit event as every other admin change (one logging method per event name).
-        Operations.AdminEndpoints.LogChange(_audit, token?.Id ?? "-", client, action, target, before, after);
+        audit.Change(token?.Id ?? "-", client, action, target, before, after);
     }
 }

@@ -26,7 +26,7 @@ internal sealed partial class AccessCodeEndpoints(
     VisitorResponses responses,
     TimeProvider time,
     IOptions<WaitingRoomOptions> options,
-    ILoggerFactory loggers,
+    AuditLog audit,
     AdminToken? token = null)
 {
     public const string FormPath = "/_wr/code";
@@ -40,8 +40,6 @@ internal sealed partial class AccessCodeEndpoints(
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
 
     private const int MaxFormBytes = 4096;
-
-    private readonly ILogger _audit = loggers.CreateLogger("WaitingRoom.Audit");
 
     /// <summary>The form's endpoint, beside the room's other visitor endpoints.</summary>
     public static void MapVisitor(IEndpointRouteBuilder endpoints) =>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using WaitingRoom.Adaptive;
@@ -107,6 +108,9 @@ internal static class WaitingRoomServiceCollectionExtensions
         services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         services.AddHostedService<ShutdownDrain>();
         services.AddSingleton<RoomMonitor>();
+
+        // One audit trail for the admin API, the adaptive controller and the origin's commands.
+        services.TryAddSingleton<AuditLog>();
         if (options.AdminToken is { } adminToken)
         {
             services.AddSingleton(new AdminToken(adminToken));

@@ -32,7 +32,8 @@ internal sealed partial class AdminEndpoints(
     TimeProvider time,
     IWebHostEnvironment environment,
     IOptions<WaitingRoomOptions> options,
-    ILoggerFactory loggers)
+    AuditLog audit,
+    WaitingRoomMetrics metrics)
 {
     public const string Prefix = "/_wr/admin";
 
@@ -40,8 +41,6 @@ internal sealed partial class AdminEndpoints(
     private const int MaxBodyBytes = 64 * 1024;
 
     private static readonly string[] s_dashboardFiles = ["index.html", "admin.js", "admin.css", "codes.js", "analytics.js"];
-
-    private readonly ILogger _audit = loggers.CreateLogger("WaitingRoom.Audit");
 
     public void Map(IEndpointRouteBuilder endpoints)
     {
@@ -166,7 +165,35 @@ internal sealed partial class AdminEndpoints(
 
         var room = rooms.Find(name)!;
         Audit(context, action, "room " + room.Name, outcome.Before!.ToJsonString(), outcome.After.ToJsonString());
+        if (patch.ContainsKey("adaptive"))
+        {
+            await ApplyPinAsync(context, room);
+        }
+
         return Json(StatusCodes.Status200OK, await RoomJsonAsync(room, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// A pin set or taken away (<c>adaptive.pinned</c>) is applied to the stored capacity at once, by
+    /// this instance, so its audit line names the operator's token (the controllers of every instance
+    /// apply it too, from their settings, when this one has not); nothing when it is in force already.
+    /// </summary>
+    private async Task ApplyPinAsync(HttpContext context, RoomSettings room)
+    {
+        var policy = room.PolicyAt(time.GetUtcNow());
+        if (!policy.Adaptive || room.Draining)
+        {
+            return;
+        }
+
+        var state = await store.GetCapacityAsync(policy, context.RequestAborted);
+        if (Adaptive.OperatorPin.ChangeFor(room.Adaptive.Pinned, policy, state) is { } change &&
+            await store.TrySetCapacityAsync(policy, change, context.RequestAborted) is { } stored)
+        {
+            metrics.CapacityChanged(room.Name, stored.Reason);
+            Audit(context, "capacity", "room " + room.Name, state.Effective.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stored.Effective} ({stored.Reason})"));
+        }
     }
 
     private async Task<IResult> ResetAsync(HttpContext context, string name)
@@ -291,6 +318,7 @@ internal sealed partial class AdminEndpoints(
         var policy = room.PolicyOf(phase);
         var counts = await store.GetCountsAsync(policy, cancellationToken);
         var capacity = policy.Adaptive ? await store.GetCapacityAsync(policy, cancellationToken) : null;
+        var changes = policy.Adaptive ? await store.GetCapacityChangesAsync(policy, cancellationToken) : [];
         var rate = rates.For(room.Name).RatePerMinute();
         return new JsonObject
         {
@@ -319,13 +347,16 @@ internal sealed partial class AdminEndpoints(
             ["title"] = room.Title,
             ["message"] = room.Message,
             ["event"] = EventJson(room.Event),
-            ["adaptive"] = AdaptiveJson(room, policy, capacity, signals.Of(room.Name)),
+            ["adaptive"] = AdaptiveJson(room, policy, capacity, signals.Of(room.Name), changes),
             ["overrides"] = overrides.OverridesOf(room.Name),
         };
     }
 
-    /// <summary>The adaptive capacity: its settings, the shared state every instance admits against, and this instance's last signal.</summary>
-    private static JsonObject AdaptiveJson(RoomSettings room, RoomPolicy policy, CapacityState? state, Adaptive.AdaptiveSignal? signal)
+    /// <summary>
+    /// The adaptive capacity: its settings, the shared state every instance admits against, this
+    /// instance's last signal, and the room's recent changes (from the store: the same on every instance).
+    /// </summary>
+    private static JsonObject AdaptiveJson(RoomSettings room, RoomPolicy policy, CapacityState? state, Adaptive.AdaptiveSignal? signal, IReadOnlyList<CapacityChangeRecord> changes)
     {
         var adaptive = room.Adaptive;
         return new JsonObject
@@ -343,6 +374,16 @@ internal sealed partial class AdminEndpoints(
             ["hold"] = state?.Hold ?? false,
             ["reason"] = state?.Reason,
             ["changedAt"] = state?.ChangedAt is { } at ? VisitorResponses.Iso(at) : null,
+            ["changes"] = new JsonArray([.. changes.Select(c => (JsonNode)new JsonObject
+            {
+                ["at"] = VisitorResponses.Iso(c.At),
+                ["from"] = c.From,
+                ["to"] = c.To,
+                ["reason"] = c.Reason,
+                ["by"] = c.By,
+                ["p95"] = c.P95,
+                ["errorShare"] = c.ErrorShare,
+            })]),
         };
     }
 
@@ -387,6 +428,6 @@ internal sealed partial class AdminEndpoints(
     private void Audit(HttpContext context, string action, string target, string before, string after)
     {
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-        LogChange(_audit, token.Id, client, action, target, before, after);
+        audit.Change(token.Id, client, action, target, before, after);
     }
 }

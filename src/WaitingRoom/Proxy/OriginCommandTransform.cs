@@ -23,6 +23,7 @@ internal sealed partial class OriginCommandTransform(
     RoomOverrides overrides,
     TimeProvider time,
     Operations.WaitingRoomMetrics metrics,
+    Operations.AuditLog audit,
     ILogger<OriginCommandTransform> logger,
     Analytics.AnalyticsRecorder? analytics = null)
     : ResponseTransform
@@ -49,7 +50,7 @@ internal sealed partial class OriginCommandTransform(
             if (command.Capacity is not null || command.Auto || command.SoldOut)
             {
                 var decided = context.HttpContext.Features.Get<WaitingRoomRequestFeature>()?.Policy?.Name;
-                await SteerAsync(rooms.Find(decided) ?? rooms.Match(context.HttpContext.Request), command, context.CancellationToken);
+                await SteerAsync(rooms.Find(decided) ?? rooms.Match(context.HttpContext.Request), command, OriginOf(context.HttpContext), context.CancellationToken);
             }
         }
         catch (StoreUnavailableException ex)
@@ -101,8 +102,11 @@ internal sealed partial class OriginCommandTransform(
         }
     }
 
-    /// <summary>capacity=N, capacity=auto and sold-out; each changes the shared state only when it is not so already.</summary>
-    private async Task SteerAsync(RoomSettings room, OriginCommand command, CancellationToken cancellationToken)
+    /// <summary>
+    /// capacity=N, capacity=auto and sold-out; each changes the shared state only when it is not so already,
+    /// and only the instance whose write changed it writes the audit line (who "origin", from <paramref name="origin"/>).
+    /// </summary>
+    private async Task SteerAsync(RoomSettings room, OriginCommand command, string origin, CancellationToken cancellationToken)
     {
         var policy = room.PolicyAt(time.GetUtcNow());
         if ((command.Capacity is not null || command.Auto) && policy.Adaptive && !room.Draining)
@@ -112,12 +116,15 @@ internal sealed partial class OriginCommandTransform(
             CapacityChange? change = command.Capacity is { } wanted
                 ? byOrigin && state.Capacity == CapacityState.Bounded(policy, wanted) && !state.Hold
                     ? null
-                    : new CapacityChange(null, wanted, false, AdaptiveCapacityService.PinnedByOrigin, AdaptiveCapacityService.PinnedByOrigin)
-                : byOrigin ? new CapacityChange(state.Version, state.Capacity, false, null, "origin-auto") : null;
+                    : new CapacityChange(null, wanted, false, AdaptiveCapacityService.PinnedByOrigin, AdaptiveCapacityService.PinnedByOrigin) { By = Operations.AuditLog.Origin }
+                : byOrigin ? new CapacityChange(state.Version, state.Capacity, false, null, "origin-auto") { By = Operations.AuditLog.Origin } : null;
             if (change is not null && await store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
             {
                 metrics.CapacityChanged(room.Name, stored.Reason);
-                LogCapacity(logger, room.Name, state.Effective, stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var value = stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(CultureInfo.InvariantCulture);
+                LogCapacity(logger, room.Name, state.Effective, value);
+                audit.Change(Operations.AuditLog.Origin, origin, "capacity", "room " + room.Name, state.Effective.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"{stored.Effective} ({stored.Reason}; WR-Command: capacity={value})"));
             }
         }
 
@@ -127,9 +134,19 @@ internal sealed partial class OriginCommandTransform(
             if (outcome.After is not null)
             {
                 LogSoldOut(logger, room.Name, QueueModeNames.Of(room.QueueMode));
+
+                // Another instance may have stored the same command a moment before: only the write that changed the mode is audited.
+                if (outcome.Before?["queueMode"]?.GetValue<string>() != "reject")
+                {
+                    audit.Change(Operations.AuditLog.Origin, origin, "sold-out", "room " + room.Name, "queueMode " + QueueModeNames.Of(room.QueueMode), "queueMode reject (WR-Command: sold-out)");
+                }
             }
         }
     }
+
+    /// <summary>The destination that answered (its address), for the audit line; "-" when unknown.</summary>
+    private static string OriginOf(HttpContext context) =>
+        context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination?.Model.Config.Address ?? "-";
 
     /// <summary>
     /// The commands of <c>WR-Command</c> headers (values comma-separated, names case-insensitive):

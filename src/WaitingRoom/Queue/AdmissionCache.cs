@@ -192,6 +192,9 @@ internal sealed class AdmissionCache : IWaitingRoomStore
     public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) =>
         _inner.TrySetCapacityAsync(room, change, cancellationToken);
 
+    public Task<IReadOnlyList<CapacityChangeRecord>> GetCapacityChangesAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        _inner.GetCapacityChangesAsync(room, cancellationToken);
+
     public Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken) =>
         _inner.RecordTransitionAsync(room, subject, state, cancellationToken);
 

@@ -27,5 +27,16 @@ public sealed record CapacityState(int Capacity, bool Hold, string? PinnedBy, st
 /// A change of a room's adaptive capacity: applied only when the stored version is still
 /// <paramref name="ExpectedVersion"/> (null: whatever it is) and the last change is at least
 /// <paramref name="MinGap"/> old, so instances that decide at the same moment make one step, not one each.
+/// A change that is applied is also added to the room's recent changes (<see cref="CapacityChangeRecord"/>), in the same step.
 /// </summary>
-public sealed record CapacityChange(long? ExpectedVersion, int Capacity, bool Hold, string? PinnedBy, string Reason, TimeSpan MinGap = default);
+public sealed record CapacityChange(long? ExpectedVersion, int Capacity, bool Hold, string? PinnedBy, string Reason, TimeSpan MinGap = default)
+{
+    /// <summary>Who made it: "controller", "origin" or "operator".</summary>
+    public string By { get; init; } = "controller";
+
+    /// <summary>The p95 (seconds) of the window the controller judged, when it judged one with answers.</summary>
+    public double? P95 { get; init; }
+
+    /// <summary>The share of failed requests of the window the controller judged, when it judged one with requests.</summary>
+    public double? ErrorShare { get; init; }
+}

@@ -84,6 +84,13 @@ public interface IWaitingRoomStore
     Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The room's most recent changes of its adaptive capacity, newest first, at most
+    /// <see cref="CapacityChangeRecord.Kept"/>: each one added by <see cref="TrySetCapacityAsync"/> in the
+    /// same atomic step that stored it, so the list is the same on every instance. O(1).
+    /// </summary>
+    Task<IReadOnlyList<CapacityChangeRecord>> GetCapacityChangesAsync(RoomPolicy room, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Shares this instance's latest window of an adaptive room's forwarded requests (opaque text)
     /// and returns the latest window of every other instance shared within <paramref name="maxAge"/>,
     /// in one step; older ones are removed. Every instance then decides on the requests of the whole

@@ -488,8 +488,27 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
                 return Task.FromResult<CapacityState?>(null);
             }
 
+            var from = stored is null ? CapacityState.Initial(room).Effective : (stored with { Capacity = CapacityState.Bounded(room, stored.Capacity) }).Effective;
             state.Capacity = new CapacityState(CapacityState.Bounded(room, change.Capacity), change.Hold, change.PinnedBy, change.Reason, version + 1, now);
+
+            // As the script's capped list: the newest last here, the oldest dropped past the bound.
+            var changes = state.CapacityChanges ??= new Queue<CapacityChangeRecord>(CapacityChangeRecord.Kept + 1);
+            changes.Enqueue(new CapacityChangeRecord(now, from, state.Capacity.Effective, change.Reason, change.By, change.P95, change.ErrorShare));
+            if (changes.Count > CapacityChangeRecord.Kept)
+            {
+                changes.Dequeue();
+            }
+
             return Task.FromResult<CapacityState?>(state.Capacity);
+        }
+    }
+
+    public Task<IReadOnlyList<CapacityChangeRecord>> GetCapacityChangesAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var state = RoomOf(room);
+        lock (state.Lock)
+        {
+            return Task.FromResult<IReadOnlyList<CapacityChangeRecord>>(state.CapacityChanges is { } changes ? [.. changes.Reverse()] : []);
         }
     }
 
@@ -703,6 +722,9 @@ internal sealed partial class InMemoryWaitingRoomStore : IWaitingRoomStore
 
         /// <summary>The adaptive capacity as last stored (unbounded: the bounds are the policy's at each decision); null before any.</summary>
         public CapacityState? Capacity { get; set; }
+
+        /// <summary>The last <see cref="CapacityChangeRecord.Kept"/> changes of the adaptive capacity, oldest first; null before the first.</summary>
+        public Queue<CapacityChangeRecord>? CapacityChanges { get; set; }
 
         /// <summary>Each instance's latest window of forwarded requests and when it was shared.</summary>
         public Dictionary<string, (long At, string Window)> Windows { get; } = new(StringComparer.Ordinal);

@@ -47,6 +47,9 @@ internal sealed class MeasuredWaitingRoomStore : IWaitingRoomStore
     public Task<CapacityState?> TrySetCapacityAsync(RoomPolicy room, CapacityChange change, CancellationToken cancellationToken) =>
         MeasureAsync("capacity-set", Stopwatch.GetTimestamp(), _inner.TrySetCapacityAsync(room, change, cancellationToken));
 
+    public Task<IReadOnlyList<CapacityChangeRecord>> GetCapacityChangesAsync(RoomPolicy room, CancellationToken cancellationToken) =>
+        MeasureAsync("capacity-changes", Stopwatch.GetTimestamp(), _inner.GetCapacityChangesAsync(room, cancellationToken));
+
     public Task<StateTransition> RecordTransitionAsync(RoomPolicy room, string subject, string state, CancellationToken cancellationToken) =>
         MeasureAsync("transition", Stopwatch.GetTimestamp(), _inner.RecordTransitionAsync(room, subject, state, cancellationToken));
 

@@ -19,6 +19,7 @@ namespace WaitingRoom.Queue;
 /// <prefix>:{<room>}:admitted  STRING counter                       visitors ever admitted straight away (not from the queue)
 /// <prefix>:{<room>}:settings  STRING JSON                           run-time settings set through the admin API
 /// <prefix>:{<room>}:capacity  HASH cap, hold, pin, why, at, v        the adaptive capacity every instance admits against (WR_ADAPTIVE)
+/// <prefix>:{<room>}:capacity:changes  LIST "at|from|to|why|by|p95|err"   the last 20 changes of the adaptive capacity, newest last (RPUSH, LTRIM)
 /// <prefix>:{<room>}:windows   HASH instance → "at|window"          each instance's latest window of forwarded requests (WR_ADAPTIVE)
 /// <prefix>:{<room>}:transitions  HASH subject → "at|state"         the state each webhook subject was last reported in (WR_WEBHOOK_URL)
 /// <prefix>:{<room>}:codes     ZSET code id → forget at (ms)        the room's access codes (Codes/), until a retention after expiry
@@ -48,6 +49,7 @@ internal sealed class RoomKeys
         Admits = tag + "admits";
         Admitted = tag + "admitted";
         Capacity = tag + "capacity";
+        CapacityChanges = tag + "capacity:changes";
         Windows = tag + "windows";
         Transitions = tag + "transitions";
         Clock = tag + "clock";
@@ -111,6 +113,9 @@ internal sealed class RoomKeys
 
     /// <summary>The adaptive capacity: <c>cap</c>, <c>hold</c> (1 while holding), <c>pin</c> (who pinned it), <c>why</c>, <c>at</c> (ms), <c>v</c> (version).</summary>
     public string Capacity { get; }
+
+    /// <summary>The adaptive capacity's recent changes, newest last, capped: <c>at|from|to|why|by|p95|err</c> (see SetCapacityScript).</summary>
+    public string CapacityChanges { get; }
 
     /// <summary>Each instance's latest window of forwarded requests, for the adaptive capacity: instance → <c>at|window</c>.</summary>
     public string Windows { get; }

@@ -30,46 +30,27 @@ public sealed class AdaptiveCapacityTests(ITestOutputHelper output)
     private const int ActiveTtl = 8;
 
     /// <summary>
-    /// Not yet dependable on the 2-core CI machine: in six clean-clone runs of 2026-12-03 the
-    /// three-instance run failed once (after K halved, a mean of 22.2 against the lower bound 22.4),
-    /// and at load average 21 the one-instance run failed. Run them by removing the skip.
+    /// Not yet dependable on the 2-core machine: in four runs in a row of 2026-12-04 (load average
+    /// 0.5–10) the one-instance run passed four times, the three-instance run three times; in the
+    /// fourth its capacity dipped to 21 (reference 28, bound 22.4) 37.5 s after K halved. The
+    /// capacity sits 5–12 % under the reference and moves by 1–3 visitors a step; at K = 2 the −20 %
+    /// bound is 5 visitors away. The discrete-event model (ClosedLoop) fails these assertions for
+    /// 3–4 seeds in 30. Run them by removing the skip.
     /// </summary>
-    private const string NotYetDependable = "Failed one clean-clone run in six on 2 cores: see README, Adaptive capacity, Measured";
+    private const string NotYetDependable = "Failed one run in eight on 2 cores (a dip to −25 % after K halved): see README, Adaptive capacity, Measured";
 
     [Fact(Skip = NotYetDependable)]
     public async Task OneInstance_SettlesNearTheReferenceFollowsKHalvingAndRecovers()
     {
         await using var run = await Run.StartAsync(instances: 1, output);
-
-        // Settle at K = 4, then K halves, then K comes back.
-        await run.UntilAsync(60);
-        run.Origin.Workers = 2;
-        await run.UntilAsync(90);
-        run.Origin.Workers = 4;
-        await run.UntilAsync(120);
-        await run.StopAsync("one-instance");
-
-        run.AssertSettled(from: 40, to: 60, run.Reference(4), "K = 4", changedAt: 0);
-        run.AssertSettled(from: 80, to: 90, run.Reference(2), "K = 2", changedAt: 60);
-        run.AssertOriginUnderTarget(from: 80, to: 90);
-        run.AssertSettled(from: 110, to: 120, run.Reference(4), "K = 4 again", changedAt: 90);
-        run.AssertInvariants();
+        await run.SettleFollowAndRecoverAsync("one-instance");
     }
 
     [Fact(Skip = NotYetDependable)]
-    public async Task ThreeInstances_SettleNearTheReferenceAndFollowKHalving()
+    public async Task ThreeInstances_SettleNearTheReferenceFollowKHalvingAndRecover()
     {
         await using var run = await Run.StartAsync(instances: 3, output);
-
-        await run.UntilAsync(60);
-        run.Origin.Workers = 2;
-        await run.UntilAsync(90);
-        await run.StopAsync("three-instances");
-
-        run.AssertSettled(from: 40, to: 60, run.Reference(4), "K = 4", changedAt: 0);
-        run.AssertSettled(from: 80, to: 90, run.Reference(2), "K = 2", changedAt: 60);
-        run.AssertOriginUnderTarget(from: 80, to: 90);
-        run.AssertInvariants();
+        await run.SettleFollowAndRecoverAsync("three-instances");
     }
 
     [Fact]
@@ -234,35 +215,64 @@ public sealed class AdaptiveCapacityTests(ITestOutputHelper output)
         }
 
         /// <summary>
-        /// The capacity between <paramref name="from"/> and <paramref name="to"/> s: its mean within
-        /// ±20 % of <paramref name="reference"/>, every sample within ±40 %. Returns the settling
-        /// time: from <paramref name="changedAt"/> until the capacity came within ±20 % and stayed there up to <paramref name="to"/>.
+        /// The issue's run: K = 4 until 50 s, K halved until 90 s, K back to 4 until 120 s; the
+        /// capacity within ±20 % of the reference for good (every sample to the end of the phase)
+        /// within 40 s of the start (the issue asks 60 s), within 30 s of K halving, within 20 s of
+        /// K coming back, each phase's last 10 s watched; the origin's p95 under the target over the
+        /// last 10 s at K = 2; the invariants throughout.
         /// </summary>
-        public double AssertSettled(double from, double to, double reference, string what, double changedAt)
+        public async Task SettleFollowAndRecoverAsync(string name)
+        {
+            await UntilAsync(50);
+            Origin.Workers = 2;
+            await UntilAsync(90);
+            Origin.Workers = 4;
+            await UntilAsync(120);
+            await StopAsync(name);
+
+            // Every figure first, then the assertions: a failing run still reports all of them.
+            var settled = new[]
+            {
+                Settled(from: 40, to: 50, Reference(4), "K = 4", changedAt: 0, within: 40),
+                Settled(from: 80, to: 90, Reference(2), "K = 2", changedAt: 50, within: 30),
+                Settled(from: 110, to: 120, Reference(4), "K = 4 again", changedAt: 90, within: 20),
+            };
+            var p95 = OriginP95(from: 80, to: 90);
+            Assert.All(settled, s => Assert.True(s.Ok, s.Problem));
+            Assert.True(p95 <= Target, $"the origin's median p95 is {p95:F3} s over 80–90 s, the target {Target} s");
+            AssertInvariants();
+        }
+
+        /// <summary>
+        /// The capacity from <paramref name="changedAt"/> to <paramref name="to"/> s against
+        /// <paramref name="reference"/>: its mean over <paramref name="from"/>–<paramref name="to"/> s
+        /// within ±20 %, and within ±20 % for good (every sample up to <paramref name="to"/>) at most
+        /// <paramref name="within"/> s after <paramref name="changedAt"/>.
+        /// </summary>
+        private (bool Ok, string Problem) Settled(double from, double to, double reference, string what, double changedAt, double within)
         {
             var window = Trace.Between(from, to);
             var mean = window.Average(s => s.Capacity);
-            var after = Trace.Between(changedAt, to);
-            var outside = after.LastOrDefault(s => Math.Abs(s.Capacity - reference) > reference * 0.2);
-            var settled = outside is null ? 0 : outside.Time - changedAt;
-            _output.WriteLine($"{what}: capacity {window.Min(s => s.Capacity)}–{window.Max(s => s.Capacity)}, mean {mean:F1} over {from}–{to} s; reference {reference:F0} ({mean / reference - 1:+0%;-0%}); within ±20 % for good {settled:F1} s after {changedAt} s");
-            Assert.InRange(mean, reference * 0.8, reference * 1.2);
-            Assert.All(window, s => Assert.InRange(s.Capacity, reference * 0.6, reference * 1.4));
-            return settled;
+            var outside = Trace.Between(changedAt, to).LastOrDefault(s => Math.Abs(s.Capacity - reference) > reference * 0.2);
+            var settled = outside is null ? 0 : outside.Time + 0.2 - changedAt;
+            var text = $"{what}: capacity {window.Min(s => s.Capacity)}–{window.Max(s => s.Capacity)}, mean {mean:F1} over {from}–{to} s; reference {reference:F0} ({mean / reference - 1:+0%;-0%}); within ±20 % for good {settled:F1} s after {changedAt} s (at most {within} s)";
+            _output.WriteLine(text);
+            var ok = mean >= reference * 0.8 && mean <= reference * 1.2 && settled <= within;
+            return (ok, text);
         }
 
         /// <summary>
         /// The origin's own p95 (its own measurement, arrival to answer), second by second from
-        /// <paramref name="from"/> to <paramref name="to"/> s: the median second under the target, so
-        /// one stall of a machine shared with the instances does not decide.
+        /// <paramref name="from"/> to <paramref name="to"/> s: the median second, so one stall of a
+        /// machine shared with the instances does not decide.
         /// </summary>
-        public void AssertOriginUnderTarget(double from, double to)
+        private double OriginP95(double from, double to)
         {
             var seconds = Trace.Between(from, to).GroupBy(s => Math.Floor(s.Time)).Select(g => g.Last().OriginP95).Order().ToList();
             var median = seconds[seconds.Count / 2];
             var under = seconds.Count(p => p <= Target) / (double)seconds.Count;
             _output.WriteLine($"origin p95 second by second over {from}–{to} s: median {median:F3} s, max {seconds[^1]:F3} s, {under:P0} of the seconds under the target {Target} s");
-            Assert.True(median <= Target, $"the origin's median p95 is {median:F3} s over {from}–{to} s, the target {Target} s");
+            return median;
         }
 
         public void AssertInvariants(int minAdmissions = 100)

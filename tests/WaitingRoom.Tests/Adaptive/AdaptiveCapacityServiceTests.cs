@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -158,6 +159,53 @@ public sealed class AdaptiveCapacityServiceTests(ITestOutputHelper output)
         Assert.Equal(40, afterA.Capacity);
         Assert.Equal("latency", afterB.Reason);
         Assert.True(afterB.Capacity < 40, $"capacity {afterB.Capacity}: B judged its own fast half only");
+    }
+
+    [Fact]
+    public async Task Step_AnOperatorPinnedItThroughAnotherInstanceAMomentAgo_LeavesThePinUntilItsSettingsCanHaveCaughtUp()
+    {
+        // Arrange: another instance's admin API just pinned 25; this instance's settings show no pin yet.
+        var (clock, store, rooms, policy) = await FullRoomAt40Async();
+        await store.TrySetCapacityAsync(policy, new CapacityChange(null, 25, false, "operator", "operator") { By = "operator" }, default);
+        var service = new AdaptiveCapacityService(store, rooms, new ForwardingMeasurements(), new AdaptiveSignals(), clock, Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromSeconds(1) }), NullLogger<AdaptiveCapacityService>.Instance);
+
+        // Act: a step within two intervals of the pin, then one after (the pin really was taken away).
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        await service.RunOnceAsync(default);
+        var soon = await store.GetCapacityAsync(policy, default);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await service.RunOnceAsync(default);
+        var later = await store.GetCapacityAsync(policy, default);
+
+        // Assert
+        Assert.Equal((25, "operator"), (soon.Capacity, soon.PinnedBy));
+        Assert.Equal((25, null, "unpinned"), (later.Capacity, later.PinnedBy, later.Reason));
+    }
+
+    [Fact]
+    public async Task Step_ItsWriteWins_OneAuditLineWithTheSignalAndTheChangeInTheList()
+    {
+        // Arrange: a full room at 40, 25 % of the window failed; two instances step on the same store.
+        var (clock, store, rooms, policy) = await FullRoomAt40Async();
+        var capture = new Infrastructure.LogCapture();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(capture));
+        var options = Options.Create(new WaitingRoomOptions { ReleaseInterval = TimeSpan.FromSeconds(1) });
+        var measurements = new ForwardingMeasurements();
+        var a = new AdaptiveCapacityService(store, rooms, measurements, new AdaptiveSignals(), clock, options, NullLogger<AdaptiveCapacityService>.Instance, audit: new WaitingRoom.Operations.AuditLog(loggers));
+        var b = new AdaptiveCapacityService(store, rooms, new ForwardingMeasurements(), new AdaptiveSignals(), clock, options, NullLogger<AdaptiveCapacityService>.Instance, audit: new WaitingRoom.Operations.AuditLog(loggers));
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Record(measurements.For(RoomPolicy.DefaultName), succeeded: 15, failed: 5);
+
+        // Act: A cuts; B, deciding on A's shared window at the same moment, finds the change made.
+        await a.RunOnceAsync(default);
+        await b.RunOnceAsync(default);
+        var changes = await store.GetCapacityChangesAsync(policy, default);
+
+        // Assert
+        var audit = Assert.Single(capture.Entries, e => e.Category == WaitingRoom.Operations.AuditLog.Category);
+        Assert.Matches(@"^Audit: controller from instance [0-9a-f]{12} did capacity on room default: 40 -> 30 \(errors; p95 0\.1 s, error share 0\.25 over 20 requests\)$", audit.Message);
+        Assert.Equal(new CapacityChangeRecord(clock.GetUtcNow(), 40, 30, "errors", "controller", 0.1, 0.25), changes[0] with { P95 = Math.Round(changes[0].P95!.Value, 1) });
+        Assert.Equal(2, changes.Count);
     }
 
     /// <summary>An adaptive room (10–100) whose stored capacity of 40 is full, on a fake clock.</summary>

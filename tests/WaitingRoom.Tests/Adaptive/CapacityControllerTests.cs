@@ -76,7 +76,7 @@ public sealed class CapacityControllerTests
     {
         var step = new CapacityController(TimeSpan.FromSeconds(1)).Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 1.0), s_settled);
 
-        // The aim is 0.9 × 0.5 = 0.45 s: (1 + 0.45 / 1.0) / 2 = 0.725.
+        // The aim is 0.95 × 0.5 = 0.475 s: (1 + 0.475 / 1.0) / 2 = 0.7375, 29.5 rounded down.
         Assert.Equal(new CapacityStep(true, 29, false, "latency"), step);
     }
 
@@ -150,16 +150,28 @@ public sealed class CapacityControllerTests
     }
 
     [Fact]
-    public void Decide_HalfwayToTheTarget_GrowsByHalfTheFullStep()
+    public void Decide_HalfwayToTheAim_GrowsByAQuarterOfTheFullStep()
     {
         var controller = new CapacityController(TimeSpan.FromSeconds(1));
         controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.1), s_settled);
 
-        // Headroom (0.45 - 0.275) / (0.45 - 0.1) = 0.5 of the full step of 10 toward the aim of
-        // 0.9 × 0.5 s (the baseline has drifted by 1 %: just over half).
-        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.275), s_settled);
+        // Headroom (0.475 - 0.2875) / (0.475 - 0.101) = 0.5 toward the aim of 0.95 × 0.5 s (the
+        // baseline has drifted by 1 %): its square, a quarter of the full step of 10, rounded down.
+        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.2875), s_settled);
 
-        Assert.Equal(46, step.Capacity);
+        Assert.Equal(42, step.Capacity);
+    }
+
+    [Fact]
+    public void Decide_NearTheAim_GrowsByOne()
+    {
+        var controller = new CapacityController(TimeSpan.FromSeconds(1));
+        controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.1), s_settled);
+
+        // Headroom (0.475 - 0.42) / (0.475 - 0.101) = 0.15: 0.15² of 10 is under one, and one is the least step.
+        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.42), s_settled);
+
+        Assert.Equal(41, step.Capacity);
     }
 
     [Fact]
@@ -168,7 +180,7 @@ public sealed class CapacityControllerTests
         var controller = new CapacityController(TimeSpan.FromSeconds(1));
         controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.1), s_settled);
 
-        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.43), s_settled);
+        var step = controller.Decide(s_room, s_settings, At(40), active: 40, used: 40, Window(100, 0.45), s_settled);
 
         Assert.False(step.Changes(At(40)));
     }

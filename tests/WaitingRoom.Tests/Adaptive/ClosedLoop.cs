@@ -30,6 +30,7 @@ internal sealed class ClosedLoop
     private readonly List<Instance> _instances = [];
     private readonly RoomPolicy _policy;
     private readonly AdaptiveSettings _settings;
+    private readonly int _seed;
     private long _sequence;
     private int _busy;
     private int _nextVisitor;
@@ -38,6 +39,7 @@ internal sealed class ClosedLoop
     public ClosedLoop(int instances, int seed, double target = 0.5, int min = 5, int max = 150)
     {
         _random = new Random(seed);
+        _seed = seed;
         Target = target;
         _policy = new RoomPolicy("default", max, TimeSpan.FromSeconds(ActiveTtl), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(AdmissionWindow)) { Adaptive = true, MinActive = min };
         _settings = new AdaptiveSettings { On = true, MinActive = min, TargetP95 = TimeSpan.FromSeconds(target), MaxErrors = 0.05 };
@@ -61,6 +63,8 @@ internal sealed class ClosedLoop
 
     public int Pages { get; init; } = 10;
 
+    /// <summary>A capacity held fixed (the controller not run): what a room of that capacity does to the origin.</summary>
+    public int? Pinned { get; init; }
 
     public double Target { get; }
 
@@ -90,11 +94,49 @@ internal sealed class ClosedLoop
         }
 
         Every(0, 0.2, Record);
+        var stalls = Stalls(until);
         while (_events.TryDequeue(out var action, out var when) && when.Item1 <= until)
         {
+            // The machine stalls: nothing happens until it goes on, then everything that was due at once.
+            if (stalls.FirstOrDefault(s => when.Item1 >= s.From && when.Item1 < s.To) is { To: > 0 } stall)
+            {
+                _events.Enqueue(action, (stall.To, when.Item2));
+                continue;
+            }
+
             Now = when.Item1;
             action();
         }
+    }
+
+    /// <summary>
+    /// Mean seconds between two stalls of the whole machine (0: none), each of <see cref="StallMin"/>
+    /// to <see cref="StallMax"/> s: nothing happens during one, then everything that was due at once
+    /// (a loaded machine's worst case: the crowd's requests come back together, a real burst at the origin).
+    /// </summary>
+    public double StallEvery { get; init; }
+
+    public double StallMin { get; init; } = 0.2;
+
+    public double StallMax { get; init; } = 1.2;
+
+    private List<(double From, double To)> Stalls(double until)
+    {
+        var stalls = new List<(double From, double To)>();
+        if (StallEvery <= 0)
+        {
+            return stalls;
+        }
+
+        var random = new Random(_seed + 7919);
+        for (var at = -Math.Log(1 - random.NextDouble()) * StallEvery; at < until; at += -Math.Log(1 - random.NextDouble()) * StallEvery)
+        {
+            var length = StallMin + ((StallMax - StallMin) * random.NextDouble());
+            stalls.Add((at, at + length));
+            at += length;
+        }
+
+        return stalls;
     }
 
     /// <summary>The most visitors browsing straight at the origin (no room) that keep its p95 under the target, over a long window.</summary>
@@ -254,6 +296,12 @@ internal sealed class ClosedLoop
 
     private void Step(Instance instance)
     {
+        if (Pinned is { } pinned)
+        {
+            _state = _state with { Capacity = pinned };
+            return;
+        }
+
         var window = new ForwardingWindow(instance.Latencies.Count, 0, TimeSpan.FromSeconds(P95(instance.Latencies)), 0, 0);
         var now = DateTimeOffset.UnixEpoch + TimeSpan.FromSeconds(Now);
         var sinceChange = _state.ChangedAt is { } at ? now - at : TimeSpan.MaxValue;

@@ -39,13 +39,17 @@ internal sealed class RoomUnderTest : IAsyncDisposable
 
     /// <summary>
     /// Starts the backend and the proxy with WR_MAX_ACTIVE <paramref name="maxActive"/>; <paramref name="configure"/>
-    /// changes or adds settings before the proxy starts.
+    /// changes or adds settings before the proxy starts; <paramref name="services"/> adds services to it (a log capture).
     /// </summary>
     /// <remarks>
     /// With <paramref name="clock"/> the room runs in virtual time: expiry, rate windows, events
     /// and the promotion loop follow the clock only, moved by <see cref="AdvanceAsync"/>.
     /// </remarks>
-    public static async Task<RoomUnderTest> StartAsync(int maxActive, Action<Dictionary<string, string?>>? configure = null, FakeTimeProvider? clock = null)
+    public static async Task<RoomUnderTest> StartAsync(
+        int maxActive,
+        Action<Dictionary<string, string?>>? configure = null,
+        FakeTimeProvider? clock = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var backend = await TestBackend.StartAsync();
         try
@@ -56,7 +60,7 @@ internal sealed class RoomUnderTest : IAsyncDisposable
             settings["WR_MAX_ACTIVE"] = maxActive.ToString(CultureInfo.InvariantCulture);
             settings["WR_RELEASE_INTERVAL"] = "0.2";
             configure?.Invoke(settings);
-            var proxy = await ProxyInstance.StartAsync(settings, time: clock);
+            var proxy = await ProxyInstance.StartAsync(settings, services, time: clock);
             return new RoomUnderTest(backend, prefix, settings, proxy, clock);
         }
         catch

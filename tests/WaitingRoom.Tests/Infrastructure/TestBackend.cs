@@ -14,7 +14,7 @@ namespace WaitingRoom.Tests.Infrastructure;
 /// <summary>
 /// A real origin on Kestrel at 127.0.0.1: counts every request it serves and answers
 /// /echo (what it received, as JSON), /stream (a slow chunked body), /ws (WebSocket echo),
-/// /slow?ms=N (answers "slow" after N ms), /command?c=… (answers with WR-Command: …) and anything else with "backend:{path}".
+/// /slow?ms=N (answers "slow" after N ms), /status?code=N (answers with status N), /command?c=… (answers with WR-Command: …) and anything else with "backend:{path}".
 /// /healthz answers 200 "ok" while <see cref="Healthy"/>, else 503; it is counted apart, in
 /// <see cref="HealthChecks"/>. A backend started with a name tags every answer with X-Backend.
 /// </summary>
@@ -83,6 +83,12 @@ public sealed class TestBackend : IAsyncDisposable
         {
             context.Response.Headers["WR-Command"] = "release";
             return "released";
+        });
+        app.Map("/status", (HttpContext context) =>
+        {
+            // An answer with the status the test asks for (?code=503), to make the origin fail on purpose.
+            context.Response.StatusCode = int.TryParse(context.Request.Query["code"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 200 and <= 599 ? code : StatusCodes.Status200OK;
+            return context.Response.WriteAsync("status " + context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
         });
         app.Map("/command", (HttpContext context) =>
         {

@@ -205,6 +205,58 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task CapacityChanges_EveryStoredChange_IsListedNewestFirstWithFromToReasonWhoAndSignal()
+    {
+        // Arrange
+        var store = CreateStore();
+        var room = Adaptive(2, 10);
+        var first = Clock.GetUtcNow();
+
+        // Act: a step up with its signal, a refused one, a hold, an origin's pin.
+        await store.TrySetCapacityAsync(room, To(4) with { P95 = 0.2031, ErrorShare = 0 }, default);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var refused = await store.TrySetCapacityAsync(room, To(9, expected: 0), default);
+        await store.TrySetCapacityAsync(room, new CapacityChange(1, 4, true, null, "hold") { P95 = null, ErrorShare = 1 }, default);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await store.TrySetCapacityAsync(room, new CapacityChange(null, 7, false, "origin", "origin") { By = "origin" }, default);
+        var changes = await store.GetCapacityChangesAsync(room, default);
+        var otherRoom = await store.GetCapacityChangesAsync(room with { Name = "other" }, default);
+
+        // Assert
+        Assert.Null(refused);
+        Assert.Equal(
+            [
+                new CapacityChangeRecord(first.AddSeconds(2), 0, 7, "origin", "origin", null, null),
+                new CapacityChangeRecord(first.AddSeconds(1), 4, 0, "hold", "controller", null, 1),
+                new CapacityChangeRecord(first, 2, 4, "test", "controller", 0.2031, 0),
+            ],
+            changes.Select(c => c with { At = DateTimeOffset.FromUnixTimeMilliseconds(c.At.ToUnixTimeMilliseconds()) }));
+        Assert.Equal(first.ToUnixTimeMilliseconds(), changes[^1].At.ToUnixTimeMilliseconds());
+        Assert.Empty(otherRoom);
+    }
+
+    [Fact]
+    public async Task CapacityChanges_ManyChanges_KeepsOnlyTheLastOnesBounded()
+    {
+        // Arrange
+        var store = CreateStore();
+        var room = Adaptive(1, 100);
+
+        // Act: more changes than the list keeps.
+        for (var i = 1; i <= CapacityChangeRecord.Kept + 15; i++)
+        {
+            await store.TrySetCapacityAsync(room, To(i + 1), default);
+        }
+
+        var changes = await store.GetCapacityChangesAsync(room, default);
+
+        // Assert: the newest Kept, each from the one before.
+        Assert.Equal(CapacityChangeRecord.Kept, changes.Count);
+        Assert.Equal(CapacityChangeRecord.Kept + 16, changes[0].To);
+        Assert.All(changes.Zip(changes.Skip(1)), pair => Assert.Equal(pair.Second.To, pair.First.From));
+    }
+
+    [Fact]
     public async Task ShareWindow_TwoInstances_EachGetsTheOthersLatestOnly()
     {
         var store = CreateStore();

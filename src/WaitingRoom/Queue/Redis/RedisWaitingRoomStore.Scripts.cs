@@ -605,20 +605,33 @@ internal sealed partial class RedisWaitingRoomStore
         """;
 
     /// <summary>
-    /// A change of the adaptive capacity by compare-and-set. KEYS: 1 adaptive capacity (HASH cap, hold,
-    /// pin, why, at, v). ARGV: 1 now (ms), 2 the version expected ('' = any), 3 capacity, 4 hold (0/1),
-    /// 5 pinned by ('' = not pinned), 6 reason, 7 minimum gap since the last change (ms).
+    /// A change of the adaptive capacity by compare-and-set, and its line in the room's recent changes.
+    /// KEYS: 1 adaptive capacity (HASH cap, hold, pin, why, at, v), 2 recent changes (LIST, newest last).
+    /// ARGV: 1 now (ms), 2 the version expected ('' = any), 3 capacity, 4 hold (0/1),
+    /// 5 pinned by ('' = not pinned), 6 reason, 7 minimum gap since the last change (ms), 8 and 9 the
+    /// policy's bounds (the capacity before a first change is the lower one), 10 who made it, 11 p95 (s,
+    /// '' = none), 12 error share ('' = none), 13 how many changes the list keeps.
     /// Returns {1, version} when stored, {0, version} when the version moved or the last change is
-    /// too recent. Atomic, so instances deciding at the same moment make one step between them.
+    /// too recent. Atomic, so instances deciding at the same moment make one step between them, and
+    /// the list has exactly one line per stored change: "at|from|to|reason|by|p95|errorShare", the
+    /// effective capacities (0 while holding). LTRIM keeps the newest ARGV 13 lines: O(1). (RPUSH, not LPUSH:
+    /// the ACL the README gives allows the commands the scripts already used.)
     /// </summary>
     private const string SetCapacityScript = """
-        local s = redis.call('HMGET', KEYS[1], 'v', 'at')
+        local s = redis.call('HMGET', KEYS[1], 'v', 'at', 'cap', 'hold')
         local v = tonumber(s[1]) or 0
         local now = tonumber(ARGV[1])
         if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= v then return {0, v} end
         if s[2] and now - tonumber(s[2]) < tonumber(ARGV[7]) then return {0, v} end
+        local min, max = tonumber(ARGV[8]), tonumber(ARGV[9])
+        local from = math.min(max, math.max(min, tonumber(s[3]) or min))
+        if s[4] == '1' then from = 0 end
+        local to = ARGV[3]
+        if ARGV[4] == '1' then to = '0' end
         v = v + 1
         redis.call('HSET', KEYS[1], 'cap', ARGV[3], 'hold', ARGV[4], 'pin', ARGV[5], 'why', ARGV[6], 'at', now, 'v', v)
+        redis.call('RPUSH', KEYS[2], string.format('%d|%d|%s|%s|%s|%s|%s', now, from, to, ARGV[6], ARGV[10], ARGV[11], ARGV[12]))
+        redis.call('LTRIM', KEYS[2], -tonumber(ARGV[13]), -1)
         return {1, v}
         """;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Polly;
 using Polly.CircuitBreaker;
 using StackExchange.Redis;
@@ -151,16 +152,46 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     {
         var now = Now();
         var capacity = CapacityState.Bounded(room, change.Capacity);
+        var keys = KeysOf(room);
         var result = (RedisResult[])(await EvaluateAsync(
             SetCapacityScript,
-            [KeysOf(room).Capacity],
-            [now, change.ExpectedVersion is { } expected ? (RedisValue)expected : RedisValue.EmptyString, capacity, change.Hold ? 1 : 0, change.PinnedBy ?? "", change.Reason, Milliseconds(change.MinGap)],
+            [keys.Capacity, keys.CapacityChanges],
+            [
+                now, change.ExpectedVersion is { } expected ? (RedisValue)expected : RedisValue.EmptyString, capacity, change.Hold ? 1 : 0, change.PinnedBy ?? "", change.Reason, Milliseconds(change.MinGap),
+                room.MinActive, room.MaxActive, change.By, Signal(change.P95), Signal(change.ErrorShare), CapacityChangeRecord.Kept,
+            ],
             StoreAvailability.BackgroundDeadline,
             cancellationToken))!;
         return (long)result[0] == 1
             ? new CapacityState(capacity, change.Hold, change.PinnedBy, change.Reason, (long)result[1], DateTimeOffset.FromUnixTimeMilliseconds(now))
             : null;
     }
+
+    public async Task<IReadOnlyList<CapacityChangeRecord>> GetCapacityChangesAsync(RoomPolicy room, CancellationToken cancellationToken)
+    {
+        var key = KeysOf(room).CapacityChanges;
+        var entries = await CallAsync(database => database.ListRangeAsync(key, -CapacityChangeRecord.Kept, -1, Master), StoreAvailability.BackgroundDeadline, cancellationToken);
+        var changes = new List<CapacityChangeRecord>(entries.Length);
+
+        // The list has the newest last (RPUSH); the answer has it first.
+        foreach (var entry in Enumerable.Reverse(entries))
+        {
+            // at|from|to|reason|by|p95|errorShare, as SetCapacityScript writes it; an entry not so is left out.
+            var parts = ((string?)entry ?? "").Split('|');
+            if (parts.Length == 7 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var at) &&
+                int.TryParse(parts[1], CultureInfo.InvariantCulture, out var from) && int.TryParse(parts[2], CultureInfo.InvariantCulture, out var to))
+            {
+                changes.Add(new CapacityChangeRecord(DateTimeOffset.FromUnixTimeMilliseconds(at), from, to, parts[3], parts[4], SignalOf(parts[5]), SignalOf(parts[6])));
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>A signal of a capacity change as the list keeps it: four decimals, or empty when there was none.</summary>
+    private static string Signal(double? value) => value is { } v ? Math.Round(v, 4).ToString(CultureInfo.InvariantCulture) : "";
+
+    private static double? SignalOf(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     public async Task<IReadOnlyList<string>> ShareWindowAsync(RoomPolicy room, string instance, string window, TimeSpan maxAge, CancellationToken cancellationToken)
     {
