@@ -410,9 +410,8 @@
     });
   }
 
-  function numberControl(c, kind, prop, labelText, buttonText, min) {
-    var id = nextId(kind);
-    var box = controlBox('form', c, kind, labelText, id);
+  // A field for a whole number of min or more, marked dirty while the operator edits it.
+  function wholeNumberInput(id, name, min) {
     var input = el('input');
     input.id = id;
     input.type = 'number';
@@ -420,9 +419,26 @@
     input.step = '1';
     input.required = true;
     input.setAttribute('inputmode', 'numeric');
-    input.name = prop;
+    input.name = name;
     dirtyOnEdit(input, 'input');
     dirtyOnEdit(input, 'change');
+    return input;
+  }
+
+  // The field's whole number, or null with the reason shown in the box's result line.
+  function wholeNumberOf(input, min, box) {
+    var n = Number(input.value);
+    if (input.value === '' || !isFinite(n) || n < min || Math.floor(n) !== n) {
+      result(box.wrResult, false, 'Enter a whole number of ' + min + ' or more.');
+      return null;
+    }
+    return n;
+  }
+
+  function numberControl(c, kind, prop, labelText, buttonText, min) {
+    var id = nextId(kind);
+    var box = controlBox('form', c, kind, labelText, id);
+    var input = wholeNumberInput(id, prop, min);
     var b = el('button', 'button', buttonText);
     b.type = 'submit';
     box.wrRow.appendChild(input);
@@ -432,12 +448,8 @@
     c.inputs[prop] = input;
     box.addEventListener('submit', function (e) {
       e.preventDefault();
-      var n = Number(input.value);
-      if (input.value === '' || !isFinite(n) || n < min || Math.floor(n) !== n) {
-        result(box.wrResult, false, 'Enter a whole number of ' + min + ' or more.');
-        return;
-      }
-      patch(c, prop, n, box.wrResult, 'Saved.', input);
+      var n = wholeNumberOf(input, min, box);
+      if (n !== null) patch(c, prop, n, box.wrResult, 'Saved.', input);
     });
     return box;
   }
@@ -446,16 +458,7 @@
   function pinControl(c) {
     var id = nextId('pin');
     var box = controlBox('form', c, 'pin', 'Pin adaptive capacity', id);
-    var input = el('input');
-    input.id = id;
-    input.type = 'number';
-    input.min = '1';
-    input.step = '1';
-    input.required = true;
-    input.setAttribute('inputmode', 'numeric');
-    input.name = 'pinned';
-    dirtyOnEdit(input, 'input');
-    dirtyOnEdit(input, 'change');
+    var input = wholeNumberInput(id, 'pinned', 1);
     var b = el('button', 'button', 'Pin');
     b.type = 'submit';
     var unpin = el('button', 'button secondary', 'Unpin');
@@ -473,12 +476,8 @@
     c.pin = { box: box, who: who, unpin: unpin };
     box.addEventListener('submit', function (e) {
       e.preventDefault();
-      var n = Number(input.value);
-      if (input.value === '' || !isFinite(n) || n < 1 || Math.floor(n) !== n) {
-        result(box.wrResult, false, 'Enter a whole number of 1 or more.');
-        return;
-      }
-      patch(c, 'adaptive', { pinned: n }, box.wrResult, 'Pinned at ' + int(n) + '.', input);
+      var n = wholeNumberOf(input, 1, box);
+      if (n !== null) patch(c, 'adaptive', { pinned: n }, box.wrResult, 'Pinned at ' + int(n) + '.', input);
     });
     unpin.addEventListener('click', function () {
       patch(c, 'adaptive', { pinned: null }, box.wrResult, 'Unpinned: the controller sets the capacity again.', input);

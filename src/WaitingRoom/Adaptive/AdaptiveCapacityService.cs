@@ -103,7 +103,7 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
 
             // A pin set or taken away through another instance a moment ago is not undone before this
             // instance's settings have caught up with it (they are read once an interval).
-            change = OperatorPin.JustChanged(state, now, _interval * 2) ? null : OperatorPin.ChangeFor(room.Adaptive.Pinned, policy, state);
+            change = CapacityPin.JustChanged(state, now, _interval * 2) ? null : CapacityPin.OperatorChangeFor(room.Adaptive.Pinned, policy, state);
         }
         else if (state.PinnedBy is not null)
         {
@@ -168,7 +168,6 @@ internal sealed partial class AdaptiveCapacityService : IntervalService
         var signal = window is { Requests: > 0 } w
             ? string.Create(CultureInfo.InvariantCulture, $"; p95 {(w.Succeeded > 0 ? p95.ToString(CultureInfo.InvariantCulture) + " s" : "-")}, error share {errors} over {w.Requests} requests")
             : "";
-        _audit?.Change(AuditLog.Controller, "instance " + _instance, "capacity", "room " + room,
-            before.Effective.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"{after.Effective} ({after.Reason}{signal})"));
+        _audit?.Capacity(AuditLog.Controller, "instance " + _instance, room, before, after, signal);
     }
 }

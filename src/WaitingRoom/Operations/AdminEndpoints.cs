@@ -187,12 +187,11 @@ internal sealed partial class AdminEndpoints(
         }
 
         var state = await store.GetCapacityAsync(policy, context.RequestAborted);
-        if (Adaptive.OperatorPin.ChangeFor(room.Adaptive.Pinned, policy, state) is { } change &&
+        if (Adaptive.CapacityPin.OperatorChangeFor(room.Adaptive.Pinned, policy, state) is { } change &&
             await store.TrySetCapacityAsync(policy, change, context.RequestAborted) is { } stored)
         {
             metrics.CapacityChanged(room.Name, stored.Reason);
-            Audit(context, "capacity", "room " + room.Name, state.Effective.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stored.Effective} ({stored.Reason})"));
+            audit.Capacity(token.Id, ClientOf(context), room.Name, state, stored);
         }
     }
 
@@ -425,9 +424,8 @@ internal sealed partial class AdminEndpoints(
         AdminJson.ReadObjectAsync(context, MaxBodyBytes, "the body must be a JSON object");
 
     /// <summary>One audit line per change: who (the token's id and the client address), what, before → after.</summary>
-    private void Audit(HttpContext context, string action, string target, string before, string after)
-    {
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
-        audit.Change(token.Id, client, action, target, before, after);
-    }
+    private void Audit(HttpContext context, string action, string target, string before, string after) =>
+        audit.Change(token.Id, ClientOf(context), action, target, before, after);
+
+    private static string ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "-";
 }

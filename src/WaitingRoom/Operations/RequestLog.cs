@@ -91,7 +91,7 @@ internal sealed class RequestLog(RequestDelegate next, Serilog.ILogger logger)
             ["ElapsedMs"] = new ScalarValue(elapsedMs),
             ["Decision"] = Shared(feature?.Decision ?? "static"),
             ["Room"] = feature?.Room is { } room ? Shared(room) : s_empty,
-            ["Visitor"] = new ScalarValue(feature?.Visitor ?? ""),
+            ["Visitor"] = feature?.Visitor is { } visitor ? new ScalarValue(visitor) : s_empty,
             ["RequestId"] = new ScalarValue(context.TraceIdentifier),
             ["EventId"] = s_eventId,
         };

@@ -112,19 +112,14 @@ internal sealed partial class OriginCommandTransform(
         if ((command.Capacity is not null || command.Auto) && policy.Adaptive && !room.Draining)
         {
             var state = await store.GetCapacityAsync(policy, cancellationToken);
-            var byOrigin = state.PinnedBy == AdaptiveCapacityService.PinnedByOrigin;
-            CapacityChange? change = command.Capacity is { } wanted
-                ? byOrigin && state.Capacity == CapacityState.Bounded(policy, wanted) && !state.Hold
-                    ? null
-                    : new CapacityChange(null, wanted, false, AdaptiveCapacityService.PinnedByOrigin, AdaptiveCapacityService.PinnedByOrigin) { By = Operations.AuditLog.Origin }
-                : byOrigin ? new CapacityChange(state.Version, state.Capacity, false, null, "origin-auto") { By = Operations.AuditLog.Origin } : null;
+            // capacity=N pins (N wins over auto in the same header); auto takes the origin's pin away.
+            var change = CapacityPin.ChangeFor(AdaptiveCapacityService.PinnedByOrigin, CapacityPin.OriginAuto, command.Capacity, policy, state);
             if (change is not null && await store.TrySetCapacityAsync(policy, change, cancellationToken) is { } stored)
             {
                 metrics.CapacityChanged(room.Name, stored.Reason);
                 var value = stored.PinnedBy is null ? "auto" : stored.Capacity.ToString(CultureInfo.InvariantCulture);
                 LogCapacity(logger, room.Name, state.Effective, value);
-                audit.Change(Operations.AuditLog.Origin, origin, "capacity", "room " + room.Name, state.Effective.ToString(CultureInfo.InvariantCulture),
-                    string.Create(CultureInfo.InvariantCulture, $"{stored.Effective} ({stored.Reason}; WR-Command: capacity={value})"));
+                audit.Capacity(Operations.AuditLog.Origin, origin, room.Name, state, stored, "; WR-Command: capacity=" + value);
             }
         }
 
