@@ -12,6 +12,8 @@ internal sealed class PageTemplate
 
     private readonly (string Text, bool IsPlaceholder)[] _parts;
 
+    private PageTemplate((string Text, bool IsPlaceholder)[] parts) => _parts = parts;
+
     public PageTemplate(string text)
     {
         var parts = new List<(string, bool)>();
@@ -56,6 +58,40 @@ internal sealed class PageTemplate
     {
         ArgumentNullException.ThrowIfNull(text);
         return Render(name => text.Placeholder(name, valueOf) ?? valueOf(name));
+    }
+
+    /// <summary>
+    /// A copy with every placeholder filled in that depends on none of <paramref name="changing"/>
+    /// (a phrase that names one stays a placeholder too), so a page served on every request renders
+    /// only what changes; <see cref="Render(Func{string, string?}, VisitorText)"/> of the copy gives
+    /// what it gives of this template.
+    /// </summary>
+    public PageTemplate Bind(Func<string, string?> valueOf, VisitorText text, IReadOnlySet<string> changing)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = new List<(string Text, bool IsPlaceholder)>();
+        foreach (var part in _parts)
+        {
+            var changes = changing.Contains(part.Text);
+            var value = part.IsPlaceholder && !changes
+                ? text.Placeholder(part.Text, name => (changes |= changing.Contains(name)) ? null : valueOf(name)) ?? valueOf(part.Text)
+                : null;
+            var literal = !part.IsPlaceholder ? part.Text : changes || value is null ? null : s_encoder.Encode(value);
+            if (literal is null)
+            {
+                parts.Add(part);
+            }
+            else if (parts.Count > 0 && !parts[^1].IsPlaceholder)
+            {
+                parts[^1] = (parts[^1].Text + literal, false);
+            }
+            else
+            {
+                parts.Add((literal, false));
+            }
+        }
+
+        return new PageTemplate([.. parts]);
     }
 
     public string Render(Func<string, string?> valueOf)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -88,7 +90,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         var language = LanguageOf(context);
         var text = pages.Text(language);
         var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
-        var html = pages.Queue.Render(name => name switch
+        var html = QueuePage(room, phase, text, policy, eventStart).Render(name => name switch
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
@@ -96,14 +98,45 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "queueLength" => Number(result.QueueLength),
             "estimatedWait" => text.DescribeWait(wait),
             "estimatedWaitSeconds" => wait is null ? "" : Number(wait.Value),
-            "room" => room.Name,
-            "lang" => language,
-            "statusUrl" => room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name),
             "target" => target,
             "pollAfterSeconds" => Number(poll),
             "refreshSeconds" => Number(poll),
-            "assetsUrl" => AssetsPath,
             "updatedAt" => Iso(time.GetUtcNow()),
+            _ => null,
+        }, text);
+        return WriteHtmlAsync(context, html);
+    }
+
+    /// <summary>The values of the queue page that change from one request to the next; the others are filled in once (<see cref="QueuePage"/>).</summary>
+    private static readonly FrozenSet<string> s_changingValues = FrozenSet.Create(StringComparer.Ordinal,
+        "position", "peopleAhead", "aheadLabel", "queueLength", "estimatedWait", "estimatedWaitSeconds", "target", "pollAfterSeconds", "refreshSeconds", "updatedAt");
+
+    private readonly ConcurrentDictionary<(PageTemplate, RoomSettings, RoomPhase, VisitorText), PageTemplate> _queuePages = new();
+
+    /// <summary>
+    /// The queue page of a room in a phase and a language with all but <see cref="s_changingValues"/>
+    /// filled in: rendered on every request of every waiter, it is most of an arrival storm's page cost.
+    /// </summary>
+    private PageTemplate QueuePage(RoomSettings room, RoomPhase phase, VisitorText text, RoomPolicy policy, DateTimeOffset? eventStart)
+    {
+        var key = (pages.Queue, room, phase, text);
+        if (_queuePages.TryGetValue(key, out var page))
+        {
+            return page;
+        }
+
+        if (_queuePages.Count > 256)
+        {
+            // Rooms replaced by the admin API or the rooms file leave their pages behind.
+            _queuePages.Clear();
+        }
+
+        return _queuePages[key] = pages.Queue.Bind(name => name switch
+        {
+            "room" => room.Name,
+            "lang" => text.Language,
+            "statusUrl" => room.Name == RoomPolicy.DefaultName ? StatusPath : StatusPath + "?room=" + Uri.EscapeDataString(room.Name),
+            "assetsUrl" => AssetsPath,
             "title" => room.TitleOf(phase) ?? text.QueueTitle,
             "message" => room.MessageOf(phase) ?? "",
             "modeNote" => ModeNote(text, policy, eventStart),
@@ -114,8 +147,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
             "challenge" or "difficulty" => "", // WR_POW's challenge state only (WriteChallengeAsync)
             "admissionWindowSeconds" => Number((long)room.AdmissionWindow.TotalSeconds),
             _ => null,
-        }, text);
-        return WriteHtmlAsync(context, html);
+        }, text, s_changingValues);
     }
 
     /// <summary>

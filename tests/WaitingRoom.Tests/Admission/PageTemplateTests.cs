@@ -144,4 +144,27 @@ public sealed class PageTemplateTests
         // Assert
         Assert.Equal(["a", "b", "c1"], names);
     }
+    public static TheoryData<string> Languages() => [.. VisitorText.All.Select(t => t.Language)];
+
+    /// <summary>The queue page is bound once per room and language (VisitorResponses): the bound copy must render what the template renders.</summary>
+    [Theory]
+    [MemberData(nameof(Languages))]
+    public void Bind_ShippedQueuePage_RendersWhatTheTemplateRenders(string language)
+    {
+        // Arrange: every value with markup in it, so encoding once (Bind) and per request (Render) are compared too.
+        var text = VisitorText.All.Single(t => t.Language == language);
+        var template = new PageTemplate(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "queue.html")));
+        var changing = new HashSet<string>(StringComparer.Ordinal) { "position", "queueLength", "estimatedWait", "target", "updatedAt" };
+        string? ValueOf(string name) => name == "unknown" ? null : $"<{name} & \"x\">";
+        string? ChangingOnly(string name) => changing.Contains(name) ? ValueOf(name) : null;
+
+        // Act
+        var bound = template.Bind(name => changing.Contains(name) ? null : ValueOf(name), text, changing);
+
+        // Assert
+        Assert.Equal(template.Render(ValueOf, text), bound.Render(ChangingOnly, text));
+        Assert.Subset(template.Placeholders.ToHashSet(), bound.Placeholders.ToHashSet());
+        Assert.Contains("position", bound.Placeholders);
+        Assert.DoesNotContain("room", bound.Placeholders);
+    }
 }
