@@ -4,7 +4,10 @@
 #   bench/run.sh [--quick] [--only S1,S5] [--pinned] [--out DIR] [--chart|--no-chart] [--strict]
 #
 #   --quick     short runs (4 s per load test) and crowds of 10,000 and 100,000 only: < 4 minutes
-#   --only L    only the scenarios of the comma-separated list L (S1…S5); the chart is left alone
+#   --only L    only the scenarios of the comma-separated list L (S1…S5, owr); the chart is left alone.
+#               owr: the owr peer (bench/owr) in S1 (admitted) and S2 (storm), whichever of them run
+#               (alone: S1 and S2 with it). Left out of the list, owr is not measured; in a run
+#               without --only it is measured when its source is found (OWR_SRC, bench/owr/setup.sh)
 #   --pinned    the servers (proxies, backend, Redis, HAProxy) on core 0, wrk on core 1 (-c64): each
 #               target then has one core, as a proxy's CPU per request is compared; the chart is left alone
 #   --out DIR   where results.json, results.md, benchmarks.svg, raw/ and logs/ go (default bench/results)
@@ -15,6 +18,7 @@
 # It installs wrk and redis-server from Debian's packages when missing, publishes the product and
 # the bench apps in Release, starts its own redis-server, backend, bare YARP and WaitingRoom on free
 # ports, runs the four scenarios (see bench/README.md) and kills everything it started on exit.
+# The owr peer: bench/owr/setup.sh installs Debian's nginx + Lua module and takes owr from OWR_SRC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -22,7 +26,8 @@ started_at=$(date +%s)
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mode=full
-only=,S1,S2,S3,S4,S5,
+only=,S1,S2,S3,S4,S5,owr,
+only_given=no
 out=bench/results
 chart=auto
 strict=0
@@ -30,20 +35,21 @@ pinned=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
-    --only) only=",${2:?--only needs a list such as S1,S5}," ; shift ;;
+    --only) only=",${2:?--only needs a list such as S1,S5},"; only_given=yes; shift ;;
     --out) out=${2:?--out needs a directory}; shift ;;
     --chart) chart=yes ;;
     --no-chart) chart=no ;;
     --strict) strict=1 ;;
     --pinned) pinned=yes ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 
 runs() { [[ "$only" == *",$1,"* ]]; } # runs S<k>: is scenario k part of this run?
-[ "$only" = ,S1,S2,S3,S4,S5, ] && [ "$pinned" = no ] || { [ "$chart" = yes ] || chart=no; }
+if runs owr && ! runs S1 && ! runs S2; then only="$only"S1,S2,; fi # the owr peer alone: both its scenarios
+runs S1 && runs S2 && runs S3 && runs S4 && runs S5 && [ "$pinned" = no ] || { [ "$chart" = yes ] || chart=no; }
 
 # Settings of each mode. Every load test: wrk -t1 -c32 (one wrk thread: wrk, the proxies, the
 # backend and Redis share the machine's cores), after a warm-up run of the same target. The targets
@@ -106,6 +112,7 @@ say() { printf '[%4ds] %s\n' "$(( $(date +%s) - started_at ))" "$*" >&2; }
 
 # --- processes: every PID we start is remembered and killed (by PID) on exit ---------------
 pids=()
+counted=() # children of a server we started (owr's nginx workers): their CPU is counted with the servers', never killed by us
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -201,6 +208,64 @@ wait_http "$backend/" 30
 wait_http "$bare/" 30
 wait_http "$haproxy/" 30
 
+# owr, WaitingRoom's elder (nginx + Lua + Redis), a peer in S1 (admitted) and S2 (storm): Debian's
+# nginx and Lua module running owr's own configuration and Lua (bench/owr/setup.sh, conf.sh). It has
+# its own redis-server: owr's keys (wr:active, wr:queue, wr:released) have no prefix. In the pinned
+# layout one worker (nginx's "auto" counts the machine's cores, not the ones it may use), else auto.
+owr=no
+if runs owr && { runs S1 || runs S2; }; then
+  owr_status=0
+  bench/owr/setup.sh "$work/owr" >"$logs/owr-setup.log" 2>&1 || owr_status=$?
+  if [ "$owr_status" = 0 ]; then
+    owr=yes
+    cp "$work/owr/source.json" "$raw/owr-source.json"
+    owr_redis_port=$(free_port)
+    "${on_servers[@]}" redis-server --port "$owr_redis_port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-owr.log" &
+    pids+=($!)
+    ocli() { redis-cli -h 127.0.0.1 -p "$owr_redis_port" "$@"; }
+    for _ in $(seq 100); do [ "$(ocli ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+    [ "$(ocli ping)" = PONG ]
+    owr_workers=auto
+    if [ "$pinned" = yes ]; then owr_workers=1; fi
+    say "owr peer ready: $(cat "$raw/owr-source.json")"
+  elif [ "$only_given" = yes ]; then
+    cat "$logs/owr-setup.log" >&2
+    echo "owr was asked for (--only ...owr) but bench/owr/setup.sh failed (exit $owr_status)" >&2
+    exit 1
+  else
+    say "owr peer skipped: $(tail -n 1 "$logs/owr-setup.log")"
+  fi
+fi
+# owr instances, by name, like the rooms: nginx's master is started and killed by PID; its workers,
+# which serve, are counted with the servers (counted) and end with their master.
+declare -A owr_pid owr_url
+start_owr() { # start_owr NAME [VAR=value ...]
+  local name=$1 port dir worker; shift
+  port=$(free_port)
+  dir="$work/owr-$name"
+  bench/owr/conf.sh "$work/owr" "$dir" "$port" "$owr_workers" >/dev/null
+  ocli flushall >/dev/null # a fresh store: a release lock left behind would stop owr's promotion job for good
+  env WR_BACKEND_URL="http://127.0.0.1:$backend_port" WR_REDIS_HOST=127.0.0.1 WR_REDIS_PORT="$owr_redis_port" "$@" \
+    "${on_servers[@]}" nginx -p "$dir" -c "$dir/nginx.conf" -e "$logs/owr-$name.log" -g 'daemon off;' >>"$logs/owr-$name.log" 2>&1 &
+  owr_pid[$name]=$!
+  owr_url[$name]="http://127.0.0.1:$port"
+  pids+=("$!")
+  wait_http "${owr_url[$name]}/wr_healthcheck" 30
+  for worker in $(ps -o pid= --ppid "${owr_pid[$name]}"); do counted+=("$worker"); done
+  [ ${#counted[@]} -gt 0 ] || { echo "owr $name: no nginx worker found" >&2; return 1; }
+}
+stop_owr() {
+  local name
+  for name in "${!owr_pid[@]}"; do kill "${owr_pid[$name]}" 2>/dev/null || true; done
+  for name in "${!owr_pid[@]}"; do
+    wait "${owr_pid[$name]}" 2>/dev/null || true
+    forget_pid "${owr_pid[$name]}"
+  done
+  owr_pid=()
+  owr_url=()
+  counted=()
+}
+
 # WaitingRoom instances, by name, each on its own port with its scenario's WR_* settings. Its
 # stdout carries one JSON line per request: the first 40 lines (start-up report and a few requests)
 # are kept in logs/waitingroom-<name>.log for debugging, the rest goes to /dev/null (a file would
@@ -237,7 +302,7 @@ cores=$(nproc)
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 own_ticks() { # sets own and servers: not called in $(...), so that `times` sees this shell's children
   local total=0 pid stat
-  for pid in "${pids[@]}"; do
+  for pid in "${pids[@]}" "${counted[@]}"; do
     [ -r "/proc/$pid/stat" ] || continue
     read -r -a stat <"/proc/$pid/stat" || continue
     total=$(( total + stat[13] + stat[14] ))
@@ -277,7 +342,7 @@ warm() { # warm NAME URL [COOKIES [ACCEPT]]: a warm-up run, not kept
 
 # --- S1: the admitted hot path ------------------------------------------------------------------
 if runs S1; then
-say "S1 admitted hot path: backend direct, bare YARP, the same binary with the room off, WaitingRoom with $s1_visitors active visitors ($rounds round(s) of ${duration} s)"
+say "S1 admitted hot path: backend direct, bare YARP, the same binary with the room off, WaitingRoom with $s1_visitors active visitors$([ "$owr" = yes ] && echo ", owr with as many") ($rounds round(s) of ${duration} s)"
 rcli flushall >/dev/null
 s1_settings=(WR_MAX_ACTIVE=1000000 WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
 start_room s1 "${s1_settings[@]}"
@@ -289,15 +354,33 @@ start_room s1-off "${s1_settings[@]}" WR_BYPASS_PATHS=/
 tool fill --redis "$redis" --secret "$secret" --active "$s1_visitors" --queued 0 \
   --tokens "$s1_visitors" --sample active --out "$work/s1-cookies.txt" >"$raw/s1-fill.json"
 declare -A s1_url=([backend]="$backend/" [haproxy]="$haproxy/" [bare]="$bare/" [wr]="${room_url[s1]}/" [wr-nolog]="${room_url[s1-nolog]}/" [wr-off]="${room_url[s1-off]}/")
+declare -A s1_cookies=()
 s1_targets="backend haproxy bare wr-off wr wr-nolog"
-for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "$work/s1-cookies.txt"; done
+if [ "$owr" = yes ]; then
+  # owr with the room's capacity and TTL, its own 256 visitors already active (owr's layout: a member
+  # of wr:active scored with the time it was last seen); wrk sends them as wr_token cookies like the room's.
+  start_owr s1 WR_MAX_ACTIVE=1000000 WR_ACTIVE_TTL=3600
+  for _ in $(seq "$s1_visitors"); do cat /proc/sys/kernel/random/uuid; done >"$work/s1-owr-cookies.txt"
+  owr_now=$(ocli time | head -n 1)
+  awk -v t="$owr_now" '{ printf "ZADD wr:active %s %s\n", t, $1 }' "$work/s1-owr-cookies.txt" | ocli >/dev/null
+  [ "$(ocli zcard wr:active)" = "$s1_visitors" ] || { echo "owr: $s1_visitors visitors not admitted" >&2; exit 1; }
+  curl -fsS -D "$work/s1-owr-check.headers" -b "wr_token=$(head -n 1 "$work/s1-owr-cookies.txt")" "${owr_url[s1]}/" >"$work/s1-owr-check.body"
+  if ! grep -q '^ok' "$work/s1-owr-check.body" || grep -qi '^set-cookie' "$work/s1-owr-check.headers"; then
+    echo "owr: an admitted visitor was not proxied as one (see $work/s1-owr-check.*)" >&2; exit 1
+  fi
+  s1_url[owr]="${owr_url[s1]}/"
+  s1_cookies[owr]="$work/s1-owr-cookies.txt"
+  s1_targets="$s1_targets owr"
+fi
+for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "${s1_cookies[$target]:-$work/s1-cookies.txt}"; done
 for round in $(seq "$rounds"); do
   for target in $(rotate "$round" $s1_targets); do
-    load "s1-$target.r$round" "${s1_url[$target]}" "$duration" "$work/s1-cookies.txt"
+    load "s1-$target.r$round" "${s1_url[$target]}" "$duration" "${s1_cookies[$target]:-$work/s1-cookies.txt}"
     say "  round $round, $target: $(summary "$raw/s1-$target.r$round.json")"
   done
 done
 stop_rooms
+if [ "$owr" = yes ]; then stop_owr; fi
 fi
 
 # --- S2: arrival storm --------------------------------------------------------------------------
@@ -320,6 +403,32 @@ tool watch-capacity --redis "$redis" --max 100 --seconds 0 >"$raw/s2-final.json"
 say "  storm: $(summary "$raw/s2-storm.json"); $(grep -o '"non_2xx_3xx":[0-9]*' "$raw/s2-storm.json")"
 say "  capacity: $(cat "$raw/s2-watch.json")"
 stop_rooms
+if [ "$owr" = yes ]; then
+  # owr's storm, measured as the room's: its capacity and TTLs, a warm-up, an empty store, then the
+  # run with its visitors counted every 50 ms as owr's own admission check counts them (ZCOUNT of
+  # wr:active within WR_ACTIVE_TTL of Redis' clock) and the places its promotion job handed out
+  # (SCARD of wr:released), one redis-cli in the run's background, and once after it.
+  say "S2 owr arrival storm: every request a new visitor, WR_MAX_ACTIVE=100"
+  start_owr s2 WR_MAX_ACTIVE=100 WR_ACTIVE_TTL=1 WR_RELEASE_INTERVAL="$release_interval"
+  load warmup-s2-owr "${owr_url[s2]}/" "$warmup" -
+  rm -f "$raw/warmup-s2-owr.json"
+  ocli flushall >/dev/null
+  owr_count="local t = tonumber(redis.call('TIME')[1]) local a = redis.call('ZCOUNT', 'wr:active', t - tonumber(ARGV[1]), '+inf') return a .. ' ' .. redis.call('SCARD', 'wr:released')"
+  redis-cli -h 127.0.0.1 -p "$owr_redis_port" -r $(( (duration + 1) * 20 )) -i 0.05 eval "$owr_count" 0 1 >"$work/s2-owr-samples.txt" 2>&1 &
+  watch_pid=$!
+  pids+=("$watch_pid")
+  sleep 0.5
+  load s2-owr-storm "${owr_url[s2]}/" "$duration" -
+  wait "$watch_pid" || { cat "$work/s2-owr-samples.txt" >&2; echo "owr capacity sampling failed" >&2; exit 1; }
+  forget_pid "$watch_pid"
+  awk -v max=100 '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { n++; a = $1; u = $1 + $2; if (a > ma) ma = a; if (u > mu) mu = u; if (a > max) ao++; if (u > max) uo++; next } { f++ }
+    END { printf "{\"max\":%d,\"samples\":%d,\"maxActive\":%d,\"activeOverruns\":%d,\"maxUsed\":%d,\"overruns\":%d,\"failures\":%d}\n", max, n, ma, ao, mu, uo, f }' \
+    "$work/s2-owr-samples.txt" >"$raw/s2-owr-watch.json"
+  ocli eval "$owr_count" 0 1 | awk '{ printf "{\"active\":%d,\"used\":%d}\n", $1, $1 + $2 }' >"$raw/s2-owr-final.json"
+  say "  owr storm: $(summary "$raw/s2-owr-storm.json"); $(grep -o '"non_2xx_3xx":[0-9]*' "$raw/s2-owr-storm.json")"
+  say "  owr capacity: $(cat "$raw/s2-owr-watch.json"); after the run $(cat "$raw/s2-owr-final.json")"
+  stop_owr
+fi
 fi
 
 # --- S3: waiting crowd --------------------------------------------------------------------------
@@ -540,6 +649,11 @@ JSON
 svg_args=(--svg "$out/benchmarks.svg")
 status=0
 tool report --raw "$raw" --out "$out" "${svg_args[@]}" || status=$?
+if [ "$owr" = yes ] && [ -f "$out/results.md" ]; then # the owr peer's rows and ratios (bench/owr/report.sh)
+  bench/owr/report.sh "$raw" >"$out/owr.md"
+  cat "$out/owr.md" >>"$out/results.md"
+  cat "$out/owr.md"
+fi
 if [ "$chart" = yes ] || { [ "$chart" = auto ] && [ "$mode" = full ]; }; then
   cp "$out/benchmarks.svg" docs/benchmarks.svg
   say "chart copied to docs/benchmarks.svg"
