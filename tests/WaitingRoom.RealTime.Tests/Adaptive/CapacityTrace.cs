@@ -120,10 +120,10 @@ internal sealed class CapacityTrace
     }
 
     /// <summary>
-    /// The trace as an SVG chart: capacity (and visitors in) with the reference, the origin's p95
+    /// The trace as an SVG chart: capacity (and visitors in) with the measured reference (if any), the origin's p95
     /// with the target, and the queue, over the run; K's changes marked. Copied to docs/ by hand.
     /// </summary>
-    public async Task WriteSvgAsync(string name, string title, Func<int, double> reference, double target)
+    public async Task WriteSvgAsync(string name, string title, Func<int, double>? reference, double target)
     {
         const int width = 900, panel = 170, left = 60, right = 20, top = 40, gap = 40;
         var end = Math.Max(1, Samples.Count == 0 ? 1 : Samples[^1].Time);
@@ -152,7 +152,13 @@ internal sealed class CapacityTrace
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{width - right}\" y=\"{y0 - 6}\" text-anchor=\"end\" fill=\"#555\">{label}</text>");
         }
 
-        Panel(0, "visitors", maxCapacity, [("#1f77b4", "effective capacity", s => s.Effective, false), ("#2ca02c", "in (active + released)", s => s.Used, false), ("#d62728", "reference K(T+Z)/S", s => reference(s.Workers), true)]);
+        List<(string, string, Func<Sample, double>, bool)> visitors = [("#1f77b4", "effective capacity", s => s.Effective, false), ("#2ca02c", "in (active + released)", s => s.Used, false)];
+        if (reference is not null)
+        {
+            visitors.Add(("#d62728", "reference (measured)", s => reference(s.Workers), true));
+        }
+
+        Panel(0, "visitors", maxCapacity, visitors);
         Panel(1, "seconds", maxP95, [("#ff7f0e", "origin p95 (last second)", s => s.OriginP95, false), ("#d62728", "target", _ => target, true)]);
         Panel(2, "visitors", maxQueued, [("#9467bd", "queue length", s => s.Queued, false)]);
         var bottom = top + (3 * panel) + (2 * gap);
