@@ -147,6 +147,13 @@ internal static partial class ReportCommand
                 rows.Add(Info(S, "admitted request vs HAProxy: req/s · server CPU per request", $"{Ratio(room, haproxy)} · {Ratio(roomCpuNow, haproxyCpu)}",
                     $"HAProxy {Rate(haproxy)} req/s, {Us(haproxyCpu)}", ""));
             }
+
+            // owr, the elder (bench/owr), when the run measured it.
+            if (raw.Number("s1-owr", "rps") is { } owr)
+            {
+                rows.Add(Check(S, "admitted req/s ÷ owr's (nginx + Lua + Redis)", Rate(room), $"owr {Rate(owr)} req/s, {Us(raw.Number("s1-owr", "server_cpu_us"))}",
+                    Ratio(room, owr), "≥ 3.5", AtLeast(Divide(room, owr), 3.5)));
+            }
         }
 
         // The tail on a shared machine is mostly other processes' stalls, which hit one round and
@@ -198,6 +205,12 @@ internal static partial class ReportCommand
             var bareCpu = raw.Number("s1-bare", "server_cpu_us");
             rows.Add(Check(S, "server CPU µs per decision (proxy + backend + Redis) ÷ minimal YARP's per S1 request", Us(stormCpu), $"minimal YARP S1 {Us(bareCpu)}",
                 Ratio(stormCpu, bareCpu), "≤ 1.6", AtMost(Divide(stormCpu, bareCpu), 1.6)));
+        }
+
+        if (raw.Number("s2-owr-storm", "rps") is { } owrDecisions)
+        {
+            rows.Add(Check(S, "decisions/s ÷ owr's storm", Rate(decisions), $"owr {Rate(owrDecisions)}/s, {Us(raw.Number("s2-owr-storm", "server_cpu_us"))}; up to {Count(raw.Number("s2-owr-watch", "maxUsed"))} of 100 let in",
+                Ratio(decisions, owrDecisions), "≥ 5", AtLeast(Divide(decisions, owrDecisions), 5)));
         }
 
         var capacity = raw.Number("s2-watch", "max");

@@ -57,5 +57,5 @@ if [ -f "$raw/s2-owr-storm.json" ]; then
   fi
 fi
 echo
-echo "owr rows are informational (not in --strict's exit status). owr as shipped: no keep-alive to the backend, its"
+echo "The two ratios are also in the main table (and --strict); the other owr rows are informational. owr as shipped: no keep-alive to the backend, its"
 echo "per-request error-level log lines and its access log written to /dev/null; see bench/README.md, \"owr\"."
