@@ -236,6 +236,19 @@ if runs owr && { runs S1 || runs S2; }; then
     say "owr peer skipped: $(tail -n 1 "$logs/owr-setup.log")"
   fi
 fi
+# Servers started by name (rooms, owr instances): stop_named PIDS URLS kills them all by PID, waits
+# for each and forgets them (both arguments are names of associative arrays keyed by instance name).
+stop_named() {
+  local -n named_pid=$1 named_url=$2
+  local name
+  for name in "${!named_pid[@]}"; do kill "${named_pid[$name]}" 2>/dev/null || true; done
+  for name in "${!named_pid[@]}"; do
+    wait "${named_pid[$name]}" 2>/dev/null || true
+    forget_pid "${named_pid[$name]}"
+  done
+  named_pid=()
+  named_url=()
+}
 # owr instances, by name, like the rooms: nginx's master is started and killed by PID; its workers,
 # which serve, are counted with the servers (counted) and end with their master.
 declare -A owr_pid owr_url
@@ -254,17 +267,7 @@ start_owr() { # start_owr NAME [VAR=value ...]
   for worker in $(ps -o pid= --ppid "${owr_pid[$name]}"); do counted+=("$worker"); done
   [ ${#counted[@]} -gt 0 ] || { echo "owr $name: no nginx worker found" >&2; return 1; }
 }
-stop_owr() {
-  local name
-  for name in "${!owr_pid[@]}"; do kill "${owr_pid[$name]}" 2>/dev/null || true; done
-  for name in "${!owr_pid[@]}"; do
-    wait "${owr_pid[$name]}" 2>/dev/null || true
-    forget_pid "${owr_pid[$name]}"
-  done
-  owr_pid=()
-  owr_url=()
-  counted=()
-}
+stop_owr() { stop_named owr_pid owr_url; counted=(); }
 
 # WaitingRoom instances, by name, each on its own port with its scenario's WR_* settings. Its
 # stdout carries one JSON line per request: the first 40 lines (start-up report and a few requests)
@@ -282,16 +285,7 @@ start_room() { # start_room NAME [VAR=value ...]
   pids+=("$!")
   wait_http "${room_url[$name]}/_wr/ready" 30
 }
-stop_rooms() {
-  local name
-  for name in "${!room_pid[@]}"; do kill "${room_pid[$name]}" 2>/dev/null || true; done
-  for name in "${!room_pid[@]}"; do
-    wait "${room_pid[$name]}" 2>/dev/null || true
-    forget_pid "${room_pid[$name]}"
-  done
-  room_pid=()
-  room_url=()
-}
+stop_rooms() { stop_named room_pid room_url; }
 
 # CPU bookkeeping, so the report can say how busy the machine was with other work while a load
 # run measured: all busy time (/proc/stat) less the time of the processes this script started
