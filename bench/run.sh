@@ -165,12 +165,18 @@ for pid in "${publishing[@]}"; do wait "$pid" || exit 1; forget_pid "$pid"; done
 tool() { dotnet "$build/Tool/WaitingRoom.Bench.dll" "$@"; }
 
 # --- Redis, backend, bare YARP ----------------------------------------------------------------
-redis_port=$(free_port)
-"${on_servers[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis.log" &
-pids+=($!)
+start_redis() { # start_redis NAME [redis-server option ...]: sets started_port (not in $(...): the PID must stay ours)
+  local name=$1 port; shift
+  port=$(free_port)
+  "${on_servers[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-$name.log" "$@" &
+  pids+=($!)
+  for _ in $(seq 100); do [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
+  [ "$(redis-cli -h 127.0.0.1 -p "$port" ping)" = PONG ]
+  started_port=$port
+}
+start_redis main
+redis_port=$started_port
 rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
-for _ in $(seq 100); do [ "$(rcli ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-[ "$(rcli ping)" = PONG ]
 redis="127.0.0.1:$redis_port"
 used_memory() { rcli info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
 
@@ -219,12 +225,9 @@ if runs owr && { runs S1 || runs S2; }; then
   if [ "$owr_status" = 0 ]; then
     owr=yes
     cp "$work/owr/source.json" "$raw/owr-source.json"
-    owr_redis_port=$(free_port)
-    "${on_servers[@]}" redis-server --port "$owr_redis_port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-owr.log" &
-    pids+=($!)
+    start_redis owr
+    owr_redis_port=$started_port
     ocli() { redis-cli -h 127.0.0.1 -p "$owr_redis_port" "$@"; }
-    for _ in $(seq 100); do [ "$(ocli ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-    [ "$(ocli ping)" = PONG ]
     owr_workers=auto
     if [ "$pinned" = yes ]; then owr_workers=1; fi
     say "owr peer ready: $(cat "$raw/owr-source.json")"
@@ -475,15 +478,6 @@ fi
 # than Redis' and would take half an hour for ten million here).
 if runs S5; then
 say "S5 ten million waiters: far-back polls with $s5_sizes waiting, promotion of $s5_places, $s5_rooms rooms on a 3-master cluster"
-start_redis() { # start_redis NAME [redis-server option ...]: sets started_port (not in $(...): the PID must stay ours)
-  local name=$1 port; shift
-  port=$(free_port)
-  "${on_servers[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --logfile "$logs/redis-$name.log" "$@" &
-  pids+=($!)
-  for _ in $(seq 100); do [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-  [ "$(redis-cli -h 127.0.0.1 -p "$port" ping)" = PONG ]
-  started_port=$port
-}
 redis_counters() { # redis_counters PORT: "<commands> <evalsha> <cpu µs>" of that server so far
   redis-cli -h 127.0.0.1 -p "$1" info commandstats | tr -d '\r' \
     | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { c += $3 } $1 == "cmdstat_evalsha" { e = $3 } END { printf "%d %d ", c, e }'
