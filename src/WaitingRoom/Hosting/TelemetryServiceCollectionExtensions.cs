@@ -88,9 +88,10 @@ internal static class TelemetryServiceCollectionExtensions
         logger.ReadFrom.Configuration(configuration);
         if (format == "json")
         {
-            // A batch at least every 50 ms, written to stdout in one call (see StandardOutputSink).
+            // A batch at least every 50 ms, written to stdout in one call (see StandardOutputSink), each
+            // line exactly as Serilog's JsonFormatter writes it (see JsonLineFormatter).
             logger.WriteTo.Sink(
-                new StandardOutputSink(new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)),
+                new StandardOutputSink(new JsonLineFormatter()),
                 new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromMilliseconds(50), QueueLimit = 50_000 });
         }
         else
