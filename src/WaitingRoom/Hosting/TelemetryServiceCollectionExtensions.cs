@@ -9,7 +9,6 @@ using OpenTelemetry.Metrics;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
-using Serilog.Formatting.Json;
 using WaitingRoom.Configuration;
 using WaitingRoom.Operations;
 

@@ -119,7 +119,7 @@ internal sealed class JsonLineFormatter : ITextFormatter
             foreach (var (name, value) in properties)
             {
                 line.Append(first ? "\"" : ",\"");
-                line.Append(name, escape: true);
+                line.AppendEscaped(name);
                 line.Append("\":");
                 if (!TryWriteValue(value, ref line, nested: false))
                 {
@@ -139,9 +139,9 @@ internal sealed class JsonLineFormatter : ITextFormatter
             {
                 var token = plan.Formatted[i];
                 line.Append(i == 0 ? "\"" : ",\"");
-                line.Append(token.PropertyName, escape: true);
+                line.AppendEscaped(token.PropertyName);
                 line.Append("\":[{\"Format\":\"");
-                line.Append(token.Format!, escape: true);
+                line.AppendEscaped(token.Format!);
                 line.Append("\",\"Rendering\":\"");
                 line.AppendEarlier(renderings[2 * i], renderings[(2 * i) + 1]);
                 line.Append("\"}]");
@@ -189,7 +189,7 @@ internal sealed class JsonLineFormatter : ITextFormatter
             {
                 var member = structure.Properties[i];
                 line.Append(i == 0 ? "\"" : ",\"");
-                line.Append(member.Name, escape: true);
+                line.AppendEscaped(member.Name);
                 line.Append("\":");
                 if (!TryWriteValue(member.Value, ref line, nested: true))
                 {
@@ -205,7 +205,7 @@ internal sealed class JsonLineFormatter : ITextFormatter
         {
             case string text:
                 line.Append('"');
-                line.Append(text, escape: true);
+                line.AppendEscaped(text);
                 line.Append('"');
                 return true;
             case int number:
@@ -235,12 +235,12 @@ internal sealed class JsonLineFormatter : ITextFormatter
                 var rest = text.AsSpan();
                 for (var at = rest.IndexOf('"'); at >= 0; at = rest.IndexOf('"'))
                 {
-                    line.Append(rest[..at], escape: true);
+                    line.AppendEscaped(rest[..at]);
                     line.Append("\\\\\\\"");
                     rest = rest[(at + 1)..];
                 }
 
-                line.Append(rest, escape: true);
+                line.AppendEscaped(rest);
                 line.Append("\\\"");
                 return true;
             case bool flag when format is null:
@@ -325,14 +325,8 @@ internal sealed class JsonLineFormatter : ITextFormatter
         }
 
         /// <summary>JsonValueFormatter's escaping: quote, backslash and control characters; nothing else.</summary>
-        public void Append(scoped ReadOnlySpan<char> text, bool escape)
+        public void AppendEscaped(scoped ReadOnlySpan<char> text)
         {
-            if (!escape)
-            {
-                Append(text);
-                return;
-            }
-
             for (var at = text.IndexOfAny(s_escaped); at >= 0; at = text.IndexOfAny(s_escaped))
             {
                 Append(text[..at]);
@@ -393,7 +387,7 @@ internal sealed class JsonLineFormatter : ITextFormatter
                 Span<char> raw = stackalloc char[Length - start];
                 _chars[start..Length].CopyTo(raw);
                 Length = start;
-                Append(raw, escape: true);
+                AppendEscaped(raw);
             }
 
             return true;
