@@ -9,7 +9,8 @@
 #               (alone: S1 and S2 with it). Left out of the list, owr is not measured; in a run
 #               without --only it is measured when its source is found (OWR_SRC, bench/owr/setup.sh)
 #   --pinned    the servers (proxies, backend, Redis, HAProxy) on core 0, wrk on core 1 (-c64): each
-#               target then has one core, as a proxy's CPU per request is compared; the chart is left alone
+#               target then has one core, as a proxy's CPU per request is compared; 15 rounds of 4 s,
+#               ratios as the median of each round's own; the chart is left alone
 #   --out DIR   where results.json, results.md, benchmarks.svg, raw/ and logs/ go (default bench/results)
 #   --chart     also copy the chart to docs/benchmarks.svg in quick mode (a full run always does)
 #   --no-chart  never touch docs/benchmarks.svg
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --no-chart) chart=no ;;
     --strict) strict=1 ;;
     --pinned) pinned=yes ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -78,6 +79,9 @@ if [ "$mode" = quick ]; then
 else
   duration=10; warmup=15; rounds=5; crowd_sizes="10000 100000 1000000"
   s5_sizes="10000 1000000 10000000"; s5_stages=10; s5_stage_fill=100000; s5_idle=20
+  # Pinned, ratios of a few per cent are the point and this host's speed drifts by tens of per cent
+  # within a minute: many short rounds, each ratio taken within its round (see RawResults.PairedRatio).
+  if [ "$pinned" = yes ]; then duration=4; rounds=15; fi
 fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"

@@ -59,6 +59,16 @@ internal sealed class RawResults
             .Where(pair => pair.A is not null && pair.B is > 0)
             .Select(pair => pair.A!.Value / pair.B!.Value));
 
+    /// <summary>
+    /// The median of one field's ratio between two measures taken in the same rounds (a.r1 ÷ b.r1, a.r2 ÷ b.r2…),
+    /// or null when they share no round: this host's speed drifts from round to round, and the two
+    /// measures of one round ran seconds apart, so each round's ratio is nearly free of the drift.
+    /// </summary>
+    public double? PairedRatio(string a, string b, string field) =>
+        Median(Rounds(a, field).Join(Rounds(b, field), x => x.Round, y => y.Round, (x, y) => (A: x.Value, B: y.Value))
+            .Where(pair => pair.B > 0)
+            .Select(pair => pair.A / pair.B));
+
     private static double? Median(IEnumerable<double> numbers)
     {
         var values = numbers.Order().ToList();
@@ -78,6 +88,12 @@ internal sealed class RawResults
         Runs(name).Select(node => node[field]).OfType<JsonValue>()
             .Select(value => value.TryGetValue<double>(out var number) ? number : double.NaN)
             .Where(number => !double.IsNaN(number));
+
+    private IEnumerable<(int Round, double Value)> Rounds(string name, string field) =>
+        _files.Where(file => file.Key.StartsWith(name + ".r", StringComparison.Ordinal))
+            .Select(file => (Ok: int.TryParse(file.Key.AsSpan(name.Length + 2), out var round), Round: round, Value: file.Value[field]))
+            .Where(run => run.Ok && run.Value is JsonValue value && value.TryGetValue<double>(out _))
+            .Select(run => (run.Round, run.Value!.GetValue<double>()));
 
     private IEnumerable<JsonObject> Runs(string name) =>
         _files.Where(file => file.Key == name || (file.Key.StartsWith(name + ".r", StringComparison.Ordinal) && int.TryParse(file.Key.AsSpan(name.Length + 2), out _)))
