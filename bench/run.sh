@@ -4,7 +4,8 @@
 #   bench/run.sh [--quick] [--only S1,S5] [--pinned] [--out DIR] [--chart|--no-chart] [--strict]
 #
 #   --quick     short runs (4 s per load test) and crowds of 10,000 and 100,000 only: < 4 minutes
-#   --only L    only the scenarios of the comma-separated list L (S1…S5, owr); the chart is left alone.
+#   --only L    only the scenarios of the comma-separated list L (S1…S5, owr, idle); the chart is left alone.
+#               idle (only when listed): the CPU an idle WaitingRoom and the minimal YARP app use a minute
 #               owr: the owr peer (bench/owr) in S1 (admitted) and S2 (storm), whichever of them run
 #               (alone: S1 and S2 with it). Left out of the list, owr is not measured; in a run
 #               without --only it is measured when its source is found (OWR_SRC, bench/owr/setup.sh)
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
     --no-chart) chart=no ;;
     --strict) strict=1 ;;
     --pinned) pinned=yes ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -340,6 +341,26 @@ warm() { # warm NAME URL [COOKIES [ACCEPT]]: a warm-up run, not kept
   load "warmup-$1" "$2" "$warmup" "${@:3}"
   rm -f "$raw/warmup-$1.json"
 }
+
+# --- idle: what an instance costs with no traffic ----------------------------------------------
+# Its timers (promotion rounds, Redis heartbeats, the log writer) and the thread pool's spinning
+# after each wake-up: CPU ticks of each process over 60 s, after 60 s to settle (the tiered JIT
+# still compiles the background loops' methods in the first minute).
+if [[ "$only" == *",idle,"* ]]; then
+say "idle: WaitingRoom (S1's settings) and the minimal YARP app with no traffic, 60 s after 60 s"
+start_room idle WR_MAX_ACTIVE=1000000 WR_MAX_NEW_PER_IP_PER_MINUTE=0
+curl -fsS -o /dev/null "${room_url[idle]}/" && curl -fsS -o /dev/null "$bare/"
+sleep 60
+ticks() { local stat; read -r -a stat <"/proc/$1/stat"; echo $(( stat[13] + stat[14] )); }
+bare_pid=$(pgrep -f "BareYarp.dll $yarp_port" | head -n 1)
+room_ticks0=$(ticks "${room_pid[idle]}"); bare_ticks0=$(ticks "$bare_pid"); redis_ticks0=$(ticks "$(pgrep -f "redis-server.*:$redis_port" | head -n 1)")
+sleep 60
+room_ticks1=$(ticks "${room_pid[idle]}"); bare_ticks1=$(ticks "$bare_pid"); redis_ticks1=$(ticks "$(pgrep -f "redis-server.*:$redis_port" | head -n 1)")
+awk -v r=$(( room_ticks1 - room_ticks0 )) -v b=$(( bare_ticks1 - bare_ticks0 )) -v d=$(( redis_ticks1 - redis_ticks0 )) -v hz="$hz" \
+  'BEGIN { printf "{\"room_cpu_s_per_min\":%.2f,\"bare_cpu_s_per_min\":%.2f,\"redis_cpu_s_per_min\":%.2f}\n", r / hz, b / hz, d / hz }' >"$raw/idle.json"
+say "  idle: $(cat "$raw/idle.json")"
+stop_rooms
+fi
 
 # --- S1: the admitted hot path ------------------------------------------------------------------
 if runs S1; then

@@ -22,6 +22,11 @@ internal static partial class ReportCommand
         var rows = new List<ReportRow>();
         // A run of some scenarios only (--only) reports those.
         bool Ran(string prefix) => raw.Files.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        if (raw.Has("idle"))
+        {
+            AddIdle(raw, rows);
+        }
+
         if (Ran("s1-"))
         {
             AddHotPath(raw, rows);
@@ -58,6 +63,15 @@ internal static partial class ReportCommand
 
         Console.Write(markdown);
         return rows.Any(r => r.Pass == false) ? 3 : 0;
+    }
+
+    private static void AddIdle(RawResults raw, List<ReportRow> rows)
+    {
+        const string S = "idle instance";
+        var room = raw.Number("idle", "room_cpu_s_per_min");
+        var bare = raw.Number("idle", "bare_cpu_s_per_min");
+        rows.Add(Info(S, "WaitingRoom, no traffic: CPU seconds a minute", Seconds(room), $"minimal YARP {Seconds(bare)} s", Ratio(room, bare)));
+        rows.Add(Info(S, "its Redis, no traffic: CPU seconds a minute", Seconds(raw.Number("idle", "redis_cpu_s_per_min")), "", ""));
     }
 
     private static void AddHotPath(RawResults raw, List<ReportRow> rows)
