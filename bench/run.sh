@@ -10,8 +10,8 @@
 #               (alone: S1 and S2 with it). Left out of the list, owr is not measured; in a run
 #               without --only it is measured when its source is found (OWR_SRC, bench/owr/setup.sh)
 #   --pinned    the servers (proxies, backend, Redis, HAProxy) on core 0, wrk on core 1 (-c64): each
-#               target then has one core, as a proxy's CPU per request is compared; 15 rounds of 4 s,
-#               ratios as the median of each round's own; the chart is left alone
+#               target then has one core, as a proxy's CPU per request is compared; S1 in 15 rounds
+#               of 4 s, its ratios the median of each round's own; the chart is left alone
 #   --out DIR   where results.json, results.md, benchmarks.svg, raw/ and logs/ go (default bench/results)
 #   --chart     also copy the chart to docs/benchmarks.svg in quick mode (a full run always does)
 #   --no-chart  never touch docs/benchmarks.svg
@@ -80,10 +80,11 @@ if [ "$mode" = quick ]; then
 else
   duration=10; warmup=15; rounds=5; crowd_sizes="10000 100000 1000000"
   s5_sizes="10000 1000000 10000000"; s5_stages=10; s5_stage_fill=100000; s5_idle=20
-  # Pinned, ratios of a few per cent are the point and this host's speed drifts by tens of per cent
-  # within a minute: many short rounds, each ratio taken within its round (see RawResults.PairedRatio).
-  if [ "$pinned" = yes ]; then duration=4; rounds=15; fi
 fi
+# S1 pinned: ratios of a few per cent are the point and this host's speed drifts by tens of per cent
+# within a minute, so many short rounds, each ratio taken within its round (RawResults.PairedRatio).
+s1_rounds=$rounds s1_duration=$duration
+if [ "$pinned" = yes ] && [ "$mode" = full ]; then s1_rounds=15 s1_duration=4; fi
 release_interval=2 # WR_RELEASE_INTERVAL is left at its default for S4; this is that default.
 secret="bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -364,7 +365,7 @@ fi
 
 # --- S1: the admitted hot path ------------------------------------------------------------------
 if runs S1; then
-say "S1 admitted hot path: backend direct, bare YARP, the same binary with the room off, WaitingRoom with $s1_visitors active visitors$([ "$owr" = yes ] && echo ", owr with as many") ($rounds round(s) of ${duration} s)"
+say "S1 admitted hot path: backend direct, bare YARP, the same binary with the room off, WaitingRoom with $s1_visitors active visitors$([ "$owr" = yes ] && echo ", owr with as many") ($s1_rounds round(s) of ${s1_duration} s)"
 rcli flushall >/dev/null
 s1_settings=(WR_MAX_ACTIVE=1000000 WR_ACTIVE_TTL=3600 WR_QUEUE_TTL=3600 WR_MAX_NEW_PER_IP_PER_MINUTE=0)
 start_room s1 "${s1_settings[@]}"
@@ -395,9 +396,9 @@ if [ "$owr" = yes ]; then
   s1_targets="$s1_targets owr"
 fi
 for target in $s1_targets; do warm "s1-$target" "${s1_url[$target]}" "${s1_cookies[$target]:-$work/s1-cookies.txt}"; done
-for round in $(seq "$rounds"); do
+for round in $(seq "$s1_rounds"); do
   for target in $(rotate "$round" $s1_targets); do
-    load "s1-$target.r$round" "${s1_url[$target]}" "$duration" "${s1_cookies[$target]:-$work/s1-cookies.txt}"
+    load "s1-$target.r$round" "${s1_url[$target]}" "$s1_duration" "${s1_cookies[$target]:-$work/s1-cookies.txt}"
     say "  round $round, $target: $(summary "$raw/s1-$target.r$round.json")"
   done
 done
