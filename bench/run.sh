@@ -178,10 +178,10 @@ start_redis() { # start_redis NAME [redis-server option ...]: sets started_port 
   pids+=($!)
   for _ in $(seq 100); do [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.05; done
   [ "$(redis-cli -h 127.0.0.1 -p "$port" ping)" = PONG ]
-  started_port=$port
+  started_port=$port started_pid=${pids[-1]}
 }
 start_redis main
-redis_port=$started_port
+redis_port=$started_port redis_pid=$started_pid
 rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
 redis="127.0.0.1:$redis_port"
 used_memory() { rcli info memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
@@ -193,6 +193,7 @@ backend="http://127.0.0.1:$backend_port"
 yarp_port=$(free_port)
 "${on_servers[@]}" dotnet "$build/BareYarp/WaitingRoom.Bench.BareYarp.dll" "$yarp_port" "$backend/" >"$logs/bareyarp.log" 2>&1 &
 pids+=($!)
+bare_pid=$!
 bare="http://127.0.0.1:$yarp_port"
 # HAProxy from Debian's packages, a peer: what a proxy written for this costs on the same backend.
 haproxy_port=$(free_port)
@@ -353,10 +354,9 @@ start_room idle WR_MAX_ACTIVE=1000000 WR_MAX_NEW_PER_IP_PER_MINUTE=0
 curl -fsS -o /dev/null "${room_url[idle]}/" && curl -fsS -o /dev/null "$bare/"
 sleep 60
 ticks() { local stat; read -r -a stat <"/proc/$1/stat"; echo $(( stat[13] + stat[14] )); }
-bare_pid=$(pgrep -f "BareYarp.dll $yarp_port" | head -n 1)
-room_ticks0=$(ticks "${room_pid[idle]}"); bare_ticks0=$(ticks "$bare_pid"); redis_ticks0=$(ticks "$(pgrep -f "redis-server.*:$redis_port" | head -n 1)")
+room_ticks0=$(ticks "${room_pid[idle]}"); bare_ticks0=$(ticks "$bare_pid"); redis_ticks0=$(ticks "$redis_pid")
 sleep 60
-room_ticks1=$(ticks "${room_pid[idle]}"); bare_ticks1=$(ticks "$bare_pid"); redis_ticks1=$(ticks "$(pgrep -f "redis-server.*:$redis_port" | head -n 1)")
+room_ticks1=$(ticks "${room_pid[idle]}"); bare_ticks1=$(ticks "$bare_pid"); redis_ticks1=$(ticks "$redis_pid")
 awk -v r=$(( room_ticks1 - room_ticks0 )) -v b=$(( bare_ticks1 - bare_ticks0 )) -v d=$(( redis_ticks1 - redis_ticks0 )) -v hz="$hz" \
   'BEGIN { printf "{\"room_cpu_s_per_min\":%.2f,\"bare_cpu_s_per_min\":%.2f,\"redis_cpu_s_per_min\":%.2f}\n", r / hz, b / hz, d / hz }' >"$raw/idle.json"
 say "  idle: $(cat "$raw/idle.json")"

@@ -85,17 +85,23 @@ internal sealed class RawResults
         Runs(name).Select(node => node[field]).OfType<JsonValue>().Select(value => value.ToString()).FirstOrDefault();
 
     private IEnumerable<double> Values(string name, string field) =>
-        Runs(name).Select(node => node[field]).OfType<JsonValue>()
-            .Select(value => value.TryGetValue<double>(out var number) ? number : double.NaN)
-            .Where(number => !double.IsNaN(number));
+        Runs(name).Select(node => Double(node[field])).OfType<double>();
+
+    private static double? Double(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<double>(out var number) ? number : null;
 
     private IEnumerable<(int Round, double Value)> Rounds(string name, string field) =>
-        _files.Where(file => file.Key.StartsWith(name + ".r", StringComparison.Ordinal))
-            .Select(file => (Ok: int.TryParse(file.Key.AsSpan(name.Length + 2), out var round), Round: round, Value: file.Value[field]))
-            .Where(run => run.Ok && run.Value is JsonValue value && value.TryGetValue<double>(out _))
-            .Select(run => (run.Round, run.Value!.GetValue<double>()));
+        RoundRuns(name).Select(run => (run.Round, Value: Double(run.Node[field])))
+            .Where(run => run.Value is not null)
+            .Select(run => (run.Round, run.Value!.Value));
 
+    /// <summary>A measure's runs: its single file, or one file per round (name.r1, name.r2...).</summary>
     private IEnumerable<JsonObject> Runs(string name) =>
-        _files.Where(file => file.Key == name || (file.Key.StartsWith(name + ".r", StringComparison.Ordinal) && int.TryParse(file.Key.AsSpan(name.Length + 2), out _)))
-            .Select(file => file.Value);
+        (_files.TryGetValue(name, out var single) ? [single] : Enumerable.Empty<JsonObject>()).Concat(RoundRuns(name).Select(run => run.Node));
+
+    private IEnumerable<(int Round, JsonObject Node)> RoundRuns(string name) =>
+        _files.Where(file => file.Key.StartsWith(name + ".r", StringComparison.Ordinal))
+            .Select(file => (Ok: int.TryParse(file.Key.AsSpan(name.Length + 2), out var round), Round: round, Node: file.Value))
+            .Where(run => run.Ok)
+            .Select(run => (run.Round, run.Node));
 }

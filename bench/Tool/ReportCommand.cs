@@ -93,6 +93,7 @@ internal static partial class ReportCommand
         {
             rows.Add(Info(S, "HAProxy (Debian's, one thread) → backend: req/s" + of, Rate(haproxy), $"backend {Rate(backend)}", Ratio(haproxy, backend)));
         }
+        var roomBare = Paired(raw, "s1-wr", "s1-bare", "rps");
         if (off is not null)
         {
             // The target's baseline, "bare YARP", is the same binary with the room off (every path
@@ -101,14 +102,12 @@ internal static partial class ReportCommand
             // request log, no tracing) is the stricter comparison, shown beside it.
             rows.Add(Info(S, "same binary, room off (WR_BYPASS_PATHS=/) → backend: req/s" + of, Rate(off), $"minimal YARP {Rate(bare)}", Ratio(off, bare)));
             var roomOff = Paired(raw, "s1-wr", "s1-wr-off", "rps");
-            var roomBare = Paired(raw, "s1-wr", "s1-bare", "rps");
             rows.Add(Check(S, "WaitingRoom → backend: req/s" + of + paired, Rate(room), $"room off {Rate(off)}", Ratio(roomOff), "≥ 0.90", AtLeast(roomOff, 0.90)));
             rows.Add(Check(S, "WaitingRoom → backend: req/s ÷ minimal YARP app's (stricter)" + paired, Rate(room), $"minimal YARP {Rate(bare)}",
                 Ratio(roomBare), "≥ 0.90", AtLeast(roomBare, 0.90)));
         }
         else
         {
-            var roomBare = Paired(raw, "s1-wr", "s1-bare", "rps");
             rows.Add(Check(S, "WaitingRoom → backend: req/s" + of + paired, Rate(room), $"minimal YARP {Rate(bare)}", Ratio(roomBare), "≥ 0.90", AtLeast(roomBare, 0.90)));
         }
 

@@ -90,7 +90,7 @@ internal static class TelemetryServiceCollectionExtensions
             // A batch at least once a second, written to stdout in one call (see StandardOutputSink), each
             // line exactly as Serilog's JsonFormatter writes it (see JsonLineFormatter). Serilog's batch
             // loop wakes once per period even with nothing to write: at 50 ms an idle room's wake-ups
-            // cost 0.6 s of CPU a minute.
+            // cost about half a second of CPU a minute.
             logger.WriteTo.Sink(
                 new StandardOutputSink(new JsonLineFormatter()),
                 new BatchingOptions { BatchSizeLimit = 1_000, BufferingTimeLimit = TimeSpan.FromSeconds(1), QueueLimit = 50_000 });
