@@ -59,7 +59,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             [keys.Active, keys.Released, keys.Queue, keys.Generations, keys.Ticket, keys.Since, keys.Admits, keys.Client($"{clientKey ?? "-"}:{window}"), keys.Admitted, keys.PollLog, keys.Capacity, keys.Clock],
             [
                 visitorId, now, room.MaxActive, Milliseconds(room.ActiveTtl), Milliseconds(room.AdmissionWindow), Milliseconds(room.QueueTtl),
-                (int)room.Mode, room.ShuffleArrivals ? 1 : 0, QueueScores.RandomDraw(), room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
+                (int)room.Mode, room.ShuffleArrivals ? 1 : 0, room.ShuffleArrivals ? QueueScores.RandomDraw() : 0, room.NewUsersPerMinute, Milliseconds(room.SessionMax), perClient,
                 windowLeft, QueueScores.GenerationWidth(room.QueueTtl), room.Adaptive ? 1 : 0, room.MinActive, knownOnly ? 1 : 0,
                 room.MaxQueue, room.NearZone,
             ],
