@@ -76,7 +76,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     {
         var key = Key();
         Span<byte> id = stackalloc byte[IdBytes];
-        RandomNumberGenerator.Fill(id);
+        NextId(id);
         Span<char> token = stackalloc char[TokenLength];
         Base64Url.EncodeToChars(id, token[..IdChars]);
         token[IdChars] = '.';
@@ -170,8 +170,12 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// </summary>
     public void IssuePlace(HttpContext context, string visitorId, string room, long order, long shown)
     {
-        var value = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{room}.{order}.{shown}");
-        context.Response.Cookies.Append(PlaceCookieName, value + "." + PlaceMac(visitorId, value), Lasting(context));
+        // room, two longs of at most 20 characters, three dots, the MAC: it always fits.
+        var size = room.Length + 43 + IdChars;
+        Span<char> cookie = size <= 256 ? stackalloc char[256] : new char[size];
+        cookie.TryWrite(System.Globalization.CultureInfo.InvariantCulture, $"{room}.{order}.{shown}.", out var length);
+        PlaceMac(visitorId, cookie[..(length - 1)], cookie.Slice(length, IdChars));
+        context.Response.Cookies.Append(PlaceCookieName, new string(cookie[..(length + IdChars)]), Lasting(context));
     }
 
     /// <summary>Removes the place cookie the request carries (the visitor is no longer far back in line).</summary>
@@ -203,16 +207,13 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
             return false;
         }
 
-        var expected = PlaceMac(visitorId, cookie[..macAt]);
-        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(cookie.AsSpan(macAt + 1)));
+        Span<char> expected = stackalloc char[IdChars];
+        PlaceMac(visitorId, cookie.AsSpan(0, macAt), expected);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(cookie.AsSpan(macAt + 1)));
     }
 
-    private string PlaceMac(string visitorId, string value)
-    {
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(Key(), Encoding.UTF8.GetBytes("place:" + visitorId + ":" + value), mac);
-        return Base64Url.EncodeToString(mac[..MacBytes]);
-    }
+    private void PlaceMac(string visitorId, ReadOnlySpan<char> value, Span<char> encoded) =>
+        Base64Url.EncodeToChars(Derive("place", visitorId, ":", value, stackalloc byte[32])[..MacBytes], encoded);
 
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>
     public static string LogTag(string visitorId) => visitorId.Length > 8 ? visitorId[..8] : visitorId;
@@ -227,9 +228,28 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// </summary>
     public string Pseudonym(string purpose, string value)
     {
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(Key(), Encoding.UTF8.GetBytes(purpose + ":" + value), mac);
-        return Base64Url.EncodeToString(mac[..MacBytes]);
+        return Base64Url.EncodeToString(Derive(purpose, value, "", "", stackalloc byte[32])[..MacBytes]);
+    }
+
+    // HMAC-SHA256(key, "a:" + b + c + d), the input encoded on the stack when it is short (it always is for
+    // the place cookie and the pseudonyms) so the hot path allocates nothing.
+    private Span<byte> Derive(string a, string b, string c, ReadOnlySpan<char> d, Span<byte> mac)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(a.Length + 1 + b.Length + c.Length + d.Length);
+        byte[]? rented = null;
+        Span<byte> data = length <= 512 ? stackalloc byte[512] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
+        var written = Encoding.UTF8.GetBytes(a, data);
+        data[written++] = (byte)':';
+        written += Encoding.UTF8.GetBytes(b, data[written..]);
+        written += Encoding.UTF8.GetBytes(c, data[written..]);
+        written += Encoding.UTF8.GetBytes(d, data[written..]);
+        Mac(Key(), data[..written], mac);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return mac;
     }
 
     private byte[] Key() => Volatile.Read(ref _key) ?? throw new InvalidOperationException("The cookie key is not loaded yet; call EnsureReadyAsync first.");
@@ -238,6 +258,43 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     {
         Span<byte> data = stackalloc byte[IdChars];
         var length = Encoding.ASCII.GetBytes(id, data);
-        HMACSHA256.HashData(key, data[..length], mac);
+        Mac(key, data[..length], mac);
+    }
+
+    // One HMAC and one buffer of random bytes per thread, reused: OpenSSL sets up a context for every
+    // one-shot HMACSHA256.HashData (1.2 µs against 0.5 reused) and every RandomNumberGenerator call (0.8 µs).
+    [ThreadStatic] private static IncrementalHash? t_hmac;
+    [ThreadStatic] private static byte[]? t_hmacKey;
+    [ThreadStatic] private static byte[]? t_random;
+    [ThreadStatic] private static int t_randomUsed;
+
+    private static void Mac(byte[] key, ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        var hmac = t_hmac;
+        if (hmac is null || !ReferenceEquals(t_hmacKey, key))
+        {
+            hmac?.Dispose();
+            t_hmac = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+            t_hmacKey = key;
+        }
+
+        hmac.AppendData(data);
+        hmac.GetHashAndReset(mac);
+    }
+
+    // A visitor id is public (it travels in the token next to its MAC), so drawing ids from a buffer of
+    // CSPRNG output filled 256 at a time gives away nothing one draw per id would keep.
+    private static void NextId(Span<byte> id)
+    {
+        var random = t_random ??= new byte[IdBytes * 256];
+        if (t_randomUsed is 0 || t_randomUsed >= random.Length)
+        {
+            RandomNumberGenerator.Fill(random);
+            t_randomUsed = 0;
+        }
+
+        random.AsSpan(t_randomUsed, IdBytes).CopyTo(id);
+        random.AsSpan(t_randomUsed, IdBytes).Clear();
+        t_randomUsed += IdBytes;
     }
 }

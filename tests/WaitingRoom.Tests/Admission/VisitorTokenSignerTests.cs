@@ -38,6 +38,34 @@ public sealed class VisitorTokenSignerTests
     }
 
     [Fact]
+    public void Macs_TwoSignersInterleavedOnOneThread_EachTheDocumentedHmacOfItsOwnKey()
+    {
+        // Arrange: the MACs a signer computes with its reused per-thread HMAC must stay the formulas
+        // earlier versions used (cookies out there carry them), whichever key the thread used last.
+        var signers = new[] { Signer("first-secret-0123456789"), Signer("second-secret-0123456789") };
+        static string Expected(string secret, string data) => Base64Url.EncodeToString(
+            System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(data)).AsSpan(0, 16));
+
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var (signer, secret) in signers.Zip(["first-secret-0123456789", "second-secret-0123456789"]))
+            {
+                // Act
+                var (visitorId, token) = signer.Issue();
+                var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+                signer.IssuePlace(context, visitorId, "sale-été", 123_456, 4_321);
+                var place = context.Response.Headers.SetCookie.ToString();
+                var pseudonym = signer.Pseudonym("sub", visitorId);
+
+                // Assert
+                Assert.Equal(visitorId + "." + Expected(secret, visitorId), token);
+                Assert.Contains("wr_token_place=" + Uri.EscapeDataString("sale-été.123456.4321." + Expected(secret, "place:" + visitorId + ":sale-été.123456.4321")) + ";", place, StringComparison.Ordinal);
+                Assert.Equal(Expected(secret, "sub:" + visitorId), pseudonym);
+            }
+        }
+    }
+
+    [Fact]
     public void Issue_TenThousandTimes_IdsUniqueAndCarry128RandomBits()
     {
         // Arrange
