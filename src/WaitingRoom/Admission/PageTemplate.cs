@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
@@ -12,7 +13,21 @@ internal sealed class PageTemplate
 
     private readonly (string Text, bool IsPlaceholder)[] _parts;
 
-    private PageTemplate((string Text, bool IsPlaceholder)[] parts) => _parts = parts;
+    // The literal parts as UTF-8 (null for a placeholder), so a page goes out without building a string.
+    private byte[]?[] _utf8 = [];
+    private int _literalBytes;
+
+    private PageTemplate((string Text, bool IsPlaceholder)[] parts)
+    {
+        _parts = parts;
+        EncodeLiterals();
+    }
+
+    private void EncodeLiterals()
+    {
+        _utf8 = Array.ConvertAll(_parts, part => part.IsPlaceholder ? null : Encoding.UTF8.GetBytes(part.Text));
+        _literalBytes = _utf8.Sum(bytes => bytes?.Length ?? 0);
+    }
 
     public PageTemplate(string text)
     {
@@ -46,6 +61,7 @@ internal sealed class PageTemplate
         }
 
         _parts = [.. parts];
+        EncodeLiterals();
     }
 
     public IEnumerable<string> Placeholders => _parts.Where(p => p.IsPlaceholder).Select(p => p.Text).Distinct(StringComparer.Ordinal);
@@ -58,6 +74,13 @@ internal sealed class PageTemplate
     {
         ArgumentNullException.ThrowIfNull(text);
         return Render(name => text.Placeholder(name, valueOf) ?? valueOf(name));
+    }
+
+    /// <summary><see cref="Render(Func{string, string?}, VisitorText)"/> as UTF-8 in a pooled buffer: what a response writes.</summary>
+    public RenderedPage RenderUtf8(Func<string, string?> valueOf, VisitorText text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return RenderUtf8(name => text.Placeholder(name, valueOf) ?? valueOf(name));
     }
 
     /// <summary>
@@ -96,23 +119,68 @@ internal sealed class PageTemplate
 
     public string Render(Func<string, string?> valueOf)
     {
-        var html = new StringBuilder(4096);
-        foreach (var (text, isPlaceholder) in _parts)
+        using var page = RenderUtf8(valueOf);
+        return Encoding.UTF8.GetString(page.Bytes.Span);
+    }
+
+    /// <summary>The page as UTF-8 in a buffer from the shared pool; dispose it once written.</summary>
+    public RenderedPage RenderUtf8(Func<string, string?> valueOf)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_literalBytes + 512);
+        var length = 0;
+        for (var i = 0; i < _parts.Length; i++)
         {
-            if (!isPlaceholder)
+            if (_utf8[i] is { } literal)
             {
-                html.Append(text);
+                Append(ref buffer, ref length, literal);
+                continue;
             }
-            else if (valueOf(text) is { } value)
+
+            var name = _parts[i].Text;
+            if (valueOf(name) is { } value)
             {
-                html.Append(s_encoder.Encode(value));
+                Append(ref buffer, ref length, s_encoder.Encode(value));
             }
             else
             {
-                html.Append("{{").Append(text).Append("}}");
+                Append(ref buffer, ref length, "{{"u8);
+                Append(ref buffer, ref length, name);
+                Append(ref buffer, ref length, "}}"u8);
             }
         }
 
-        return html.ToString();
+        return new RenderedPage(buffer, length);
     }
+
+    private static void Append(ref byte[] buffer, ref int length, ReadOnlySpan<byte> bytes)
+    {
+        Reserve(ref buffer, length, bytes.Length);
+        bytes.CopyTo(buffer.AsSpan(length));
+        length += bytes.Length;
+    }
+
+    private static void Append(ref byte[] buffer, ref int length, string text)
+    {
+        Reserve(ref buffer, length, Encoding.UTF8.GetMaxByteCount(text.Length));
+        length += Encoding.UTF8.GetBytes(text, buffer.AsSpan(length));
+    }
+
+    private static void Reserve(ref byte[] buffer, int length, int more)
+    {
+        if (buffer.Length - length < more)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, length + more));
+            buffer.AsSpan(0, length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = larger;
+        }
+    }
+}
+
+/// <summary>A rendered page: UTF-8 in a pooled buffer, returned to the pool on dispose.</summary>
+internal readonly struct RenderedPage(byte[] buffer, int length) : IDisposable
+{
+    public ReadOnlyMemory<byte> Bytes => buffer.AsMemory(0, length);
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
 }

@@ -48,7 +48,7 @@ internal sealed partial class VisitorResponses
         }
 
         var target = TargetOf(context.Request);
-        var html = pages.Unavailable.Render(name => name switch
+        var html = pages.Unavailable.RenderUtf8(name => name switch
         {
             "retryAfterSeconds" => Number(retry),
             "target" => target,

@@ -90,7 +90,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         var language = LanguageOf(context);
         var text = pages.Text(language);
         var eventStart = phase == RoomPhase.Prequeue && room.Event is { } e ? e.Start : (DateTimeOffset?)null;
-        var html = QueuePage(room, phase, text, policy, eventStart).Render(name => name switch
+        var html = QueuePage(room, phase, text, policy, eventStart).RenderUtf8(name => name switch
         {
             "position" => Number(result.Position),
             "peopleAhead" => Number(Math.Max(0, result.Position - 1)),
@@ -170,7 +170,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         var language = LanguageOf(context);
         var text = pages.Text(language);
         var policy = room.PolicyOf(phase);
-        var html = pages.Challenge.Render(name => name switch
+        var html = pages.Challenge.RenderUtf8(name => name switch
         {
             "challenge" => challenge.Text,
             "difficulty" => Number(challenge.Difficulty),
@@ -223,7 +223,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
 
         var language = LanguageOf(context);
         var text = pages.Text(language);
-        var html = template.Render(name => name switch
+        var html = template.RenderUtf8(name => name switch
         {
             "title" => title(text),
             "message" => room.MessageOf(phase) ?? "",
@@ -316,7 +316,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         }
 
         var target = TargetOf(context.Request);
-        var html = pages.Unavailable.Render(name => name switch
+        var html = pages.Unavailable.RenderUtf8(name => name switch
         {
             "retryAfterSeconds" => Number(OutageRetryAfterSeconds),
             "target" => target,
@@ -401,11 +401,17 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
 
     private static bool IsRead(HttpRequest request) => HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
 
-    private static Task WriteHtmlAsync(HttpContext context, string html)
+    private static async Task WriteHtmlAsync(HttpContext context, RenderedPage html)
     {
-        var bytes = Encoding.UTF8.GetBytes(html);
-        context.Response.ContentLength = bytes.Length;
-        return WriteAsync(context, "text/html; charset=utf-8", bytes);
+        using (html)
+        {
+            context.Response.ContentLength = html.Bytes.Length;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await context.Response.Body.WriteAsync(html.Bytes, context.RequestAborted);
+            }
+        }
     }
 
     private static string StateName(VisitorState state) => state switch

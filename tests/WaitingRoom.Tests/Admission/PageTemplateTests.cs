@@ -22,6 +22,26 @@ public sealed class PageTemplateTests
     }
 
     [Fact]
+    public void RenderUtf8_ValuesFarLongerThanThePage_BufferGrowsAndBytesMatchTheText()
+    {
+        // Arrange: values of many kilobytes, multi-byte and escaped, so the pooled buffer must grow
+        // several times past its first size (the literal parts plus 512 bytes).
+        var values = new Dictionary<string, string>
+        {
+            ["a"] = string.Concat(Enumerable.Repeat("é漢<", 3_000)),
+            ["b"] = new string('x', 20_000),
+        };
+        var template = new PageTemplate("<p>{{a}}</p>{{unknown}}<i>{{b}}</i>ü");
+        var expected = "<p>" + string.Concat(Enumerable.Repeat("é漢&lt;", 3_000)) + "</p>{{unknown}}<i>" + values["b"] + "</i>ü";
+
+        // Act
+        using var page = template.RenderUtf8(name => values.TryGetValue(name, out var value) ? value : null);
+
+        // Assert
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(expected), page.Bytes.ToArray());
+    }
+
+    [Fact]
     public void Render_ValueWithMarkup_HtmlEncoded()
     {
         // Arrange
