@@ -436,43 +436,80 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
 
     /// <summary>
     /// Every call to Redis: fails at once while the circuit is open (and starts a probe,
-    /// <see cref="ProbeAsync"/>), else runs through it under <paramref name="deadline"/>
-    /// (<see cref="WithinAsync"/>). A request that goes away stops waiting, but the call's outcome
-    /// still reaches the circuit: a cancelled call is no answer. A call past its deadline may still
-    /// run on the server later.
+    /// <see cref="ProbeAsync"/>), else is sent and waited for under <paramref name="deadline"/>
+    /// (<see cref="WithinAsync"/>), its outcome then recorded by the circuit. A request that goes away
+    /// stops waiting, but the call's outcome still reaches the circuit: a cancelled call is no answer.
+    /// A call past its deadline may still run on the server later.
     /// </summary>
     private async Task<T> CallAsync<T>(Func<IDatabase, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        try
+        if (_availability.IsDown)
         {
-            if (_availability.IsDown)
+            if (_availability.TryStartProbe())
             {
-                if (_availability.TryStartProbe())
-                {
-                    _ = ProbeAsync();
-                }
-
-                throw FailingFast();
+                _ = ProbeAsync();
             }
 
-            return await _availability.Pipeline.ExecuteAsync(
-                static async (state, _) => await state.Store.WithinAsync(state.Call(state.Store._connection.GetDatabase()), state.Deadline),
-                (Store: this, Call: call, Deadline: deadline),
-                CancellationToken.None).AsTask().WaitAsync(cancellationToken);
-        }
-        catch (BrokenCircuitException)
-        {
             throw FailingFast();
+        }
+
+        Task<T> pending;
+        try
+        {
+            pending = call(_connection.GetDatabase());
+        }
+        catch (Exception ex)
+        {
+            pending = Task.FromException<T>(ex);
+        }
+
+        try
+        {
+            // One async layer per call, the circuit told after the fact: running the wait inside
+            // Polly's pipeline cost five more state machines (~1 KB) on every request.
+            var result = await WithinAsync(pending, deadline, cancellationToken);
+            _availability.Record(Outcome.FromResult(result));
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !pending.IsCompleted)
+        {
+            _ = RecordLaterAsync(pending, deadline);
+            throw;
         }
         catch (RedisServerException ex)
         {
             // An error Redis answered with (TRYAGAIN, LOADING, NOPERM): this call fails, Redis is there.
+            _availability.Record(Outcome.FromException<T>(ex));
             throw new StoreUnavailableException($"Redis refused the call: {ex.Message}", ex);
         }
         catch (Exception ex) when (StoreAvailability.IsSilence(ex))
         {
             _availability.Failed(ex);
+            _availability.Record(Outcome.FromException<T>(ex));
             throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
+        }
+        catch (Exception ex)
+        {
+            _availability.Record(Outcome.FromException<T>(ex));
+            throw;
+        }
+    }
+
+    /// <summary>The outcome of a call whose request went away, recorded by the circuit when it comes.</summary>
+    private async Task RecordLaterAsync<T>(Task<T> pending, TimeSpan deadline)
+    {
+        try
+        {
+            _availability.Record(Outcome.FromResult(await WithinAsync(pending, deadline, CancellationToken.None)));
+        }
+        catch (Exception ex)
+        {
+            if (StoreAvailability.IsSilence(ex))
+            {
+                _availability.Failed(ex);
+            }
+
+            _availability.Record(Outcome.FromException<T>(ex));
         }
     }
 
@@ -491,7 +528,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         try
         {
             var outcome = await _availability.Pipeline.ExecuteOutcomeAsync(
-                static async (_, store) => Outcome.FromResult(await store.WithinAsync(store._connection.GetDatabase().PingAsync(Master), store._availability.RequestDeadline)),
+                static async (_, store) => Outcome.FromResult(await store.WithinAsync(store._connection.GetDatabase().PingAsync(Master), store._availability.RequestDeadline, CancellationToken.None)),
                 context,
                 this);
             if (outcome.Exception is { } exception && StoreAvailability.IsSilence(exception))
@@ -513,14 +550,14 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     /// up to the client's own timeout. A silent Redis still costs a request one deadline and a
     /// step at most. (Polly's timeout is one fixed deadline: it cannot wait longer for a busy Redis.)
     /// </summary>
-    private async Task<T> WithinAsync<T>(Task<T> call, TimeSpan deadline)
+    private async Task<T> WithinAsync<T>(Task<T> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var step = deadline;
         while (true)
         {
             try
             {
-                var result = await call.WaitAsync(step, _availability.Time);
+                var result = await call.WaitAsync(step, _availability.Time, cancellationToken);
                 _availability.Answered();
                 return result;
             }

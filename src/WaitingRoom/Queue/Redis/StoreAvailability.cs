@@ -92,6 +92,27 @@ internal sealed class StoreAvailability
     /// <summary>Every call to Redis runs through it: fails at once while the circuit is open.</summary>
     public ResiliencePipeline Pipeline { get; }
 
+    /// <summary>
+    /// Hands the circuit the outcome of a call made outside <see cref="Pipeline"/> (it was closed when the
+    /// call went out): a silence opens it. Runs synchronously; an open circuit turns the record away.
+    /// </summary>
+    public void Record<T>(Outcome<T> outcome)
+    {
+        var context = ResilienceContextPool.Shared.Get();
+        try
+        {
+            var recorded = Pipeline.ExecuteOutcomeAsync(static (_, known) => ValueTask.FromResult(known), context, outcome);
+            if (!recorded.IsCompletedSuccessfully)
+            {
+                _ = recorded.AsTask(); // never the case: every callback of the circuit completes at once
+            }
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
     /// <summary>True from a call Redis did not answer until a probe answers.</summary>
     public bool IsDown => _circuit.CircuitState != CircuitState.Closed;
 
