@@ -14,22 +14,22 @@ internal sealed class PageTemplate
     private readonly (string Text, bool IsPlaceholder)[] _parts;
 
     // The literal parts as UTF-8 (null for a placeholder), so a page goes out without building a string.
-    private byte[]?[] _utf8 = [];
-    private int _literalBytes;
+    private readonly byte[]?[] _utf8;
+    private readonly int _literalBytes;
 
     private PageTemplate((string Text, bool IsPlaceholder)[] parts)
     {
         _parts = parts;
-        EncodeLiterals();
-    }
-
-    private void EncodeLiterals()
-    {
-        _utf8 = Array.ConvertAll(_parts, part => part.IsPlaceholder ? null : Encoding.UTF8.GetBytes(part.Text));
+        _utf8 = Array.ConvertAll(parts, part => part.IsPlaceholder ? null : Encoding.UTF8.GetBytes(part.Text));
         _literalBytes = _utf8.Sum(bytes => bytes?.Length ?? 0);
     }
 
     public PageTemplate(string text)
+        : this(Parse(text))
+    {
+    }
+
+    private static (string Text, bool IsPlaceholder)[] Parse(string text)
     {
         var parts = new List<(string, bool)>();
         var index = 0;
@@ -60,8 +60,7 @@ internal sealed class PageTemplate
             index = close + 2;
         }
 
-        _parts = [.. parts];
-        EncodeLiterals();
+        return [.. parts];
     }
 
     public IEnumerable<string> Placeholders => _parts.Where(p => p.IsPlaceholder).Select(p => p.Text).Distinct(StringComparer.Ordinal);

@@ -393,7 +393,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         WriteAsync(context, JsonType, JsonSerializer.SerializeToUtf8Bytes(value, type));
 
     /// <summary>Writes the answer's body (none for HEAD).</summary>
-    private static Task WriteAsync(HttpContext context, string contentType, byte[] body)
+    private static Task WriteAsync(HttpContext context, string contentType, ReadOnlyMemory<byte> body)
     {
         context.Response.ContentType = contentType;
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
@@ -406,11 +406,7 @@ internal sealed partial class VisitorResponses(VisitorPages pages, PromotionRate
         using (html)
         {
             context.Response.ContentLength = html.Bytes.Length;
-            context.Response.ContentType = "text/html; charset=utf-8";
-            if (!HttpMethods.IsHead(context.Request.Method))
-            {
-                await context.Response.Body.WriteAsync(html.Bytes, context.RequestAborted);
-            }
+            await WriteAsync(context, "text/html; charset=utf-8", html.Bytes);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -213,7 +214,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     }
 
     private void PlaceMac(string visitorId, ReadOnlySpan<char> value, Span<char> encoded) =>
-        Base64Url.EncodeToChars(Derive("place", visitorId, ":", value, stackalloc byte[32])[..MacBytes], encoded);
+        Base64Url.EncodeToChars(Derive("place", visitorId, value, stackalloc byte[32])[..MacBytes], encoded);
 
     /// <summary>A short, non-secret tag of a visitor for logs: never the token.</summary>
     public static string LogTag(string visitorId) => visitorId.Length > 8 ? visitorId[..8] : visitorId;
@@ -226,27 +227,29 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// HMAC-SHA256 with the cookie key over "purpose:value", so every instance derives the same one and it
     /// is never a token (a token's MAC covers the bare id, and ids hold no ':'). For the admission assertion's sub and jti.
     /// </summary>
-    public string Pseudonym(string purpose, string value)
-    {
-        return Base64Url.EncodeToString(Derive(purpose, value, "", "", stackalloc byte[32])[..MacBytes]);
-    }
+    public string Pseudonym(string purpose, string value) =>
+        Base64Url.EncodeToString(Derive(purpose, value, [], stackalloc byte[32])[..MacBytes]);
 
-    // HMAC-SHA256(key, "a:" + b + c + d), the input encoded on the stack when it is short (it always is for
-    // the place cookie and the pseudonyms) so the hot path allocates nothing.
-    private Span<byte> Derive(string a, string b, string c, ReadOnlySpan<char> d, Span<byte> mac)
+    // HMAC-SHA256(key, purpose + ":" + value, then ":" + suffix when there is one), the input encoded on the
+    // stack when it is short (it always is for the place cookie and the pseudonyms): the hot path allocates nothing.
+    private Span<byte> Derive(string purpose, string value, ReadOnlySpan<char> suffix, Span<byte> mac)
     {
-        var length = Encoding.UTF8.GetMaxByteCount(a.Length + 1 + b.Length + c.Length + d.Length);
+        var length = Encoding.UTF8.GetMaxByteCount(purpose.Length + value.Length + suffix.Length + 2);
         byte[]? rented = null;
-        Span<byte> data = length <= 512 ? stackalloc byte[512] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
-        var written = Encoding.UTF8.GetBytes(a, data);
+        Span<byte> data = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        var written = Encoding.UTF8.GetBytes(purpose, data);
         data[written++] = (byte)':';
-        written += Encoding.UTF8.GetBytes(b, data[written..]);
-        written += Encoding.UTF8.GetBytes(c, data[written..]);
-        written += Encoding.UTF8.GetBytes(d, data[written..]);
+        written += Encoding.UTF8.GetBytes(value, data[written..]);
+        if (!suffix.IsEmpty)
+        {
+            data[written++] = (byte)':';
+            written += Encoding.UTF8.GetBytes(suffix, data[written..]);
+        }
+
         Mac(Key(), data[..written], mac);
         if (rented is not null)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            ArrayPool<byte>.Shared.Return(rented);
         }
 
         return mac;

@@ -479,18 +479,17 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         catch (RedisServerException ex)
         {
             // An error Redis answered with (TRYAGAIN, LOADING, NOPERM): this call fails, Redis is there.
-            _availability.Record(Outcome.FromException<T>(ex));
+            _availability.Record<T>(ex);
             throw new StoreUnavailableException($"Redis refused the call: {ex.Message}", ex);
         }
         catch (Exception ex) when (StoreAvailability.IsSilence(ex))
         {
-            _availability.Failed(ex);
-            _availability.Record(Outcome.FromException<T>(ex));
+            _availability.Record<T>(ex);
             throw new StoreUnavailableException($"Redis did not answer: {ex.Message}", ex);
         }
         catch (Exception ex)
         {
-            _availability.Record(Outcome.FromException<T>(ex));
+            _availability.Record<T>(ex);
             throw;
         }
     }
@@ -504,12 +503,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         }
         catch (Exception ex)
         {
-            if (StoreAvailability.IsSilence(ex))
-            {
-                _availability.Failed(ex);
-            }
-
-            _availability.Record(Outcome.FromException<T>(ex));
+            _availability.Record<T>(ex);
         }
     }
 

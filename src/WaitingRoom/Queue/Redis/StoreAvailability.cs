@@ -89,7 +89,7 @@ internal sealed class StoreAvailability
     /// <summary>The clock deadlines and probes are measured on.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>Every call to Redis runs through it: fails at once while the circuit is open.</summary>
+    /// <summary>The circuit: the probes run through it, every other call's outcome is recorded by it (<see cref="Record{T}(Outcome{T})"/>).</summary>
     public ResiliencePipeline Pipeline { get; }
 
     /// <summary>
@@ -111,6 +111,17 @@ internal sealed class StoreAvailability
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>A call failed with <paramref name="exception"/>: a silence is kept as <see cref="LastFailure"/>, and the circuit records it.</summary>
+    public void Record<T>(Exception exception)
+    {
+        if (IsSilence(exception))
+        {
+            Failed(exception);
+        }
+
+        Record(Outcome.FromException<T>(exception));
     }
 
     /// <summary>True from a call Redis did not answer until a probe answers.</summary>
