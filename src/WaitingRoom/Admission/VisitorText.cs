@@ -36,6 +36,9 @@ internal sealed class VisitorText
     private static readonly Lazy<FrozenDictionary<string, VisitorText>> s_builtIn = new(LoadBuiltIn);
 
     private readonly FrozenDictionary<string, string> _phrases;
+
+    // The {value} names of each phrase that has any (but {n}, the script's), found once: pages are filled on every request.
+    private readonly FrozenDictionary<string, (string Name, string Token)[]> _fills;
     private string? _scriptJson;
 
     public VisitorText(string language, IReadOnlyDictionary<string, string> phrases)
@@ -43,6 +46,10 @@ internal sealed class VisitorText
         ArgumentNullException.ThrowIfNull(phrases);
         Language = language;
         _phrases = phrases.ToFrozenDictionary(StringComparer.Ordinal);
+        _fills = _phrases
+            .Select(pair => (pair.Key, Fills: TranslationFile.PlaceholdersOf(pair.Value).Where(name => name != "n").Select(name => (name, "{" + name + "}")).ToArray()))
+            .Where(phrase => phrase.Fills.Length > 0)
+            .ToFrozenDictionary(phrase => phrase.Key, phrase => phrase.Fills, StringComparer.Ordinal);
     }
 
     /// <summary>Every key of a translation file, in the order of the shipped English file.</summary>
@@ -164,22 +171,20 @@ internal sealed class VisitorText
             return _scriptJson ??= JsonSerializer.Serialize(ScriptKeys.ToDictionary(key => key, key => this[key]), s_scriptJson);
         }
 
-        return _phrases.TryGetValue(name, out var phrase) ? Fill(phrase, valueOf) : null;
-    }
-
-    /// <summary>Replaces each <c>{name}</c> that <paramref name="valueOf"/> knows; <c>{n}</c> and unknown names stay for the script.</summary>
-    private static string Fill(string phrase, Func<string, string?> valueOf)
-    {
-        if (!phrase.Contains('{', StringComparison.Ordinal))
+        if (!_phrases.TryGetValue(name, out var phrase))
         {
-            return phrase;
+            return null;
         }
 
-        foreach (var name in TranslationFile.PlaceholdersOf(phrase))
+        // Each {name} that valueOf knows is replaced; {n} and unknown names stay for the script.
+        if (_fills.TryGetValue(name, out var fills))
         {
-            if (name != "n" && valueOf(name) is { } value)
+            foreach (var (placeholder, token) in fills)
             {
-                phrase = phrase.Replace("{" + name + "}", value, StringComparison.Ordinal);
+                if (valueOf(placeholder) is { } filled)
+                {
+                    phrase = phrase.Replace(token, filled, StringComparison.Ordinal);
+                }
             }
         }
 
