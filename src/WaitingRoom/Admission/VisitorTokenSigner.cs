@@ -27,6 +27,13 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// <summary>Tokens remembered as checked at most; when full, the memory starts again.</summary>
     internal const int VerifiedCapacity = 100_000;
 
+    // A day's MaxAge, in SetCookieHeaderValue's order and spelling.
+    private const string LastingAttributes = "; max-age=86400; path=/; samesite=lax; httponly";
+    private const string LastingSecureAttributes = "; max-age=86400; path=/; secure; samesite=lax; httponly";
+
+    // What Uri.EscapeDataString leaves as it is (RFC 3986's unreserved characters).
+    private static readonly SearchValues<char> s_unreserved = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
+
     private readonly string _cookieName = options.Value.CookieName;
     private readonly Lock _lock = new();
     private byte[]? _key = options.Value.Secret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
@@ -75,36 +82,46 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// <summary>A new visitor: its id (stored) and token (the cookie value).</summary>
     public (string VisitorId, string Token) Issue()
     {
-        var key = Key();
-        Span<byte> id = stackalloc byte[IdBytes];
-        NextId(id);
         Span<char> token = stackalloc char[TokenLength];
-        Base64Url.EncodeToChars(id, token[..IdChars]);
-        token[IdChars] = '.';
-        Span<byte> mac = stackalloc byte[32];
-        Sign(key, token[..IdChars], mac);
-        Base64Url.EncodeToChars(mac[..MacBytes], token[(IdChars + 1)..]);
+        NewToken(token);
         return (new string(token[..IdChars]), new string(token));
     }
 
     /// <summary>A new visitor's id; its token goes out as the cookie, written only here (a day's MaxAge: the room's TTLs decide its worth).</summary>
     public string IssueCookie(HttpContext context)
     {
-        var (visitorId, token) = Issue();
-        context.Response.Cookies.Append(_cookieName, token, Lasting(context));
-        return visitorId;
+        Span<char> token = stackalloc char[TokenLength];
+        NewToken(token);
+        AppendLasting(context, _cookieName, token);
+        return new string(token[..IdChars]);
     }
 
-    /// <summary>The options of the room's cookies (the token and the place): HttpOnly, Lax, the whole site, a day; Secure over HTTPS.</summary>
-    private static CookieOptions Lasting(HttpContext context) => new()
+    private void NewToken(Span<char> token)
     {
-        HttpOnly = true,
-        SameSite = SameSiteMode.Lax,
-        Secure = context.Request.IsHttps,
-        Path = "/",
-        MaxAge = TimeSpan.FromDays(1),
-        IsEssential = true,
-    };
+        var key = Key();
+        Span<byte> id = stackalloc byte[IdBytes];
+        NextId(id);
+        Base64Url.EncodeToChars(id, token[..IdChars]);
+        token[IdChars] = '.';
+        Span<byte> mac = stackalloc byte[32];
+        Sign(key, token[..IdChars], mac);
+        Base64Url.EncodeToChars(mac[..MacBytes], token[(IdChars + 1)..]);
+    }
+
+    /// <summary>
+    /// Sets one of the room's cookies (the token or the place): HttpOnly, Lax, the whole site, a day; Secure over HTTPS.
+    /// The header ResponseCookies.Append writes for these options, built as one string (the name is a checked identifier;
+    /// the value is escaped as it would escape it, which for the room's own values is never).
+    /// </summary>
+    private static void AppendLasting(HttpContext context, string name, ReadOnlySpan<char> value)
+    {
+        var attributes = context.Request.IsHttps ? LastingSecureAttributes : LastingAttributes;
+        context.Response.Headers.Append(
+            Microsoft.Net.Http.Headers.HeaderNames.SetCookie,
+            value.ContainsAnyExcept(s_unreserved)
+                ? string.Concat(name, "=", Uri.EscapeDataString(value), attributes)
+                : string.Concat(name, "=", value, attributes));
+    }
 
     /// <summary>
     /// The visitor id of a valid token; false for anything else, never an exception. Nothing the client
@@ -176,7 +193,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
         Span<char> cookie = size <= 256 ? stackalloc char[256] : new char[size];
         cookie.TryWrite(System.Globalization.CultureInfo.InvariantCulture, $"{room}.{order}.{shown}.", out var length);
         PlaceMac(visitorId, cookie[..(length - 1)], cookie.Slice(length, IdChars));
-        context.Response.Cookies.Append(PlaceCookieName, new string(cookie[..(length + IdChars)]), Lasting(context));
+        AppendLasting(context, PlaceCookieName, cookie[..(length + IdChars)]);
     }
 
     /// <summary>Removes the place cookie the request carries (the visitor is no longer far back in line).</summary>

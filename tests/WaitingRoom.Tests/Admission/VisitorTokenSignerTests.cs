@@ -65,6 +65,43 @@ public sealed class VisitorTokenSignerTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void IssueCookieAndPlace_SetCookieHeaders_WhatResponseCookiesAppendWritesForTheirOptions(bool https)
+    {
+        // Arrange
+        var signer = Signer();
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.IsHttps = https;
+        var expected = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var options = new Microsoft.AspNetCore.Http.CookieOptions
+        {
+            HttpOnly = true, SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax, Secure = https, Path = "/", MaxAge = TimeSpan.FromDays(1), IsEssential = true,
+        };
+
+        // Act: the token, a place in an ASCII room and one in a room whose name would need escaping.
+        var visitorId = signer.IssueCookie(context);
+        signer.IssuePlace(context, visitorId, "sale_2", 1, 2);
+        signer.IssuePlace(context, visitorId, "sale-été", 3, 4);
+        string[] written = [.. context.Response.Headers.SetCookie.Select(header => header!)];
+
+        // Assert
+        Assert.Equal(3, written.Length);
+        foreach (var header in written)
+        {
+            var pair = header[..header.IndexOf(';', StringComparison.Ordinal)];
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            expected.Response.Cookies.Append(pair[..equals], Uri.UnescapeDataString(pair[(equals + 1)..]), options);
+        }
+
+        Assert.Equal(expected.Response.Headers.SetCookie.Select(header => header!), written);
+        Assert.StartsWith("wr_token=" + visitorId + ".", written[0], StringComparison.Ordinal);
+        Assert.True(signer.TryRead(written[0]["wr_token=".Length..written[0].IndexOf(';', StringComparison.Ordinal)], out var readId));
+        Assert.Equal(visitorId, readId);
+        Assert.StartsWith("wr_token_place=sale-%C3%A9t%C3%A9.3.4.", written[2], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Issue_TenThousandTimes_IdsUniqueAndCarry128RandomBits()
     {
