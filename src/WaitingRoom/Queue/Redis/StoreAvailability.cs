@@ -99,13 +99,24 @@ internal sealed class StoreAvailability
     public void Record<T>(Outcome<T> outcome)
     {
         var context = ResilienceContextPool.Shared.Get();
+        var recorded = Pipeline.ExecuteOutcomeAsync(static (_, known) => ValueTask.FromResult(known), context, outcome);
+        if (recorded.IsCompleted)
+        {
+            recorded.GetAwaiter().GetResult();
+            ResilienceContextPool.Shared.Return(context);
+        }
+        else
+        {
+            // Not today (every callback of the circuit completes at once), but the context stays in use until it does.
+            _ = ReturnWhenRecordedAsync(recorded, context);
+        }
+    }
+
+    private static async Task ReturnWhenRecordedAsync<T>(ValueTask<Outcome<T>> recorded, ResilienceContext context)
+    {
         try
         {
-            var recorded = Pipeline.ExecuteOutcomeAsync(static (_, known) => ValueTask.FromResult(known), context, outcome);
-            if (!recorded.IsCompletedSuccessfully)
-            {
-                _ = recorded.AsTask(); // never the case: every callback of the circuit completes at once
-            }
+            await recorded;
         }
         finally
         {
