@@ -36,8 +36,9 @@ internal sealed class ClosedLoop
     private int _nextVisitor;
     private CapacityState _state;
 
-    public ClosedLoop(int instances, int seed, double target = 0.5, int min = 5, int max = 150)
+    public ClosedLoop(int instances, int seed, double target = 0.5, int min = 5, int max = 150, double service = 0.1)
     {
+        Service = service;
         _random = new Random(seed);
         _seed = seed;
         Target = target;
@@ -50,7 +51,9 @@ internal sealed class ClosedLoop
         }
     }
 
-    public const double Service = 0.1;
+    /// <summary>S: the seconds one worker takes for a request.</summary>
+    public double Service { get; }
+
     public const double ThinkMin = 0.8;
     public const double ThinkMax = 1.2;
     public const double Interval = 1.0;
@@ -59,7 +62,7 @@ internal sealed class ClosedLoop
     public const double Poll = 0.5;
 
     /// <summary>What forwarding adds to the origin's latency, as an instance measures it.</summary>
-    public const double ProxyOverhead = 0.002;
+    public double ProxyOverhead { get; init; } = 0.002;
 
     public int Pages { get; init; } = 10;
 
@@ -140,12 +143,12 @@ internal sealed class ClosedLoop
     }
 
     /// <summary>The most visitors browsing straight at the origin (no room) that keep its p95 under the target, over a long window.</summary>
-    public static int Reference(int workers, double target, int seed)
+    public static int Reference(int workers, double target, int seed, double service = 0.1)
     {
         var best = 0;
-        for (var crowd = (int)(workers * (target + 1) / Service * 0.5); crowd < workers * (target + 1) / Service * 1.3; crowd++)
+        for (var crowd = (int)(workers * (target + 1) / service * 0.5); crowd < workers * (target + 1) / service * 1.3; crowd++)
         {
-            var loop = new ClosedLoop(1, seed, target) { Workers = workers };
+            var loop = new ClosedLoop(1, seed, target, service: service) { Workers = workers };
             for (var i = 0; i < crowd; i++)
             {
                 var visitor = i;
