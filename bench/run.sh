@@ -112,6 +112,7 @@ work="$out/work"
 rm -rf "$raw" "$logs" "$work"
 mkdir -p "$raw" "$logs" "$work"
 build="$repo/artifacts/bench"
+counters_version=10.0.750501 # dotnet-counters, for the bytes allocated per request (S1)
 
 ps -eo pid,pcpu,etime,args --sort=-pcpu 2>/dev/null | cut -c1-160 | head -n 15 >"$logs/processes-at-start.txt" || true
 say() { printf '[%4ds] %s\n' "$(( $(date +%s) - started_at ))" "$*" >&2; }
@@ -402,6 +403,33 @@ for round in $(seq "$s1_rounds"); do
     say "  round $round, $target: $(summary "$raw/s1-$target.r$round.json")"
   done
 done
+# Bytes the .NET targets allocate per request: one more load of each with dotnet-counters attached
+# (its GC heap's total allocated, second by second), apart from the rounds so the tool's own cost
+# stays out of their CPU figures. The counters' seconds before and after the load count as well
+# (an idle instance allocates a few KB a second: under 2 B a request here).
+counters="$build/tools/dotnet-counters"
+[ -x "$counters" ] || dotnet tool install dotnet-counters --version "$counters_version" --tool-path "$build/tools" >"$logs/dotnet-counters-install.txt" 2>&1 || true
+if [ -x "$counters" ]; then
+  declare -A s1_pid=([bare]="$bare_pid" [wr-off]="${room_pid[s1-off]}" [wr]="${room_pid[s1]}")
+  alloc_json=""
+  for target in bare wr-off wr; do
+    "$counters" collect -p "${s1_pid[$target]}" --counters System.Runtime --refresh-interval 1 \
+      --duration "00:00:$(printf '%02d' $(( s1_duration + 4 )))" --format csv -o "$work/alloc-$target.csv" >"$logs/alloc-$target.txt" 2>&1 &
+    collector=$!
+    sleep 2
+    load "alloc-$target" "${s1_url[$target]}" "$s1_duration" "$work/s1-cookies.txt"
+    wait "$collector" || true
+    bytes=$(awk -F, '/dotnet.gc.heap.total_allocated/ { s += $NF } END { printf "%.0f", s }' "$work/alloc-$target.csv" 2>/dev/null || echo 0)
+    requests=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$raw/alloc-$target.json")
+    per=$(awk -v b="${bytes:-0}" -v r="${requests:-0}" 'BEGIN { if (r > 0 && b > 0) printf "%.0f", b / r; else print "null" }')
+    alloc_json="$alloc_json${alloc_json:+,}\"$target\":$per"
+    rm -f "$raw/alloc-$target.json"
+    say "  allocated per request, $target: $per B"
+  done
+  echo "{${alloc_json//-/_}}" >"$raw/s1-alloc.json"
+else
+  say "  allocated per request: not measured (dotnet-counters did not install, see $logs/dotnet-counters-install.txt)"
+fi
 stop_rooms
 if [ "$owr" = yes ]; then stop_owr; fi
 fi

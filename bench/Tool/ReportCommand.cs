@@ -175,6 +175,16 @@ internal static partial class ReportCommand
             }
         }
 
+        // Bytes allocated per request by the .NET targets (dotnet-counters, one load of each after the rounds).
+        if (raw.Has("s1-alloc"))
+        {
+            var admitted = raw.Number("s1-alloc", "wr");
+            var offAllocated = raw.Number("s1-alloc", "wr_off");
+            var minimal = raw.Number("s1-alloc", "bare");
+            rows.Add(Info(S, "bytes allocated per request: admitted · room off · minimal YARP", $"{Count(admitted)} · {Count(offAllocated)} · {Count(minimal)} B",
+                $"the room's decision {Count(Minus(admitted, offAllocated))} B, the pipeline around it {Count(Minus(offAllocated, minimal))} B", Ratio(admitted, minimal)));
+        }
+
         // The tail on a shared machine is mostly other processes' stalls, which hit one round and
         // not the next: each target's least disturbed round (its lowest p99) is compared.
         var roomP99 = raw.Min("s1-wr", "p99_ms");
