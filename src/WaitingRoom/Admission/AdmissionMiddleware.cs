@@ -106,7 +106,22 @@ internal sealed partial class AdmissionMiddleware(
         return AdmitAsync(context, feature, room);
     }
 
-    private async Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room)
+    /// <summary>
+    /// Decides, then answers. The decision is a ValueTask and the answer returns the next step's
+    /// task itself: an admitted visitor decided without waiting (the instance's memory of the room's
+    /// active visitors) goes on with no async frame of the room's at all.
+    /// </summary>
+    private Task AdmitAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room)
+    {
+        var deciding = DecideAsync(context, feature, room);
+        return deciding.IsCompletedSuccessfully ? Answer(context, feature, room, deciding.Result) : AnswerAsync(context, feature, room, deciding);
+    }
+
+    private async Task AnswerAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room, ValueTask<Decision> deciding) =>
+        await Answer(context, feature, room, await deciding);
+
+    /// <summary>The visitor's cookie and the store's (or the instance's) answer; the store's outage and a client gone are answers too.</summary>
+    private async ValueTask<Decision> DecideAsync(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var phase = room.PhaseAt(time.GetUtcNow());
@@ -152,14 +167,12 @@ internal sealed partial class AdmissionMiddleware(
         }
         catch (StoreUnavailableException ex)
         {
-            await StoreUnavailableAsync(context, feature, ex);
-            return;
+            return new Decision(phase, null, null, null, false, ex);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away while we decided: nothing to answer, and not a server error.
-            feature.Decision = "client-gone";
-            return;
+            return new Decision(phase, null, null, null, false, null);
         }
 
         feature.Decision = challenge is not null ? "challenge" : result.State switch
@@ -172,38 +185,55 @@ internal sealed partial class AdmissionMiddleware(
         };
         metrics.Decided(room.Name, feature.Decision, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, result.Admitted);
         analytics.Decided(room.Name, result);
-        if (challenge is { } issued)
+        return new Decision(phase, result, challenge, place, byInstance, null);
+    }
+
+    private Task Answer(HttpContext context, WaitingRoomRequestFeature feature, RoomSettings room, Decision decision)
+    {
+        if (decision.Unavailable is { } unavailable)
         {
-            await responses.WriteChallengeAsync(context, issued, room, phase);
-            return;
+            return StoreUnavailableAsync(context, feature, unavailable);
+        }
+
+        if (decision.Result is not { } result)
+        {
+            feature.Decision = "client-gone";
+            return Task.CompletedTask;
+        }
+
+        var phase = decision.Phase;
+        if (decision.Challenge is { } issued)
+        {
+            return responses.WriteChallengeAsync(context, issued, room, phase);
         }
 
         switch (result.State)
         {
             case VisitorState.Active:
-                if (place is not null)
+                if (decision.Place is { } place)
                 {
-                    places.Remember(context, feature.VisitorId!, room.Name, place, result, byInstance);
+                    places.Remember(context, feature.VisitorId!, room.Name, place, result, decision.ByInstance);
                 }
 
                 feature.Admission = result;
-                await next(context);
-                return;
+                return next(context);
             case VisitorState.Rejected:
-                await responses.WriteRejectedAsync(context, result, room, phase);
-                return;
+                return responses.WriteRejectedAsync(context, result, room, phase);
             case VisitorState.Full:
-                await responses.WriteFullAsync(context, result, room, phase);
-                return;
+                return responses.WriteFullAsync(context, result, room, phase);
             case VisitorState.Limited:
-                await VisitorResponses.WriteLimitedAsync(context, result);
-                return;
+                return VisitorResponses.WriteLimitedAsync(context, result);
             default:
-                places.Remember(context, feature.VisitorId!, room.Name, place, result, byInstance);
-                await responses.WriteQueuedAsync(context, result, room, phase);
-                return;
+                places.Remember(context, feature.VisitorId!, room.Name, decision.Place, result, decision.ByInstance);
+                return responses.WriteQueuedAsync(context, result, room, phase);
         }
     }
+
+    /// <summary>
+    /// What <see cref="DecideAsync"/> found: the store's answer (null with <paramref name="Unavailable"/>
+    /// when the store did not answer, or with neither when the client went away), and what the answer needs.
+    /// </summary>
+    private readonly record struct Decision(RoomPhase Phase, AdmissionResult? Result, ProofOfWork.ProofOfWorkChallenge? Challenge, QueuePlaces.Place? Place, bool ByInstance, StoreUnavailableException? Unavailable);
 
     private async Task StoreUnavailableAsync(HttpContext context, WaitingRoomRequestFeature feature, StoreUnavailableException ex)
     {

@@ -35,6 +35,8 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     private static readonly SearchValues<char> s_unreserved = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
 
     private readonly string _cookieName = options.Value.CookieName;
+    private readonly string _cookiePair = options.Value.CookieName + "=";
+    private readonly string _placeCookiePair = PlaceCookieNameOf(options.Value.CookieName) + "=";
     private readonly Lock _lock = new();
     private byte[]? _key = options.Value.Secret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
     private Task<byte[]>? _loading;
@@ -130,18 +132,24 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     public bool TryRead(string? token, out string visitorId)
     {
         visitorId = "";
-        if (token is null || token.Length != TokenLength || token[IdChars] != '.')
+        return token is not null && TryRead(token.AsSpan(), out visitorId);
+    }
+
+    private bool TryRead(ReadOnlySpan<char> token, out string visitorId)
+    {
+        visitorId = "";
+        if (token.Length != TokenLength || token[IdChars] != '.')
         {
             return false;
         }
 
-        if (_verified.TryGetValue(token, out var known))
+        if (_verified.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out var known))
         {
             visitorId = known;
             return true;
         }
 
-        var idChars = token.AsSpan(0, IdChars);
+        var idChars = token[..IdChars];
         foreach (var c in idChars)
         {
             if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
@@ -154,24 +162,33 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
         Sign(Key(), idChars, mac);
         Span<char> expected = stackalloc char[IdChars];
         Base64Url.EncodeToChars(mac[..MacBytes], expected);
-        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(token.AsSpan(IdChars + 1))))
+        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(token[(IdChars + 1)..])))
         {
             return false;
         }
 
-        visitorId = token[..IdChars];
+        visitorId = token[..IdChars].ToString();
         if (_verified.Count >= VerifiedCapacity)
         {
             _verified.Clear();
         }
 
-        _verified.TryAdd(token, visitorId);
+        _verified.TryAdd(token.ToString(), visitorId);
         return true;
     }
 
     /// <summary>The visitor id carried by the request's WR_COOKIE_NAME cookie; false when there is none or it does not check out.</summary>
-    public bool TryRead(HttpRequest request, out string visitorId) =>
-        TryRead(request.Cookies[_cookieName], out visitorId);
+    public bool TryRead(HttpRequest request, out string visitorId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        visitorId = "";
+        return RequestCookie.Find(request, _cookieName, _cookiePair, out var token) switch
+        {
+            RequestCookie.Lookup.Found => TryRead(token, out visitorId),
+            RequestCookie.Lookup.Absent => false,
+            _ => TryRead(request.Cookies[_cookieName], out visitorId),
+        };
+    }
 
     /// <summary>The name of the place cookie: the visitor cookie's with <c>_place</c> after it.</summary>
     public string PlaceCookieName { get; } = PlaceCookieNameOf(options.Value.CookieName);
@@ -208,26 +225,39 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     /// <summary>The order and last shown position of the visitor's place cookie for <paramref name="room"/>; false for anything else.</summary>
     public bool TryReadPlace(HttpRequest request, string visitorId, string room, out long order, out long shown)
     {
+        ArgumentNullException.ThrowIfNull(request);
         order = shown = 0;
-        var cookie = request.Cookies[PlaceCookieName];
-        if (cookie is null || cookie.Length > 128)
+        ReadOnlySpan<char> cookie;
+        switch (RequestCookie.Find(request, PlaceCookieName, _placeCookiePair, out var found))
+        {
+            case RequestCookie.Lookup.Found:
+                cookie = found;
+                break;
+            case RequestCookie.Lookup.Absent:
+                return false;
+            default:
+                cookie = request.Cookies[PlaceCookieName];
+                break;
+        }
+
+        if (cookie.IsEmpty || cookie.Length > 128)
         {
             return false;
         }
 
         var macAt = cookie.LastIndexOf('.');
         var orderAt = cookie.IndexOf('.');
-        var shownAt = macAt > 0 ? cookie.LastIndexOf('.', macAt - 1) : -1;
-        if (orderAt <= 0 || shownAt <= orderAt || !cookie.AsSpan(0, orderAt).SequenceEqual(room)
-            || !long.TryParse(cookie.AsSpan(orderAt + 1, shownAt - orderAt - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out order)
-            || !long.TryParse(cookie.AsSpan(shownAt + 1, macAt - shownAt - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out shown))
+        var shownAt = macAt > 0 ? cookie[..macAt].LastIndexOf('.') : -1;
+        if (orderAt <= 0 || shownAt <= orderAt || !cookie[..orderAt].SequenceEqual(room)
+            || !long.TryParse(cookie[(orderAt + 1)..shownAt], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out order)
+            || !long.TryParse(cookie[(shownAt + 1)..macAt], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out shown))
         {
             return false;
         }
 
         Span<char> expected = stackalloc char[IdChars];
-        PlaceMac(visitorId, cookie.AsSpan(0, macAt), expected);
-        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(cookie.AsSpan(macAt + 1)));
+        PlaceMac(visitorId, cookie[..macAt], expected);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(cookie[(macAt + 1)..]));
     }
 
     private void PlaceMac(string visitorId, ReadOnlySpan<char> value, Span<char> encoded) =>
