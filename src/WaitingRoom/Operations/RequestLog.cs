@@ -82,8 +82,9 @@ internal sealed class RequestLog(RequestDelegate next, Serilog.ILogger logger)
         var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? ClientClosedRequest : statusCode;
         var path = context.Features.Get<IHttpRequestFeature>()?.Path;
 
-        // Pre-sized for these, SourceContext and a few of the operator's enrichers: no resize.
-        var properties = new Dictionary<string, LogEventPropertyValue>(12)
+        // Pre-sized for these nine, SourceContext and one enricher of the operator's: no resize. (The
+        // capacity is rounded up to a prime: 11 holds 11, where 12 took 17 entries, 168 B more a request.)
+        var properties = new Dictionary<string, LogEventPropertyValue>(11)
         {
             ["Method"] = Shared(context.Request.Method),
             ["Path"] = new ScalarValue(string.IsNullOrEmpty(path) ? context.Request.Path.ToString() : path),
