@@ -118,7 +118,8 @@ internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
         _stop.Cancel();
         _loop.GetAwaiter().GetResult();
         (_target as IDisposable)?.Dispose();
+
+        // The semaphore stays: an Emit racing this Dispose may still release it (it holds no handle).
         _stop.Dispose();
-        _wake.Dispose();
     }
 }

@@ -31,39 +31,32 @@ public sealed class ClosedLoopTests
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
-    public void Capacity_AtTheRealRunsLoad_SettlesFollowsKHalvingAndRecovers_ForEverySeed(int instances)
-    {
+    public void Capacity_AtTheRealRunsLoad_SettlesFollowsKHalvingAndRecovers_ForEverySeed(int instances) =>
         // As the real runs: 180 visitors, bounds 20–300, K = 2 from 45 to 95 s, K = 4 again to 125 s.
-        var (k4, k2) = s_settlingReferences.Value;
-        var problems = new List<string>();
-        for (var seed = 1; seed <= 20; seed++)
-        {
-            var loop = new ClosedLoop(instances, seed, Target, min: 20, max: 300, service: 0.05);
-            loop.Run(180, 125, (45, 2), (95, 4));
-            problems.AddRange(Settled(loop, 35, 45, k4, $"seed {seed}, K = 4"));
-            problems.AddRange(Settled(loop, 75, 95, k2, $"seed {seed}, K = 2"));
-            problems.AddRange(Settled(loop, 115, 125, k4, $"seed {seed}, K = 4 again"));
-            problems.AddRange(OriginP95(loop, 75, 95, $"seed {seed}"));
-        }
-
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
-    }
+        AssertEverySeed(seed => new ClosedLoop(instances, seed, Target, min: 20, max: 300, service: 0.05), crowd: 180, halved: 45, back: 95, end: 125, k4From: 35, k2From: 75, s_settlingReferences.Value);
 
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
-    public void Capacity_SettlesFollowsKHalvingAndRecovers_ForEverySeed(int instances)
+    public void Capacity_SettlesFollowsKHalvingAndRecovers_ForEverySeed(int instances) =>
+        AssertEverySeed(seed => new ClosedLoop(instances, seed, Target), crowd: 110, halved: 60, back: 90, end: 120, k4From: 40, k2From: 80, s_references.Value);
+
+    /// <summary>
+    /// 20 seeds of one load: K halves at <paramref name="halved"/> s and comes back at <paramref name="back"/> s;
+    /// each phase's capacity judged from <paramref name="k4From"/>, <paramref name="k2From"/> and 10 s before the
+    /// end, the origin's p95 over the K = 2 window.
+    /// </summary>
+    private static void AssertEverySeed(Func<int, ClosedLoop> loopOf, int crowd, double halved, double back, double end, double k4From, double k2From, (int K4, int K2) reference)
     {
-        var (k4, k2) = s_references.Value;
         var problems = new List<string>();
         for (var seed = 1; seed <= 20; seed++)
         {
-            var loop = new ClosedLoop(instances, seed, Target);
-            loop.Run(110, 120, (60, 2), (90, 4));
-            problems.AddRange(Settled(loop, 40, 60, k4, $"seed {seed}, K = 4"));
-            problems.AddRange(Settled(loop, 80, 90, k2, $"seed {seed}, K = 2"));
-            problems.AddRange(Settled(loop, 110, 120, k4, $"seed {seed}, K = 4 again"));
-            problems.AddRange(OriginP95(loop, 80, 90, $"seed {seed}"));
+            var loop = loopOf(seed);
+            loop.Run(crowd, end, (halved, 2), (back, 4));
+            problems.AddRange(Settled(loop, k4From, halved, reference.K4, $"seed {seed}, K = 4"));
+            problems.AddRange(Settled(loop, k2From, back, reference.K2, $"seed {seed}, K = 2"));
+            problems.AddRange(Settled(loop, end - 10, end, reference.K4, $"seed {seed}, K = 4 again"));
+            problems.AddRange(OriginP95(loop, k2From, back, $"seed {seed}"));
         }
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
