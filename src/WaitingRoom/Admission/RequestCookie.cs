@@ -28,6 +28,18 @@ internal static class RequestCookie
     // The characters of the room's own cookie values (base64url and dots): nothing the framework unescapes or unquotes.
     private static readonly SearchValues<char> s_plain = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
 
+    /// <summary>
+    /// The value of the cookie <paramref name="name"/> as <see cref="HttpRequest.Cookies"/> gives it (empty when
+    /// there is none): from the header where <see cref="Find"/> can tell, else from the framework's parse.
+    /// </summary>
+    public static ReadOnlySpan<char> Value(HttpRequest request, string name, string pair) =>
+        Find(request, name, pair, out var value) switch
+        {
+            Lookup.Found => value,
+            Lookup.Absent => default,
+            _ => request.Cookies[name],
+        };
+
     /// <summary>The cookie <paramref name="name"/> of <paramref name="request"/>; <paramref name="pair"/> is the name followed by '='.</summary>
     public static Lookup Find(HttpRequest request, string name, string pair, out ReadOnlySpan<char> value)
     {

@@ -181,13 +181,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     public bool TryRead(HttpRequest request, out string visitorId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        visitorId = "";
-        return RequestCookie.Find(request, _cookieName, _cookiePair, out var token) switch
-        {
-            RequestCookie.Lookup.Found => TryRead(token, out visitorId),
-            RequestCookie.Lookup.Absent => false,
-            _ => TryRead(request.Cookies[_cookieName], out visitorId),
-        };
+        return TryRead(RequestCookie.Value(request, _cookieName, _cookiePair), out visitorId);
     }
 
     /// <summary>The name of the place cookie: the visitor cookie's with <c>_place</c> after it.</summary>
@@ -227,19 +221,7 @@ internal sealed class VisitorTokenSigner(IOptions<WaitingRoomOptions> options, I
     {
         ArgumentNullException.ThrowIfNull(request);
         order = shown = 0;
-        ReadOnlySpan<char> cookie;
-        switch (RequestCookie.Find(request, PlaceCookieName, _placeCookiePair, out var found))
-        {
-            case RequestCookie.Lookup.Found:
-                cookie = found;
-                break;
-            case RequestCookie.Lookup.Absent:
-                return false;
-            default:
-                cookie = request.Cookies[PlaceCookieName];
-                break;
-        }
-
+        var cookie = RequestCookie.Value(request, PlaceCookieName, _placeCookiePair);
         if (cookie.IsEmpty || cookie.Length > 128)
         {
             return false;

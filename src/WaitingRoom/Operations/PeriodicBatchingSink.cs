@@ -8,9 +8,10 @@ namespace WaitingRoom.Operations;
 /// <summary>
 /// Hands a batched sink its events from one background loop, a batch whenever one is full or a
 /// period has passed, up to a bound of events held (more are dropped, as a bounded Serilog
-/// BatchingSink drops them). Hand-written because Serilog's BatchingSink wakes its loop for every
-/// event while a batch fills (a WaitToReadAsync and a WhenAny each, and a pool thread woken):
-/// under load that cost about as much as formatting and writing the lines.
+/// BatchingSink drops them). Hand-written because Serilog's BatchingSink, by its code, wakes its loop
+/// for every event while a batch fills (a WaitToReadAsync and a WhenAny each); with this sink the room
+/// off took 32.7 µs a request against 35.6 in paired rounds, though the pool's work items per request
+/// did not change (README, Performance).
 /// </summary>
 internal sealed class PeriodicBatchingSink : ILogEventSink, IDisposable
 {

@@ -62,7 +62,7 @@ internal sealed class ClosedLoop
     public const double Poll = 0.5;
 
     /// <summary>What forwarding adds to the origin's latency, as an instance measures it.</summary>
-    public double ProxyOverhead { get; init; } = 0.002;
+    public const double ProxyOverhead = 0.002;
 
     public int Pages { get; init; } = 10;
 

@@ -33,12 +33,10 @@ public sealed class PeriodicBatchingSinkTests
     {
         // Arrange
         var target = new RecordingTarget();
-        var sink = new PeriodicBatchingSink(target, batchSize: 100, s_hour, queueLimit: 1_000);
-        sink.Emit(Event(1));
-        await target.UntilAsync(events: 1);
+        var sink = await StartedAsync(target, batchSize: 100, queueLimit: 1_000);
 
         // Act: 50 events, half a batch: no wake-up for any of them.
-        for (var n = 2; n <= 51; n++)
+        for (var n = 1; n <= 50; n++)
         {
             sink.Emit(Event(n));
         }
@@ -49,7 +47,7 @@ public sealed class PeriodicBatchingSinkTests
 
         // Assert
         Assert.Equal(1, beforeDispose);
-        Assert.Equal(Enumerable.Range(1, 51), target.Batches.SelectMany(b => b));
+        Assert.Equal(Enumerable.Range(0, 51), target.Batches.SelectMany(b => b));
         Assert.True(target.Disposed);
     }
 
@@ -57,9 +55,7 @@ public sealed class PeriodicBatchingSinkTests
     public async Task Emit_AFullBatch_WrittenWithoutWaitingForThePeriod()
     {
         var target = new RecordingTarget();
-        using var sink = new PeriodicBatchingSink(target, batchSize: 10, s_hour, queueLimit: 1_000);
-        sink.Emit(Event(0));
-        await target.UntilAsync(events: 1);
+        using var sink = await StartedAsync(target, batchSize: 10, queueLimit: 1_000);
 
         for (var n = 1; n <= 10; n++)
         {
@@ -75,9 +71,7 @@ public sealed class PeriodicBatchingSinkTests
     {
         // Arrange: the target holds on to the first batch.
         var target = new RecordingTarget { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var sink = new PeriodicBatchingSink(target, batchSize: 10, s_hour, queueLimit: 20);
-        sink.Emit(Event(0));
-        await target.UntilAsync(events: 1);
+        var sink = await StartedAsync(target, batchSize: 10, queueLimit: 20);
 
         // Act: 25 events while it is busy, 20 of them held.
         for (var n = 1; n <= 25; n++)
@@ -90,6 +84,15 @@ public sealed class PeriodicBatchingSinkTests
 
         // Assert
         Assert.Equal(Enumerable.Range(0, 21), target.Batches.SelectMany(b => b));
+    }
+
+    /// <summary>A sink whose first event (0) has been written, as it is at once.</summary>
+    private static async Task<PeriodicBatchingSink> StartedAsync(RecordingTarget target, int batchSize, int queueLimit)
+    {
+        var sink = new PeriodicBatchingSink(target, batchSize, s_hour, queueLimit);
+        sink.Emit(Event(0));
+        await target.UntilAsync(events: 1);
+        return sink;
     }
 
     private static LogEvent Event(int n) => new(DateTimeOffset.UnixEpoch, LogEventLevel.Information, null, s_template, [new LogEventProperty("N", new ScalarValue(n))]);
