@@ -27,7 +27,8 @@ internal sealed partial class AdmissionMiddleware(
     ILogger<AdmissionMiddleware> logger,
     Analytics.AnalyticsRecorder analytics,
     QueuePlaces places,
-    ProofOfWork.ProofOfWorkGate? proofOfWork = null)
+    ProofOfWork.ProofOfWorkGate? proofOfWork = null,
+    StoreAvailability? availability = null)
 {
     private const string OwnPathPrefix = "/_wr";
 
@@ -148,6 +149,11 @@ internal sealed partial class AdmissionMiddleware(
             if (places.TryAnswer(policy, place, out result))
             {
                 byInstance = true;
+            }
+            else if (availability?.FailingFast() is { } down)
+            {
+                // Redis is failing fast: the outage's answer at once, with no call that could only throw.
+                return new Decision(phase, null, null, null, false, down);
             }
             else if (proofOfWork is not null && proofOfWork.DifficultyFor(room, policy) is > 0 and var difficulty
                 && !proofOfWork.HasProof(context.Request, room.Name, visitorId, difficulty))

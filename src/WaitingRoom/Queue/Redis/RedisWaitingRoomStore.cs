@@ -38,6 +38,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         _time = time;
         _prefix = prefix;
         _availability = availability ?? new StoreAvailability(TimeProvider.System);
+        _availability.Probe ??= ProbeAsync;
     }
 
     public string Kind => "redis";
@@ -443,14 +444,9 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     /// </summary>
     private async Task<T> CallAsync<T>(Func<IDatabase, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        if (_availability.IsDown)
+        if (_availability.FailingFast(ProbeAsync) is { } down)
         {
-            if (_availability.TryStartProbe())
-            {
-                _ = ProbeAsync();
-            }
-
-            throw FailingFast();
+            throw down;
         }
 
         Task<T> pending;
@@ -506,10 +502,6 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
             _availability.Record<T>(ex);
         }
     }
-
-    private StoreUnavailableException FailingFast() => _availability.LastFailure is { } cause
-        ? new StoreUnavailableException($"Redis did not answer the last call ({cause.Message}); failing fast until a probe answers.", cause)
-        : new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
 
     /// <summary>
     /// One PING through the circuit, its trial once <see cref="StoreAvailability.ProbeInterval"/>

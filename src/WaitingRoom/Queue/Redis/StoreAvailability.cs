@@ -163,6 +163,33 @@ internal sealed class StoreAvailability
         }
     }
 
+    /// <summary>The PING that ends an outage (the Redis store's); <see cref="FailingFast"/> sends it.</summary>
+    public Func<Task>? Probe { get; set; }
+
+    /// <summary>
+    /// While the circuit is open: why calls fail (the exception a call would throw, not thrown) and a
+    /// probe sent when none is under way; null while Redis answers. The admission middleware asks this
+    /// before it calls the store, so an outage costs a request no exception: thrown and rethrown
+    /// through each async layer, they took about a third of the CPU of a room failing fast under load.
+    /// </summary>
+    /// <param name="probe">The caller's own probe (a store's); <see cref="Probe"/> when null.</param>
+    public StoreUnavailableException? FailingFast(Func<Task>? probe = null)
+    {
+        if (!IsDown)
+        {
+            return null;
+        }
+
+        if ((probe ?? Probe) is { } send && TryStartProbe())
+        {
+            _ = send();
+        }
+
+        return LastFailure is { } cause
+            ? new StoreUnavailableException($"Redis did not answer the last call ({cause.Message}); failing fast until a probe answers.", cause)
+            : new StoreUnavailableException("Redis did not answer the last call; failing fast until a probe answers.");
+    }
+
     /// <summary>While the circuit is open: true for one caller while no probe is under way, which then sends one.</summary>
     public bool TryStartProbe() => Interlocked.Exchange(ref _probing, 1) == 0;
 
