@@ -51,6 +51,13 @@ internal static class WaitingRoomEndpoints
                 var byInstance = places.TryAnswer(policy, place, out result);
                 if (!byInstance)
                 {
+                    if (context.RequestServices.GetService<StoreAvailability>()?.FailingFast() is not null)
+                    {
+                        // Redis is failing fast: the outage's answer with no call that could only throw (see the admission middleware).
+                        await responses.WriteUnavailableAsync(context);
+                        return;
+                    }
+
                     result = await store.GetStatusAsync(policy, visitorId, context.RequestAborted);
                 }
 
