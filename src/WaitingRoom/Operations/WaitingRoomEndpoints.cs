@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,7 +22,7 @@ internal static class WaitingRoomEndpoints
     }
 
     /// <summary>The caller's state in <c>?room=</c> (else the default room) as SPEC.md's JSON; a bad cookie is "unknown", an unknown room 404.</summary>
-    private static async Task StatusAsync(HttpContext context, IWaitingRoomStore store, VisitorTokenSigner signer, VisitorResponses responses, RoomTable rooms, TimeProvider time, QueuePlaces places)
+    private static async Task StatusAsync(HttpContext context, IWaitingRoomStore store, VisitorTokenSigner signer, VisitorResponses responses, RoomTable rooms, TimeProvider time, QueuePlaces places, [FromServices] StoreAvailability? availability)
     {
         var name = context.Request.Query["room"];
         var room = name.Count == 0 ? rooms.Default : rooms.Find(name.Count == 1 ? name[0] : null);
@@ -51,7 +52,7 @@ internal static class WaitingRoomEndpoints
                 var byInstance = places.TryAnswer(policy, place, out result);
                 if (!byInstance)
                 {
-                    if (context.RequestServices.GetService<StoreAvailability>()?.FailingFast() is not null)
+                    if (availability?.FailingFast() is not null)
                     {
                         // Redis is failing fast: the outage's answer with no call that could only throw (see the admission middleware).
                         await responses.WriteUnavailableAsync(context);

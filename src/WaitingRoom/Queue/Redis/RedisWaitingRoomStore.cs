@@ -38,7 +38,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
         _time = time;
         _prefix = prefix;
         _availability = availability ?? new StoreAvailability(TimeProvider.System);
-        _availability.Probe ??= ProbeAsync;
+        _availability.Probe = ProbeAsync;
     }
 
     public string Kind => "redis";
@@ -444,7 +444,7 @@ internal sealed partial class RedisWaitingRoomStore : IWaitingRoomStore
     /// </summary>
     private async Task<T> CallAsync<T>(Func<IDatabase, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        if (_availability.FailingFast(ProbeAsync) is { } down)
+        if (_availability.FailingFast() is { } down)
         {
             throw down;
         }

@@ -163,7 +163,7 @@ internal sealed class StoreAvailability
         }
     }
 
-    /// <summary>The PING that ends an outage (the Redis store's); <see cref="FailingFast"/> sends it.</summary>
+    /// <summary>The PING that ends an outage: its store's (each store has an availability of its own); <see cref="FailingFast"/> sends it.</summary>
     public Func<Task>? Probe { get; set; }
 
     /// <summary>
@@ -172,17 +172,16 @@ internal sealed class StoreAvailability
     /// before it calls the store, so an outage costs a request no exception: thrown and rethrown
     /// through each async layer, they took about a third of the CPU of a room failing fast under load.
     /// </summary>
-    /// <param name="probe">The caller's own probe (a store's); <see cref="Probe"/> when null.</param>
-    public StoreUnavailableException? FailingFast(Func<Task>? probe = null)
+    public StoreUnavailableException? FailingFast()
     {
         if (!IsDown)
         {
             return null;
         }
 
-        if ((probe ?? Probe) is { } send && TryStartProbe())
+        if (Probe is { } probe && TryStartProbe())
         {
-            _ = send();
+            _ = probe();
         }
 
         return LastFailure is { } cause
